@@ -1,0 +1,142 @@
+/** Plain data types that cross the API. No behaviour, no platform imports. */
+
+export const IMAGE_STATUSES = ['unlabeled', 'prelabeled', 'in_progress', 'done', 'reviewed'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+export const REVISION_KINDS = ['import', 'model', 'human', 'merge', 'fix'] as const;
+export type RevisionKind = (typeof REVISION_KINDS)[number];
+
+export type Rgb = readonly [number, number, number];
+
+export interface LabelClass {
+  /** Pixel value in the index mask. */
+  index: number;
+  /**
+   * Canonical part name shared by all schemas (`background`, `skin`, `nose`, `eye_g`, `l_eye`, `r_eye`,
+   * `l_brow`, `r_brow`, `l_ear`, `r_ear`, `mouth` (inner mouth), `u_lip`, `l_lip`, `hair`, `hat`,
+   * `ear_r`, `neck_l`, `neck`, `cloth`, `beard`, `facewear`). Remaps and the synthetic generator match
+   * classes across schemas by this name.
+   */
+  name: string;
+  /** The dataset's own spelling (e.g. `LEFT_BROW`, `left eyebrow`), shown in the UI. */
+  title: string;
+  color: Rgb;
+  /** Index of the mirror partner for flips (left/right), or null. */
+  partner: number | null;
+  /** Coarse group used by metrics and UI (e.g. `brows`, `eyes`, `mouth`). */
+  group: string;
+}
+
+export interface LabelSchema {
+  id: string;
+  name: string;
+  description: string;
+  classes: LabelClass[];
+  /** Value meaning "not labelled / ignore" in masks of this schema (e.g. 255), or null. */
+  ignoreIndex: number | null;
+  /** Where the definition comes from. */
+  source: string;
+}
+
+export interface StatusCounts {
+  byStatus: Record<ImageStatus, number>;
+  bySplit: Record<string, number>;
+  total: number;
+}
+
+export interface ProjectInfo {
+  path: string;
+  name: string;
+  schemaId: string;
+  createdAt: string;
+  /** Folder relative image paths are resolved against (the project file's folder). */
+  root: string;
+  counts: StatusCounts;
+}
+
+export interface RecentProject {
+  path: string;
+  name: string;
+  openedAt: string;
+  exists: boolean;
+}
+
+export interface ImageSummary {
+  id: number;
+  /** Path as stored: relative to the project root when inside it, else absolute. */
+  path: string;
+  width: number;
+  height: number;
+  split: string | null;
+  source: string | null;
+  status: ImageStatus;
+  headRevisionId: number | null;
+}
+
+export interface ImageDetail extends ImageSummary {
+  sha256: string;
+  tags: string[];
+  addedAt: string;
+}
+
+export interface ImagePage {
+  total: number;
+  offset: number;
+  items: ImageSummary[];
+}
+
+export interface AddFolderReport {
+  jobId: string;
+  scanned: number;
+  added: number;
+  duplicates: { path: string; existingPath: string }[];
+  failed: { path: string; reason: string }[];
+}
+
+export interface RevisionSummary {
+  id: number;
+  imageId: number;
+  parentId: number | null;
+  schemaId: string;
+  author: string;
+  kind: RevisionKind;
+  createdAt: string;
+  note: string | null;
+  width: number;
+  height: number;
+  encoding: string;
+  byteSize: number;
+}
+
+/** An encoded index mask as it travels (see `shared/mask/codec`). */
+export interface EncodedMask {
+  width: number;
+  height: number;
+  encoding: string;
+  data: Uint8Array;
+}
+
+export interface MaskPayload extends EncodedMask {
+  revisionId: number;
+}
+
+export interface AppInfo {
+  version: string;
+  mode: 'electron' | 'browser' | 'direct';
+  capabilities: { nativeDialogs: boolean };
+  project: ProjectInfo | null;
+}
+
+export interface JobProgress {
+  jobId: string;
+  kind: string;
+  done: number;
+  total: number;
+  phase: string;
+  message?: string;
+}
+
+export interface ProjectChanged {
+  reason: 'opened' | 'closed' | 'images-added' | 'revision-saved' | 'status-changed';
+  imageIds?: number[];
+}

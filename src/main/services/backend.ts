@@ -75,7 +75,7 @@ export function directClient(services: ServiceTable, bus: EventBus): ParselApi {
       return dispatch(services, method, request) as Promise<ResponseOf<M>>;
     },
     on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
-      return bus.subscribe((name, payload) => {
+      return bus.subscribe((name: EventName, payload: unknown) => {
         if (name === event) listener(payload as Events[E]);
       });
     },

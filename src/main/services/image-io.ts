@@ -1,0 +1,97 @@
+/**
+ * Reading image files: probe (size, decodability), thumbnails, and a browser-displayable form.
+ *
+ * Pixel order is the file's stored order: EXIF orientation is NOT applied, because masks are indexed
+ * in stored order by every dataset loader that matters (PIL, libvips without autorotate). Files whose
+ * EXIF orientation is not 1 are served to the UI re-encoded without the tag so the browser does not
+ * rotate the picture away from its mask.
+ */
+import sharp, { type Sharp } from 'sharp';
+import { ParselError } from '../../shared/api/errors';
+import { decodeBmp, isBmp, BmpError } from '../formats/bmp';
+
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff'] as const;
+export const THUMB_SIZE = 256;
+/** Largest accepted image: 16384² (well above 4K datasets; a 30000² file is refused, not decoded). */
+export const MAX_IMAGE_PIXELS = 16384 * 16384;
+
+export interface ProbedImage {
+  width: number;
+  height: number;
+  format: string;
+  orientation: number;
+}
+
+/** A sharp pipeline over the file's bytes (BMP decoded here first). Fails on truncated data. */
+function open(buf: Buffer): Sharp {
+  if (isBmp(buf)) {
+    const d = decodeBmp(buf);
+    return sharp(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), {
+      raw: { width: d.width, height: d.height, channels: 4 },
+    });
+  }
+  return sharp(buf, { failOn: 'warning', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
+}
+
+function reason(err: unknown): string {
+  if (err instanceof BmpError) return err.message;
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/unsupported image format/i.test(msg)) return 'not a supported image (jpg, png, webp, bmp, tiff)';
+  if (/pixel limit/i.test(msg)) return `image is larger than ${Math.sqrt(MAX_IMAGE_PIXELS)}² pixels`;
+  return msg.replace(/^Input buffer /, '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Check that the file decodes completely and return its size; produce the thumbnail in the same
+ * decode (JPEG shrink-on-load keeps this cheap). Throws INVALID_INPUT with the reason.
+ */
+export async function probeAndThumb(buf: Buffer, path: string): Promise<{ info: ProbedImage; thumb: Buffer }> {
+  try {
+    if (isBmp(buf)) {
+      const d = decodeBmp(buf);
+      const thumb = await sharp(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), {
+        raw: { width: d.width, height: d.height, channels: 4 },
+      })
+        .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 80 })
+        .toBuffer();
+      return { info: { width: d.width, height: d.height, format: 'bmp', orientation: 1 }, thumb };
+    }
+    const meta = await open(buf).metadata();
+    if (!meta.width || !meta.height) throw new Error('image has no dimensions');
+    if (meta.width * meta.height > MAX_IMAGE_PIXELS) {
+      throw new Error(`image is ${meta.width}×${meta.height}, larger than ${Math.sqrt(MAX_IMAGE_PIXELS)}² pixels`);
+    }
+    const thumb = await open(buf)
+      .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80 })
+      .toBuffer();
+    return {
+      info: { width: meta.width, height: meta.height, format: meta.format ?? 'unknown', orientation: meta.orientation ?? 1 },
+      thumb,
+    };
+  } catch (err) {
+    throw new ParselError('INVALID_INPUT', `${path}: ${reason(err)}`, { path });
+  }
+}
+
+export async function makeThumb(buf: Buffer, path: string): Promise<Buffer> {
+  return (await probeAndThumb(buf, path)).thumb;
+}
+
+const BROWSER_MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+/** Bytes a browser can show in stored pixel order: the file itself when possible, else a PNG. */
+export async function toBrowserImage(buf: Buffer, path: string): Promise<{ body: Buffer; mime: string }> {
+  try {
+    if (!isBmp(buf)) {
+      const meta = await sharp(buf).metadata();
+      const mime = meta.format ? BROWSER_MIME[meta.format] : undefined;
+      if (mime && (meta.orientation ?? 1) === 1) return { body: buf, mime };
+    }
+    const body = await open(buf).png({ compressionLevel: 1 }).toBuffer();
+    return { body, mime: 'image/png' };
+  } catch (err) {
+    throw new ParselError('INVALID_INPUT', `${path}: ${reason(err)}`, { path });
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Backend factory: builds the service table over the store and exposes what transports need.
+ * Implementation in progress (store + services); the exported shape below is the stable interface.
+ */
+import type { ProjectInfo } from '../../shared/api/types';
+import type { EventBus, ServiceTable } from './backend';
+import type { MediaSource } from './media';
+
+export interface BackendOptions {
+  mode: 'electron' | 'browser' | 'direct';
+  /** Folder for app-level state: recent projects list, settings. */
+  userDataDir: string;
+  /** Native file dialogs; only Electron has them. Without it `dialog:pick` answers UNSUPPORTED. */
+  pickPath?: (kind: 'openProject' | 'saveProject' | 'folder') => Promise<string | null>;
+  /** Path of a better-sqlite3 binary built for Electron's ABI (see scripts/electron-native.mjs). */
+  sqliteNativeBinding?: string;
+  version?: string;
+}
+
+export interface Backend {
+  readonly services: ServiceTable;
+  readonly bus: EventBus;
+  readonly media: MediaSource;
+  /** Open a project directly (e.g. `parsel serve <project>`). */
+  openProject(path: string): Promise<ProjectInfo>;
+  /** Close the open project and release the database. */
+  close(): void;
+}
+
+export { createBackend } from './create';

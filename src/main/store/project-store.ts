@@ -1,0 +1,368 @@
+/**
+ * Repository over one project database. Synchronous (better-sqlite3): every method is one statement
+ * or one transaction, so callers never see a half-applied change.
+ */
+import { ParselError, type ConflictDetails } from '../../shared/api/errors';
+import type {
+  ImageDetail,
+  ImagePage,
+  ImageStatus,
+  LabelSchema,
+  RevisionKind,
+  RevisionSummary,
+  StatusCounts,
+} from '../../shared/api/types';
+import { IMAGE_STATUSES } from '../../shared/api/types';
+import { createDatabase, openDatabase, type Db, type OpenOptions } from './db';
+
+export interface NewImage {
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+  split?: string | null;
+  source?: string | null;
+  tags?: string[];
+}
+
+export interface NewRevision {
+  imageId: number;
+  parentId: number | null;
+  kind: RevisionKind;
+  author: string;
+  note: string | null;
+  width: number;
+  height: number;
+  encoding: string;
+  mask: Uint8Array;
+}
+
+interface ImageRow {
+  id: number;
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+  split: string | null;
+  source: string | null;
+  status: ImageStatus;
+  head_revision_id: number | null;
+  tags: string;
+  added_at: string;
+}
+
+interface RevisionRow {
+  id: number;
+  image_id: number;
+  parent_id: number | null;
+  schema_id: string;
+  author: string;
+  kind: RevisionKind;
+  width: number;
+  height: number;
+  encoding: string;
+  byte_size: number;
+  created_at: string;
+  note: string | null;
+}
+
+const REVISION_COLUMNS =
+  'id, image_id, parent_id, schema_id, author, kind, width, height, encoding, length(mask) AS byte_size, created_at, note';
+
+/**
+ * How a new revision moves the image's status. Automatic moves only go forward; the user sets
+ * `done`/`reviewed` explicitly (an `import` of an existing dataset's labels counts as done).
+ */
+function nextStatus(current: ImageStatus, kind: RevisionKind): ImageStatus {
+  switch (kind) {
+    case 'model':
+      return current === 'unlabeled' ? 'prelabeled' : current;
+    case 'human':
+      return current === 'unlabeled' || current === 'prelabeled' ? 'in_progress' : current;
+    case 'import':
+      return current === 'unlabeled' || current === 'prelabeled' ? 'done' : current;
+    default:
+      return current;
+  }
+}
+
+function toSummary(r: ImageRow): ImageDetail {
+  return {
+    id: r.id,
+    path: r.path,
+    width: r.width,
+    height: r.height,
+    split: r.split,
+    source: r.source,
+    status: r.status,
+    headRevisionId: r.head_revision_id,
+    sha256: r.sha256,
+    tags: JSON.parse(r.tags) as string[],
+    addedAt: r.added_at,
+  };
+}
+
+function toRevision(r: RevisionRow): RevisionSummary {
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    parentId: r.parent_id,
+    schemaId: r.schema_id,
+    author: r.author,
+    kind: r.kind,
+    createdAt: r.created_at,
+    note: r.note,
+    width: r.width,
+    height: r.height,
+    encoding: r.encoding,
+    byteSize: r.byte_size,
+  };
+}
+
+export class ProjectStore {
+  private constructor(
+    readonly db: Db,
+    readonly path: string,
+  ) {}
+
+  static create(path: string, schema: LabelSchema, name: string, opts: OpenOptions = {}): ProjectStore {
+    const db = createDatabase(path, opts);
+    const now = new Date().toISOString();
+    db.transaction(() => {
+      const setMeta = db.prepare('INSERT INTO meta(key, value) VALUES (?, ?)');
+      setMeta.run('name', name);
+      setMeta.run('schema_id', schema.id);
+      setMeta.run('created_at', now);
+      db.prepare('INSERT INTO label_schema(id, name, classes) VALUES (?, ?, ?)').run(
+        schema.id,
+        schema.name,
+        JSON.stringify(schema),
+      );
+    }).immediate();
+    return new ProjectStore(db, path);
+  }
+
+  static open(path: string, opts: OpenOptions = {}): ProjectStore {
+    const db = openDatabase(path, opts);
+    const store = new ProjectStore(db, path);
+    store.meta('schema_id'); // fails clearly on a file with no project metadata
+    return store;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  meta(key: string): string {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    if (!row) throw new ParselError('INVALID_INPUT', `${this.path}: project metadata "${key}" is missing`);
+    return row.value;
+  }
+
+  schema(): LabelSchema {
+    const id = this.meta('schema_id');
+    const row = this.db.prepare('SELECT classes FROM label_schema WHERE id = ?').get(id) as
+      | { classes: string }
+      | undefined;
+    if (!row) throw new ParselError('INVALID_INPUT', `${this.path}: label schema "${id}" is missing`);
+    return JSON.parse(row.classes) as LabelSchema;
+  }
+
+  counts(): StatusCounts {
+    const byStatus = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0])) as Record<ImageStatus, number>;
+    let total = 0;
+    for (const r of this.db.prepare('SELECT status, count(*) AS n FROM image GROUP BY status').all() as {
+      status: ImageStatus;
+      n: number;
+    }[]) {
+      byStatus[r.status] = r.n;
+      total += r.n;
+    }
+    const bySplit: Record<string, number> = {};
+    for (const r of this.db.prepare('SELECT split, count(*) AS n FROM image GROUP BY split').all() as {
+      split: string | null;
+      n: number;
+    }[]) {
+      bySplit[r.split ?? 'none'] = r.n;
+    }
+    return { byStatus, bySplit, total };
+  }
+
+  /** Existing images among the given content hashes: sha256 → stored path. */
+  findByHashes(hashes: string[]): Map<string, string> {
+    const found = new Map<string, string>();
+    const stmt = this.db.prepare('SELECT path FROM image WHERE sha256 = ?').pluck();
+    for (const h of hashes) {
+      const p = stmt.get(h) as string | undefined;
+      if (p !== undefined) found.set(h, p);
+    }
+    return found;
+  }
+
+  hasPath(path: string): boolean {
+    return this.db.prepare('SELECT 1 FROM image WHERE path = ?').get(path) !== undefined;
+  }
+
+  /** Insert images in one transaction; returns their ids in order. */
+  insertImages(rows: NewImage[]): number[] {
+    const now = new Date().toISOString();
+    const stmt = this.db.prepare(
+      'INSERT INTO image(path, sha256, width, height, split, source, tags, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const ids: number[] = [];
+    this.db
+      .transaction(() => {
+        for (const r of rows) {
+          const info = stmt.run(
+            r.path,
+            r.sha256,
+            r.width,
+            r.height,
+            r.split ?? null,
+            r.source ?? null,
+            JSON.stringify(r.tags ?? []),
+            now,
+          );
+          ids.push(Number(info.lastInsertRowid));
+        }
+      })
+      .immediate();
+    return ids;
+  }
+
+  listImages(q: { status?: ImageStatus[]; split?: string; offset: number; limit: number }): ImagePage {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.status && q.status.length > 0) {
+      where.push(`status IN (${q.status.map(() => '?').join(',')})`);
+      args.push(...q.status);
+    }
+    if (q.split !== undefined) {
+      where.push('split = ?');
+      args.push(q.split);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT count(*) FROM image ${clause}`).pluck().get(...args) as number) ?? 0;
+    const rows = this.db
+      .prepare(`SELECT * FROM image ${clause} ORDER BY id LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as ImageRow[];
+    return {
+      total,
+      offset: q.offset,
+      items: rows.map((r) => {
+        const d = toSummary(r);
+        return {
+          id: d.id,
+          path: d.path,
+          width: d.width,
+          height: d.height,
+          split: d.split,
+          source: d.source,
+          status: d.status,
+          headRevisionId: d.headRevisionId,
+        };
+      }),
+    };
+  }
+
+  getImage(id: number): ImageDetail {
+    const row = this.db.prepare('SELECT * FROM image WHERE id = ?').get(id) as ImageRow | undefined;
+    if (!row) throw new ParselError('NOT_FOUND', `image ${id} does not exist in this project`);
+    return toSummary(row);
+  }
+
+  setStatus(ids: number[], status: ImageStatus): number {
+    const stmt = this.db.prepare('UPDATE image SET status = ? WHERE id = ?');
+    let updated = 0;
+    this.db
+      .transaction(() => {
+        for (const id of ids) {
+          const n = stmt.run(status, id).changes;
+          if (n === 0) throw new ParselError('NOT_FOUND', `image ${id} does not exist in this project`);
+          updated += n;
+        }
+      })
+      .immediate();
+    return updated;
+  }
+
+  /**
+   * Append a revision on top of `parentId`. Fails with CONFLICT (nothing written) when the image's
+   * head is no longer `parentId` — another window or client saved in between.
+   */
+  saveRevision(r: NewRevision): RevisionSummary {
+    const schemaId = this.meta('schema_id');
+    const run = this.db.transaction((): number => {
+      const img = this.db.prepare('SELECT head_revision_id, status FROM image WHERE id = ?').get(r.imageId) as
+        | { head_revision_id: number | null; status: ImageStatus }
+        | undefined;
+      if (!img) throw new ParselError('NOT_FOUND', `image ${r.imageId} does not exist in this project`);
+      if (img.head_revision_id !== r.parentId) {
+        const details: ConflictDetails = {
+          imageId: r.imageId,
+          expectedParentId: r.parentId,
+          headRevisionId: img.head_revision_id,
+        };
+        throw new ParselError(
+          'CONFLICT',
+          `image ${r.imageId} changed since it was loaded: its head is revision ${img.head_revision_id ?? 'none'}, not ${r.parentId ?? 'none'}`,
+          details,
+        );
+      }
+      const info = this.db
+        .prepare(
+          `INSERT INTO revision(image_id, parent_id, schema_id, author, kind, width, height, encoding, mask, created_at, note)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          r.imageId,
+          r.parentId,
+          schemaId,
+          r.author,
+          r.kind,
+          r.width,
+          r.height,
+          r.encoding,
+          r.mask,
+          new Date().toISOString(),
+          r.note,
+        );
+      const id = Number(info.lastInsertRowid);
+      this.db
+        .prepare('UPDATE image SET head_revision_id = ?, status = ? WHERE id = ?')
+        .run(id, nextStatus(img.status, r.kind), r.imageId);
+      return id;
+    });
+    const id = run.immediate();
+    return this.getRevision(id);
+  }
+
+  getRevision(id: number): RevisionSummary {
+    const row = this.db.prepare(`SELECT ${REVISION_COLUMNS} FROM revision WHERE id = ?`).get(id) as
+      | RevisionRow
+      | undefined;
+    if (!row) throw new ParselError('NOT_FOUND', `revision ${id} does not exist in this project`);
+    return toRevision(row);
+  }
+
+  listRevisions(imageId: number): RevisionSummary[] {
+    this.getImage(imageId);
+    const rows = this.db
+      .prepare(`SELECT ${REVISION_COLUMNS} FROM revision WHERE image_id = ? ORDER BY id DESC`)
+      .all(imageId) as RevisionRow[];
+    return rows.map(toRevision);
+  }
+
+  revisionMask(id: number): { width: number; height: number; encoding: string; data: Uint8Array } {
+    const row = this.db.prepare('SELECT width, height, encoding, mask FROM revision WHERE id = ?').get(id) as
+      | { width: number; height: number; encoding: string; mask: Buffer }
+      | undefined;
+    if (!row) throw new ParselError('NOT_FOUND', `revision ${id} does not exist in this project`);
+    return {
+      width: row.width,
+      height: row.height,
+      encoding: row.encoding,
+      data: new Uint8Array(row.mask.buffer, row.mask.byteOffset, row.mask.byteLength),
+    };
+  }
+}

@@ -30,7 +30,7 @@ function open(buf: Buffer): Sharp {
       raw: { width: d.width, height: d.height, channels: 4 },
     });
   }
-  return sharp(buf, { failOn: 'warning', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
+  return sharp(buf, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
 }
 
 function reason(err: unknown): string {
@@ -38,7 +38,7 @@ function reason(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (/unsupported image format/i.test(msg)) return 'not a supported image (jpg, png, webp, bmp, tiff)';
   if (/pixel limit/i.test(msg)) return `image is larger than ${Math.sqrt(MAX_IMAGE_PIXELS)}² pixels`;
-  return msg.replace(/^Input buffer /, '').replace(/\s+/g, ' ').trim();
+  return msg.replace(/^Input buffer /, '').replace(/^Vips\w+: /i, '').replace(/\s+/g, ' ').trim();
 }
 
 /**

@@ -6,6 +6,7 @@
  * machine as a whole; images elsewhere are stored absolute. Thumbnails are a disposable cache in
  * `<project>.cache/thumbs/`, keyed by content hash.
  */
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -35,7 +36,8 @@ export class ProjectPaths {
   async writeThumb(sha256: string, data: Buffer): Promise<void> {
     const p = this.thumbPath(sha256);
     await fs.mkdir(dirname(p), { recursive: true });
-    const tmp = `${p}.${process.pid}.tmp`;
+    // Unique temp name: two files with the same content may be thumbnailed at the same time.
+    const tmp = `${p}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     await fs.writeFile(tmp, data);
     await fs.rename(tmp, p);
   }

@@ -1,0 +1,220 @@
+/**
+ * Virtualised thumbnail grid: virtualised by rows (@tanstack/react-virtual), fixed-size cells so
+ * layout never shifts, pages of `image:list` fetched as rows come into view (GridSession caches them).
+ * Keyboard: arrows / PageUp / PageDown / Home / End move the selection, Enter opens.
+ */
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { ImageSummary } from '../../../shared/api/types';
+import { ErrorBox, STATUS_LABEL, toShownError, useClient } from './common';
+import { PAGE_SIZE, type GridSession } from './gridSession';
+
+export const CELL_W = 150;
+export const CELL_H = 168;
+const PAD_LEFT = 8;
+
+interface Props {
+  session: GridSession;
+  onOpen: (imageId: number) => void;
+}
+
+export function ThumbGrid({ session, onOpen }: Props) {
+  useSyncExternalStore(session.subscribe, session.getVersion);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  const [selected, setSelected] = useState(session.selected);
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    setWidth(el.clientWidth);
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    el.focus({ preventScroll: true });
+    return () => ro.disconnect();
+  }, []);
+
+  // Selection resets when the filter changes.
+  useEffect(() => setSelected(session.selected), [session, session.filter]);
+
+  const total = session.total ?? 0;
+  const cols = Math.max(1, Math.floor((width - PAD_LEFT) / CELL_W));
+  const rows = Math.ceil(total / cols);
+
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => CELL_H,
+    overscan: 3,
+    initialOffset: session.scrollTop,
+  });
+
+  const items = virtualizer.getVirtualItems();
+  const firstRow = items.length ? items[0].index : 0;
+  const lastRow = items.length ? items[items.length - 1].index : 0;
+
+  useEffect(() => {
+    if (session.total === null) session.ensure(0, PAGE_SIZE);
+    else if (rows > 0) session.ensure(firstRow * cols, (lastRow + 1) * cols);
+  }, [session, session.total, firstRow, lastRow, cols, rows]);
+
+  const select = useCallback(
+    (index: number, scroll = true) => {
+      if (total === 0) return;
+      const i = Math.max(0, Math.min(total - 1, index));
+      session.selected = i;
+      setSelected(i);
+      if (scroll) virtualizer.scrollToIndex(Math.floor(i / cols), { align: 'auto' });
+    },
+    [session, total, cols, virtualizer],
+  );
+
+  const openIndex = useCallback(
+    (index: number) => {
+      const it = session.get(index);
+      if (it) onOpen(it.id);
+    },
+    [session, onOpen],
+  );
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const perPage = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? CELL_H) / CELL_H)) * cols;
+    let next: number | null = null;
+    switch (e.key) {
+      case 'ArrowRight':
+        next = selected + 1;
+        break;
+      case 'ArrowLeft':
+        next = selected - 1;
+        break;
+      case 'ArrowDown':
+        next = selected + cols < total ? selected + cols : selected;
+        break;
+      case 'ArrowUp':
+        next = selected - cols >= 0 ? selected - cols : selected;
+        break;
+      case 'PageDown':
+        next = selected + perPage;
+        break;
+      case 'PageUp':
+        next = selected - perPage;
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = total - 1;
+        break;
+      case 'Enter':
+        e.preventDefault();
+        openIndex(selected);
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    select(next);
+  };
+
+  const error = session.error ? toShownError(session.error) : null;
+
+  return (
+    <div
+      ref={scrollRef}
+      className="grid-scroll"
+      tabIndex={0}
+      role="grid"
+      aria-label="Images"
+      aria-rowcount={rows}
+      data-testid="grid"
+      onKeyDown={onKeyDown}
+      onScroll={(e) => {
+        session.scrollTop = e.currentTarget.scrollTop;
+      }}
+    >
+      {error && (
+        <div style={{ padding: 12 }}>
+          <ErrorBox error={error} />
+        </div>
+      )}
+      {session.total === 0 && (
+        <div className="empty">
+          {session.filter === 'all'
+            ? 'No images yet — add a folder above.'
+            : `No images with status “${STATUS_LABEL[session.filter]}”.`}
+        </div>
+      )}
+      <div className="grid-inner" style={{ height: virtualizer.getTotalSize() }}>
+        {items.map((row) => {
+          const start = row.index * cols;
+          const end = Math.min(total, start + cols);
+          const cells = [];
+          for (let i = start; i < end; i++) {
+            cells.push(
+              <Cell
+                key={i - start}
+                index={i}
+                item={session.get(i)}
+                selected={i === selected}
+                onSelect={select}
+                onOpen={openIndex}
+              />,
+            );
+          }
+          return (
+            <div
+              key={row.key}
+              className="grid-row"
+              role="row"
+              aria-rowindex={row.index + 1}
+              style={{ height: CELL_H, transform: `translateY(${row.start}px)` }}
+            >
+              {cells}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+interface CellProps {
+  index: number;
+  item: ImageSummary | undefined;
+  selected: boolean;
+  onSelect: (index: number, scroll?: boolean) => void;
+  onOpen: (index: number) => void;
+}
+
+const Cell = memo(function Cell({ index, item, selected, onSelect, onOpen }: CellProps) {
+  const client = useClient();
+  if (!item) {
+    return (
+      <div className="cell placeholder" role="gridcell" style={{ width: CELL_W, height: CELL_H }}>
+        <div className="frame" />
+      </div>
+    );
+  }
+  const name = item.path.split(/[\\/]/).pop() ?? item.path;
+  return (
+    <div
+      className={selected ? 'cell selected' : 'cell'}
+      role="gridcell"
+      aria-selected={selected}
+      data-index={index}
+      data-image-id={item.id}
+      style={{ width: CELL_W, height: CELL_H }}
+      title={`${item.path}\n${item.width}×${item.height} · ${STATUS_LABEL[item.status]}${item.split ? ` · ${item.split}` : ''}`}
+      onClick={() => onSelect(index, false)}
+      onDoubleClick={() => onOpen(index)}
+    >
+      <div className="frame">
+        <div className="thumb">
+          <img key={item.id} loading="lazy" decoding="async" draggable={false} alt="" src={client.mediaUrl('thumb', item.id)} />
+        </div>
+        <div className="caption">{name}</div>
+        <span className={`badge s-${item.status}`}>{STATUS_LABEL[item.status]}</span>
+      </div>
+    </div>
+  );
+});

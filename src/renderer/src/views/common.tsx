@@ -1,0 +1,53 @@
+/** Small pieces shared by the screens: the client context, error display, colour helpers. */
+import { createContext, useContext } from 'react';
+import type { RendererClient } from '../api/client';
+import type { ImageStatus, Rgb } from '../../../shared/api/types';
+
+export const ClientContext = createContext<RendererClient | null>(null);
+
+export function useClient(): RendererClient {
+  const c = useContext(ClientContext);
+  if (!c) throw new Error('ClientContext missing');
+  return c;
+}
+
+export interface ShownError {
+  code: string | null;
+  message: string;
+}
+
+/** Errors cross the API as `{ code, message }` (ParselError); anything else shows its message. */
+export function toShownError(err: unknown): ShownError {
+  if (typeof err === 'object' && err !== null) {
+    const e = err as { code?: unknown; message?: unknown };
+    const message = typeof e.message === 'string' ? e.message : String(err);
+    return { code: typeof e.code === 'string' ? e.code : null, message };
+  }
+  return { code: null, message: String(err) };
+}
+
+export function ErrorBox({ error }: { error: ShownError | null }) {
+  if (!error) return null;
+  return (
+    <div className="error" role="alert" data-code={error.code ?? undefined}>
+      {error.code && <span className="code">{error.code}</span>}
+      {error.message}
+    </div>
+  );
+}
+
+export function rgbCss(c: Rgb): string {
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
+export const STATUS_LABEL: Record<ImageStatus, string> = {
+  unlabeled: 'Unlabeled',
+  prelabeled: 'Prelabeled',
+  in_progress: 'In progress',
+  done: 'Done',
+  reviewed: 'Reviewed',
+};
+
+export function fmtInt(n: number): string {
+  return n.toLocaleString('en-US');
+}

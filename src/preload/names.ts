@@ -1,0 +1,46 @@
+/**
+ * The contract's method and event names, without the contract's validators.
+ *
+ * The sandboxed preload may `require` nothing but `electron`, and electron-vite externalises
+ * node_modules dependencies unless told otherwise, so the preload must not import the zod-based table
+ * in shared/api/contract.ts. These lists are checked against the contract at compile time (a missing
+ * or extra name is a type error) and again in test/unit/ipc.test.ts.
+ */
+import type { EventName, MethodName } from '../shared/api/contract';
+
+export const PRELOAD_METHOD_NAMES = [
+  'app:info',
+  'app:recent',
+  'schema:list',
+  'project:create',
+  'project:open',
+  'project:close',
+  'project:info',
+  'image:addFolder',
+  'image:list',
+  'image:get',
+  'image:setStatus',
+  'revision:list',
+  'revision:mask',
+  'revision:save',
+  'dialog:pick',
+] as const satisfies readonly MethodName[];
+
+export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];
+
+// Compile-time completeness: every contract name is listed.
+type MissingMethods = Exclude<MethodName, (typeof PRELOAD_METHOD_NAMES)[number]>;
+type MissingEvents = Exclude<EventName, (typeof PRELOAD_EVENT_NAMES)[number]>;
+export const methodListComplete: [MissingMethods] extends [never] ? true : MissingMethods = true;
+export const eventListComplete: [MissingEvents] extends [never] ? true : MissingEvents = true;
+
+const methodSet: ReadonlySet<string> = new Set(PRELOAD_METHOD_NAMES);
+const eventSet: ReadonlySet<string> = new Set(PRELOAD_EVENT_NAMES);
+
+export function isPreloadMethod(v: unknown): v is MethodName {
+  return typeof v === 'string' && methodSet.has(v);
+}
+
+export function isPreloadEvent(v: unknown): v is EventName {
+  return typeof v === 'string' && eventSet.has(v);
+}

@@ -73,11 +73,6 @@ describe.skipIf(!electronPath)(electronPath ? 'Electron app' : `Electron app —
     expect(await page.evaluate(() => typeof (globalThis as Record<string, unknown>).process)).toBe('undefined');
     expect(await page.evaluate(() => Object.keys((window as unknown as { parsel: object }).parsel).sort())).toEqual(['call', 'on']);
     expect(await page.evaluate(() => window.open('https://example.com/') === null)).toBe(true);
-    const prefs = await app.evaluate(({ BrowserWindow }) => {
-      const p = BrowserWindow.getAllWindows()[0].webContents.getLastWebPreferences();
-      return p && { contextIsolation: p.contextIsolation, nodeIntegration: p.nodeIntegration, sandbox: p.sandbox, webSecurity: p.webSecurity };
-    });
-    expect(prefs).toEqual({ contextIsolation: true, nodeIntegration: false, sandbox: true, webSecurity: true });
     const info = await page.evaluate(() =>
       (window as unknown as { parsel: { call: (m: string, p: unknown) => Promise<unknown> } }).parsel.call('app:info', {}),
     );

@@ -125,14 +125,16 @@ export function trustedFrameCheck(opts: { devServerUrl?: string; indexHtml: stri
       }
     };
   }
-  const index = normalize(opts.indexHtml);
+  // Windows paths are case-insensitive (and drive letters come in either case).
+  const canon = (p: string) => (process.platform === 'win32' ? normalize(p).toLowerCase() : normalize(p));
+  const index = canon(opts.indexHtml);
   return (url) => {
     try {
       const u = new URL(url);
       if (u.protocol !== 'file:' || (u.host !== '' && u.host !== 'localhost')) return false;
       u.search = '';
       u.hash = '';
-      return normalize(fileURLToPath(u)) === index;
+      return canon(fileURLToPath(u)) === index;
     } catch {
       return false;
     }

@@ -203,6 +203,19 @@ describe('rle1 stream', () => {
     expect([...rleEncode(mask)]).toEqual([7, 2, 0, 2, 5, 199 & 0x7f | 0x80, 1]);
   });
 
+  it('gives the same stream for aligned and unaligned views of a mask', () => {
+    fc.assert(
+      fc.property(maskArb, fc.integer({ min: 1, max: 3 }), ({ mask }, shift) => {
+        const backing = new Uint8Array(mask.length + shift);
+        backing.set(mask, shift);
+        const view = backing.subarray(shift);
+        expect([...rleEncode(view)]).toEqual([...rleEncode(mask)]);
+        expectSame(rleDecode(rleEncode(view), mask.length), mask);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('gives up beyond maxBytes', () => {
     const mask = makeMask(100, 100, 'random', 1, 1);
     expect(rleEncode(mask, 1000)).toBeNull();

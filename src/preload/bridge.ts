@@ -1,6 +1,7 @@
 /**
- * The shape of `window.parsel`, exposed by the preload (./index.ts) and consumed by the renderer's IPC
- * client and by main's IPC binding. Types and one constant, no runtime imports, so any bundle may include it.
+ * The shape of `window.parsel`, exposed by the preload (./index.ts). The renderer's IPC client
+ * (src/renderer/src/api/ipc.ts) and main's binding (src/main/ipc.ts) declare the same shapes, since the
+ * lint layers forbid them to import the preload; test/unit/ipc.test.ts checks that all three agree.
  *
  * `call` resolves with an envelope instead of rejecting: an Error thrown through `ipcMain.handle` and
  * through `contextBridge` arrives without its `code` and `details`, so errors travel as values.

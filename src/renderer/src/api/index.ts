@@ -2,9 +2,8 @@
  * The renderer's one client: the Electron bridge when the preload exposed `window.parsel`, otherwise
  * the browser-mode WebSocket to the server that served this page.
  */
-import type { ParselBridge } from '../../../preload/bridge';
 import type { RendererClient } from './client';
-import { IpcClient } from './ipc';
+import { IpcClient, type ParselBridge } from './ipc';
 import { WsClient } from './ws';
 
 declare global {

@@ -210,7 +210,8 @@ describe('token', () => {
   });
 
   it('serves the app with the cookie or the Bearer header', async () => {
-    for (const headers of [{ Cookie: cookie }, { Cookie: `other=1; ${cookie}; x=y` }, { Authorization: `Bearer ${TOKEN}` }]) {
+    const variants: Record<string, string>[] = [{ Cookie: cookie }, { Cookie: `other=1; ${cookie}; x=y` }, { Authorization: `Bearer ${TOKEN}` }];
+    for (const headers of variants) {
       const r = await get('/', headers);
       expect(r.status).toBe(200);
       expect(r.body.toString()).toBe(INDEX_HTML);

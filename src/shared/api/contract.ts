@@ -35,16 +35,7 @@ export const encodedMaskSchema = z.object({
   data: bytes,
 });
 
-/**
- * Declares one method: `method<Response>()(requestValidator)`. Curried so that the request type is
- * inferred from the validator while the response type is written out.
- */
-function method<Res>() {
-  return <Req extends z.ZodType>(request: Req): { request: Req; response: Res } => ({
-    request,
-    response: undefined as unknown as Res,
-  });
-}
+import { method } from './define';
 
 const empty = z.object({}).strict();
 

@@ -1,0 +1,53 @@
+/** Image services: add a folder, list/filter, details, status; and media (pixels by image id). */
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import { ParselError } from '../../../shared/api/errors';
+import type { DomainServices, ServiceContext } from '../context';
+import { makeThumb, toBrowserImage } from '../image-io';
+import { addFolder } from '../ingest';
+import type { MediaSource } from '../media';
+
+export function imageServices(ctx: ServiceContext): DomainServices<'image:addFolder' | 'image:list' | 'image:get' | 'image:setStatus'> {
+  return {
+    'image:addFolder': async ({ folder, recursive }) => {
+      const p = ctx.project();
+      return addFolder(p.store, p.paths, ctx.bus, resolve(folder), recursive);
+    },
+    'image:list': ({ status, split, offset, limit }) => ctx.project().store.listImages({ status, split, offset, limit }),
+    'image:get': ({ id }) => ctx.project().store.getImage(id),
+    'image:setStatus': ({ ids, status }) => {
+      const updated = ctx.project().store.setStatus(ids, status);
+      ctx.bus.emit('project:changed', { reason: 'status-changed', imageIds: ids });
+      return { updated };
+    },
+  };
+}
+
+async function readImageFile(abs: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(abs);
+  } catch (err) {
+    throw new ParselError('NOT_FOUND', `image file missing: ${abs} (${(err as NodeJS.ErrnoException).code})`, { path: abs });
+  }
+}
+
+export function mediaSource(ctx: ServiceContext): MediaSource {
+  return {
+    async image(imageId) {
+      const p = ctx.project();
+      const abs = p.paths.toAbsolute(p.store.getImage(imageId).path);
+      return toBrowserImage(await readImageFile(abs), abs);
+    },
+    async thumb(imageId) {
+      const p = ctx.project();
+      const img = p.store.getImage(imageId);
+      const cached = await p.paths.readThumb(img.sha256);
+      if (cached) return { body: cached, mime: 'image/webp' };
+      // Cache lost (deleted, project copied without it): rebuild from the image.
+      const abs = p.paths.toAbsolute(img.path);
+      const thumb = await makeThumb(await readImageFile(abs), abs);
+      await p.paths.writeThumb(img.sha256, thumb);
+      return { body: thumb, mime: 'image/webp' };
+    },
+  };
+}

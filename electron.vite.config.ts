@@ -19,6 +19,8 @@ export default defineConfig({
     // sandbox: true means the preload may only require('electron'): bundle everything else, emit CJS.
     build: {
       outDir: 'out/preload',
+      // electron-vite externalises dependencies by default; a sandboxed preload cannot require them.
+      externalizeDeps: false,
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },

@@ -8,24 +8,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { normalize } from 'node:path';
-import { channelOf, isMethodName, METHOD_NAMES, type EventName, type Events, type MethodName } from '../shared/api/contract';
+import { channelOf, isMethodName, METHOD_NAMES, type MethodName } from '../shared/api/contract';
+import { EVENT_CHANNEL, type IpcEventMessage, type IpcResult } from '../shared/api/bridge';
 import { toWireError, type WireError } from '../shared/api/errors';
 import { dispatch, type EventBus } from './services/backend';
 import type { Backend } from './services/index';
-
-/**
- * What a `parsel:<method>` handler answers. The same shape is declared by the preload (its
- * `ParselBridge`) and by the renderer's IPC client, which may not import each other or main (lint
- * layers); test/unit/ipc.test.ts checks at compile time that the three declarations agree.
- */
-export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
-
-/** Channel of backend events pushed to windows, with `{ event, payload }`. */
-export const EVENT_CHANNEL = 'parsel:event';
-export interface IpcEventMessage {
-  event: EventName;
-  payload: Events[EventName];
-}
 
 /** The part of Electron's `WebFrameMain` this module reads. */
 export interface FrameLike {

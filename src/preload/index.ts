@@ -8,7 +8,7 @@
  *   the IpcRendererEvent, whose `sender` would hand the page ipcRenderer itself). Returns unsubscribe.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { EVENT_CHANNEL, type IpcEventMessage, type IpcResult, type ParselBridge } from './bridge';
+import { EVENT_CHANNEL, type IpcEventMessage, type IpcResult, type ParselBridge } from '../shared/api/bridge';
 import { isPreloadEvent, isPreloadMethod } from './names';
 
 // Same as shared/api/contract's channelOf, which this bundle must not import (it pulls in zod).

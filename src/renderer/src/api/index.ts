@@ -3,7 +3,8 @@
  * the browser-mode WebSocket to the server that served this page.
  */
 import type { RendererClient } from './client';
-import { IpcClient, type ParselBridge } from './ipc';
+import type { ParselBridge } from '../../../shared/api/bridge';
+import { IpcClient } from './ipc';
 import { WsClient } from './ws';
 
 declare global {

@@ -1,17 +1,17 @@
 /**
- * The shape of `window.parsel`, exposed by the preload (./index.ts). The renderer's IPC client
- * (src/renderer/src/api/ipc.ts) and main's binding (src/main/ipc.ts) declare the same shapes, since the
- * lint layers forbid them to import the preload; test/unit/ipc.test.ts checks that all three agree.
+ * The Electron IPC bridge: the shape of `window.parsel` exposed by the preload, what each
+ * `parsel:<method>` handler in main answers, and the event channel. Declared once here and used by
+ * main (src/main/ipc.ts), the preload and the renderer's IPC client.
  *
  * `call` resolves with an envelope instead of rejecting: an Error thrown through `ipcMain.handle` and
  * through `contextBridge` arrives without its `code` and `details`, so errors travel as values.
  */
-import type { EventName, Events, MethodName, RequestOf, ResponseOf } from '../shared/api/contract';
-import type { WireError } from '../shared/api/errors';
+import type { EventName, Events, MethodName, RequestOf, ResponseOf } from './contract';
+import type { WireError } from './errors';
 
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
-/** Channel on which main pushes `{ event, payload }` to every window. */
+/** Channel on which main pushes `{ event, payload }` to every app window. */
 export const EVENT_CHANNEL = 'parsel:event';
 
 export interface IpcEventMessage {

@@ -36,6 +36,15 @@ export function App() {
   const [route, setRoute] = useState<Route>(() => parseHash(location.hash));
   const sessionRef = useRef<GridSession | null>(null);
 
+  const navigate = useCallback((r: Route, replace = false) => {
+    const hash = routeHash(r);
+    if (location.hash !== hash) {
+      if (replace) history.replaceState(null, '', hash);
+      else history.pushState(null, '', hash);
+    }
+    setRoute(r);
+  }, []);
+
   // Boot: one client for the app's lifetime.
   useEffect(() => {
     let cancelled = false;
@@ -58,7 +67,7 @@ export function App() {
     return () => {
       cancelled = true;
     };
-  }, []);
+  }, [navigate]);
 
   useEffect(() => {
     const onHash = () => setRoute(parseHash(location.hash));
@@ -66,14 +75,6 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
-  const navigate = useCallback((r: Route, replace = false) => {
-    const hash = routeHash(r);
-    if (location.hash !== hash) {
-      if (replace) history.replaceState(null, '', hash);
-      else history.pushState(null, '', hash);
-    }
-    setRoute(r);
-  }, []);
 
   // Counts follow the project: refresh on every change event (coalesced).
   useEffect(() => {

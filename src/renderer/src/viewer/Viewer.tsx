@@ -455,7 +455,7 @@ export function Viewer({ imageId, schema, session, onBack, onNavigate }: Props) 
       window.removeEventListener('keyup', onKeyUp);
       window.removeEventListener('blur', onBlur);
     };
-  }, [onBack, fit, oneToOne, zoomTo, go]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [onBack, fit, oneToOne, zoomTo, go]);
 
   // ---- render ------------------------------------------------------------------------------------
   const classes = schema?.classes ?? [];

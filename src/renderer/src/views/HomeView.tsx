@@ -199,7 +199,7 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
                 ) : (
                   <span className="name">{r.name}</span>
                 )}
-                <span className="path mono dim">{r.path}</span>
+                <span className="path mono dim">{`\u200E${r.path}\u200E`}</span>
                 {!r.exists && <span className="tag missing">missing</span>}
                 <span className="faint" style={{ fontSize: 11 }}>
                   {fmtDate(r.openedAt)}

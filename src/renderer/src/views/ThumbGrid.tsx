@@ -12,6 +12,13 @@ import { PAGE_SIZE, type GridSession } from './gridSession';
 export const CELL_W = 150;
 export const CELL_H = 168;
 const PAD_LEFT = 8;
+/**
+ * Above this scroll speed (px/s) newly shown cells get no thumbnail until the grid slows down: during
+ * a fling or a scrollbar drag through 30,000 images, decoding thumbnails that are on screen for one
+ * frame only costs frames. Wheel and keyboard scrolling stay well below it.
+ */
+const FAST_SCROLL_PX_PER_S = 6000;
+const FAST_SCROLL_SETTLE_MS = 120;
 
 interface Props {
   session: GridSession;
@@ -23,6 +30,12 @@ export function ThumbGrid({ session, onOpen }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
   const [selected, setSelected] = useState(session.selected);
+  const [fast, setFast] = useState(false);
+  const lastScroll = useRef({ top: session.scrollTop, t: 0 });
+  const settleTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => {
+    if (settleTimer.current) clearTimeout(settleTimer.current);
+  }, []);
 
   useLayoutEffect(() => {
     const el = scrollRef.current;
@@ -129,7 +142,21 @@ export function ThumbGrid({ session, onOpen }: Props) {
       data-testid="grid"
       onKeyDown={onKeyDown}
       onScroll={(e) => {
-        session.scrollTop = e.currentTarget.scrollTop;
+        const top = e.currentTarget.scrollTop;
+        session.scrollTop = top;
+        const now = performance.now();
+        const last = lastScroll.current;
+        const speed = last.t ? (Math.abs(top - last.top) * 1000) / Math.max(1, now - last.t) : 0;
+        lastScroll.current = { top, t: now };
+        if (speed > FAST_SCROLL_PX_PER_S) {
+          if (!fast) setFast(true);
+          if (settleTimer.current) clearTimeout(settleTimer.current);
+          settleTimer.current = setTimeout(() => {
+            settleTimer.current = null;
+            lastScroll.current.t = 0;
+            setFast(false);
+          }, FAST_SCROLL_SETTLE_MS);
+        }
       }}
     >
       {error && (
@@ -156,6 +183,7 @@ export function ThumbGrid({ session, onOpen }: Props) {
                 index={i}
                 item={session.get(i)}
                 selected={i === selected}
+                loadThumb={!fast}
                 onSelect={select}
                 onOpen={openIndex}
               />,
@@ -182,12 +210,17 @@ interface CellProps {
   index: number;
   item: ImageSummary | undefined;
   selected: boolean;
+  /** False while the grid scrolls fast: a cell that has not shown its thumbnail yet waits. */
+  loadThumb: boolean;
   onSelect: (index: number, scroll?: boolean) => void;
   onOpen: (index: number) => void;
 }
 
-const Cell = memo(function Cell({ index, item, selected, onSelect, onOpen }: CellProps) {
+const Cell = memo(function Cell({ index, item, selected, loadThumb, onSelect, onOpen }: CellProps) {
   const client = useClient();
+  // Once a cell has started loading its thumbnail it keeps it, fast scrolling or not (no flicker).
+  const shownFor = useRef<number | null>(null);
+  if (item && loadThumb) shownFor.current = item.id;
   if (!item) {
     return (
       <div className="cell placeholder" role="gridcell" style={{ width: CELL_W, height: CELL_H }}>
@@ -210,9 +243,11 @@ const Cell = memo(function Cell({ index, item, selected, onSelect, onOpen }: Cel
     >
       <div className="frame">
         <div className="thumb">
-          <img key={item.id} loading="lazy" decoding="async" draggable={false} alt="" src={client.mediaUrl('thumb', item.id)} />
+          {shownFor.current === item.id && (
+            <img key={item.id} loading="lazy" decoding="async" draggable={false} alt="" src={client.mediaUrl('thumb', item.id)} />
+          )}
         </div>
-        <div className="caption">{name}</div>
+        <div className="caption">{`\u200E${name}\u200E`}</div>
         <span className={`badge s-${item.status}`}>{STATUS_LABEL[item.status]}</span>
       </div>
     </div>

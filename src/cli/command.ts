@@ -1,0 +1,93 @@
+/**
+ * The CLI's building blocks: command shape, argument parsing, exit codes, running against a project.
+ * Each command lives in `commands/<name>.ts` and is listed in `commands/index.ts`.
+ *
+ * Exit codes (stable, for scripts):
+ *   0  success
+ *   1  internal error (a bug: please report it with the message)
+ *   2  usage error (unknown command or option, missing argument)
+ *   3  the request was refused: input not found, invalid, already exists, conflict
+ *   4  finished, but some items failed (e.g. `add` could not read some files); details are printed
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ParselApi } from '../shared/api/contract';
+import { directClient } from '../main/services/backend';
+import type { Backend } from '../main/services';
+
+export const EXIT = { ok: 0, internal: 1, usage: 2, refused: 3, partial: 4 } as const;
+
+export class UsageError extends Error {}
+
+export interface Command {
+  summary: string;
+  usage: string;
+  options: Record<string, { flag: boolean; help: string }>;
+  run(args: ParsedArgs, ctx: Ctx): Promise<number>;
+}
+
+export interface ParsedArgs {
+  positional: string[];
+  options: Record<string, string | boolean>;
+}
+
+export interface Ctx {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  backend: (mode: 'direct' | 'browser') => Backend;
+  rendererDir: string;
+}
+
+export function defaultUserDataDir(): string {
+  if (process.env.PARSEL_USER_DATA) return resolve(process.env.PARSEL_USER_DATA);
+  // Same folder Electron's app.getPath('userData') uses for an app named "parsel".
+  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'parsel');
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'parsel');
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'parsel');
+}
+
+export function parseArgs(argv: string[], spec: Command['options']): ParsedArgs {
+  const positional: string[] = [];
+  const options: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      const o = spec[name];
+      if (!o) throw new UsageError(`unknown option --${name}`);
+      if (o.flag) {
+        if (eq > 0) throw new UsageError(`--${name} takes no value`);
+        options[name] = true;
+      } else {
+        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+        options[name] = v;
+      }
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, options };
+}
+
+export function need(args: ParsedArgs, n: number, names: string): string[] {
+  if (args.positional.length < n) throw new UsageError(`missing argument: ${names}`);
+  if (args.positional.length > n) throw new UsageError(`unexpected argument: ${args.positional[n]}`);
+  return args.positional;
+}
+
+export async function withProject<T>(ctx: Ctx, project: string, fn: (api: ParselApi) => Promise<T>): Promise<T> {
+  const backend = ctx.backend('direct');
+  try {
+    await backend.openProject(project);
+    return await fn(directClient(backend.services, backend.bus));
+  } finally {
+    backend.close();
+  }
+}
+

@@ -1,0 +1,13 @@
+/** Every CLI command, by name, in the order `parsel --help` lists them. */
+import type { Command } from '../command';
+import { initCommand } from './init';
+import { addCommand } from './add';
+import { infoCommand } from './info';
+import { serveCommand } from './serve';
+
+export const commands: Record<string, Command> = {
+  init: initCommand,
+  add: addCommand,
+  info: infoCommand,
+  serve: serveCommand,
+};

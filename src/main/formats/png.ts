@@ -1,0 +1,471 @@
+/**
+ * PNG reading and writing for index masks and colour masks, decoded here (node:zlib + our own
+ * unfiltering) rather than through sharp, because:
+ *   - sharp/libvips turns palette PNGs into RGB and gives no access to the palette indices, and expands
+ *     1/2/4-bit greyscale to 0-255; an index mask needs the stored sample values;
+ *   - the writer must be byte-deterministic (exports are compared byte for byte across machines and
+ *     libvips versions) and must produce colour type 0 (single-channel 8-bit), which datasets expect.
+ *
+ * Reading:
+ *   - `readIndexPng`: greyscale (bit depths 1, 2, 4, 8: the sample value is the index; 16-bit is
+ *     refused), palette (the palette index is the value, colours ignored), grey+alpha (grey; alpha
+ *     ignored), RGB/RGBA 8-bit whose R, G and B are equal in every pixel (the common "index mask saved
+ *     as RGB"); an RGB pixel with unequal channels is an error naming the file, the pixel and its colour.
+ *   - `readColorPng`: any 8-bit-or-less colour type as RGB (palette through PLTE, grey replicated, alpha
+ *     dropped). 16-bit is refused (no face-parsing dataset ships 16-bit colour masks).
+ *   - Interlaced (Adam7) files are decoded. CRCs are not checked (zlib's Adler-32 checks the image data);
+ *     a truncated or corrupt stream is an error naming the file.
+ * Writing: `writeIndexPng` (colour type 0, 8-bit) and `writeColorPng` (colour type 2, 8-bit), zlib
+ * level 6 with a per-row filter chosen by the minimum-sum-of-absolute-differences heuristic (as libpng).
+ *
+ * Every error is a `PngError` whose message starts with the file name.
+ */
+import { promises as fs } from 'node:fs';
+import { deflateSync, inflate, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const inflateAsync = promisify(inflate);
+
+export class PngError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'PngError';
+  }
+}
+
+/** Largest image decoded (same cap as image-io's MAX_IMAGE_PIXELS: 16384²). */
+export const MAX_PNG_PIXELS = 16384 * 16384;
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  /** 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA. */
+  colorType: number;
+  interlace: number;
+}
+
+export interface PngChunks {
+  header: PngHeader;
+  /** PLTE as RGB triples, or null. */
+  palette: Uint8Array | null;
+  idat: Buffer;
+}
+
+export interface IndexImage {
+  width: number;
+  height: number;
+  /** One byte per pixel, row-major. */
+  data: Uint8Array;
+}
+
+export interface ColorImage {
+  width: number;
+  height: number;
+  /** RGB, three bytes per pixel, row-major. */
+  data: Uint8Array;
+}
+
+export function isPng(buf: Uint8Array): boolean {
+  if (buf.length < 8) return false;
+  for (let i = 0; i < 8; i++) if (buf[i] !== SIGNATURE[i]) return false;
+  return true;
+}
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const ALLOWED_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
+/** Parse the chunk structure (no pixel decoding). Throws PngError naming `file`. */
+export function parsePngChunks(buf: Uint8Array, file: string): PngChunks {
+  if (!isPng(buf)) throw new PngError(file, 'not a PNG file (bad signature)');
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let pos = 8;
+  let header: PngHeader | null = null;
+  let palette: Uint8Array | null = null;
+  const idat: Uint8Array[] = [];
+  let sawEnd = false;
+  while (pos < buf.length) {
+    if (pos + 8 > buf.length) throw new PngError(file, 'truncated PNG (chunk header cut off)');
+    const len = dv.getUint32(pos);
+    const type = String.fromCharCode(buf[pos + 4], buf[pos + 5], buf[pos + 6], buf[pos + 7]);
+    const start = pos + 8;
+    if (start + len + 4 > buf.length) throw new PngError(file, `truncated PNG (${type} chunk cut off)`);
+    if (type === 'IHDR') {
+      if (len < 13) throw new PngError(file, 'corrupt PNG (IHDR too short)');
+      header = {
+        width: dv.getUint32(start),
+        height: dv.getUint32(start + 4),
+        bitDepth: buf[start + 8],
+        colorType: buf[start + 9],
+        interlace: buf[start + 12],
+      };
+    } else if (type === 'PLTE') {
+      palette = buf.subarray(start, start + len);
+    } else if (type === 'IDAT') {
+      idat.push(buf.subarray(start, start + len));
+    } else if (type === 'IEND') {
+      sawEnd = true;
+      break;
+    }
+    pos = start + len + 4;
+  }
+  if (!header) throw new PngError(file, 'corrupt PNG (no IHDR chunk)');
+  const h = header;
+  if (h.width === 0 || h.height === 0) throw new PngError(file, `PNG has no pixels (${h.width}×${h.height})`);
+  if (h.width * h.height > MAX_PNG_PIXELS) {
+    throw new PngError(file, `image is ${h.width}×${h.height}, larger than ${Math.sqrt(MAX_PNG_PIXELS)}² pixels`);
+  }
+  const depths = ALLOWED_DEPTHS[h.colorType];
+  if (!depths) throw new PngError(file, `corrupt PNG (colour type ${h.colorType} does not exist)`);
+  if (!depths.includes(h.bitDepth)) throw new PngError(file, `corrupt PNG (bit depth ${h.bitDepth} with colour type ${h.colorType})`);
+  if (h.interlace > 1) throw new PngError(file, `corrupt PNG (interlace method ${h.interlace})`);
+  if (h.colorType === 3 && !palette) throw new PngError(file, 'corrupt PNG (palette image without PLTE chunk)');
+  if (idat.length === 0) throw new PngError(file, 'truncated PNG (no image data)');
+  if (!sawEnd) throw new PngError(file, 'truncated PNG (no IEND chunk)');
+  return { header: h, palette, idat: Buffer.concat(idat) };
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/** Undo the filters of one (sub-)image in place; returns the unfiltered rows without filter bytes. */
+function unfilter(data: Uint8Array, offset: number, rows: number, rowBytes: number, bpp: number, file: string): Uint8Array {
+  const out = new Uint8Array(rows * rowBytes);
+  let src = offset;
+  for (let y = 0; y < rows; y++) {
+    const ft = data[src++];
+    const o = y * rowBytes;
+    const prev = y > 0 ? o - rowBytes : -1;
+    switch (ft) {
+      case 0:
+        out.set(data.subarray(src, src + rowBytes), o);
+        break;
+      case 1:
+        for (let i = 0; i < rowBytes; i++) out[o + i] = (data[src + i] + (i >= bpp ? out[o + i - bpp] : 0)) & 255;
+        break;
+      case 2:
+        if (prev < 0) out.set(data.subarray(src, src + rowBytes), o);
+        else for (let i = 0; i < rowBytes; i++) out[o + i] = (data[src + i] + out[prev + i]) & 255;
+        break;
+      case 3:
+        for (let i = 0; i < rowBytes; i++) {
+          const a = i >= bpp ? out[o + i - bpp] : 0;
+          const b = prev >= 0 ? out[prev + i] : 0;
+          out[o + i] = (data[src + i] + ((a + b) >> 1)) & 255;
+        }
+        break;
+      case 4:
+        for (let i = 0; i < rowBytes; i++) {
+          const a = i >= bpp ? out[o + i - bpp] : 0;
+          const b = prev >= 0 ? out[prev + i] : 0;
+          const c = prev >= 0 && i >= bpp ? out[prev + i - bpp] : 0;
+          out[o + i] = (data[src + i] + paeth(a, b, c)) & 255;
+        }
+        break;
+      default:
+        throw new PngError(file, `corrupt PNG (unknown filter type ${ft} in row ${y})`);
+    }
+    src += rowBytes;
+  }
+  return out;
+}
+
+export interface DecodedSamples {
+  header: PngHeader;
+  palette: Uint8Array | null;
+  channels: number;
+  /**
+   * Samples, one array element per sample, row-major, `channels` per pixel. 8-bit and lower depths give
+   * the raw sample values (a 1-bit image gives 0/1); 16-bit gives 0-65535.
+   */
+  samples: Uint8Array | Uint16Array;
+}
+
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+function expand(rowsData: Uint8Array, w: number, h: number, rowBytes: number, depth: number, channels: number): Uint8Array | Uint16Array {
+  const n = w * h * channels;
+  if (depth === 8) {
+    if (rowBytes === w * channels) return rowsData;
+    return rowsData.slice(0, n);
+  }
+  if (depth === 16) {
+    const out = new Uint16Array(n);
+    for (let y = 0; y < h; y++) {
+      const o = y * rowBytes;
+      for (let i = 0; i < w * channels; i++) out[y * w * channels + i] = (rowsData[o + 2 * i] << 8) | rowsData[o + 2 * i + 1];
+    }
+    return out;
+  }
+  const out = new Uint8Array(n);
+  const perByte = 8 / depth;
+  const mask = (1 << depth) - 1;
+  for (let y = 0; y < h; y++) {
+    const o = y * rowBytes;
+    for (let x = 0; x < w; x++) {
+      const byte = rowsData[o + Math.floor(x / perByte)];
+      const shift = 8 - depth * ((x % perByte) + 1);
+      out[y * w + x] = (byte >> shift) & mask;
+    }
+  }
+  return out;
+}
+
+function decodeFromInflated(c: PngChunks, raw: Uint8Array, file: string): DecodedSamples {
+  const { width, height, bitDepth, colorType, interlace } = c.header;
+  const channels = CHANNELS[colorType];
+  const bitsPerPixel = bitDepth * channels;
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  const rowBytesOf = (w: number) => Math.ceil((w * bitsPerPixel) / 8);
+  if (interlace === 0) {
+    const rowBytes = rowBytesOf(width);
+    const need = height * (rowBytes + 1);
+    if (raw.length < need) throw new PngError(file, `truncated PNG (image data ends after ${Math.floor(raw.length / (rowBytes + 1))} of ${height} rows)`);
+    const rows = unfilter(raw, 0, height, rowBytes, bpp, file);
+    return { header: c.header, palette: c.palette, channels, samples: expand(rows, width, height, rowBytes, bitDepth, channels) };
+  }
+  const out: Uint8Array | Uint16Array = bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
+  let offset = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const pw = Math.ceil((width - x0) / dx);
+    const ph = Math.ceil((height - y0) / dy);
+    if (pw <= 0 || ph <= 0) continue;
+    const rowBytes = rowBytesOf(pw);
+    if (offset + ph * (rowBytes + 1) > raw.length) throw new PngError(file, 'truncated PNG (interlaced image data cut off)');
+    const rows = unfilter(raw, offset, ph, rowBytes, bpp, file);
+    offset += ph * (rowBytes + 1);
+    const sub = expand(rows, pw, ph, rowBytes, bitDepth, channels);
+    for (let y = 0; y < ph; y++) {
+      for (let x = 0; x < pw; x++) {
+        const d = ((y0 + y * dy) * width + x0 + x * dx) * channels;
+        const s = (y * pw + x) * channels;
+        for (let k = 0; k < channels; k++) out[d + k] = sub[s + k];
+      }
+    }
+  }
+  return { header: c.header, palette: c.palette, channels, samples: out };
+}
+
+function inflateError(file: string, err: unknown): PngError {
+  const msg = err instanceof Error ? err.message : String(err);
+  return new PngError(file, /unexpected end/i.test(msg) ? 'truncated PNG (image data cut off)' : `corrupt PNG image data (${msg})`);
+}
+
+/** Decode a PNG's samples (synchronous). */
+export function decodePngSync(buf: Uint8Array, file: string): DecodedSamples {
+  const c = parsePngChunks(buf, file);
+  let raw: Uint8Array;
+  try {
+    raw = inflateSync(c.idat);
+  } catch (err) {
+    throw inflateError(file, err);
+  }
+  return decodeFromInflated(c, raw, file);
+}
+
+/** Decode a PNG's samples; the inflate runs on libuv's threadpool, so many decodes run in parallel. */
+export async function decodePng(buf: Uint8Array, file: string): Promise<DecodedSamples> {
+  const c = parsePngChunks(buf, file);
+  let raw: Uint8Array;
+  try {
+    raw = await inflateAsync(c.idat);
+  } catch (err) {
+    throw inflateError(file, err);
+  }
+  return decodeFromInflated(c, raw, file);
+}
+
+/** Samples → one index byte per pixel (see the module comment for what each colour type means). */
+export function samplesToIndex(d: DecodedSamples, file: string): IndexImage {
+  const { width, height, colorType, bitDepth } = d.header;
+  const n = width * height;
+  if (bitDepth === 16) {
+    throw new PngError(file, `16-bit PNG (colour type ${colorType}) is not an 8-bit index mask`);
+  }
+  const s = d.samples as Uint8Array;
+  if (colorType === 0 || colorType === 3) return { width, height, data: s };
+  const ch = d.channels;
+  const out = new Uint8Array(n);
+  if (colorType === 4) {
+    for (let i = 0; i < n; i++) out[i] = s[i * 2];
+    return { width, height, data: out };
+  }
+  for (let i = 0; i < n; i++) {
+    const r = s[i * ch];
+    if (s[i * ch + 1] !== r || s[i * ch + 2] !== r) {
+      throw new PngError(
+        file,
+        `colour PNG is not an index mask: pixel (${i % width}, ${Math.floor(i / width)}) is rgb(${r},${s[i * ch + 1]},${s[i * ch + 2]}); ` +
+          'index masks have one channel (or equal R, G, B); use the colour-PNG import with a label map for colour masks',
+      );
+    }
+    out[i] = r;
+  }
+  return { width, height, data: out };
+}
+
+/** Samples → RGB. */
+export function samplesToRgb(d: DecodedSamples, file: string): ColorImage {
+  const { width, height, colorType, bitDepth } = d.header;
+  if (bitDepth === 16) throw new PngError(file, '16-bit colour PNGs are not supported (masks are 8-bit)');
+  const n = width * height;
+  const s = d.samples as Uint8Array;
+  const out = new Uint8Array(n * 3);
+  if (colorType === 2) return { width, height, data: s };
+  if (colorType === 6) {
+    for (let i = 0; i < n; i++) {
+      out[i * 3] = s[i * 4];
+      out[i * 3 + 1] = s[i * 4 + 1];
+      out[i * 3 + 2] = s[i * 4 + 2];
+    }
+  } else if (colorType === 3) {
+    const pal = d.palette as Uint8Array;
+    const entries = Math.floor(pal.length / 3);
+    for (let i = 0; i < n; i++) {
+      const k = s[i];
+      if (k >= entries) throw new PngError(file, `corrupt PNG: pixel (${i % width}, ${Math.floor(i / width)}) uses palette entry ${k}, the palette has ${entries}`);
+      out[i * 3] = pal[k * 3];
+      out[i * 3 + 1] = pal[k * 3 + 1];
+      out[i * 3 + 2] = pal[k * 3 + 2];
+    }
+  } else {
+    const ch = d.channels;
+    const scale = d.header.bitDepth < 8 ? 255 / ((1 << d.header.bitDepth) - 1) : 1;
+    for (let i = 0; i < n; i++) {
+      const v = Math.round(s[i * ch] * scale);
+      out[i * 3] = v;
+      out[i * 3 + 1] = v;
+      out[i * 3 + 2] = v;
+    }
+  }
+  return { width, height, data: out };
+}
+
+async function readInput(src: string | Uint8Array, name: string | undefined): Promise<{ buf: Uint8Array; file: string }> {
+  if (typeof src !== 'string') return { buf: src, file: name ?? '<buffer>' };
+  try {
+    return { buf: await fs.readFile(src), file: src };
+  } catch (err) {
+    throw new PngError(src, `cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** Read an index mask PNG from a path or from bytes (`name` labels errors for bytes). */
+export async function readIndexPng(src: string | Uint8Array, name?: string): Promise<IndexImage> {
+  const { buf, file } = await readInput(src, name);
+  return samplesToIndex(await decodePng(buf, file), file);
+}
+
+/** Read a PNG as RGB from a path or from bytes. */
+export async function readColorPng(src: string | Uint8Array, name?: string): Promise<ColorImage> {
+  const { buf, file } = await readInput(src, name);
+  return samplesToRgb(await decodePng(buf, file), file);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Writing
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 255] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, body: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + body.length);
+  out.writeUInt32BE(body.length, 0);
+  out.write(type, 4, 'latin1');
+  out.set(body, 8);
+  out.writeUInt32BE(crc(out.subarray(4, 8 + body.length)), 8 + body.length);
+  return out;
+}
+
+/** Filter rows (None/Sub/Up/Average/Paeth chosen per row by minimum sum of absolute values). */
+function filterRows(px: Uint8Array, rows: number, rowBytes: number, bpp: number): Uint8Array {
+  const out = new Uint8Array(rows * (rowBytes + 1));
+  const cand = [0, 1, 2, 3, 4].map(() => new Uint8Array(rowBytes));
+  for (let y = 0; y < rows; y++) {
+    const o = y * rowBytes;
+    const p = o - rowBytes;
+    let best = 0;
+    let bestSum = Infinity;
+    for (let f = 0; f < 5; f++) {
+      const c = cand[f];
+      let sum = 0;
+      for (let i = 0; i < rowBytes; i++) {
+        const x = px[o + i];
+        const a = i >= bpp ? px[o + i - bpp] : 0;
+        const b = y > 0 ? px[p + i] : 0;
+        const cc = y > 0 && i >= bpp ? px[p + i - bpp] : 0;
+        const v = (f === 0 ? x : f === 1 ? x - a : f === 2 ? x - b : f === 3 ? x - ((a + b) >> 1) : x - paeth(a, b, cc)) & 255;
+        c[i] = v;
+        sum += v < 128 ? v : 256 - v;
+        if (sum >= bestSum) break;
+      }
+      if (sum < bestSum) {
+        bestSum = sum;
+        best = f;
+      }
+    }
+    out[y * (rowBytes + 1)] = best;
+    // cand[best] is complete: only rows that lost stopped early.
+    out.set(cand[best], y * (rowBytes + 1) + 1);
+  }
+  return out;
+}
+
+/** Encode a PNG (colour type 0 or 2, 8-bit). Deterministic for given pixels. */
+export function encodePng(data: Uint8Array, width: number, height: number, channels: 1 | 3): Buffer {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`encodePng: bad size ${width}×${height}`);
+  }
+  if (data.length !== width * height * channels) {
+    throw new Error(`encodePng: ${data.length} bytes for ${width}×${height}×${channels}`);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = channels === 1 ? 0 : 2;
+  const filtered = filterRows(data, height, width * channels, channels);
+  const idat = deflateSync(filtered, { level: 6 });
+  return Buffer.concat([Buffer.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+}
+
+/** Write a single-channel 8-bit PNG whose pixel values are `mask`'s bytes (byte-exact round trip). */
+export async function writeIndexPng(path: string, mask: Uint8Array, width: number, height: number): Promise<void> {
+  await fs.writeFile(path, encodePng(mask, width, height, 1));
+}
+
+/** Write an 8-bit RGB PNG. */
+export async function writeColorPng(path: string, rgb: Uint8Array, width: number, height: number): Promise<void> {
+  await fs.writeFile(path, encodePng(rgb, width, height, 3));
+}

@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { encodePng, readColorPng, readIndexPng, writeColorPng, writeIndexPng } from '../../src/main/formats/png';
+
+const dir = mkdtempSync(join(tmpdir(), 'parsel-png-'));
+
+function pattern(w: number, h: number, mod = 256): Uint8Array {
+  const m = new Uint8Array(w * h);
+  for (let i = 0; i < m.length; i++) m[i] = (i * 7 + Math.floor(i / w) * 3) % mod;
+  return m;
+}
+
+describe('png', () => {
+  it('index PNG round trip is byte-exact for all 256 values; sharp reads it as 1 channel', async () => {
+    const m = pattern(37, 23);
+    const p = join(dir, 'a.png');
+    await writeIndexPng(p, m, 37, 23);
+    const back = await readIndexPng(p);
+    expect([back.width, back.height]).toEqual([37, 23]);
+    expect(Buffer.from(back.data).equals(Buffer.from(m))).toBe(true);
+    const meta = await sharp(p).metadata();
+    expect(meta.channels).toBe(1);
+    const viaSharp = await sharp(p).toColourspace('b-w').raw().toBuffer();
+    expect(viaSharp.equals(Buffer.from(m))).toBe(true);
+    // deterministic bytes
+    expect(encodePng(m, 37, 23, 1).equals(readFileSync(p))).toBe(true);
+  });
+
+  it('reads palette PNGs by index, interlaced files, RGB with equal channels, and low bit depths', async () => {
+    const w = 40;
+    const h = 30;
+    const m = pattern(w, h, 11);
+    // palette PNG via sharp: compare indices through the palette colours
+    const rgb = new Uint8Array(w * h * 3);
+    for (let i = 0; i < m.length; i++) rgb.set([m[i] * 20, 255 - m[i] * 20, m[i] * 5], i * 3);
+    const pal = join(dir, 'pal.png');
+    await sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } }).png({ palette: true, colours: 16, dither: 0 }).toFile(pal);
+    const idx = await readIndexPng(pal);
+    const col = await readColorPng(pal);
+    expect(Buffer.from(col.data).equals(Buffer.from(rgb))).toBe(true);
+    // every pixel with the same colour has the same index
+    const seen = new Map<number, number>();
+    for (let i = 0; i < m.length; i++) {
+      const prev = seen.get(m[i]);
+      if (prev === undefined) seen.set(m[i], idx.data[i]);
+      else expect(idx.data[i]).toBe(prev);
+    }
+    // interlaced grey
+    const inter = join(dir, 'inter.png');
+    await sharp(Buffer.from(m.map((v) => v * 20)), { raw: { width: w, height: h, channels: 1 } })
+      .toColourspace('b-w')
+      .png({ progressive: true })
+      .toFile(inter);
+    const ib = await readIndexPng(inter);
+    expect(Array.from(ib.data)).toEqual(Array.from(m.map((v) => v * 20)));
+    // RGB with R=G=B
+    const grey3 = join(dir, 'grey3.png');
+    await writeColorPng(grey3, new Uint8Array(Array.from(m).flatMap((v) => [v, v, v])), w, h);
+    expect(Array.from((await readIndexPng(grey3)).data)).toEqual(Array.from(m));
+    // 1-bit grey: values are the samples 0/1
+    const bin = join(dir, 'bin.png');
+    await sharp(Buffer.from(m.map((v) => (v > 5 ? 255 : 0))), { raw: { width: w, height: h, channels: 1 } })
+      .toColourspace('b-w')
+      .png({ colours: 2, bitdepth: 1 } as sharp.PngOptions)
+      .toFile(bin);
+    const b1 = await readIndexPng(bin);
+    const distinct = new Set(b1.data);
+    expect([...distinct].every((v) => v === 0 || v === 1 || v === 255)).toBe(true);
+  });
+
+  it('errors name the file: colour pixel in an index mask, truncated, corrupt, not a PNG', async () => {
+    const p = join(dir, 'col.png');
+    await writeColorPng(p, new Uint8Array([0, 0, 0, 255, 0, 0]), 2, 1);
+    await expect(readIndexPng(p)).rejects.toThrow(/col\.png: colour PNG is not an index mask: pixel \(1, 0\) is rgb\(255,0,0\)/);
+    const good = encodePng(pattern(64, 64), 64, 64, 1);
+    const trunc = join(dir, 'trunc.png');
+    writeFileSync(trunc, good.subarray(0, good.length - 40));
+    await expect(readIndexPng(trunc)).rejects.toThrow(/trunc\.png: truncated PNG/);
+    const bad = Buffer.from(good);
+    bad.fill(0x55, 60, 80);
+    const corrupt = join(dir, 'corrupt.png');
+    writeFileSync(corrupt, bad);
+    await expect(readIndexPng(corrupt)).rejects.toThrow(/corrupt\.png: (corrupt|truncated) PNG/);
+    const notPng = join(dir, 'x.png');
+    writeFileSync(notPng, 'hello');
+    await expect(readIndexPng(notPng)).rejects.toThrow(/x\.png: not a PNG file/);
+    await expect(readIndexPng(join(dir, 'missing.png'))).rejects.toThrow(/missing\.png: cannot read file \(ENOENT\)/);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Model cards: what Parsel needs to know to run a face-parsing ONNX model correctly.
+ *
+ * A card is JSON stored beside the model (`<model>.card.json`) or in the ONNX file's metadata under
+ * the key `parsel.card` (see `src/main/inference/onnx-proto.ts`). `parseModelCard` validates it with
+ * zod, fills the defaults and returns messages that name the field. Whether the card matches the actual
+ * graph (input name, rank, channels, class count) is checked by `checkCard` in src/main/inference.
+ *
+ * Pre-processing defined by a card, per pixel p (0..255, in the card's `colorOrder`), channel c:
+ *     x_c = (p_c * input.scale - input.mean[c]) / input.std[c]
+ * `mean` and `std` are listed in the model's channel order (after the colour reordering). With the
+ * default scale 1/255 they are on the 0..1 scale (torchvision style: mean [0.485, 0.456, 0.406]);
+ * with scale 1 they are on the 0..255 scale (mmseg/caffe style: mean [123.675, 116.28, 103.53]).
+ *
+ * Pure TypeScript: no Node, DOM or Electron imports.
+ */
+import { z } from 'zod';
+import { SCHEMAS } from '../schema';
+
+export const MODEL_CARD_FORMAT = 'parsel-model-card/1';
+/** ONNX metadata_props key holding a card as JSON. */
+export const CARD_METADATA_KEY = 'parsel.card';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const triple = (what: string) =>
+  z.tuple([finite, finite, finite], { error: `${what} must be three numbers, one per channel` });
+const size = (what: string) =>
+  z
+    .number({ error: `${what} must be a number of pixels` })
+    .int(`${what} must be a whole number of pixels`)
+    .min(1, `${what} must be at least 1`)
+    .max(8192, `${what} must be at most 8192`);
+
+export const inputSpecSchema = z
+  .strictObject({
+    /** Name of the graph input fed with the image tensor. */
+    name: z.string().min(1, 'input.name must name a graph input'),
+    /** Model input width and height in pixels (what the image or crop is resized to). */
+    width: size('input.width'),
+    height: size('input.height'),
+    /** Tensor layout: NCHW (PyTorch exports) or NHWC (TensorFlow exports). */
+    layout: z.enum(['NCHW', 'NHWC'], { error: 'input.layout must be "NCHW" or "NHWC"' }).default('NCHW'),
+    /** Channel order the model was trained with (OpenCV-trained models are often BGR). */
+    colorOrder: z.enum(['RGB', 'BGR'], { error: 'input.colorOrder must be "RGB" or "BGR"' }).default('RGB'),
+    /** Multiplier applied to 0..255 pixel values before mean/std (1/255 or 1). */
+    scale: finite.default(1 / 255),
+    /** Per-channel mean in the model's channel order, on the scaled range. */
+    mean: triple('input.mean').default([0, 0, 0]),
+    /** Per-channel std in the model's channel order, on the scaled range; all > 0. */
+    std: triple('input.std')
+      .refine((s) => s.every((v) => v > 0), 'input.std values must all be > 0')
+      .default([1, 1, 1]),
+    /**
+     * How an image (or crop) is brought to width x height:
+     *  - 'stretch': resize both axes independently, ignoring aspect (BiSeNet, most face parsers: they
+     *    are trained on square 512x512 crops, so a square input is unchanged in aspect),
+     *  - 'letterbox': keep aspect, scale to fit, centre, pad with `padValue` (a 0..255 pixel value).
+     */
+    resize: z.enum(['stretch', 'letterbox'], { error: 'input.resize must be "stretch" or "letterbox"' }).default('stretch'),
+    /** Resampling kernel used for the image resize (what the training pipeline used). */
+    interpolation: z
+      .enum(['bilinear', 'bicubic', 'nearest', 'lanczos3'], {
+        error: 'input.interpolation must be "bilinear", "bicubic", "nearest" or "lanczos3"',
+      })
+      .default('bilinear'),
+    /** Pixel value (0..255, same in every channel) used for letterbox padding and crops outside the image. */
+    padValue: z.number().int().min(0).max(255).default(0),
+  });
+
+export const outputSpecSchema = z.strictObject({
+  /** Graph output holding the per-class map; default: the first output. */
+  name: z.string().min(1).optional(),
+  /** 'logits' (softmax is applied) or 'probabilities' (used as is, e.g. a graph ending in Softmax). */
+  kind: z.enum(['logits', 'probabilities'], { error: 'output.kind must be "logits" or "probabilities"' }),
+  /** Output layout: NCHW ([1, K, h, w], PyTorch) or NHWC ([1, h, w, K]). */
+  layout: z.enum(['NCHW', 'NHWC'], { error: 'output.layout must be "NCHW" or "NHWC"' }).default('NCHW'),
+});
+
+const schemaIds = SCHEMAS.map((s) => s.id);
+
+export const modelCardSchema = z.strictObject({
+  format: z
+    .literal(MODEL_CARD_FORMAT, { error: `format must be "${MODEL_CARD_FORMAT}" (or left out)` })
+    .default(MODEL_CARD_FORMAT),
+  /** Display name. */
+  name: z.string().min(1, 'name must not be empty').max(200),
+  description: z.string().max(4000).default(''),
+  /** What the model does. Only 'face-parsing' models are run by the engine. */
+  task: z.literal('face-parsing', { error: 'task must be "face-parsing"' }).default('face-parsing'),
+  input: inputSpecSchema,
+  output: outputSpecSchema,
+  /** Label schema id of the output channels (channel k = class index k). */
+  labels: z.string().refine((id) => schemaIds.includes(id), {
+    error: (iss) => `labels: unknown label schema "${String(iss.input)}"; known: ${schemaIds.join(', ')}`,
+  }),
+  /**
+   * What the model expects to see:
+   *  - 'image': the whole image (resized per input.resize),
+   *  - 'face': a face crop: a face box expanded by `crop.margin` on every side, made square
+   *    (`crop.square`), parsed, and pasted back (region-based parsing, as in STN-iCNN).
+   */
+  expects: z.enum(['image', 'face'], { error: 'expects must be "image" or "face"' }).default('image'),
+  crop: z
+    .strictObject({
+      /** Fraction of the box size added on each side (0.25 → the crop is 1.5× the box). */
+      margin: z.number().min(0, 'crop.margin must be >= 0').max(4, 'crop.margin must be <= 4').default(0.25),
+      /** Make the expanded crop square (side = the larger of width and height) before resizing. */
+      square: z.boolean().default(true),
+    })
+    .default({ margin: 0.25, square: true }),
+  /** Provenance: where the weights come from, licence, how the ONNX file was exported. */
+  source: z
+    .strictObject({
+      weights: z.string().max(2000).optional(),
+      license: z.string().max(200).optional(),
+      export: z.string().max(4000).optional(),
+      notes: z.string().max(4000).optional(),
+    })
+    .default({}),
+});
+
+export type ModelCard = z.output<typeof modelCardSchema>;
+/** A card as written in JSON: defaults may be left out. */
+export type ModelCardInput = z.input<typeof modelCardSchema>;
+export type InputSpec = ModelCard['input'];
+export type OutputSpec = ModelCard['output'];
+
+export type CardParseResult = { ok: true; card: ModelCard } | { ok: false; problems: string[] };
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/** Validates a parsed JSON value as a model card; every problem is one message naming its field. */
+export function parseModelCard(value: unknown): CardParseResult {
+  const r = modelCardSchema.safeParse(value);
+  if (r.success) return { ok: true, card: r.data };
+  const problems = r.error.issues.map((iss) => {
+    const where = pathOf(iss.path);
+    if (iss.code === 'unrecognized_keys') {
+      return `${where ? where + ': ' : ''}unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    if (iss.code === 'invalid_type' && valueAt(value, iss.path) === undefined) return `${where}: required field is missing`;
+    return iss.message.startsWith(where) || where === '' ? iss.message : `${where}: ${iss.message}`;
+  });
+  return { ok: false, problems };
+}
+
+/** Parses JSON text as a card; a JSON syntax error is one problem naming `origin` (a file name). */
+export function parseModelCardJson(text: string, origin = 'card'): CardParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, problems: [`${origin}: not valid JSON (${(e as Error).message})`] };
+  }
+  const r = parseModelCard(value);
+  return r.ok ? r : { ok: false, problems: r.problems.map((p) => `${origin}: ${p}`) };
+}

@@ -78,6 +78,24 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'landmark table (points kept with the image by dataset import)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE landmark (
+          id         INTEGER PRIMARY KEY,
+          image_id   INTEGER NOT NULL REFERENCES image(id),
+          -- e.g. 'lapa-106', 'ibugmask', 'facesynthetics-70'
+          source     TEXT NOT NULL,
+          -- JSON array of [x, y] pairs in image pixels
+          points     TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          UNIQUE (image_id, source)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

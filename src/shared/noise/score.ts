@@ -1,0 +1,255 @@
+/**
+ * Label-noise scoring of one image against a teacher (see docs/noise.md for the curator's view).
+ *
+ * Pixel rule (confident learning, per class thresholds t from `estimateClassThresholds`):
+ *   a labelled pixel with label y is SUSPECT when  p(y) < t_y  and some other class k has p(k) >= t_k.
+ *   Its suggested class s is the k != y with p(k) >= t_k and the highest p(k).
+ *   Its mass is  weight · (p(s) − p(y))  (probabilities 0..1), weight = `bandWeight` inside the
+ *   boundary band (DML-CSR edge rule widened by `bandRadius`, see edge.ts), 1 elsewhere.
+ *   Ignore pixels (255 by default) and values >= K are never suspect.
+ * Regions: 8-connected components of suspect pixels. Region score = sum of its pixel masses (an
+ *   area-weighted confidence margin, "how many pixels' worth of confident disagreement"). Label class =
+ *   the most common label among its pixels, suggested class = the suggestion with the most mass.
+ *   Regions with area < minRegionArea or score < minRegionScore are not reported (not flags).
+ * Image score: pooled over the reported regions' scores (`pooling`, default chosen by the benchmark,
+ *   docs/bench/noise.md).
+ * Pair summary: suspect pixel counts per (label -> suggested) class pair, over all suspect pixels.
+ *
+ * Cost: one byte read per pixel where p(y) >= t_y (most pixels); K reads where it is below.
+ */
+import { edgeBand } from './edge';
+import { checkProbs } from './probs';
+import { connectedComponents, cropMask, type BBox, type RegionMask } from './regions';
+import type { ClassThresholds } from './thresholds';
+
+export type Pooling = 'sum' | 'max' | 'top3' | 'lse';
+
+export interface ScoreOptions {
+  /** Ignore value, never flagged (default 255). */
+  ignore?: number | null;
+  /** Widening of the DML-CSR edge in pixels (chessboard); default 2. */
+  bandRadius?: number;
+  /** Weight of a suspect pixel inside the band (0..1); default 0.1. */
+  bandWeight?: number;
+  /** Smallest reported region, pixels; default 8. */
+  minRegionArea?: number;
+  /** Smallest reported region score; default 6 (see docs/bench/noise.md). */
+  minRegionScore?: number;
+  /** Image pooling over region scores; default 'sum'. */
+  pooling?: Pooling;
+  /** Attach each region's bitmask crop (`pixels`); default false. */
+  withPixels?: boolean;
+  /** Keep at most this many regions (highest scores first); default 100. */
+  maxRegions?: number;
+}
+
+export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
+  ignore: 255,
+  bandRadius: 2,
+  bandWeight: 0.1,
+  minRegionArea: 8,
+  minRegionScore: 6,
+  pooling: 'sum',
+  withPixels: false,
+  maxRegions: 100,
+};
+
+export interface NoiseRegion {
+  bbox: BBox;
+  area: number;
+  /** Most common label among the region's pixels. */
+  labelClass: number;
+  /** Suggested class with the most mass in the region. */
+  suggestedClass: number;
+  /** Sum of pixel masses (see file header). */
+  score: number;
+  /** Bitmask crop of the region (regions.ts), when `withPixels`. */
+  pixels?: RegionMask;
+}
+
+export interface ClassPair {
+  from: number;
+  to: number;
+  pixels: number;
+}
+
+export interface NoiseScore {
+  /** All suspect pixels (band included). */
+  suspectPixels: number;
+  /** Suspect pixels outside the boundary band. */
+  suspectOutsideBand: number;
+  /** Reported regions, highest score first. */
+  regions: NoiseRegion[];
+  /** Pooled over the reported regions (0 when none). */
+  imageScore: number;
+  /** Suspect pixels per (label -> suggested) pair, most pixels first. */
+  pairs: ClassPair[];
+}
+
+/** Pools region scores into an image score. `scores` must be sorted descending for 'top3'. */
+export function poolScores(scores: readonly number[], pooling: Pooling): number {
+  if (scores.length === 0) return 0;
+  switch (pooling) {
+    case 'sum':
+      return scores.reduce((a, b) => a + b, 0);
+    case 'max':
+      return Math.max(...scores);
+    case 'top3':
+      return scores.slice(0, 3).reduce((a, b) => a + b, 0);
+    case 'lse': {
+      // Temperature in score units: a soft maximum that still adds up many medium regions.
+      const T = 10;
+      const m = Math.max(...scores);
+      let s = 0;
+      for (const v of scores) s += Math.exp((v - m) / T);
+      return m + T * Math.log(s);
+    }
+  }
+}
+
+/**
+ * Per-pixel pass shared by the scorer and its tests: fills `sugg` (0 = not suspect, else suggested
+ * class + 1) and `mass`. Returns [suspect pixels, suspect outside band].
+ */
+export function suspectPixels(
+  label: Uint8Array,
+  probs: Uint8Array,
+  K: number,
+  w: number,
+  h: number,
+  thresholds: ClassThresholds,
+  band: Uint8Array | null,
+  bandWeight: number,
+  ignore: number | null,
+  sugg: Uint8Array,
+  mass: Float32Array,
+): [number, number] {
+  const HW = w * h;
+  if (thresholds.k !== K) throw new Error(`scoreImage: thresholds are for ${thresholds.k} classes, probs for ${K}`);
+  // Thresholds in quantised units.
+  const tq = new Float64Array(K);
+  for (let k = 0; k < K; k++) tq[k] = thresholds.t[k] * 255;
+  const ig = ignore === null ? -1 : ignore;
+  let nSuspect = 0;
+  let nOutside = 0;
+  for (let i = 0; i < HW; i++) {
+    const y = label[i];
+    if (y >= K || y === ig) continue;
+    const py = probs[y * HW + i];
+    if (py >= tq[y]) continue;
+    let best = -1;
+    let bestP = -1;
+    for (let k = 0, off = i; k < K; k++, off += HW) {
+      if (k === y) continue;
+      const pk = probs[off];
+      if (pk >= tq[k] && pk > bestP) {
+        bestP = pk;
+        best = k;
+      }
+    }
+    if (best < 0) continue;
+    sugg[i] = best + 1;
+    const inBand = band !== null && band[i] === 1;
+    mass[i] = ((bestP - py) / 255) * (inBand ? bandWeight : 1);
+    nSuspect++;
+    if (!inBand) nOutside++;
+  }
+  return [nSuspect, nOutside];
+}
+
+export function scoreImage(
+  label: Uint8Array,
+  probs: Uint8Array,
+  K: number,
+  w: number,
+  h: number,
+  thresholds: ClassThresholds,
+  options: ScoreOptions = {},
+): NoiseScore {
+  checkProbs(label, probs, K, w, h);
+  const o = { ...DEFAULT_SCORE_OPTIONS, ...options };
+  const HW = w * h;
+  const band = o.bandRadius >= 0 && o.bandWeight < 1 ? edgeBand(label, w, h, o.bandRadius) : null;
+  const sugg = new Uint8Array(HW);
+  const mass = new Float32Array(HW);
+  const [nSuspect, nOutside] = suspectPixels(label, probs, K, w, h, thresholds, band, o.bandWeight, o.ignore, sugg, mass);
+  return regionsFromSuspects(label, sugg, mass, K, w, h, nSuspect, nOutside, o);
+}
+
+/** Components, region statistics, pooling and the pair summary from a filled suspect map. */
+export function regionsFromSuspects(
+  label: Uint8Array,
+  sugg: Uint8Array,
+  mass: Float32Array,
+  K: number,
+  w: number,
+  h: number,
+  nSuspect: number,
+  nOutside: number,
+  o: Required<ScoreOptions>,
+): NoiseScore {
+  const HW = w * h;
+  const pairCounts = new Float64Array(K * K);
+  if (nSuspect === 0) return { suspectPixels: 0, suspectOutsideBand: 0, regions: [], imageScore: 0, pairs: [] };
+  const { ids, count } = connectedComponents(sugg, w, h);
+  const area = new Float64Array(count);
+  const score = new Float64Array(count);
+  const bx0 = new Int32Array(count).fill(w);
+  const by0 = new Int32Array(count).fill(h);
+  const bx1 = new Int32Array(count).fill(-1);
+  const by1 = new Int32Array(count).fill(-1);
+  const labelHist = new Float64Array(count * K);
+  const suggMass = new Float64Array(count * K);
+  for (let i = 0; i < HW; i++) {
+    const s = sugg[i];
+    if (s === 0) continue;
+    const id = ids[i];
+    const x = i % w;
+    const y = (i - x) / w;
+    area[id]++;
+    score[id] += mass[i];
+    if (x < bx0[id]) bx0[id] = x;
+    if (x > bx1[id]) bx1[id] = x;
+    if (y < by0[id]) by0[id] = y;
+    if (y > by1[id]) by1[id] = y;
+    const l = label[i];
+    labelHist[id * K + l]++;
+    // Tiny epsilon so zero-mass pixels (p(s) == p(y)) still vote.
+    suggMass[id * K + s - 1] += mass[i] + 1e-9;
+    pairCounts[l * K + s - 1]++;
+  }
+  const kept: number[] = [];
+  for (let r = 0; r < count; r++) if (area[r] >= o.minRegionArea && score[r] >= o.minRegionScore) kept.push(r);
+  kept.sort((a, b) => score[b] - score[a] || a - b);
+  if (kept.length > o.maxRegions) kept.length = o.maxRegions;
+  const argmaxRow = (arr: Float64Array, r: number): number => {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (arr[r * K + k] > arr[r * K + best]) best = k;
+    return best;
+  };
+  const regions: NoiseRegion[] = kept.map((r) => {
+    const bbox: BBox = [bx0[r], by0[r], bx1[r] + 1, by1[r] + 1];
+    const reg: NoiseRegion = {
+      bbox,
+      area: area[r],
+      labelClass: argmaxRow(labelHist, r),
+      suggestedClass: argmaxRow(suggMass, r),
+      score: score[r],
+    };
+    if (o.withPixels) reg.pixels = cropMask(ids, w, r, bbox);
+    return reg;
+  });
+  const pairs: ClassPair[] = [];
+  for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) if (pairCounts[a * K + b] > 0) pairs.push({ from: a, to: b, pixels: pairCounts[a * K + b] });
+  pairs.sort((p, q) => q.pixels - p.pixels || p.from - q.from || p.to - q.to);
+  return {
+    suspectPixels: nSuspect,
+    suspectOutsideBand: nOutside,
+    regions,
+    imageScore: poolScores(
+      regions.map((r) => r.score),
+      o.pooling,
+    ),
+    pairs,
+  };
+}

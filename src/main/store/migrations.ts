@@ -96,6 +96,22 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'export table (what was exported, from which revisions, with which seed)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE export (
+          id         INTEGER PRIMARY KEY,
+          created_at TEXT NOT NULL,
+          -- the validated export spec plus the destination folder (JSON)
+          spec       TEXT NOT NULL,
+          -- the manifest written beside the data (JSON)
+          manifest   TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -20,13 +20,14 @@ type Op =
   | { kind: 'flood'; x: number; y: number; value: number; conn: 4 | 8 }
   | { kind: 'rect'; x0: number; y0: number; x1: number; y1: number; value: number };
 
-const W = 48;
-const H = 36;
+// Larger than one 64×64 recorder tile on both axes, so patches span several tiles.
+const W = 150;
+const H = 100;
 const coord = fc.tuple(fc.integer({ min: -8, max: W + 8 }), fc.integer({ min: -8, max: H + 8 }));
 const arbOp: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     kind: fc.constant('stroke' as const),
-    size: fc.integer({ min: 1, max: 30 }),
+    size: fc.integer({ min: 1, max: 40 }),
     shape: fc.constantFrom<BrushShape>('round', 'square'),
     value: fc.integer({ min: 0, max: 5 }),
     pts: fc.array(coord, { minLength: 1, maxLength: 8 }),

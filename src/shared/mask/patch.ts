@@ -159,6 +159,7 @@ export class PatchRecorder implements PatchSink {
       const cx1 = Math.min(tx + w, rect.x1);
       const cy0 = Math.max(ty, rect.y0);
       const cy1 = Math.min(ty + h, rect.y1);
+      if (cx0 >= cx1 || cy0 >= cy1) continue; // tile touched but unchanged, outside the rect
       for (let y = cy0; y < cy1; y++) {
         const so = (y - ty) * w + (cx0 - tx);
         before.set(s.subarray(so, so + (cx1 - cx0)), (y - rect.y0) * rw + (cx0 - rect.x0));

@@ -24,6 +24,10 @@ export const PRELOAD_METHOD_NAMES = [
   'revision:mask',
   'revision:save',
   'dialog:pick',
+  'import:detect',
+  'import:plan',
+  'import:run',
+  'import:cancel',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

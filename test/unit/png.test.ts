@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type PngOptions } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodePng, readColorPng, readIndexPng, writeColorPng, writeIndexPng } from '../../src/main/formats/png';
 
@@ -64,7 +64,7 @@ describe('png', () => {
     const bin = join(dir, 'bin.png');
     await sharp(Buffer.from(m.map((v) => (v > 5 ? 255 : 0))), { raw: { width: w, height: h, channels: 1 } })
       .toColourspace('b-w')
-      .png({ colours: 2, bitdepth: 1 } as sharp.PngOptions)
+      .png({ colours: 2, bitdepth: 1 } as PngOptions)
       .toFile(bin);
     const b1 = await readIndexPng(bin);
     const distinct = new Set(b1.data);

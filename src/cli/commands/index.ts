@@ -4,10 +4,12 @@ import { initCommand } from './init';
 import { addCommand } from './add';
 import { infoCommand } from './info';
 import { serveCommand } from './serve';
+import { importCommand } from './import';
 
 export const commands: Record<string, Command> = {
   init: initCommand,
   add: addCommand,
   info: infoCommand,
   serve: serveCommand,
+  import: importCommand,
 };

@@ -10,6 +10,7 @@ import { EventBus, type ServiceTable } from './backend';
 import { createContext } from './context';
 import { appServices } from './domains/app';
 import { imageServices, mediaSource } from './domains/images';
+import { importServices } from './domains/import';
 import { projectServices } from './domains/project';
 import { revisionServices } from './domains/revisions';
 import { RecentList } from './recent';
@@ -26,6 +27,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...project,
     ...imageServices(ctx),
     ...revisionServices(ctx),
+    ...importServices(ctx),
   };
 
   return {

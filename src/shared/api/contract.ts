@@ -36,6 +36,7 @@ export const encodedMaskSchema = z.object({
 });
 
 import { method } from './define';
+import { importMethods } from './methods-import';
 
 const empty = z.object({}).strict();
 
@@ -85,6 +86,7 @@ export const methods = {
   'dialog:pick': method<{ path: string | null }>()(
     z.object({ kind: z.enum(['openProject', 'saveProject', 'folder']) }).strict(),
   ),
+  ...importMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,0 +1,253 @@
+/**
+ * What every dataset importer shares: the plan an importer's `scan` returns, mask specifications,
+ * folder listing that reports symlink loops and broken links, safe list-file entries, landmark files.
+ *
+ * An importer (one module per format) exports a `DatasetFormat`: `detect(dir)` says how sure it is
+ * that the folder has its shape (and why); `scan(dir, opts)` lists the items (image + mask source(s) +
+ * split + landmarks) and the dataset-level problems (extra files, bad list lines) without decoding any
+ * pixel. Decoding and validation of every item happen in the import service (src/main/services/
+ * importer.ts) with `buildMask` (masks.ts).
+ */
+import { promises as fs, type Dirent } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { ImportDetectCandidate, ImportFormatId, ImportProblem } from '../../shared/api/methods-import';
+import type { LabelSchema } from '../../shared/api/types';
+
+export type MaskSpec =
+  /** One index PNG (single-channel, palette, or RGB with equal channels). */
+  | { kind: 'index'; path: string }
+  /** CelebAMask-HQ: binary part masks by canonical part name (only the present parts). */
+  | { kind: 'parts'; parts: { part: string; path: string }[] }
+  /** Helen: 11 probability maps, class 0..10. */
+  | { kind: 'helen'; maps: string[] }
+  /** A colour PNG mapped through the label map. */
+  | { kind: 'color'; path: string };
+
+export interface LandmarkSpec {
+  path: string;
+  /** Stored with the points: `lapa-106`, `ibugmask`, `facesynthetics-70`. */
+  source: string;
+  /** 'count-first': the number of points, then x y pairs (LaPa); 'pairs': x y per point. */
+  layout: 'count-first' | 'pairs';
+  /** Exact number of points required, or null (any, at least 1). */
+  points: number | null;
+}
+
+export interface PlanItem {
+  /** Short name shown in reports (relative path of the image in the dataset). */
+  key: string;
+  image: string;
+  mask: MaskSpec;
+  split: string | null;
+  landmarks?: LandmarkSpec;
+}
+
+export interface ScanOptions {
+  /** The project's label schema: the masks are written in it. */
+  schema: LabelSchema;
+  celebaOrder?: string;
+  helenThreshold: boolean;
+}
+
+export interface ScanResult {
+  items: PlanItem[];
+  /** Dataset-level and item-level problems found without decoding pixels. */
+  problems: ImportProblem[];
+  /** CelebAMask-HQ: the schema whose index order is the paint order. */
+  paintOrder?: LabelSchema;
+  /** Colour PNG: packed 0xRRGGBB → index in the project schema. */
+  colorMap?: Map<number, number>;
+}
+
+export interface DatasetFormat {
+  id: ImportFormatId;
+  title: string;
+  /**
+   * The schema the dataset's masks are defined in, given the project's schema (null: the dataset uses
+   * the project's schema, as generic folders do). Import refuses when it differs from the project's.
+   */
+  datasetSchemaId(opts: ScanOptions): string | null;
+  detect(dir: string): Promise<ImportDetectCandidate>;
+  scan(dir: string, opts: ScanOptions): Promise<ScanResult>;
+}
+
+export interface Entry {
+  name: string;
+  path: string;
+  isFile: boolean;
+  isDir: boolean;
+}
+
+function code(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+}
+
+/**
+ * Entries of one folder, sorted by name. Symbolic links are followed; a link that loops (ELOOP) or
+ * points nowhere is reported as a problem and left out. A missing folder gives [] and no problem
+ * (callers decide whether it is required).
+ */
+export async function listDir(dir: string, problems: ImportProblem[]): Promise<Entry[]> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    const c = code(err);
+    if (c === 'ENOENT') return [];
+    if (c === 'ELOOP') problems.push({ kind: 'symlink-loop', file: dir, message: `symbolic link loop: ${dir} points back into itself` });
+    else problems.push({ kind: 'unreadable', file: dir, message: `cannot read folder ${dir} (${c})` });
+    return [];
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: Entry[] = [];
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    let isFile = e.isFile();
+    let isDir = e.isDirectory();
+    if (e.isSymbolicLink()) {
+      try {
+        const st = await fs.stat(p);
+        isFile = st.isFile();
+        isDir = st.isDirectory();
+      } catch (err) {
+        const c = code(err);
+        if (c === 'ELOOP') problems.push({ kind: 'symlink-loop', file: p, message: `symbolic link loop: ${p} points back to itself` });
+        else problems.push({ kind: 'broken-link', file: p, message: `broken symbolic link: ${p} (${c})` });
+        continue;
+      }
+    }
+    out.push({ name: e.name, path: p, isFile, isDir });
+  }
+  return out;
+}
+
+/** Whether `dir` is a folder (following links). */
+export async function isDir(dir: string): Promise<boolean> {
+  try {
+    return (await fs.stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await fs.stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every file under `root` with its `/`-separated path relative to root, sorted. A folder link that
+ * leads back to a folder already on the current path is reported as a symlink loop (not followed).
+ */
+export async function walkFiles(root: string, problems: ImportProblem[]): Promise<{ rel: string; path: string }[]> {
+  const out: { rel: string; path: string }[] = [];
+  async function visit(dir: string, rel: string, ancestors: Set<string>): Promise<void> {
+    let real: string;
+    try {
+      real = await fs.realpath(dir);
+    } catch (err) {
+      problems.push({ kind: code(err) === 'ELOOP' ? 'symlink-loop' : 'unreadable', file: dir, message: `cannot resolve folder ${dir} (${code(err)})` });
+      return;
+    }
+    if (ancestors.has(real)) {
+      problems.push({ kind: 'symlink-loop', file: dir, message: `symbolic link loop: ${dir} leads back to ${real}` });
+      return;
+    }
+    const next = new Set(ancestors).add(real);
+    for (const e of await listDir(dir, problems)) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDir) await visit(e.path, r, next);
+      else if (e.isFile) out.push({ rel: r, path: e.path });
+    }
+  }
+  await visit(root, '', new Set());
+  return out;
+}
+
+/**
+ * Why `entry` is not a safe bare file name (or relative path when `allowSubdirs`), or null. Refused:
+ * absolute paths (`/x`, `C:\x`, `\\server`), `..` segments, backslashes, NUL.
+ */
+export function unsafeName(entry: string, allowSubdirs = false): string | null {
+  if (entry.includes('\0')) return 'contains a NUL character';
+  if (isAbsolute(entry) || /^[a-zA-Z]:[\\/]/.test(entry) || entry.startsWith('\\')) return 'is an absolute path';
+  const parts = entry.split(/[\\/]/);
+  if (parts.includes('..')) return 'contains a ".." path segment';
+  if (!allowSubdirs && parts.length > 1) return 'contains a path separator (a bare file name is expected)';
+  if (entry.includes('\\')) return 'contains a backslash';
+  return null;
+}
+
+/** Read a small text file (lists, label maps). Null when missing. */
+export async function readText(path: string, problems: ImportProblem[]): Promise<string | null> {
+  try {
+    const st = await fs.stat(path);
+    if (!st.isFile()) {
+      problems.push({ kind: 'unreadable', file: path, message: `${path} is not a file` });
+      return null;
+    }
+    if (st.size > 64 * 1024 * 1024) {
+      problems.push({ kind: 'too-large', file: path, message: `${path} is ${st.size} bytes; list files over 64 MiB are refused` });
+      return null;
+    }
+    return await fs.readFile(path, 'utf8');
+  } catch (err) {
+    const c = code(err);
+    if (c === 'ENOENT') return null;
+    problems.push({ kind: c === 'ELOOP' ? 'symlink-loop' : 'unreadable', file: path, message: `cannot read ${path} (${c})` });
+    return null;
+  }
+}
+
+/** Non-empty lines with their 1-based numbers. */
+export function lines(text: string): { n: number; line: string }[] {
+  return text
+    .split(/\r?\n/)
+    .map((line, i) => ({ n: i + 1, line: line.trim() }))
+    .filter((l) => l.line.length > 0);
+}
+
+/** File name without its last extension. */
+export function stem(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+export function ext(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot).toLowerCase() : '';
+}
+
+export const IMAGE_EXTS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff']);
+
+/** Parse a landmark file into points; throws an Error with a specific message. */
+export function parseLandmarks(text: string, spec: LandmarkSpec): [number, number][] {
+  const nums = text
+    .split(/[\s,;]+/)
+    .filter((t) => t.length > 0)
+    .map((t) => {
+      const v = Number(t);
+      if (!Number.isFinite(v)) throw new Error(`"${t.slice(0, 40)}" is not a number`);
+      return v;
+    });
+  let coords = nums;
+  if (spec.layout === 'count-first') {
+    if (nums.length === 0) throw new Error('empty landmark file');
+    const n = nums[0];
+    if (!Number.isInteger(n) || n < 1) throw new Error(`first number should be the point count, got ${n}`);
+    coords = nums.slice(1);
+    if (coords.length !== 2 * n) throw new Error(`says ${n} points but has ${coords.length} coordinates (expected ${2 * n})`);
+  }
+  if (coords.length === 0 || coords.length % 2 !== 0) throw new Error(`${coords.length} coordinates: expected x y pairs`);
+  const pts: [number, number][] = [];
+  for (let i = 0; i < coords.length; i += 2) pts.push([coords[i], coords[i + 1]]);
+  if (spec.points !== null && pts.length !== spec.points) throw new Error(`${pts.length} points, expected ${spec.points}`);
+  return pts;
+}
+
+export function none(format: ImportFormatId, reason: string): ImportDetectCandidate {
+  return { format, confidence: 0, reason };
+}

@@ -1,0 +1,238 @@
+/**
+ * Building one item's index mask from its dataset files (MaskSpec), in the project's schema, with
+ * every problem as an `ItemProblem` (kind, file, message, count). Decoding uses formats/png.ts, so
+ * palette PNGs give their indices and inflating runs on libuv's threadpool.
+ */
+import { promises as fs } from 'node:fs';
+import type { ImportProblem, ImportProblemKind } from '../../shared/api/methods-import';
+import type { LabelSchema } from '../../shared/api/types';
+import { checkMaskValues, findClass } from '../../shared/schema';
+import type { MaskSpec } from './dataset';
+import { PngError, decodePng, samplesToIndex, samplesToRgb, type DecodedSamples, type IndexImage } from './png';
+import { packRgb } from './color-png';
+
+export class ItemProblem extends Error {
+  constructor(readonly problem: Omit<ImportProblem, 'item'>) {
+    super(problem.message);
+  }
+}
+
+function fail(kind: ImportProblemKind, file: string, message: string, count?: number): never {
+  throw new ItemProblem(count === undefined ? { kind, file, message } : { kind, file, message, count });
+}
+
+export interface BuildContext {
+  schema: LabelSchema;
+  /** CelebAMask-HQ paint order. */
+  paintOrder?: LabelSchema;
+  colorMap?: Map<number, number>;
+  helenThreshold: boolean;
+}
+
+async function decodeFile(file: string): Promise<DecodedSamples> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail('missing-file', file, `${file}: file is missing`);
+    if (code === 'ELOOP') fail('symlink-loop', file, `${file}: symbolic link loop`);
+    fail('unreadable', file, `${file}: cannot read (${code ?? (err as Error).message})`);
+  }
+  try {
+    return await decodePng(buf, file);
+  } catch (err) {
+    if (err instanceof PngError) fail(/larger than/.test(err.message) ? 'too-large' : 'undecodable', file, err.message);
+    throw err;
+  }
+}
+
+function asIndex(d: DecodedSamples, file: string): IndexImage {
+  try {
+    return samplesToIndex(d, file);
+  } catch (err) {
+    if (err instanceof PngError) fail('undecodable', file, err.message);
+    throw err;
+  }
+}
+
+/** Foreground (1) where any channel of the stored colour is > 0 (FORMATS.md's robust rule). */
+function binary(d: DecodedSamples, file: string): Uint8Array {
+  const { width, height, colorType, bitDepth } = d.header;
+  const n = width * height;
+  if (colorType === 3 || bitDepth === 16) {
+    if (bitDepth === 16) fail('undecodable', file, `${file}: 16-bit part masks are not supported`);
+    const rgb = samplesToRgb(d, file).data;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = rgb[3 * i] | rgb[3 * i + 1] | rgb[3 * i + 2] ? 1 : 0;
+    return out;
+  }
+  const s = d.samples as Uint8Array;
+  if (colorType === 0) return s;
+  const ch = d.channels;
+  const colour = colorType === 4 ? 1 : 3;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    for (let k = 0; k < colour; k++) v |= s[i * ch + k];
+    out[i] = v;
+  }
+  return out;
+}
+
+function unknownValues(mask: IndexImage, file: string, schema: LabelSchema): void {
+  const r = checkMaskValues(mask.data, schema);
+  if (r.ok) return;
+  const total = r.unknown.reduce((a, u) => a + u.count, 0);
+  const list = r.unknown
+    .slice(0, 8)
+    .map((u) => `${u.value} (${u.count} px, first at (${u.firstIndex % mask.width}, ${Math.floor(u.firstIndex / mask.width)}))`)
+    .join(', ');
+  fail(
+    'unknown-value',
+    file,
+    `${file}: ${total} pixels have values not in schema ${schema.id}: ${list}${r.unknown.length > 8 ? `, and ${r.unknown.length - 8} more values` : ''}`,
+    total,
+  );
+}
+
+async function indexMask(file: string, ctx: BuildContext): Promise<IndexImage> {
+  const m = asIndex(await decodeFile(file), file);
+  unknownValues(m, file, ctx.schema);
+  return m;
+}
+
+/** CelebAMask-HQ: paint binary part masks in the paint order's index order (higher index wins). */
+async function partsMask(parts: { part: string; path: string }[], ctx: BuildContext): Promise<IndexImage> {
+  const order = ctx.paintOrder;
+  if (!order) throw new Error('CelebAMask-HQ import without a paint order');
+  const rank = new Map(order.classes.map((c) => [c.name, c.index]));
+  if (parts.length === 0) fail('missing-file', '', 'no part masks for this image');
+  const sorted = [...parts].sort((a, b) => (rank.get(a.part) ?? 0) - (rank.get(b.part) ?? 0));
+  const decoded = await Promise.all(sorted.map((p) => decodeFile(p.path)));
+  const first = decoded[0].header;
+  const { width, height } = first;
+  for (let k = 1; k < decoded.length; k++) {
+    const h = decoded[k].header;
+    if (h.width !== width || h.height !== height) {
+      fail('size-mismatch', sorted[k].path, `${sorted[k].path}: part mask is ${h.width}×${h.height}, other parts of this image are ${width}×${height} (${sorted[0].path})`);
+    }
+  }
+  const out = new Uint8Array(width * height);
+  for (let k = 0; k < sorted.length; k++) {
+    const cls = findClass(ctx.schema, sorted[k].part);
+    if (!cls) fail('unknown-value', sorted[k].path, `${sorted[k].path}: part "${sorted[k].part}" has no class in schema ${ctx.schema.id}`);
+    const v = cls.index;
+    const bin = binary(decoded[k], sorted[k].path);
+    for (let i = 0; i < bin.length; i++) if (bin[i] !== 0) out[i] = v;
+  }
+  return { width, height, data: out };
+}
+
+/** Helen: arg-max over the 11 maps with ties to the lower index; or threshold > 127, later class wins. */
+async function helenMask(maps: string[], ctx: BuildContext): Promise<IndexImage> {
+  const imgs = await Promise.all(maps.map(async (p) => asIndex(await decodeFile(p), p)));
+  const { width, height } = imgs[0];
+  for (let c = 1; c < imgs.length; c++) {
+    if (imgs[c].width !== width || imgs[c].height !== height) {
+      fail('size-mismatch', maps[c], `${maps[c]}: label map is ${imgs[c].width}×${imgs[c].height}, ${maps[0]} is ${width}×${height}`);
+    }
+  }
+  const n = width * height;
+  const out = new Uint8Array(n);
+  if (ctx.helenThreshold) {
+    for (let c = 1; c < imgs.length; c++) {
+      const d = imgs[c].data;
+      for (let i = 0; i < n; i++) if (d[i] > 127) out[i] = c;
+    }
+  } else {
+    const best = new Uint8Array(imgs[0].data);
+    for (let c = 1; c < imgs.length; c++) {
+      const d = imgs[c].data;
+      for (let i = 0; i < n; i++) {
+        if (d[i] > best[i]) {
+          best[i] = d[i];
+          out[i] = c;
+        }
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+async function colorMask(file: string, ctx: BuildContext): Promise<IndexImage> {
+  const d = await decodeFile(file);
+  let rgb;
+  try {
+    rgb = samplesToRgb(d, file);
+  } catch (err) {
+    if (err instanceof PngError) fail('undecodable', file, err.message);
+    throw err;
+  }
+  const map = ctx.colorMap ?? new Map<number, number>();
+  const n = rgb.width * rgb.height;
+  const out = new Uint8Array(n);
+  const unknown = new Map<number, number>();
+  const s = rgb.data;
+  let lastKey = -1;
+  let lastVal = -1;
+  for (let i = 0; i < n; i++) {
+    const key = packRgb(s[3 * i], s[3 * i + 1], s[3 * i + 2]);
+    if (key !== lastKey) {
+      lastKey = key;
+      lastVal = map.get(key) ?? -1;
+    }
+    if (lastVal >= 0) out[i] = lastVal;
+    else unknown.set(key, (unknown.get(key) ?? 0) + 1);
+  }
+  if (unknown.size > 0) {
+    const total = [...unknown.values()].reduce((a, b) => a + b, 0);
+    const list = [...unknown]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, c]) => `rgb(${k >> 16},${(k >> 8) & 255},${k & 255}) ${c} px`)
+      .join(', ');
+    fail('unknown-color', file, `${file}: colours not in the label map: ${list}${unknown.size > 8 ? `, and ${unknown.size - 8} more` : ''}`, total);
+  }
+  return { width: rgb.width, height: rgb.height, data: out };
+}
+
+export async function buildMask(spec: MaskSpec, ctx: BuildContext): Promise<IndexImage> {
+  switch (spec.kind) {
+    case 'index':
+      return indexMask(spec.path, ctx);
+    case 'parts':
+      return partsMask(spec.parts, ctx);
+    case 'helen':
+      return helenMask(spec.maps, ctx);
+    case 'color':
+      return colorMask(spec.path, ctx);
+  }
+}
+
+/** The file a mask spec is named by in reports. */
+export function maskFile(spec: MaskSpec): string {
+  switch (spec.kind) {
+    case 'index':
+    case 'color':
+      return spec.path;
+    case 'parts':
+      return spec.parts[0]?.path ?? '';
+    case 'helen':
+      return spec.maps[0];
+  }
+}
+
+/** Nearest-neighbour upscale by an integer factor (each pixel becomes a k×k block). */
+export function upscaleNearest(m: IndexImage, k: number): IndexImage {
+  const w = m.width * k;
+  const h = m.height * k;
+  const out = new Uint8Array(w * h);
+  const row = new Uint8Array(w);
+  for (let y = 0; y < m.height; y++) {
+    const src = y * m.width;
+    for (let x = 0; x < m.width; x++) row.fill(m.data[src + x], x * k, x * k + k);
+    for (let r = 0; r < k; r++) out.set(row, (y * k + r) * w);
+  }
+  return { width: w, height: h, data: out };
+}

@@ -1,0 +1,53 @@
+/** Dataset import services: detect, plan (dry run), run (validated, batched, resumable), cancel. */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import { ParselError } from '../../../shared/api/errors';
+import { detectFormat } from '../../formats/registry';
+import type { DomainServices, ServiceContext } from '../context';
+import { runImport } from '../importer';
+
+export function importServices(ctx: ServiceContext): DomainServices<'import:detect' | 'import:plan' | 'import:run' | 'import:cancel'> {
+  /** Running imports by job id → cancel flag. */
+  const running = new Map<string, { cancel: boolean }>();
+  return {
+    'import:detect': async ({ path }) => {
+      const dir = resolve(path);
+      const st = await fs.stat(dir).catch(() => null);
+      if (!st) throw new ParselError('NOT_FOUND', `folder not found: ${dir}`, { path: dir });
+      if (!st.isDirectory()) throw new ParselError('INVALID_INPUT', `not a folder: ${dir}`, { path: dir });
+      return detectFormat(dir);
+    },
+    'import:plan': async ({ path, format, celebaOrder, helenThreshold }) => {
+      const p = ctx.project();
+      const { jobId: _j, status: _s, imported: _i, skipped: _k, ...plan } = await runImport(
+        p.store,
+        p.paths,
+        ctx.bus,
+        { path, format, celebaOrder, helenThreshold },
+        null,
+      );
+      return plan;
+    },
+    'import:run': async ({ path, format, celebaOrder, helenThreshold, onProblem, jobId }) => {
+      const p = ctx.project();
+      const id = jobId ?? randomUUID();
+      if (running.has(id)) throw new ParselError('CONFLICT', `an import with job id ${id} is already running`);
+      const flag = { cancel: false };
+      running.set(id, flag);
+      try {
+        return await runImport(p.store, p.paths, ctx.bus, { path, format, celebaOrder, helenThreshold }, {
+          onProblem,
+          control: { jobId: id, cancelled: () => flag.cancel },
+        });
+      } finally {
+        running.delete(id);
+      }
+    },
+    'import:cancel': ({ jobId }) => {
+      const flag = running.get(jobId);
+      if (flag) flag.cancel = true;
+      return { cancelled: flag !== undefined };
+    },
+  };
+}

@@ -1,0 +1,433 @@
+/**
+ * Dataset import: scan (format module) → validate every item (image decodes, mask builds, sizes
+ * match, values in the schema, landmarks parse) → write in batches, one transaction per batch.
+ *
+ * - Nothing is written before validation when onProblem is 'abort' (and a dry run writes nothing at
+ *   all, not even thumbnails). With 'skip', bad items are left out and reported; good items are written
+ *   batch by batch as they are validated (the outcome is the same as validating everything first).
+ * - Resume: an item whose image path is already in the project with the same content and a head
+ *   revision counts as already imported (its mask files are not even decoded); an image added earlier
+ *   without labels (same path, same content) gets the import revision. A kill loses at most the batch in
+ *   flight (its transaction rolls back); re-running the import finishes the rest.
+ * - Validated results are kept in memory between the two passes of 'abort' runs up to CACHE_BYTES, and
+ *   recomputed beyond that.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import { ParselError } from '../../shared/api/errors';
+import type {
+  ImportFormatId,
+  ImportPlanReport,
+  ImportProblem,
+  ImportProblemKind,
+  ImportRunReport,
+} from '../../shared/api/methods-import';
+import type { LabelSchema } from '../../shared/api/types';
+import { encodeMask } from '../../shared/mask/codec';
+import type { DatasetFormat, PlanItem, ScanResult } from '../formats/dataset';
+import { parseLandmarks } from '../formats/dataset';
+import { ItemProblem, buildMask, maskFile, upscaleNearest, type BuildContext } from '../formats/masks';
+import { detectFormat, getFormat } from '../formats/registry';
+import type { ProjectStore } from '../store/project-store';
+import type { EventBus } from './backend';
+import { probeAndThumb } from './image-io';
+import type { ProjectPaths } from './paths';
+
+const BATCH = 64;
+const CONCURRENCY = 4;
+const CACHE_BYTES = 512 * 1024 * 1024;
+export const IMPORT_AUTHOR = 'import';
+
+export interface ImportOptions {
+  path: string;
+  format?: ImportFormatId;
+  celebaOrder?: string;
+  helenThreshold: boolean;
+}
+
+interface Prepared {
+  item: PlanItem;
+  stored: string;
+  sha256: string;
+  width: number;
+  height: number;
+  mask: { width: number; height: number; encoding: string; data: Uint8Array };
+  landmarks: { source: string; points: [number, number][] } | null;
+  thumb: Buffer;
+  /** Existing image (added earlier without labels) that gets the revision. */
+  imageId: number | null;
+}
+
+type Outcome = { kind: 'ok'; p: Prepared } | { kind: 'bad'; problems: ImportProblem[] } | { kind: 'already' };
+
+interface Session {
+  dir: string;
+  format: DatasetFormat;
+  schema: LabelSchema;
+  scan: ScanResult;
+  build: BuildContext;
+  /** Problems per item key found by the scan. */
+  scanItemProblems: Map<string, ImportProblem[]>;
+}
+
+async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+function countKinds(problems: ImportProblem[]): Partial<Record<ImportProblemKind, number>> {
+  const c: Partial<Record<ImportProblemKind, number>> = {};
+  for (const p of problems) c[p.kind] = (c[p.kind] ?? 0) + 1;
+  return c;
+}
+
+/** Scan the folder with the chosen (or detected) format; refuses schema mismatches and empty datasets. */
+async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> {
+  const dir = resolve(opts.path);
+  let st;
+  try {
+    st = await fs.stat(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new ParselError('INVALID_INPUT', `${dir}: symbolic link loop`, { path: dir });
+    throw new ParselError('NOT_FOUND', `folder not found: ${dir}`, { path: dir });
+  }
+  if (!st.isDirectory()) throw new ParselError('INVALID_INPUT', `not a folder: ${dir}`, { path: dir });
+  let formatId = opts.format;
+  if (!formatId) {
+    const d = await detectFormat(dir);
+    if (!d.best) {
+      throw new ParselError(
+        'INVALID_INPUT',
+        `cannot tell the dataset format of ${dir}: ${d.candidates.map((c) => `${c.format}: ${c.reason}`).join('; ')}. Pick one with --format.`,
+        { path: dir },
+      );
+    }
+    formatId = d.best;
+  }
+  const format = getFormat(formatId);
+  const schema = store.schema();
+  const scanOpts = { schema, celebaOrder: opts.celebaOrder, helenThreshold: opts.helenThreshold };
+  const ds = format.datasetSchemaId(scanOpts);
+  if (ds !== null && ds !== schema.id) {
+    throw new ParselError(
+      'INVALID_INPUT',
+      `${format.title} masks are in schema ${ds}, but this project uses ${schema.id}; remapping on import is not supported: create a project with schema ${ds} for this dataset`,
+      { datasetSchemaId: ds, projectSchemaId: schema.id },
+    );
+  }
+  const scan = await format.scan(dir, scanOpts);
+  if (scan.items.length === 0) {
+    const why = scan.problems.length ? ` (${scan.problems.slice(0, 5).map((p) => p.message).join('; ')})` : '';
+    throw new ParselError('INVALID_INPUT', `no images found in ${dir} for format ${format.id}: the folder is empty or has a different shape${why}`, {
+      path: dir,
+      problems: scan.problems,
+    });
+  }
+  const scanItemProblems = new Map<string, ImportProblem[]>();
+  for (const p of scan.problems) {
+    if (p.item === undefined) continue;
+    let l = scanItemProblems.get(p.item);
+    if (!l) scanItemProblems.set(p.item, (l = []));
+    l.push(p);
+  }
+  return {
+    dir,
+    format,
+    schema,
+    scan,
+    scanItemProblems,
+    build: { schema, paintOrder: scan.paintOrder, colorMap: scan.colorMap, helenThreshold: opts.helenThreshold },
+  };
+}
+
+function imageProblem(err: unknown, file: string, key: string): ImportProblem {
+  const msg = err instanceof Error ? err.message : String(err);
+  const kind: ImportProblemKind = /larger than/.test(msg) ? 'too-large' : /ENOENT/.test(msg) ? 'missing-file' : 'undecodable';
+  return { kind, file, item: key, message: msg.startsWith(file) ? msg : `${file}: ${msg}` };
+}
+
+interface ExistingRow {
+  id: number;
+  sha256: string;
+  head_revision_id: number | null;
+}
+
+/** Validate one item completely. Duplicate checks across items happen afterwards, in order. */
+async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, item: PlanItem): Promise<Outcome> {
+  const scanProblems = s.scanItemProblems.get(item.key);
+  if (scanProblems) return { kind: 'bad', problems: scanProblems };
+  const problems: ImportProblem[] = [];
+  const stored = paths.toStored(item.image);
+  const existing = store.db.prepare('SELECT id, sha256, head_revision_id FROM image WHERE path = ?').get(stored) as ExistingRow | undefined;
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(item.image);
+  } catch (err) {
+    return { kind: 'bad', problems: [imageProblem(err, item.image, item.key)] };
+  }
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  if (existing) {
+    if (existing.sha256 !== sha256) {
+      return {
+        kind: 'bad',
+        problems: [{ kind: 'changed', file: item.image, item: item.key, message: `${item.image}: a different file was imported under this path before (content changed)` }],
+      };
+    }
+    if (existing.head_revision_id !== null) return { kind: 'already' };
+  }
+  const [probe, mask, landmarks] = await Promise.all([
+    probeAndThumb(buf, item.image).catch((err: unknown) => {
+      problems.push(imageProblem(err, item.image, item.key));
+      return null;
+    }),
+    buildMask(item.mask, s.build).catch((err: unknown) => {
+      if (err instanceof ItemProblem) problems.push({ ...err.problem, file: err.problem.file || maskFile(item.mask), item: item.key });
+      else problems.push({ kind: 'undecodable', file: maskFile(item.mask), item: item.key, message: `${maskFile(item.mask)}: ${(err as Error).message}` });
+      return null;
+    }),
+    item.landmarks
+      ? fs.readFile(item.landmarks.path, 'utf8').then(
+          (t) => {
+            try {
+              return { source: item.landmarks!.source, points: parseLandmarks(t, item.landmarks!) };
+            } catch (err) {
+              problems.push({ kind: 'bad-landmarks', file: item.landmarks!.path, item: item.key, message: `${item.landmarks!.path}: ${(err as Error).message}` });
+              return null;
+            }
+          },
+          (err: unknown) => {
+            problems.push({ kind: 'unreadable', file: item.landmarks!.path, item: item.key, message: `${item.landmarks!.path}: cannot read (${(err as NodeJS.ErrnoException).code})` });
+            return null;
+          },
+        )
+      : Promise.resolve(null),
+  ]);
+  let m = mask;
+  if (probe && m && (m.width !== probe.info.width || m.height !== probe.info.height)) {
+    const k = probe.info.width / m.width;
+    const scalable = s.format.id === 'celebamask-hq' && Number.isInteger(k) && k > 1 && probe.info.height === m.height * k;
+    if (scalable) m = upscaleNearest(m, k);
+    else {
+      problems.push({
+        kind: 'size-mismatch',
+        file: maskFile(item.mask),
+        item: item.key,
+        message: `${maskFile(item.mask)}: mask is ${m.width}×${m.height} but image ${item.image} is ${probe.info.width}×${probe.info.height}`,
+      });
+    }
+  }
+  if (problems.length > 0 || !probe || !m) return { kind: 'bad', problems };
+  return {
+    kind: 'ok',
+    p: {
+      item,
+      stored,
+      sha256,
+      width: probe.info.width,
+      height: probe.info.height,
+      mask: encodeMask(m.data, m.width, m.height),
+      landmarks,
+      thumb: probe.thumb,
+      imageId: existing ? existing.id : null,
+    },
+  };
+}
+
+/** Duplicate content: within the run (first wins) or already in the project at another path. */
+function resolveDuplicates(store: ProjectStore, outcomes: Outcome[], seen: Map<string, string>): void {
+  const ok = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok' && o.p.imageId === null);
+  const inProject = store.findByHashes(ok.map((o) => o.p.sha256));
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i];
+    if (o.kind !== 'ok' || o.p.imageId !== null) continue;
+    const dupOf = inProject.get(o.p.sha256) ?? seen.get(o.p.sha256);
+    if (dupOf !== undefined) {
+      outcomes[i] = {
+        kind: 'bad',
+        problems: [{ kind: 'duplicate', file: o.p.item.image, item: o.p.item.key, message: `${o.p.item.image}: same content as ${dupOf}` }],
+      };
+    } else seen.set(o.p.sha256, o.p.stored);
+  }
+}
+
+function writeBatch(store: ProjectStore, source: string, batch: Prepared[]): void {
+  if (batch.length === 0) return;
+  const lm = store.db.prepare(
+    'INSERT INTO landmark(image_id, source, points, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(image_id, source) DO UPDATE SET points = excluded.points',
+  );
+  // An image added earlier without labels takes the dataset's split (when it has none).
+  const setSplit = store.db.prepare('UPDATE image SET split = ?, source = coalesce(source, ?) WHERE id = ? AND split IS NULL');
+  const now = new Date().toISOString();
+  store.db
+    .transaction(() => {
+      for (const p of batch) {
+        if (p.imageId !== null && p.item.split !== null) setSplit.run(p.item.split, source, p.imageId);
+        const imageId =
+          p.imageId ??
+          store.insertImages([{ path: p.stored, sha256: p.sha256, width: p.width, height: p.height, split: p.item.split, source }])[0];
+        store.saveRevision({
+          imageId,
+          parentId: null,
+          kind: 'import',
+          author: IMPORT_AUTHOR,
+          note: `imported from ${source}: ${p.item.key}`,
+          width: p.mask.width,
+          height: p.mask.height,
+          encoding: p.mask.encoding,
+          mask: p.mask.data,
+        });
+        if (p.landmarks) lm.run(imageId, p.landmarks.source, JSON.stringify(p.landmarks.points), now);
+      }
+    })
+    .immediate();
+}
+
+function baseReport(s: Session): ImportPlanReport {
+  const bySplit: Record<string, number> = {};
+  for (const it of s.scan.items) bySplit[it.split ?? 'none'] = (bySplit[it.split ?? 'none'] ?? 0) + 1;
+  return {
+    path: s.dir,
+    format: s.format.id,
+    schemaId: s.schema.id,
+    paintOrder: s.scan.paintOrder?.id ?? null,
+    items: s.scan.items.length,
+    importable: 0,
+    alreadyImported: 0,
+    badItems: 0,
+    bySplit,
+    withLandmarks: s.scan.items.filter((i) => i.landmarks).length,
+    problems: s.scan.problems.filter((p) => p.item === undefined),
+    problemCounts: {},
+  };
+}
+
+export interface RunControl {
+  jobId: string;
+  cancelled: () => boolean;
+}
+
+/**
+ * Validate everything (dry run when `write` is null). With `write`, import per its onProblem policy.
+ */
+export async function runImport(
+  store: ProjectStore,
+  paths: ProjectPaths,
+  bus: EventBus,
+  opts: ImportOptions,
+  write: { onProblem: 'skip' | 'abort'; control: RunControl } | null,
+): Promise<ImportRunReport> {
+  const jobId = write?.control.jobId ?? randomUUID();
+  const emit = (phase: string, done: number, total: number, message?: string) =>
+    bus.emit('job:progress', { jobId, kind: 'import', done, total, phase, ...(message ? { message } : {}) });
+  emit('scanning', 0, 0, opts.path);
+  const s = await open(store, opts);
+  const items = s.scan.items;
+  const total = items.length;
+  const report: ImportRunReport = { ...baseReport(s), jobId, status: 'done', imported: 0, skipped: 0 };
+  const seen = new Map<string, string>();
+  const cache = new Map<number, Prepared>();
+  let cacheBytes = 0;
+  let lastEmit = 0;
+  const tick = (phase: string, done: number) => {
+    const now = Date.now();
+    if (now - lastEmit > 100 || done === total) {
+      lastEmit = now;
+      emit(phase, done, total);
+    }
+  };
+  const record = (o: Outcome) => {
+    if (o.kind === 'bad') {
+      report.badItems++;
+      report.problems.push(...o.problems);
+    } else if (o.kind === 'already') report.alreadyImported++;
+    else report.importable++;
+  };
+  const finish = () => {
+    report.problemCounts = countKinds(report.problems);
+    return report;
+  };
+
+  const streaming = write !== null && write.onProblem === 'skip';
+  // Pass 1: validate (and, when streaming, write each batch's good items).
+  for (let start = 0; start < total; start += BATCH) {
+    if (write?.control.cancelled()) {
+      report.status = 'cancelled';
+      emit('cancelled', start, total);
+      return finish();
+    }
+    const chunk = items.slice(start, start + BATCH);
+    const outcomes = await pool(chunk, CONCURRENCY, (it) => prepare(s, store, paths, it));
+    resolveDuplicates(store, outcomes, seen);
+    outcomes.forEach(record);
+    const good = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok').map((o) => o.p);
+    if (streaming) {
+      await Promise.all(good.map((p) => paths.writeThumb(p.sha256, p.thumb)));
+      writeBatch(store, s.format.id, good);
+      report.imported += good.length;
+      report.skipped += outcomes.filter((o) => o.kind === 'bad').length;
+      if (good.length > 0) bus.emit('project:changed', { reason: 'images-added' });
+    } else if (write) {
+      outcomes.forEach((o, k) => {
+        if (o.kind !== 'ok') return;
+        const bytes = o.p.mask.data.byteLength + o.p.thumb.byteLength;
+        if (cacheBytes + bytes <= CACHE_BYTES) {
+          cache.set(start + k, o.p);
+          cacheBytes += bytes;
+        }
+      });
+    }
+    tick(streaming ? 'importing' : 'validating', Math.min(start + BATCH, total));
+  }
+  if (!write || streaming) {
+    emit('done', total, total);
+    return finish();
+  }
+  if (report.problems.length > 0) {
+    report.status = 'aborted';
+    emit('aborted', total, total, `${report.problems.length} problems: nothing imported`);
+    return finish();
+  }
+  // Pass 2 ('abort' policy, no problems): write, recomputing what did not fit the cache.
+  const seen2 = new Map<string, string>();
+  for (let start = 0; start < total; start += BATCH) {
+    if (write.control.cancelled()) {
+      report.status = 'cancelled';
+      emit('cancelled', start, total);
+      return finish();
+    }
+    const idx = Array.from({ length: Math.min(BATCH, total - start) }, (_, k) => start + k);
+    const outcomes = await pool(idx, CONCURRENCY, async (i): Promise<Outcome> => {
+      const c = cache.get(i);
+      return c ? { kind: 'ok', p: c } : prepare(s, store, paths, items[i]);
+    });
+    resolveDuplicates(store, outcomes, seen2);
+    const bad = outcomes.filter((o) => o.kind === 'bad');
+    if (bad.length > 0) {
+      // The files changed between validation and writing: stop here, report, keep what is written.
+      for (const o of bad) if (o.kind === 'bad') report.problems.push(...o.problems);
+      report.status = 'aborted';
+      emit('aborted', start, total, 'files changed during the import');
+      return finish();
+    }
+    const good = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok').map((o) => o.p);
+    await Promise.all(good.map((p) => paths.writeThumb(p.sha256, p.thumb)));
+    writeBatch(store, s.format.id, good);
+    for (const i of idx) cache.delete(i);
+    report.imported += good.length;
+    if (good.length > 0) bus.emit('project:changed', { reason: 'images-added' });
+    tick('importing', Math.min(start + BATCH, total));
+  }
+  emit('done', total, total);
+  return finish();
+}

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { EventBus, type ServiceTable } from './backend';
 import { createContext } from './context';
 import { appServices } from './domains/app';
+import { exportServices } from './domains/export';
 import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
 import { projectServices } from './domains/project';
@@ -27,6 +28,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...project,
     ...imageServices(ctx),
     ...revisionServices(ctx),
+    ...exportServices(ctx),
     ...importServices(ctx),
   };
 

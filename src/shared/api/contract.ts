@@ -36,6 +36,7 @@ export const encodedMaskSchema = z.object({
 });
 
 import { method } from './define';
+import { exportMethods } from './methods-export';
 import { importMethods } from './methods-import';
 
 const empty = z.object({}).strict();
@@ -87,6 +88,7 @@ export const methods = {
     z.object({ kind: z.enum(['openProject', 'saveProject', 'folder']) }).strict(),
   ),
   ...importMethods,
+  ...exportMethods,
 } as const;
 
 export type Methods = typeof methods;

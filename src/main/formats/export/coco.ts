@@ -1,0 +1,53 @@
+/**
+ * COCO: `images/{name}{ext}` (original bytes) and `annotations.json` with one annotation per (image,
+ * class present): compressed RLE `{"size":[h,w],"counts":"…"}` (column-major, pycocotools), `iscrowd`
+ * 0, `category_id` = the class index in the output schema, area and bbox as pycocotools computes them.
+ * Background and the ignore value are omitted. Image ids are 1-based export positions.
+ */
+import { areaAndBbox, encodeBinary } from '../../../shared/dataset/coco-rle';
+import { keepExt } from './image';
+import type { ExportContext, Exporter } from './types';
+
+interface State {
+  images: { id: number; file_name: string; width: number; height: number; split: string }[];
+  annotations: { k: number; list: object[] }[];
+}
+const state = new WeakMap<ExportContext, State>();
+
+export const cocoExporter: Exporter = {
+  id: 'coco',
+  title: 'COCO (compressed RLE annotations.json)',
+  problems: () => [],
+  begin(ctx) {
+    state.set(ctx, { images: [], annotations: [] });
+  },
+  async item(ctx, it) {
+    const st = state.get(ctx)!;
+    const img = `images/${it.name}${keepExt(it.image)}`;
+    await ctx.tree.write(img, it.image.bytes);
+    const hist = new Uint32Array(256);
+    for (let i = 0; i < it.mask.length; i++) hist[it.mask[i]]++;
+    const list: object[] = [];
+    for (const c of ctx.schema.classes.slice().sort((a, b) => a.index - b.index)) {
+      if (c.name === 'background' || c.index === ctx.ignoreIndex || hist[c.index] === 0) continue;
+      const { area, bbox } = areaAndBbox(it.mask, it.width, it.height, c.index);
+      list.push({ image_id: it.k + 1, category_id: c.index, segmentation: encodeBinary(it.mask, it.width, it.height, c.index), area, bbox, iscrowd: 0 });
+    }
+    st.images.push({ id: it.k + 1, file_name: img.slice('images/'.length), width: it.width, height: it.height, split: it.split });
+    st.annotations.push({ k: it.k, list });
+    return [img];
+  },
+  async finish(ctx) {
+    const st = state.get(ctx)!;
+    st.images.sort((a, b) => a.id - b.id);
+    st.annotations.sort((a, b) => a.k - b.k);
+    let id = 1;
+    const annotations = st.annotations.flatMap((a) => a.list.map((x) => ({ id: id++, ...x })));
+    const categories = ctx.schema.classes
+      .filter((c) => c.name !== 'background')
+      .sort((a, b) => a.index - b.index)
+      .map((c) => ({ id: c.index, name: c.name, supercategory: c.group }));
+    const doc = { info: { description: `Parsel export (${ctx.schema.id})` }, images: st.images, annotations, categories };
+    await ctx.tree.write('annotations.json', JSON.stringify(doc) + '\n');
+  },
+};

@@ -27,3 +27,18 @@ export type {
 } from './types';
 export type { ModelCard, ModelCardInput, InputSpec, OutputSpec } from '../../shared/models/card';
 export { parseModelCard, parseModelCardJson, CARD_METADATA_KEY, MODEL_CARD_FORMAT } from '../../shared/models/card';
+
+/** The engine: a worker thread owning the sessions (see engine.ts). */
+export { InferenceEngine } from './engine';
+/** Graph signature, card loading (beside the model or in ONNX metadata) and card-vs-graph checks. */
+export { inspectModel, loadModelCard, checkCard, cardPathFor } from './inspect';
+export type { GraphInfo, TensorInfo } from './inspect';
+/** Execution providers: platform order, supported backends, session creation with reported fallback. */
+export { listSupportedBackends, defaultProviderOrder, createSession, sessionOptions, providerHint, defaultIntraOpThreads } from './providers';
+export type { SupportedBackend, CreatedSession, SessionSettings } from './providers';
+/** Face-crop geometry. */
+export { expandBox, boxFromLandmarks, placeImage, frameOfPlacement } from './preprocess';
+export type { Frame, Placement } from './preprocess';
+/** Small ONNX protobuf writer/reader: metadata (cards), initializers (weight averaging). */
+export { encodeModel, appendOnnxMetadata, readOnnxMetadata, readInitializers, DataType } from './onnx-proto';
+export type { ModelDef, NodeDef, ValueDef, TensorInit, InitializerInfo } from './onnx-proto';

@@ -1,0 +1,208 @@
+/**
+ * InferenceEngine: the main-thread handle of an inference worker. Sessions, decoding, pre- and
+ * post-processing all happen in the worker, so the main (UI/IPC) thread stays responsive during long
+ * batches; pixel buffers cross as transferred ArrayBuffers.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { RunnerInfo } from './runner';
+import type { BatchItem, BatchResult, EngineOptions, PredictOptions, Prediction, RgbImage, RunOptions, RunSummary } from './types';
+
+type OutMsg =
+  | { type: 'ready'; info: RunnerInfo }
+  | { type: 'init-error'; message: string }
+  | { type: 'result'; id: number; prediction: Prediction }
+  | { type: 'error'; id: number; message: string }
+  | { type: 'closed' };
+
+/**
+ * Starts the worker script: an explicit URL, a built sibling, or the TypeScript source through tsx
+ * (tests, dev; Node 20 does not apply `--import tsx` to a worker's entry, so a small bootstrap
+ * registers tsx and imports the source).
+ */
+function startWorker(override?: string | URL): Worker {
+  const viaTsx = (url: URL) => {
+    const req = createRequire(import.meta.url);
+    const esm = JSON.stringify(pathToFileURL(req.resolve('tsx/esm/api')).href);
+    const cjs = JSON.stringify(pathToFileURL(req.resolve('tsx/cjs/api')).href);
+    const code =
+      `Promise.all([import(${esm}), import(${cjs})])` +
+      `.then(([e, c]) => { e.register(); c.register(); return import(${JSON.stringify(url.href)}); })`;
+    return new Worker(code, { eval: true });
+  };
+  if (override) {
+    const url = typeof override === 'string' ? pathToFileURL(override) : override;
+    return url.pathname.endsWith('.ts') ? viaTsx(url) : new Worker(url);
+  }
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return viaTsx(new URL('./worker.ts', here));
+  for (const name of ['./inference-worker.js', './inference-worker.mjs', './worker.js']) {
+    const url = new URL(name, here);
+    if (existsSync(fileURLToPath(url))) return new Worker(url);
+  }
+  throw new Error(
+    `inference worker script not found next to ${fileURLToPath(here)} (expected inference-worker.js): ` +
+      'bundle src/main/inference/worker.ts as a separate entry, or pass workerUrl',
+  );
+}
+
+export class InferenceEngine {
+  /** Execution provider of the (first) model's session: 'cuda', 'webgpu', 'cpu', … */
+  readonly provider: string;
+  /** Provider per model of the set. */
+  readonly providers: string[];
+  /** Everything that did not go as asked (failed providers and the fallback taken). Never empty on fallback. */
+  readonly warnings: string[];
+  /** Number of classes (of the card's label schema) and the schema id. */
+  readonly classes: number;
+  readonly schemaId: string;
+  /** ORT intra-op threads per session. */
+  readonly intraOpThreads: number;
+
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (p: Prediction) => void; reject: (e: Error) => void }>();
+  private closed = false;
+  private failure: Error | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    info: RunnerInfo,
+  ) {
+    this.provider = info.provider;
+    this.providers = info.providers;
+    this.warnings = info.warnings;
+    this.classes = info.classes;
+    this.schemaId = info.schemaId;
+    this.intraOpThreads = info.intraOpThreads;
+    worker.on('message', (m: OutMsg) => {
+      if (m.type === 'result' || m.type === 'error') {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.type === 'result') p.resolve(m.prediction);
+        else p.reject(new Error(m.message));
+      }
+    });
+    const fail = (e: Error) => {
+      this.failure = e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!this.closed) fail(new Error(`inference worker exited (code ${code})`));
+    });
+  }
+
+  /**
+   * Starts a worker, creates one session per model (providers tried in order, CPU last; failures are
+   * in `warnings`), and checks every card against its graph. Rejects with all card problems listed.
+   */
+  static async create(opts: EngineOptions): Promise<InferenceEngine> {
+    const worker = startWorker(opts.workerUrl);
+    const info = await new Promise<RunnerInfo>((resolve, reject) => {
+      const onMsg = (m: OutMsg) => {
+        if (m.type === 'ready') resolve(m.info);
+        else if (m.type === 'init-error') reject(new Error(m.message));
+        else return;
+        worker.off('message', onMsg);
+      };
+      worker.on('message', onMsg);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`inference worker exited during start (code ${code})`)));
+      worker.postMessage({
+        type: 'init',
+        init: { models: opts.models, tta: opts.tta ?? 'none', providers: opts.providers, intraOpThreads: opts.intraOpThreads },
+      });
+    }).catch(async (e: unknown) => {
+      await worker.terminate();
+      throw e;
+    });
+    worker.removeAllListeners('error');
+    worker.removeAllListeners('exit');
+    return new InferenceEngine(worker, info);
+  }
+
+  private send(item: BatchItem, probs: boolean, transfer: boolean): Promise<Prediction> {
+    if (this.closed) return Promise.reject(new Error('engine is closed'));
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<Prediction>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      let msgItem = item;
+      const list: ArrayBuffer[] = [];
+      if ('rgb' in item) {
+        const rgb = transfer ? item.rgb : item.rgb.slice();
+        msgItem = { ...item, rgb };
+        if (rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength && rgb.buffer instanceof ArrayBuffer) list.push(rgb.buffer);
+      }
+      this.worker.postMessage({ type: 'item', id, item: msgItem, probs }, list);
+    });
+  }
+
+  /**
+   * Predicts one image. `labels` (and `probs`, default on) are at the image's size; see `Prediction`.
+   * Face models need `faces`. The image is copied to the worker unless `transfer` is set.
+   */
+  predict(image: RgbImage, opts: PredictOptions = {}): Promise<Prediction> {
+    return this.send({ key: '', rgb: image.rgb, width: image.width, height: image.height, faces: opts.faces }, opts.probs ?? true, opts.transfer ?? false);
+  }
+
+  /**
+   * Runs a batch: items are read from `items` while at most `concurrency` are in flight, so the worker
+   * decodes/resizes later items (sharp, in libuv's thread pool) while earlier ones are in session.run.
+   * In-memory items are transferred (their arrays are detached). `onResult` gets every item, failed
+   * ones with `ok: false` and the message; results come in input order. Stops reading on `signal`.
+   */
+  async run(items: AsyncIterable<BatchItem> | Iterable<BatchItem>, opts: RunOptions): Promise<RunSummary> {
+    const t0 = performance.now();
+    const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
+    const inflight: Promise<void>[] = [];
+    let done = 0;
+    let failed = 0;
+    let cancelled = false;
+    // Results are delivered in order: each item's handler waits for the previous one.
+    let order: Promise<void> = Promise.resolve();
+    for await (const item of items) {
+      if (opts.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      const p = this.send(item, opts.probs ?? false, true).then(
+        (pred): BatchResult => ({ key: item.key, ok: true, ...pred }),
+        (e: Error): BatchResult => ({ key: item.key, ok: false, error: e.message }),
+      );
+      const delivered = (order = order.then(async () => {
+        const r = await p;
+        if (r.ok) done++;
+        else failed++;
+        await opts.onResult(r);
+      }));
+      inflight.push(delivered);
+      if (inflight.length >= concurrency) await inflight.shift();
+    }
+    if (!cancelled && opts.signal?.aborted) cancelled = true;
+    await Promise.all(inflight);
+    await order;
+    return { done, failed, cancelled, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /** Releases the sessions and ends the worker. Pending predictions are finished first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 10_000);
+      this.worker.on('message', (m: OutMsg) => {
+        if (m.type === 'closed') {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+      this.worker.postMessage({ type: 'close' });
+    });
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Reading a model's graph signature and card, and checking one against the other.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { getSchema } from '../../shared/schema';
+import { CARD_METADATA_KEY, parseModelCardJson, type ModelCard } from '../../shared/models/card';
+import { readOnnxMetadata } from './onnx-proto';
+
+export interface TensorInfo {
+  name: string;
+  /** onnxruntime type name ('float32', 'uint8', …) or 'non-tensor'. */
+  type: string;
+  /** Dimension sizes; a string is symbolic (dynamic), -1 unknown. */
+  shape: (number | string)[];
+}
+
+export interface GraphInfo {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** ONNX metadata_props. */
+  metadata: Record<string, string>;
+}
+
+function toInfo(m: ort.InferenceSession.ValueMetadata): TensorInfo {
+  if (!m.isTensor) return { name: m.name, type: 'non-tensor', shape: [] };
+  return { name: m.name, type: m.type, shape: [...m.shape] };
+}
+
+/** Reads the graph's inputs and outputs (through an onnxruntime CPU session) and its metadata. */
+export async function inspectModel(model: string | Uint8Array): Promise<GraphInfo> {
+  const bytes = typeof model === 'string' ? new Uint8Array(readFileSync(model)) : model;
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
+  try {
+    return {
+      inputs: session.inputMetadata.map(toInfo),
+      outputs: session.outputMetadata.map(toInfo),
+      metadata: readOnnxMetadata(bytes),
+    };
+  } finally {
+    await session.release();
+  }
+}
+
+/** `<dir>/<name>.card.json` for `<dir>/<name>.onnx`. */
+export function cardPathFor(onnxPath: string): string {
+  return onnxPath.replace(/\.onnx$/i, '') + '.card.json';
+}
+
+/**
+ * The card of a model: `<name>.card.json` beside it, else the `parsel.card` ONNX metadata entry.
+ * Throws an Error listing every problem, naming the card's file.
+ */
+export function loadModelCard(onnxPath: string): ModelCard {
+  const side = cardPathFor(onnxPath);
+  let text: string;
+  let origin: string;
+  if (existsSync(side)) {
+    text = readFileSync(side, 'utf8');
+    origin = side;
+  } else {
+    const meta = readOnnxMetadata(onnxPath);
+    if (meta[CARD_METADATA_KEY] === undefined) {
+      throw new Error(`no model card for ${onnxPath}: write ${side} or store the card in the ONNX metadata key "${CARD_METADATA_KEY}"`);
+    }
+    text = meta[CARD_METADATA_KEY];
+    origin = `${onnxPath} (metadata "${CARD_METADATA_KEY}")`;
+  }
+  const r = parseModelCardJson(text, origin);
+  if (!r.ok) throw new Error(`invalid model card:\n  ${r.problems.join('\n  ')}`);
+  return r.card;
+}
+
+const fmt = (s: (number | string)[]) => `[${s.map((d) => (typeof d === 'number' && d < 0 ? '?' : String(d))).join(', ')}]`;
+const fixed = (d: number | string | undefined): d is number => typeof d === 'number' && d > 0;
+
+/**
+ * Checks a card against the graph. Returns one message per problem (empty = consistent): the input
+ * name, element type, rank, layout/channel count, fixed spatial size, the output name, rank and the
+ * number of classes against the card's label schema.
+ */
+export function checkCard(card: ModelCard, graph: GraphInfo): string[] {
+  const problems: string[] = [];
+  const names = (xs: TensorInfo[]) => xs.map((x) => `"${x.name}" ${fmt(x.shape)}`).join(', ');
+  const inp = graph.inputs.find((i) => i.name === card.input.name);
+  if (!inp) {
+    problems.push(`input.name: the graph has no input "${card.input.name}"; its inputs are ${names(graph.inputs)}`);
+  } else {
+    if (inp.type !== 'float32') problems.push(`input "${inp.name}" is ${inp.type}; Parsel feeds float32 images`);
+    if (inp.shape.length !== 4) {
+      problems.push(
+        `input "${inp.name}" has rank ${inp.shape.length} ${fmt(inp.shape)}; an image input has rank 4 ` +
+          `(${card.input.layout === 'NCHW' ? '[N, 3, H, W] for NCHW' : '[N, H, W, 3] for NHWC'})`,
+      );
+    } else {
+      const [n, a, b, c] = inp.shape;
+      const ch = card.input.layout === 'NCHW' ? a : c;
+      const other = card.input.layout === 'NCHW' ? c : a;
+      if (fixed(ch) && ch !== 3) {
+        const hint = fixed(other) && other === 3 ? `; the shape looks ${card.input.layout === 'NCHW' ? 'NHWC' : 'NCHW'}: set input.layout` : '';
+        problems.push(`input "${inp.name}" ${fmt(inp.shape)} has ${ch} channels where the card's layout ${card.input.layout} puts them; expected 3${hint}`);
+      }
+      const [h, w] = card.input.layout === 'NCHW' ? [b, c] : [a, b];
+      if (fixed(h) && h !== card.input.height) problems.push(`input.height: the card says ${card.input.height} but the graph's input height is ${h} ${fmt(inp.shape)}`);
+      if (fixed(w) && w !== card.input.width) problems.push(`input.width: the card says ${card.input.width} but the graph's input width is ${w} ${fmt(inp.shape)}`);
+      if (fixed(n) && n !== 1) problems.push(`input "${inp.name}" has a fixed batch of ${n}; Parsel feeds batches of 1 (export with a dynamic or unit batch)`);
+    }
+    const others = graph.inputs.filter((i) => i.name !== card.input.name);
+    if (others.length > 0) problems.push(`the graph has other inputs Parsel cannot feed: ${names(others)}`);
+  }
+  const outName = card.output.name ?? graph.outputs[0]?.name;
+  const out = graph.outputs.find((o) => o.name === outName);
+  if (!out) {
+    problems.push(`output.name: the graph has no output "${outName}"; its outputs are ${names(graph.outputs)}`);
+  } else {
+    const K = getSchema(card.labels).classes.length;
+    if (out.type !== 'float32') problems.push(`output "${out.name}" is ${out.type}; Parsel reads float32 ${card.output.kind}`);
+    if (out.shape.length !== 4) {
+      problems.push(
+        `output "${out.name}" has rank ${out.shape.length} ${fmt(out.shape)}; expected rank 4 per-class maps ` +
+          `(${card.output.layout === 'NCHW' ? '[N, K, h, w]' : '[N, h, w, K]'}). A rank-3 output is usually already an argmax: export the logits instead`,
+      );
+    } else {
+      const k = card.output.layout === 'NCHW' ? out.shape[1] : out.shape[3];
+      if (fixed(k) && k !== K) {
+        problems.push(
+          `output "${out.name}" ${fmt(out.shape)} has ${k} classes but the card's schema "${card.labels}" has ${K}; ` +
+            `choose the schema the model was trained with (or check output.layout)`,
+        );
+      }
+    }
+  }
+  return problems;
+}

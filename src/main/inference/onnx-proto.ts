@@ -1,0 +1,294 @@
+/**
+ * A small ONNX protobuf writer and reader (no dependency): enough to generate test models, to read
+ * and write `metadata_props` (where a model card may live), and to list initializers (weight averaging
+ * of issue 5 rewrites them).
+ *
+ * Field numbers follow onnx/onnx.proto3 (IR version 8, opset 17):
+ *   ModelProto: ir_version 1, producer_name 2, producer_version 3, graph 7, opset_import 8, metadata_props 14
+ *   GraphProto: node 1, name 2, initializer 5, input 11, output 12
+ *   NodeProto: input 1, output 2, name 3, op_type 4, attribute 5
+ *   AttributeProto: name 1, f 2, i 3, s 4, t 5, floats 7, ints 8, type 20
+ *   TensorProto: dims 1, data_type 2, name 8, raw_data 9
+ *   ValueInfoProto: name 1, type 2; TypeProto.tensor_type 1 { elem_type 1, shape 2 { dim 1 { value 1 | param 2 } } }
+ */
+import { readFileSync } from 'node:fs';
+
+// ---------------------------------------------------------------------------------------------------
+// Encoder
+
+class Writer {
+  private chunks: Uint8Array[] = [];
+  private cur = new Uint8Array(1024);
+  private pos = 0;
+  length = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.cur.length) return;
+    this.chunks.push(this.cur.subarray(0, this.pos));
+    this.cur = new Uint8Array(Math.max(1024, n));
+    this.pos = 0;
+  }
+  varint(v: number | bigint): void {
+    let b = BigInt.asUintN(64, BigInt(v));
+    this.ensure(10);
+    do {
+      let byte = Number(b & 0x7fn);
+      b >>= 7n;
+      if (b !== 0n) byte |= 0x80;
+      this.cur[this.pos++] = byte;
+      this.length++;
+    } while (b !== 0n);
+  }
+  bytes(data: Uint8Array): void {
+    if (data.length > 4096) {
+      this.chunks.push(this.cur.subarray(0, this.pos));
+      this.chunks.push(data);
+      this.cur = new Uint8Array(1024);
+      this.pos = 0;
+    } else {
+      this.ensure(data.length);
+      this.cur.set(data, this.pos);
+      this.pos += data.length;
+    }
+    this.length += data.length;
+  }
+  finish(): Uint8Array {
+    this.chunks.push(this.cur.subarray(0, this.pos));
+    const out = new Uint8Array(this.length);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+}
+
+type Field = [field: number, value: Msg | string | number | bigint | Uint8Array | FixedFloat];
+/** A message: fields in order (repeated fields are repeated entries). */
+type Msg = Field[];
+class FixedFloat {
+  constructor(readonly v: number) {}
+}
+
+const utf8 = new TextEncoder();
+
+function encode(msg: Msg): Uint8Array {
+  const w = new Writer();
+  for (const [f, v] of msg) {
+    if (typeof v === 'number' || typeof v === 'bigint') {
+      w.varint((f << 3) | 0);
+      w.varint(v);
+    } else if (v instanceof FixedFloat) {
+      w.varint((f << 3) | 5);
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setFloat32(0, v.v, true);
+      w.bytes(b);
+    } else {
+      const data = typeof v === 'string' ? utf8.encode(v) : v instanceof Uint8Array ? v : encode(v);
+      w.varint((f << 3) | 2);
+      w.varint(data.length);
+      w.bytes(data);
+    }
+  }
+  return w.finish();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Model description → bytes
+
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
+
+export interface TensorInit {
+  name: string;
+  dims: number[];
+  /** Float32 (FLOAT) or BigInt64Array (INT64) or Int32Array (INT32). */
+  data: Float32Array | BigInt64Array | Int32Array;
+}
+
+export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: TensorInit };
+
+export interface NodeDef {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  attrs?: Record<string, AttrValue>;
+}
+
+export interface ValueDef {
+  name: string;
+  /** Element type (default FLOAT). */
+  elemType?: number;
+  /** Dimension sizes; a string is a symbolic (dynamic) dimension. */
+  shape: (number | string)[];
+}
+
+export interface ModelDef {
+  nodes: NodeDef[];
+  inputs: ValueDef[];
+  outputs: ValueDef[];
+  initializers: TensorInit[];
+  metadata?: Record<string, string>;
+  producer?: string;
+  graphName?: string;
+  opset?: number;
+}
+
+function tensorMsg(t: TensorInit): Msg {
+  const m: Msg = t.dims.map((d): Field => [1, d]);
+  const type = t.data instanceof Float32Array ? DataType.FLOAT : t.data instanceof BigInt64Array ? DataType.INT64 : DataType.INT32;
+  m.push([2, type], [8, t.name]);
+  m.push([9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)]);
+  return m;
+}
+
+function attrMsg(name: string, v: AttrValue): Msg {
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new Error(`attribute ${name}: use { float } for non-integers`);
+    return [[1, name], [3, v], [20, 2]];
+  }
+  if (typeof v === 'string') return [[1, name], [4, utf8.encode(v)], [20, 3]];
+  if (Array.isArray(v)) return [[1, name], ...v.map((x): Field => [8, x]), [20, 7]];
+  if ('float' in v) return [[1, name], [2, new FixedFloat(v.float)], [20, 1]];
+  if ('floats' in v) return [[1, name], ...v.floats.map((x): Field => [7, new FixedFloat(x)]), [20, 6]];
+  return [[1, name], [5, tensorMsg(v.tensor)], [20, 4]];
+}
+
+function valueInfoMsg(v: ValueDef): Msg {
+  const dims: Msg = v.shape.map((d): Field => [1, typeof d === 'number' ? [[1, d]] : [[2, d]]]);
+  return [
+    [1, v.name],
+    [2, [[1, [[1, v.elemType ?? DataType.FLOAT], [2, dims]]]]],
+  ];
+}
+
+/** Serialises a model (IR 8, default opset 17). */
+export function encodeModel(def: ModelDef): Uint8Array {
+  const graph: Msg = [];
+  def.nodes.forEach((n, i) => {
+    const m: Msg = [];
+    for (const x of n.inputs) m.push([1, x]);
+    for (const x of n.outputs) m.push([2, x]);
+    m.push([3, n.name ?? `${n.op}_${i}`], [4, n.op]);
+    for (const [k, v] of Object.entries(n.attrs ?? {})) m.push([5, attrMsg(k, v)]);
+    graph.push([1, m]);
+  });
+  graph.push([2, def.graphName ?? 'graph']);
+  for (const t of def.initializers) graph.push([5, tensorMsg(t)]);
+  for (const v of def.inputs) graph.push([11, valueInfoMsg(v)]);
+  for (const v of def.outputs) graph.push([12, valueInfoMsg(v)]);
+  const model: Msg = [
+    [1, 8],
+    [2, def.producer ?? 'parsel'],
+    [3, '1'],
+    [7, graph],
+    [8, [[1, ''], [2, def.opset ?? 17]]],
+  ];
+  for (const [k, v] of Object.entries(def.metadata ?? {})) model.push([14, [[1, k], [2, v]]]);
+  return encode(model);
+}
+
+/**
+ * Returns the model bytes with metadata entries appended (protobuf merges repeated fields by
+ * concatenation, so the rest of the file is untouched). An existing key is superseded in readers that
+ * take the last entry, as `readOnnxMetadata` does.
+ */
+export function appendOnnxMetadata(model: Uint8Array, props: Record<string, string>): Uint8Array {
+  const extra = encode(Object.entries(props).map(([k, v]): Field => [14, [[1, k], [2, v]]]));
+  const out = new Uint8Array(model.length + extra.length);
+  out.set(model, 0);
+  out.set(extra, model.length);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Decoder (scans fields; nested messages are decoded on demand)
+
+interface RawField {
+  field: number;
+  wire: number;
+  /** varint value for wire 0; for wire 2 the payload; for wire 5/1 the bytes. */
+  value: bigint | Uint8Array;
+}
+
+function* scan(buf: Uint8Array): Generator<RawField> {
+  let p = 0;
+  const varint = (): bigint => {
+    let r = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (p >= buf.length) throw new Error('onnx: truncated varint');
+      const b = buf[p++];
+      r |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return r;
+      shift += 7n;
+    }
+  };
+  while (p < buf.length) {
+    const key = Number(varint());
+    const field = key >>> 3;
+    const wire = key & 7;
+    if (wire === 0) yield { field, wire, value: varint() };
+    else if (wire === 2) {
+      const len = Number(varint());
+      if (p + len > buf.length) throw new Error('onnx: truncated field');
+      yield { field, wire, value: buf.subarray(p, p + len) };
+      p += len;
+    } else if (wire === 5) {
+      yield { field, wire, value: buf.subarray(p, p + 4) };
+      p += 4;
+    } else if (wire === 1) {
+      yield { field, wire, value: buf.subarray(p, p + 8) };
+      p += 8;
+    } else throw new Error(`onnx: unsupported wire type ${wire} (not an ONNX file?)`);
+  }
+}
+
+const utf8d = new TextDecoder();
+
+/** metadata_props of an ONNX file (bytes or path); later entries win. */
+export function readOnnxMetadata(model: Uint8Array | string): Record<string, string> {
+  const buf = typeof model === 'string' ? new Uint8Array(readFileSync(model)) : model;
+  const out: Record<string, string> = {};
+  for (const f of scan(buf)) {
+    if (f.field !== 14 || f.wire !== 2) continue;
+    let k = '';
+    let v = '';
+    for (const g of scan(f.value as Uint8Array)) {
+      if (g.field === 1) k = utf8d.decode(g.value as Uint8Array);
+      if (g.field === 2) v = utf8d.decode(g.value as Uint8Array);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+export interface InitializerInfo {
+  name: string;
+  dims: number[];
+  dataType: number;
+  /** raw_data bytes (a view into the model buffer), or null when stored in typed fields / externally. */
+  raw: Uint8Array | null;
+}
+
+/** Initializers of the main graph (name, dims, type, raw bytes view). */
+export function readInitializers(model: Uint8Array): InitializerInfo[] {
+  const out: InitializerInfo[] = [];
+  for (const f of scan(model)) {
+    if (f.field !== 7 || f.wire !== 2) continue;
+    for (const g of scan(f.value as Uint8Array)) {
+      if (g.field !== 5 || g.wire !== 2) continue;
+      const t: InitializerInfo = { name: '', dims: [], dataType: 0, raw: null };
+      for (const h of scan(g.value as Uint8Array)) {
+        if (h.field === 1 && h.wire === 0) t.dims.push(Number(h.value));
+        else if (h.field === 1 && h.wire === 2) for (const d of scan(h.value as Uint8Array)) t.dims.push(Number(d.value));
+        else if (h.field === 2) t.dataType = Number(h.value);
+        else if (h.field === 8) t.name = utf8d.decode(h.value as Uint8Array);
+        else if (h.field === 9) t.raw = h.value as Uint8Array;
+      }
+      out.push(t);
+    }
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import { addCommand } from './add';
 import { infoCommand } from './info';
 import { serveCommand } from './serve';
 import { importCommand } from './import';
+import { exportCommand } from './export';
 
 export const commands: Record<string, Command> = {
   init: initCommand,
@@ -12,4 +13,5 @@ export const commands: Record<string, Command> = {
   info: infoCommand,
   serve: serveCommand,
   import: importCommand,
+  export: exportCommand,
 };

@@ -1,0 +1,168 @@
+import { EXPORT_FORMATS, type ExportFormatId, type ExportPreview, type ExportSpecInput } from '../../shared/api/methods-export';
+import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type RevisionKind } from '../../shared/api/types';
+import { parseOverrides, RemapError } from '../../shared/dataset/remap';
+import { EXIT, UsageError, need, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
+
+function list(args: ParsedArgs, name: string): string[] | undefined {
+  const v = args.options[name];
+  if (v === undefined) return undefined;
+  const items = String(v)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new UsageError(`--${name} needs at least one value`);
+  return items;
+}
+
+function oneOf<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[]): T[] | undefined {
+  const xs = list(args, name);
+  if (!xs) return undefined;
+  for (const x of xs) if (!(allowed as readonly string[]).includes(x)) throw new UsageError(`--${name}: unknown value "${x}"; known: ${allowed.join(', ')}`);
+  return xs as T[];
+}
+
+function int(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const v = args.options[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}-${max}, got "${v}"`);
+  return n;
+}
+
+/** Build the export spec from the command line (everything validated again by the service). */
+export function specFromArgs(args: ParsedArgs): ExportSpecInput {
+  const format = args.options.format as string | undefined;
+  if (!format) throw new UsageError(`--format is required: ${EXPORT_FORMATS.join(', ')}`);
+  if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}"; known: ${EXPORT_FORMATS.join(', ')}`);
+  const target = args.options.remap as string | undefined;
+  const ignoreIndex = int(args, 'ignore-index', 0, 255);
+  let overrides: Record<string, string> = {};
+  if (args.options.override !== undefined) {
+    if (!target) throw new UsageError('--override needs --remap <target-schema>');
+    try {
+      overrides = parseOverrides(String(args.options.override));
+    } catch (err) {
+      if (err instanceof RemapError) throw new UsageError(`--override: ${err.message}`);
+      throw err;
+    }
+  }
+  if (ignoreIndex !== undefined && !target) throw new UsageError('--ignore-index needs --remap <target-schema>');
+  let mix: Record<string, number> | undefined;
+  const mixList = list(args, 'mix');
+  if (mixList) {
+    mix = {};
+    for (const part of mixList) {
+      const eq = part.lastIndexOf('=');
+      const r = Number(part.slice(eq + 1));
+      if (eq <= 0 || !(r > 0)) throw new UsageError(`--mix: "${part}" must be source=ratio with a positive ratio (e.g. synthetic=1,real=1)`);
+      const src = part.slice(0, eq);
+      if (src in mix) throw new UsageError(`--mix: source "${src}" is given twice`);
+      mix[src] = r;
+    }
+  }
+  let splits: ExportSpecInput['splits'] = { mode: 'keep' };
+  if (args.options.splits !== undefined) {
+    const r = String(args.options.splits).split(',').map(Number);
+    if (r.length !== 3 || r.some((x) => !(x >= 0)) || r[0] + r[1] + r[2] <= 0) {
+      throw new UsageError(`--splits must be three non-negative numbers train,val,test (e.g. 0.8,0.1,0.1), got "${args.options.splits}"`);
+    }
+    splits = { mode: 'assign', ratios: [r[0], r[1], r[2]] };
+  }
+  return {
+    format: format as ExportFormatId,
+    remap: target ? { target, ignoreIndex: ignoreIndex ?? 255, overrides } : null,
+    filter: {
+      status: oneOf<ImageStatus>(args, 'status', IMAGE_STATUSES),
+      revisionKind: oneOf<RevisionKind>(args, 'kind', REVISION_KINDS),
+      revisionAuthor: list(args, 'author'),
+      split: list(args, 'split'),
+      source: list(args, 'source'),
+      tagsAny: list(args, 'tags'),
+      classesPresent: list(args, 'classes-present'),
+      classesAbsent: list(args, 'classes-absent'),
+    },
+    sampling: { limit: int(args, 'limit', 1, 10_000_000), stratifyBy: list(args, 'stratify'), mix },
+    splits,
+    seed: int(args, 'seed', 0, 2 ** 31 - 1) ?? 0,
+  };
+}
+
+function printPreview(p: ExportPreview, ctx: Ctx): void {
+  const kv = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
+  ctx.out(`images ${p.total} (matched ${p.matched}, without a mask ${p.withoutMask}); masks in ${p.outputSchemaId}`);
+  ctx.out(`split  ${kv(p.bySplit)}`);
+  ctx.out(`source ${kv(p.bySource)}`);
+  ctx.out(`class  ${kv(p.byClass)}`);
+  for (const pr of p.problems) ctx.err(`problem: ${pr}`);
+}
+
+const FILTER_FLAGS = ['status', 'kind', 'author', 'split', 'source', 'tags', 'classes-present', 'classes-absent', 'stratify', 'limit', 'mix', 'splits', 'seed', 'remap', 'override', 'ignore-index', 'format'];
+
+export const exportCommand: Command = {
+  summary: 'export a dataset (LaPa, Helen, CelebAMask-HQ, iBugMask, FaceSynthetics, index/colour PNG, COCO, DML-CSR)',
+  usage:
+    'parsel export <project.parsel> <dir> --format f [--remap target-schema] [--ignore-index 255] [--override a=b,...] ' +
+    '[--status ...] [--kind ...] [--author ...] [--split ...] [--source ...] [--tags ...] [--classes-present ...] [--classes-absent ...] ' +
+    '[--stratify classes] [--limit N] [--mix source=ratio,...] [--splits 0.8,0.1,0.1] [--seed N] [--dry-run] [--json]\n' +
+    '       parsel export <project.parsel> <dir> --from-manifest m.json [--json]',
+  options: {
+    format: { flag: false, help: `output format: ${EXPORT_FORMATS.join(', ')}` },
+    remap: { flag: false, help: 'target schema id (e.g. lapa-11); classes are matched by canonical name' },
+    'ignore-index': { flag: false, help: 'value for classes with no target (default 255); must not be a target class' },
+    override: { flag: false, help: 'remap overrides source=target or source=ignore, comma-separated' },
+    status: { flag: false, help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
+    kind: { flag: false, help: `only images whose head revision is of these kinds: ${REVISION_KINDS.join(', ')}` },
+    author: { flag: false, help: 'only images whose head revision is by these authors' },
+    split: { flag: false, help: 'only these stored splits ("none" = no split)' },
+    source: { flag: false, help: 'only these sources ("none" = no source)' },
+    tags: { flag: false, help: 'only images with at least one of these tags' },
+    'classes-present': { flag: false, help: 'only masks containing all these classes (project schema names)' },
+    'classes-absent': { flag: false, help: 'only masks containing none of these classes' },
+    stratify: { flag: false, help: 'classes whose presence pattern sampling and split assignment keep in proportion' },
+    limit: { flag: false, help: 'at most N images (seeded, stratified sample)' },
+    mix: { flag: false, help: 'source ratios, e.g. synthetic=1,real=1; an error says which source falls short' },
+    splits: { flag: false, help: 'assign train,val,test by these ratios (seeded); default: keep stored splits' },
+    seed: { flag: false, help: 'seed for sampling and split assignment (default 0)' },
+    'from-manifest': { flag: false, help: 'reproduce an earlier export from its parsel-manifest.json (same revisions, same bytes)' },
+    'dry-run': { flag: true, help: 'print the counts the export would have; write nothing' },
+    json: { flag: true, help: 'print the result as JSON' },
+    quiet: { flag: true, help: 'no progress on stderr' },
+  },
+  async run(args, ctx) {
+    const [project, dir] = need(args, 2, '<project.parsel> <dir>');
+    const fromManifest = args.options['from-manifest'] as string | undefined;
+    if (fromManifest !== undefined) {
+      const clash = FILTER_FLAGS.filter((f) => args.options[f] !== undefined);
+      if (clash.length > 0) throw new UsageError(`--from-manifest takes everything from the manifest; drop --${clash.join(', --')}`);
+      if (args.options['dry-run']) throw new UsageError('--dry-run does not apply to --from-manifest');
+    }
+    const spec = fromManifest === undefined ? specFromArgs(args) : undefined;
+    return withProject(ctx, project, async (api) => {
+      if (args.options['dry-run']) {
+        const p = await api.call('export:preview', { spec: spec! });
+        if (args.options.json) ctx.out(JSON.stringify(p, null, 2));
+        else printPreview(p, ctx);
+        return p.problems.length > 0 ? EXIT.refused : EXIT.ok;
+      }
+      const off = args.options.quiet
+        ? () => {}
+        : api.on('job:progress', (p) => {
+            if (p.kind === 'export' && process.stderr.isTTY) process.stderr.write(`\r${p.phase} ${p.done}/${p.total}`);
+          });
+      let r;
+      try {
+        r = await api.call('export:run', fromManifest !== undefined ? { dir, fromManifest } : { dir, spec });
+      } finally {
+        off();
+        if (!args.options.quiet && process.stderr.isTTY) process.stderr.write('\n');
+      }
+      if (args.options.json) ctx.out(JSON.stringify(r, null, 2));
+      else if (r.status === 'done') {
+        ctx.out(`exported ${r.images} images (${r.files} files) to ${r.dir}`);
+        ctx.out(`split ${Object.entries(r.bySplit).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        ctx.out(`manifest ${r.manifestPath}`);
+      } else ctx.out('export cancelled; nothing was written');
+      return EXIT.ok;
+    });
+  },
+};

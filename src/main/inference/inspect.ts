@@ -96,13 +96,17 @@ export function checkCard(card: ModelCard, graph: GraphInfo): string[] {
       const [n, a, b, c] = inp.shape;
       const ch = card.input.layout === 'NCHW' ? a : c;
       const other = card.input.layout === 'NCHW' ? c : a;
-      if (fixed(ch) && ch !== 3) {
-        const hint = fixed(other) && other === 3 ? `; the shape looks ${card.input.layout === 'NCHW' ? 'NHWC' : 'NCHW'}: set input.layout` : '';
-        problems.push(`input "${inp.name}" ${fmt(inp.shape)} has ${ch} channels where the card's layout ${card.input.layout} puts them; expected 3${hint}`);
+      const otherLayout = card.input.layout === 'NCHW' ? 'NHWC' : 'NCHW';
+      if (fixed(other) && other === 3 && !(fixed(ch) && ch === 3)) {
+        problems.push(`input "${inp.name}" ${fmt(inp.shape)} looks ${otherLayout} (3 channels in ${otherLayout} position) but the card says ${card.input.layout}: set input.layout to "${otherLayout}"`);
+      } else {
+        if (fixed(ch) && ch !== 3) {
+          problems.push(`input "${inp.name}" ${fmt(inp.shape)} has ${ch} channels where the card's layout ${card.input.layout} puts them; expected 3`);
+        }
+        const [h, w] = card.input.layout === 'NCHW' ? [b, c] : [a, b];
+        if (fixed(h) && h !== card.input.height) problems.push(`input.height: the card says ${card.input.height} but the graph's input height is ${h} ${fmt(inp.shape)}`);
+        if (fixed(w) && w !== card.input.width) problems.push(`input.width: the card says ${card.input.width} but the graph's input width is ${w} ${fmt(inp.shape)}`);
       }
-      const [h, w] = card.input.layout === 'NCHW' ? [b, c] : [a, b];
-      if (fixed(h) && h !== card.input.height) problems.push(`input.height: the card says ${card.input.height} but the graph's input height is ${h} ${fmt(inp.shape)}`);
-      if (fixed(w) && w !== card.input.width) problems.push(`input.width: the card says ${card.input.width} but the graph's input width is ${w} ${fmt(inp.shape)}`);
       if (fixed(n) && n !== 1) problems.push(`input "${inp.name}" has a fixed batch of ${n}; Parsel feeds batches of 1 (export with a dynamic or unit batch)`);
     }
     const others = graph.inputs.filter((i) => i.name !== card.input.name);

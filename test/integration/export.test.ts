@@ -177,8 +177,8 @@ describe('export formats', () => {
   it('index PNG folder, colour PNG + CVAT labelmap, iBugMask and DML-CSR layouts', async () => {
     const idx = await run('idx', { format: 'index-png' });
     const first = idx.manifest.items[0];
-    expect(same((await readIndexPng(join(idx.out, 'masks', `${first.name}.png`))).data, p.masks.get(first.imageId)!)).toBe(true);
-    expect(JSON.parse(readFileSync(join(idx.out, 'labelmap.json'), 'utf8')).schema).toBe('celebamask-hq-a');
+    expect(same((await readIndexPng(join(idx.out, 'masks', first.split, `${first.name}.png`))).data, p.masks.get(first.imageId)!)).toBe(true);
+    expect(JSON.parse(readFileSync(join(idx.out, 'labelmap.json'), 'utf8'))['13']).toBe('hair');
 
     const col = await run('color', { format: 'color-png', remap: { target: 'lapa-11', ignoreIndex: 255 } });
     const lm = readFileSync(join(col.out, 'labelmap.txt'), 'utf8').split('\n');

@@ -1,7 +1,8 @@
 /**
  * Colour PNG + CVAT "Segmentation mask 1.1" label map: `JPEGImages/{name}{ext}` (original bytes),
  * `SegmentationClass/{name}.png` (RGB, the schema's palette), `labelmap.txt` (`# label:color_rgb:parts:actions`
- * then `name:r,g,b::` per class, background first), `ImageSets/Segmentation/default.txt` (names).
+ * then `name:r,g,b::` per class, background first), `ImageSets/Segmentation/default.txt` (all names)
+ * and `{train,val,test}.txt` (names per split).
  * Ignore pixels are grey 128,128,128 and get an `ignore` line. Refused when two classes share a colour.
  */
 import { IGNORE_COLOR } from '../../../shared/schema';
@@ -9,6 +10,8 @@ import { encodePng } from '../png';
 import { keepExt } from './image';
 import { remember, writeSplitLists } from './index-png';
 import type { Exporter } from './types';
+
+const SPLITS = ['train', 'val', 'test'];
 
 export const colorPngExporter: Exporter = {
   id: 'color-png',
@@ -40,14 +43,14 @@ export const colorPngExporter: Exporter = {
     const mask = `SegmentationClass/${it.name}.png`;
     await ctx.tree.write(img, it.image.bytes);
     await ctx.tree.write(mask, encodePng(rgb, it.width, it.height, 3));
-    remember(ctx, 'default', it.name);
-    remember(ctx, `split-${it.split}`, it.name);
+    remember(ctx, 'default', it.k, it.name);
+    if (SPLITS.includes(it.split)) remember(ctx, it.split, it.k, it.name);
     return [img, mask];
   },
   async finish(ctx) {
     const lines = ['# label:color_rgb:parts:actions', ...ctx.schema.classes.slice().sort((a, b) => a.index - b.index).map((c) => `${c.name}:${c.color.join(',')}::`)];
     if (ctx.ignoreIndex !== null) lines.push(`ignore:${IGNORE_COLOR.join(',')}::`);
     await ctx.tree.write('labelmap.txt', lines.join('\n') + '\n');
-    await writeSplitLists(ctx, 'ImageSets/Segmentation');
+    await writeSplitLists(ctx, 'ImageSets/Segmentation', ['default', ...SPLITS]);
   },
 };

@@ -5,9 +5,8 @@
  */
 import { encodePng } from '../png';
 import { keepExt } from './image';
-import { needSplits, type ExportContext, type Exporter } from './types';
-
-const lines = new WeakMap<ExportContext, Map<string, string[]>>();
+import { recalled, remember } from './index-png';
+import { needSplits, type Exporter } from './types';
 
 export const dmlCsrExporter: Exporter = {
   id: 'dml-csr',
@@ -19,23 +18,19 @@ export const dmlCsrExporter: Exporter = {
     if (sorted[0]?.name !== 'background') out.push(`DML-CSR needs background at index 0; ${schema.id} has "${sorted[0]?.name}"`);
     return out;
   },
-  begin(ctx) {
-    lines.set(ctx, new Map());
-  },
   async item(ctx, it) {
     const img = `images/${it.name}${keepExt(it.image)}`;
     const lbl = `labels/${it.name}.png`;
     await ctx.tree.write(img, it.image.bytes);
     await ctx.tree.write(lbl, encodePng(it.mask, it.width, it.height, 1));
-    const m = lines.get(ctx)!;
-    const key = it.split === 'val' ? 'valid' : it.split;
-    if (!m.has(key)) m.set(key, []);
-    m.get(key)!.push(`${img} ${lbl}`);
+    remember(ctx, it.split === 'val' ? 'valid' : it.split, it.k, `${img} ${lbl}`);
     return [img, lbl];
   },
   async finish(ctx) {
-    const m = lines.get(ctx)!;
-    for (const key of ['train', 'valid', 'test']) await ctx.tree.write(`${key}_list.txt`, (m.get(key) ?? []).join('\n') + ((m.get(key) ?? []).length ? '\n' : ''));
+    for (const key of ['train', 'valid', 'test']) {
+      const rows = recalled(ctx, key);
+      await ctx.tree.write(`${key}_list.txt`, rows.length ? rows.join('\n') + '\n' : '');
+    }
     const names = ctx.schema.classes.slice().sort((a, b) => a.index - b.index).map((c) => (c.index === 0 ? 'bg' : c.name));
     await ctx.tree.write('label_names.txt', names.join('\n') + '\n');
   },

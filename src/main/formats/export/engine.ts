@@ -268,9 +268,19 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
   try {
     emit('writing', true);
     let next = 0;
+    // The first failure stops every worker; the temporary folder is removed only once all have
+    // stopped, so no late write can recreate it.
+    let failure: { err: unknown } | null = null;
     const worker = async () => {
+      try {
+        await work();
+      } catch (err) {
+        failure ??= { err };
+      }
+    };
+    const work = async () => {
       while (next < total) {
-        if (o.isCancelled()) return;
+        if (o.isCancelled() || failure) return;
         const k = next++;
         const p = plan.items[k];
         const bytes = await readImage(o.paths, p.row);
@@ -307,6 +317,7 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 4, total)) }, worker));
+    if (failure) throw (failure as { err: unknown }).err;
     if (o.isCancelled()) {
       await fs.rm(tmp, { recursive: true, force: true });
       emit('cancelled', true);

@@ -6,7 +6,8 @@
 import { encodePng } from '../png';
 import { asJpeg } from './image';
 import { elevenClassProblems } from './lapa';
-import { needSplits, type ExportContext, type Exporter } from './types';
+import { recalled, remember } from './index-png';
+import { needSplits, type Exporter } from './types';
 
 const LISTS: readonly [string, string][] = [
   ['train', 'exemplars.txt'],
@@ -14,15 +15,10 @@ const LISTS: readonly [string, string][] = [
   ['test', 'testing.txt'],
 ];
 
-const names = new WeakMap<ExportContext, { name: string; split: string }[]>();
-
 export const helenExporter: Exporter = {
   id: 'helen',
   title: 'Helen (11 maps of 0/255)',
   problems: (schema, _ignore, splits) => [...elevenClassProblems('Helen', schema), ...needSplits('Helen', splits, ['train', 'val', 'test'])],
-  begin(ctx) {
-    names.set(ctx, []);
-  },
   async item(ctx, it) {
     const files = [`images/${it.name}.jpg`];
     await ctx.tree.write(files[0], (await asJpeg(it.image)).bytes);
@@ -33,13 +29,12 @@ export const helenExporter: Exporter = {
       await ctx.tree.write(rel, encodePng(map, it.width, it.height, 1));
       files.push(rel);
     }
-    names.get(ctx)?.push({ name: it.name, split: it.split });
+    remember(ctx, it.split, it.k, it.name);
     return files;
   },
   async finish(ctx) {
-    const all = names.get(ctx) ?? [];
     for (const [split, file] of LISTS) {
-      const rows = all.filter((x) => x.split === split).map((x, i) => `${i + 1}, ${x.name}\n`);
+      const rows = recalled(ctx, split).map((name, i) => `${i + 1}, ${name}\n`);
       if (rows.length > 0) await ctx.tree.write(file, rows.join(''));
     }
   },

@@ -32,6 +32,8 @@ export const PRELOAD_METHOD_NAMES = [
   'import:plan',
   'import:run',
   'import:cancel',
+  'settings:get',
+  'settings:set',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

@@ -14,6 +14,7 @@ import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
 import { projectServices } from './domains/project';
 import { revisionServices } from './domains/revisions';
+import { settingsServices } from './domains/settings';
 import { RecentList } from './recent';
 import type { Backend, BackendOptions } from './index';
 
@@ -30,6 +31,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...revisionServices(ctx),
     ...exportServices(ctx),
     ...importServices(ctx),
+    ...settingsServices(ctx),
   };
 
   return {

@@ -35,6 +35,11 @@ export interface NewRevision {
   height: number;
   encoding: string;
   mask: Uint8Array;
+  /**
+   * Append with `parentId` as stated but leave the image's head (and status) where it is; no CONFLICT
+   * check. The parent must be null or a revision of the same image.
+   */
+  detached?: boolean;
 }
 
 interface ImageRow {
@@ -297,7 +302,18 @@ export class ProjectStore {
         | { head_revision_id: number | null; status: ImageStatus }
         | undefined;
       if (!img) throw new ParselError('NOT_FOUND', `image ${r.imageId} does not exist in this project`);
-      if (img.head_revision_id !== r.parentId) {
+      if (r.detached && r.parentId !== null) {
+        const parent = this.db.prepare('SELECT image_id FROM revision WHERE id = ?').get(r.parentId) as
+          | { image_id: number }
+          | undefined;
+        if (!parent || parent.image_id !== r.imageId) {
+          throw new ParselError('INVALID_INPUT', `revision ${r.parentId} is not a revision of image ${r.imageId}`, {
+            imageId: r.imageId,
+            parentId: r.parentId,
+          });
+        }
+      }
+      if (!r.detached && img.head_revision_id !== r.parentId) {
         const details: ConflictDetails = {
           imageId: r.imageId,
           expectedParentId: r.parentId,
@@ -328,6 +344,7 @@ export class ProjectStore {
           r.note,
         );
       const id = Number(info.lastInsertRowid);
+      if (r.detached) return id;
       this.db
         .prepare('UPDATE image SET head_revision_id = ?, status = ? WHERE id = ?')
         .run(id, nextStatus(img.status, r.kind), r.imageId);

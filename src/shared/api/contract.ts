@@ -38,6 +38,7 @@ export const encodedMaskSchema = z.object({
 import { method } from './define';
 import { exportMethods } from './methods-export';
 import { importMethods } from './methods-import';
+import { settingsMethods } from './methods-settings';
 
 const empty = z.object({}).strict();
 
@@ -80,6 +81,11 @@ export const methods = {
         author: z.string().trim().min(1, 'author must not be empty').max(200),
         note: z.string().max(10000).nullable().default(null),
         mask: encodedMaskSchema,
+        /**
+         * Append on top of `parentId` without moving the image's head (and without the CONFLICT check):
+         * keeps a version set aside in a conflict in the history, where it can be reverted to.
+         */
+        detached: z.boolean().optional(),
       })
       .strict(),
   ),
@@ -89,6 +95,7 @@ export const methods = {
   ),
   ...importMethods,
   ...exportMethods,
+  ...settingsMethods,
 } as const;
 
 export type Methods = typeof methods;

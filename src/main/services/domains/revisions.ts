@@ -8,7 +8,7 @@ export function revisionServices(ctx: ServiceContext): DomainServices<'revision:
   return {
     'revision:list': ({ imageId }) => ctx.project().store.listRevisions(imageId),
     'revision:mask': ({ revisionId }) => ({ revisionId, ...ctx.project().store.revisionMask(revisionId) }),
-    'revision:save': ({ imageId, parentId, kind, author, note, mask }) => {
+    'revision:save': ({ imageId, parentId, kind, author, note, mask, detached }) => {
       const p = ctx.project();
       const image = p.store.getImage(imageId);
       if (mask.width !== image.width || mask.height !== image.height) {
@@ -49,6 +49,7 @@ export function revisionServices(ctx: ServiceContext): DomainServices<'revision:
         height: encoded.height,
         encoding: encoded.encoding,
         mask: encoded.data,
+        detached: detached === true,
       });
       ctx.bus.emit('project:changed', { reason: 'revision-saved', imageIds: [imageId] });
       return saved;

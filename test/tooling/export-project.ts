@@ -23,7 +23,7 @@ export interface ExportProject {
 
 export async function makeExportProject(
   dir: string,
-  opts: { count: number; size: number; schemaId: string; seed?: number; userDataDir?: string; meta?: (i: number) => { split?: string | null; source?: string | null; tags?: string[] } },
+  opts: { count: number; size: number; schemaId: string; seed?: number; userDataDir?: string; mode?: 'direct' | 'browser'; meta?: (i: number) => { split?: string | null; source?: string | null; tags?: string[] } },
 ): Promise<ExportProject> {
   const written = await writeSyntheticFolder(join(dir, 'faces'), {
     count: opts.count,
@@ -35,7 +35,7 @@ export async function makeExportProject(
     masks: 'index-png',
     layout: 'images-masks',
   });
-  const backend = createBackend({ mode: 'direct', userDataDir: opts.userDataDir ?? join(dir, 'user') });
+  const backend = createBackend({ mode: opts.mode ?? 'direct', userDataDir: opts.userDataDir ?? join(dir, 'user') });
   const api = directClient(backend.services, backend.bus);
   const info = await api.call('project:create', { path: join(dir, 'proj.parsel'), schemaId: opts.schemaId });
   const report = await api.call('image:addFolder', { folder: written.imagesDir, recursive: true });

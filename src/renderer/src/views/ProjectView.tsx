@@ -7,6 +7,7 @@ import { IMAGE_STATUSES } from '../../../shared/api/types';
 import { ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownError } from './common';
 import type { GridSession, StatusFilter } from './gridSession';
 import { ThumbGrid } from './ThumbGrid';
+import { ExportEntry } from './export/ExportEntry';
 
 interface Props {
   project: ProjectInfo;
@@ -45,6 +46,7 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
           )}
         </div>
         <AddFolder nativeDialogs={nativeDialogs} />
+        <ExportEntry project={project} schema={schema} />
       </div>
       <div className="toolbar" role="toolbar" aria-label="Status filter">
         <FilterButton session={session} value="all" label="All" count={counts.total} />

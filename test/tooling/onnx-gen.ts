@@ -179,7 +179,7 @@ export function bisenetLikeModel(o: BisenetLikeOptions = {}): Uint8Array {
   const fused = add('c4up', p3, true);
   const h = conv(fused, 128, 128, 3, 1, true);
   const logits = conv(h, 128, K, 1, 1, false);
-  inits.push({ name: 'upS', dims: [4], data: Float32Array.from([1, 1, S / 32, S / 32]) });
+  inits.push({ name: 'upS', dims: [4], data: Float32Array.from([1, 1, 16, 16]) });
   nodes.push({ op: 'Resize', inputs: [logits, '', 'upS'], outputs: ['out'], attrs: { mode: 'linear', coordinate_transformation_mode: 'half_pixel' } });
   return encodeModel({
     nodes,

@@ -3,10 +3,8 @@
  * post-processing all happen in the worker, so the main (UI/IPC) thread stays responsive during long
  * batches; pixel buffers cross as transferred ArrayBuffers.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './spawn';
 import type { RunnerInfo } from './runner';
 import type { BatchItem, BatchResult, EngineOptions, PredictOptions, Prediction, RgbImage, RunOptions, RunSummary } from './types';
 
@@ -16,37 +14,6 @@ type OutMsg =
   | { type: 'result'; id: number; prediction: Prediction }
   | { type: 'error'; id: number; message: string }
   | { type: 'closed' };
-
-/**
- * Starts the worker script: an explicit URL, a built sibling, or the TypeScript source through tsx
- * (tests, dev; Node 20 does not apply `--import tsx` to a worker's entry, so a small bootstrap
- * registers tsx and imports the source).
- */
-function startWorker(override?: string | URL): Worker {
-  const viaTsx = (url: URL) => {
-    const req = createRequire(import.meta.url);
-    const esm = JSON.stringify(pathToFileURL(req.resolve('tsx/esm/api')).href);
-    const cjs = JSON.stringify(pathToFileURL(req.resolve('tsx/cjs/api')).href);
-    const code =
-      `Promise.all([import(${esm}), import(${cjs})])` +
-      `.then(([e, c]) => { e.register(); c.register(); return import(${JSON.stringify(url.href)}); })`;
-    return new Worker(code, { eval: true });
-  };
-  if (override) {
-    const url = typeof override === 'string' ? pathToFileURL(override) : override;
-    return url.pathname.endsWith('.ts') ? viaTsx(url) : new Worker(url);
-  }
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) return viaTsx(new URL('./worker.ts', here));
-  for (const name of ['./inference-worker.js', './inference-worker.mjs', './worker.js']) {
-    const url = new URL(name, here);
-    if (existsSync(fileURLToPath(url))) return new Worker(url);
-  }
-  throw new Error(
-    `inference worker script not found next to ${fileURLToPath(here)} (expected inference-worker.js): ` +
-      'bundle src/main/inference/worker.ts as a separate entry, or pass workerUrl',
-  );
-}
 
 export class InferenceEngine {
   /** Execution provider of the (first) model's session: 'cuda', 'webgpu', 'cpu', … */
@@ -101,7 +68,7 @@ export class InferenceEngine {
    * in `warnings`), and checks every card against its graph. Rejects with all card problems listed.
    */
   static async create(opts: EngineOptions): Promise<InferenceEngine> {
-    const worker = startWorker(opts.workerUrl);
+    const worker = startWorker('worker', import.meta.url, opts.workerUrl);
     const info = await new Promise<RunnerInfo>((resolve, reject) => {
       const onMsg = (m: OutMsg) => {
         if (m.type === 'ready') resolve(m.info);

@@ -59,7 +59,7 @@ export function providerHint(p: ProviderName): string {
 export interface SessionSettings {
   /** Providers to try in order ('cpu' is appended if missing). Default `defaultProviderOrder()`. */
   providers?: ProviderName[];
-  /** ORT intra-op threads (default: CPU cores). */
+  /** ORT intra-op threads (default: CPU cores − 1, at least 1). */
   intraOpThreads?: number;
 }
 
@@ -84,8 +84,12 @@ export function sessionOptions(provider: ProviderName, intraOpThreads: number): 
   };
 }
 
+/**
+ * Default ORT intra-op threads: all cores but one, which is left to decoding/resizing (sharp) and
+ * post-processing of neighbouring items, so they overlap session.run instead of stealing its cores.
+ */
 export function defaultIntraOpThreads(): number {
-  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
 }
 
 /** Creates a session on the first provider that initialises; every failure is a warning. */

@@ -5,12 +5,13 @@
  * Stages: `prepare` (async: sharp decode/resize in libuv's thread pool, then normalise) can run for
  * several items while `infer` runs for an earlier one; `infer` runs the sessions one item at a time.
  */
-import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import type { Worker } from 'node:worker_threads';
 import { flipPartnerLut, getSchema } from '../../shared/schema';
 import type { ModelCard } from '../../shared/models/card';
-import { checkCard, type GraphInfo, type TensorInfo } from './inspect';
-import { createSession } from './providers';
+import { checkCard } from './inspect';
+import type { SessionReport } from './session-worker';
+import { startWorker } from './spawn';
 import { expandBox, frameOfPlacement, flipTensor, placeImage, sampleFrame, toTensor, type Frame, type Placement } from './preprocess';
 import { mergeFlip, newTarget, paste, resizePlanar, softmaxPlanar, toPlanar } from './postprocess';
 import type { BatchItem, Box, ModelSpec, Prediction, ProviderName, TtaMode } from './types';
@@ -33,8 +34,39 @@ export interface RunnerInfo {
 
 interface Loaded {
   card: ModelCard;
-  session: ort.InferenceSession;
   outName: string;
+}
+
+/** Raw outputs of one item: per view, per model, per flip. */
+type RawOutputs = { data: Float32Array; dims: number[]; ms: number }[][][];
+
+/** Handle of the session worker (session-worker.ts). */
+class SessionHost {
+  private next = 1;
+  private pending = new Map<number, { resolve: (o: { data: Float32Array; dims: number[]; ms: number }) => void; reject: (e: Error) => void }>();
+  constructor(readonly worker: Worker) {
+    worker.on('message', (m: { type: string; id: number; data: Float32Array; dims: number[]; ms: number; message: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p || (m.type !== 'out' && m.type !== 'err')) return;
+      this.pending.delete(m.id);
+      if (m.type === 'out') p.resolve({ data: m.data, dims: m.dims, ms: m.ms });
+      else p.reject(new Error(m.message));
+    });
+    worker.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    });
+  }
+  run(model: number, card: ModelCard, outName: string, tensor: Float32Array, transfer: boolean): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
+    const id = this.next++;
+    const s = card.input;
+    const dims = s.layout === 'NCHW' ? [1, 3, s.height, s.width] : [1, s.height, s.width, 3];
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const t = transfer ? tensor : tensor.slice();
+      this.worker.postMessage({ type: 'run', id, model, input: s.name, dims, tensor: t, output: outName }, [t.buffer as ArrayBuffer]);
+    });
+  }
 }
 
 interface Prepared {
@@ -47,13 +79,12 @@ interface Prepared {
 
 const KERNEL = { bilinear: 'linear', bicubic: 'cubic', nearest: 'nearest', lanczos3: 'lanczos3' } as const;
 
-const info = (m: ort.InferenceSession.ValueMetadata): TensorInfo =>
-  m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] };
 
 export class Runner {
   private constructor(
     private readonly models: Loaded[],
     private readonly tta: TtaMode,
+    private readonly host: SessionHost,
     readonly info: RunnerInfo,
   ) {}
 
@@ -71,27 +102,38 @@ export class Runner {
       if (c.expects === 'face' && (c.crop.margin !== first.crop.margin || c.crop.square !== first.crop.square)) diffs.push('crop settings');
       if (diffs.length) throw new Error(`models of a set must agree; ${m.path} differs from ${init.models[0].path}: ${diffs.join(', ')}`);
     }
-    const loaded: Loaded[] = [];
-    const warnings: string[] = [];
-    const providers: string[] = [];
-    let threads = 1;
+    const worker = startWorker('session-worker', import.meta.url);
+    let reports: SessionReport[];
     try {
-      for (const m of init.models) {
-        const s = await createSession(m.path, { providers: init.providers, intraOpThreads: init.intraOpThreads });
-        loaded.push({ card: m.card, session: s.session, outName: m.card.output.name ?? s.session.outputNames[0] });
-        warnings.push(...s.warnings.map((w) => `${m.path}: ${w}`));
-        providers.push(s.provider);
-        threads = s.intraOpThreads;
-        const graph: GraphInfo = { inputs: s.session.inputMetadata.map(info), outputs: s.session.outputMetadata.map(info), metadata: {} };
-        const problems = checkCard(m.card, graph);
-        if (problems.length) throw new Error(`model card does not match ${m.path}:\n  ${problems.join('\n  ')}`);
-      }
+      reports = await new Promise<SessionReport[]>((resolve, reject) => {
+        const onMsg = (m: { type: string; sessions: SessionReport[]; message: string }) => {
+          if (m.type === 'ready') resolve(m.sessions);
+          else if (m.type === 'init-error') reject(new Error(m.message));
+          else return;
+          worker.off('message', onMsg);
+        };
+        worker.on('message', onMsg);
+        worker.once('error', reject);
+        worker.postMessage({ type: 'init', models: init.models.map((m) => m.path), providers: init.providers, intraOpThreads: init.intraOpThreads });
+      });
+      const problems: string[] = [];
+      init.models.forEach((m, i) => {
+        const graph = { inputs: reports[i].inputs, outputs: reports[i].outputs, metadata: {} };
+        const p = checkCard(m.card, graph);
+        if (p.length) problems.push(`model card does not match ${m.path}:\n  ${p.join('\n  ')}`);
+      });
+      if (problems.length) throw new Error(problems.join('\n'));
     } catch (e) {
-      for (const l of loaded) await l.session.release();
+      await worker.terminate();
       throw e;
     }
+    worker.removeAllListeners('error');
+    const loaded: Loaded[] = init.models.map((m, i) => ({ card: m.card, outName: m.card.output.name ?? reports[i].outputs[0].name }));
+    const warnings = reports.flatMap((r, i) => r.warnings.map((w) => `${init.models[i].path}: ${w}`));
+    const providers = reports.map((r) => r.provider);
+    const threads = reports[0].intraOpThreads;
     const schema = getSchema(first.labels);
-    return new Runner(loaded, init.tta, {
+    return new Runner(loaded, init.tta, new SessionHost(worker), {
       provider: providers[0],
       providers,
       warnings,
@@ -155,65 +197,76 @@ export class Runner {
     return { width: W, height: H, views: [{ frame: frameOfPlacement(spec, p, W, H), tensor }], crops: [], preMs: performance.now() - t0 };
   }
 
-  /** session.run for every view, model and flip; probabilities merged; pasted at the image size. */
-  async infer(prep: Prepared, wantProbs: boolean): Promise<Prediction> {
+  /**
+   * Posts every session.run of the item (views × models × flips) to the session worker at once (it
+   * runs them in order) and resolves with all outputs. The tensors are consumed.
+   */
+  runModels(prep: Prepared): Promise<RawOutputs> {
+    return Promise.all(
+      prep.views.map((view) =>
+        Promise.all(
+          this.models.map((m, mi) => {
+            const last = mi === this.models.length - 1;
+            const flipped = this.tta === 'flip' ? flipTensor(m.card.input, view.tensor) : null;
+            const runs = [this.host.run(mi, m.card, m.outName, view.tensor, last)];
+            if (flipped) runs.push(this.host.run(mi, m.card, m.outName, flipped, true));
+            return Promise.all(runs);
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** Softmax, flip merge, model-set average, upsample + argmax, paste at the image size. */
+  finish(prep: Prepared, raw: RawOutputs, wantProbs: boolean): Prediction {
+    const t0 = performance.now();
+    const inferMs = raw.flat(2).reduce((a, r) => a + r.ms, 0);
     const K = this.info.classes;
     const faceMode = this.card.expects === 'face';
     const target = newTarget(prep.width, prep.height, K, wantProbs, faceMode);
     const lut = flipPartnerLut(getSchema(this.info.schemaId));
-    let inferMs = 0;
-    let postMs = 0;
-    for (const view of prep.views) {
+    const single = this.models.length === 1 && this.tta === 'none';
+    prep.views.forEach((view, vi) => {
       let acc: Float32Array | null = null;
       let oh = 0;
       let ow = 0;
       let isProb = true;
-      const single = this.models.length === 1 && this.tta === 'none';
-      for (const m of this.models) {
-        const inputs = [view.tensor];
-        if (this.tta === 'flip') inputs.push(flipTensor(m.card.input, view.tensor));
-        const outs: Float32Array[] = [];
-        let h = 0;
-        let w = 0;
-        for (const t of inputs) {
-          const t0 = performance.now();
-          const r = await runOnce(m, t);
-          inferMs += performance.now() - t0;
-          const t1 = performance.now();
-          const dims = r.dims;
-          [h, w] = m.card.output.layout === 'NCHW' ? [dims[2], dims[3]] : [dims[1], dims[2]];
-          outs.push(toPlanar(r.data, m.card.output.layout, K, h, w));
-          postMs += performance.now() - t1;
-        }
-        const t1 = performance.now();
+      this.models.forEach((m, mi) => {
+        const layout = m.card.output.layout;
+        const outs = raw[vi][mi].map((r) => {
+          if (r.dims.length !== 4) throw new Error(`output "${m.outName}" has dims [${r.dims.join(', ')}]; expected rank 4`);
+          const [h, w] = layout === 'NCHW' ? [r.dims[2], r.dims[3]] : [r.dims[1], r.dims[2]];
+          return { p: toPlanar(r.data, layout, K, h, w), h, w };
+        });
+        const { h, w } = outs[0];
         if (single) {
-          acc = outs[0];
+          acc = outs[0].p;
           oh = h;
           ow = w;
           isProb = m.card.output.kind === 'probabilities';
-        } else {
-          for (const o of outs) if (m.card.output.kind === 'logits') softmaxPlanar(o, K, h * w);
-          const p = outs[0];
-          if (outs.length === 2) mergeFlip(p, outs[1], K, h, w, lut);
-          if (!acc) {
-            acc = p.slice();
-            oh = h;
-            ow = w;
-          } else {
-            const q = resizePlanar(p, K, h, w, oh, ow);
-            for (let i = 0; i < acc.length; i++) acc[i] += q[i];
-          }
+          return;
         }
-        postMs += performance.now() - t1;
-      }
-      const t2 = performance.now();
+        if (m.card.output.kind === 'logits') for (const o of outs) softmaxPlanar(o.p, K, h * w);
+        const p = outs[0].p;
+        if (outs.length === 2) mergeFlip(p, outs[1].p, K, h, w, lut);
+        if (!acc) {
+          acc = p;
+          oh = h;
+          ow = w;
+        } else {
+          const q = resizePlanar(p, K, h, w, oh, ow);
+          const a: Float32Array = acc;
+          for (let i = 0; i < a.length; i++) a[i] += q[i];
+        }
+      });
+      const a = acc as Float32Array | null;
+      if (!a) throw new Error('no model output');
       if (!single && this.models.length > 1) {
         const inv = 1 / this.models.length;
-        for (let i = 0; i < acc!.length; i++) acc![i] *= inv;
+        for (let i = 0; i < a.length; i++) a[i] *= inv;
       }
-      paste(acc!, K, oh, ow, isProb, view.frame, target);
-      postMs += performance.now() - t2;
-    }
+      paste(a, K, oh, ow, isProb, view.frame, target);
+    });
     return {
       width: prep.width,
       height: prep.height,
@@ -221,23 +274,29 @@ export class Runner {
       labels: target.labels,
       probs: target.probs,
       crops: prep.crops,
-      timing: { preMs: prep.preMs, inferMs, postMs },
+      timing: { preMs: prep.preMs, inferMs, postMs: performance.now() - t0 },
     };
   }
 
-  async release(): Promise<void> {
-    for (const m of this.models) await m.session.release();
+  /** runModels then finish (no pipelining; see worker.ts for the pipelined use). */
+  async infer(prep: Prepared, wantProbs: boolean): Promise<Prediction> {
+    return this.finish(prep, await this.runModels(prep), wantProbs);
   }
-}
 
-async function runOnce(m: Loaded, t: Float32Array): Promise<{ data: Float32Array; dims: readonly number[] }> {
-  const s = m.card.input;
-  const dims = s.layout === 'NCHW' ? [1, 3, s.height, s.width] : [1, s.height, s.width, 3];
-  const out = await m.session.run({ [s.name]: new ort.Tensor('float32', t, dims) }, [m.outName]);
-  const v = out[m.outName];
-  const data = v.data as Float32Array;
-  if (v.dims.length !== 4) throw new Error(`output "${m.outName}" has dims [${v.dims.join(', ')}]; expected rank 4`);
-  return { data, dims: v.dims };
+  async release(): Promise<void> {
+    const w = this.host.worker;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 10_000);
+      w.on('message', (m: { type: string }) => {
+        if (m.type === 'closed') {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+      w.postMessage({ type: 'close' });
+    });
+    await w.terminate();
+  }
 }
 
 function checkRgb(rgb: Uint8Array, W: number, H: number): void {

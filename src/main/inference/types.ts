@@ -27,7 +27,7 @@ export interface EngineOptions {
   tta?: TtaMode;
   /** Providers to try in order; default `defaultProviderOrder()` for this platform. CPU is always last. */
   providers?: ProviderName[];
-  /** ORT intra-op threads per session (default: the number of CPU cores, at least 1). */
+  /** ORT intra-op threads per session (default: CPU cores − 1, at least 1: one core is left to decode/post-process). */
   intraOpThreads?: number;
   /**
    * Worker script override (a file URL or path). Default: `worker.js` / `inference-worker.mjs` next to

@@ -4,8 +4,9 @@
  *   main → worker: { type: 'init', init } | { type: 'item', id, item, probs } | { type: 'close' }
  *   worker → main: { type: 'ready', info } | { type: 'init-error', message }
  *                | { type: 'result', id, prediction } | { type: 'error', id, message } | { type: 'closed' }
- * Items are prepared (decoded/resized) as soon as they arrive and run in arrival order, so decoding of
- * later items overlaps inference of earlier ones. Result buffers are transferred, not copied.
+ * Items are prepared (decoded/resized, sharp in libuv's pool) as soon as they arrive; session.run happens
+ * in a second worker (session-worker.ts), one item after another, so this thread post-processes item i
+ * and prepares item i+2 while item i+1 is in session.run. Result buffers are transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads';
 import { Runner, type RunnerInit } from './runner';
@@ -20,6 +21,9 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 let runner: Runner | null = null;
+/** session.run of successive items, one after the other (in the session worker). */
+let runChain: Promise<unknown> = Promise.resolve();
+/** Post-processing and replies, in arrival order; overlaps the next item's session.run. */
 let chain: Promise<void> = Promise.resolve();
 
 port.on('message', (msg: InMsg) => {
@@ -38,10 +42,17 @@ port.on('message', (msg: InMsg) => {
       return;
     }
     const prep = r.prepare(msg.item);
-    prep.catch(() => undefined); // handled in order below
+    // Runs are posted to the session worker in arrival order as soon as each item is prepared; the
+    // session worker queues them, so it never waits for this thread's post-processing.
+    const ran = runChain.then(async () => {
+      const p = await prep;
+      return { p, raw: r.runModels(p) };
+    });
+    runChain = ran.catch(() => undefined);
     chain = chain.then(async () => {
       try {
-        const p = await r.infer(await prep, msg.probs);
+        const { p: pr, raw } = await ran;
+        const p = r.finish(pr, await raw, msg.probs);
         const transfer: ArrayBuffer[] = [p.labels.buffer as ArrayBuffer];
         if (p.probs) transfer.push(p.probs.buffer as ArrayBuffer);
         port.postMessage({ type: 'result', id: msg.id, prediction: p }, transfer);

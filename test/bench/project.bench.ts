@@ -76,18 +76,22 @@ async function measure(file: string): Promise<{ open: number[]; firstPage: numbe
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x: number) => `${x.toFixed(1)} ms`;
 
-const big = join(dir, 'big.parsel');
-const empty = join(dir, 'empty.parsel');
-const tb = performance.now();
-build(big, N);
-const buildSecs = (performance.now() - tb) / 1000;
-build(empty, 0);
-const sizeMb = statSync(big).size / 2 ** 20;
-const a = await measure(big);
-const b = await measure(empty);
-console.log(`project with ${N} images + ${N} mask revisions: ${sizeMb.toFixed(1)} MiB, built in ${buildSecs.toFixed(1)} s`);
-console.log(`median of ${REPEAT} opens (warm OS cache):`);
-console.log(`  open (project:open)         ${fmt(median(a.open))}   empty project ${fmt(median(b.open))}   ratio ${(median(a.open) / median(b.open)).toFixed(2)}`);
-console.log(`  first grid page (300 rows)  ${fmt(median(a.firstPage))}   empty project ${fmt(median(b.firstPage))}`);
-console.log(`  open + first page           ${fmt(median(a.open) + median(a.firstPage))}   budget 1000 ms`);
-rmSync(dir, { recursive: true, force: true });
+async function main(): Promise<void> {
+  const big = join(dir, 'big.parsel');
+  const empty = join(dir, 'empty.parsel');
+  const tb = performance.now();
+  build(big, N);
+  const buildSecs = (performance.now() - tb) / 1000;
+  build(empty, 0);
+  const sizeMb = statSync(big).size / 2 ** 20;
+  const a = await measure(big);
+  const b = await measure(empty);
+  console.log(`project with ${N} images + ${N} mask revisions: ${sizeMb.toFixed(1)} MiB, built in ${buildSecs.toFixed(1)} s`);
+  console.log(`median of ${REPEAT} opens (warm OS cache):`);
+  console.log(`  open (project:open)         ${fmt(median(a.open))}   empty project ${fmt(median(b.open))}   ratio ${(median(a.open) / median(b.open)).toFixed(2)}`);
+  console.log(`  first grid page (300 rows)  ${fmt(median(a.firstPage))}   empty project ${fmt(median(b.firstPage))}`);
+  console.log(`  open + first page           ${fmt(median(a.open) + median(a.firstPage))}   budget 1000 ms`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+void main();

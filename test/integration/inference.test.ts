@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -18,7 +18,7 @@ import {
   type ModelCard,
 } from '../../src/main/inference';
 import { mergeFlip, softmaxPlanar, argmaxPlanar } from '../../src/main/inference/postprocess';
-import { parseModelCard, type ModelCardInput } from '../../src/shared/models/card';
+import { parseModelCard, parseModelCardJson, type ModelCardInput } from '../../src/shared/models/card';
 import { flipPartnerLut, getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { asymmetricModel, bisenetLikeModel, colourRuleModel } from '../tooling/onnx-gen';
@@ -120,6 +120,12 @@ describe('model cards', () => {
       'input.width: the card says 64 but the graph\'s input width is 32 [1, 3, 16, 32]',
       'output "out" [1, 19, 16, 32] has 19 classes but the card\'s schema "lapa-11" has 11; choose the schema the model was trained with (or check output.layout)',
     ]);
+  });
+
+  it('the example cards in models/ are valid', () => {
+    const files = readdirSync('models').filter((f) => f.endsWith('.card.json'));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files) expect(parseModelCardJson(readFileSync(join('models', f), 'utf8'), f)).toMatchObject({ ok: true });
   });
 
   it('load from the ONNX metadata when no .card.json is beside the model', () => {

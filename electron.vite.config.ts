@@ -10,7 +10,13 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src/main/electron.ts') },
+        input: {
+          index: resolve(__dirname, 'src/main/electron.ts'),
+          // Inference runs in worker threads started from files beside the main bundle (see
+          // src/main/inference/spawn.ts): decode/pre/post-processing, and the ONNX sessions.
+          'inference-worker': resolve(__dirname, 'src/main/inference/worker.ts'),
+          'inference-session-worker': resolve(__dirname, 'src/main/inference/session-worker.ts'),
+        },
         external: nativeExternals,
       },
     },
@@ -32,6 +38,7 @@ export default defineConfig({
     root: resolve(__dirname, 'src/renderer'),
     plugins: [react()],
     build: {
+      minify: true,
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },

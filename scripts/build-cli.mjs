@@ -6,8 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 await build({
-  entryPoints: [join(root, 'src/cli/index.ts')],
-  outfile: join(root, 'out/cli/parsel.mjs'),
+  // The CLI, plus the inference worker scripts that src/main/inference/spawn.ts starts from beside it.
+  entryPoints: [
+    { in: join(root, 'src/cli/index.ts'), out: 'parsel' },
+    { in: join(root, 'src/main/inference/worker.ts'), out: 'inference-worker' },
+    { in: join(root, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
+  ],
+  outdir: join(root, 'out/cli'),
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -18,4 +24,4 @@ await build({
   banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
-console.log('built out/cli/parsel.mjs');
+console.log('built out/cli/parsel.mjs (+ inference workers)');

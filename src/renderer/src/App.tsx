@@ -11,7 +11,7 @@ import { ClientContext, ErrorBox, toShownError, type ShownError } from './views/
 import { HomeView } from './views/HomeView';
 import { ProjectView } from './views/ProjectView';
 import { GridSession } from './views/gridSession';
-import { Viewer } from './viewer/Viewer';
+import { Editor } from './editor/Editor';
 
 type Route = { name: 'home' } | { name: 'project' } | { name: 'image'; imageId: number };
 
@@ -184,7 +184,7 @@ export function App() {
             />
           )}
           {effective.name === 'image' && project && (
-            <Viewer
+            <Editor
               key={effective.imageId}
               imageId={effective.imageId}
               schema={schema}

@@ -1,7 +1,7 @@
 /**
- * Mask overlay: recolours a uint8 index mask into an offscreen canvas through a 256-entry RGBA LUT
- * (Uint32Array view over the ImageData buffer: one store per pixel, no per-channel work).
- * The canvas is shown by a `Konva.Image` on a layer with image smoothing off, so mask pixels stay crisp.
+ * Mask colours: the 256-entry RGBA LUT (packed, little-endian, for a Uint32Array view over ImageData:
+ * one store per pixel) with hidden classes and per-class opacity applied, and `recolor`, which writes
+ * an image-space rectangle (kept for image-sized renders; the editor draws in screen space, maskView.ts).
  */
 
 export interface IndexMask {
@@ -15,6 +15,21 @@ export function visibleLut(lut: Uint32Array, hidden: ReadonlySet<number>): Uint3
   if (hidden.size === 0) return lut;
   const out = lut.slice();
   for (const i of hidden) if (i >= 0 && i < 256) out[i] = 0;
+  return out;
+}
+
+/**
+ * LUT with per-class opacity (0..1, missing = 1) multiplied into each entry's alpha and hidden classes
+ * transparent. The layer's global opacity applies on top.
+ */
+export function classLut(lut: Uint32Array, hidden: ReadonlySet<number>, alpha: ReadonlyMap<number, number>): Uint32Array {
+  const out = visibleLut(lut, hidden).slice();
+  for (const [i, a] of alpha) {
+    if (i < 0 || i > 255 || hidden.has(i)) continue;
+    const v = out[i];
+    const na = Math.round(((v >>> 24) & 0xff) * Math.max(0, Math.min(1, a)));
+    out[i] = ((na << 24) | (v & 0xffffff)) >>> 0;
+  }
   return out;
 }
 
@@ -55,36 +70,5 @@ export function recolor(
         (y < h - 1 && m[i + w] !== v);
       out[i] = edge ? lut[v] : 0;
     }
-  }
-}
-
-/** An offscreen canvas holding the recoloured mask. */
-export class OverlayCanvas {
-  readonly canvas: HTMLCanvasElement;
-  private readonly ctx: CanvasRenderingContext2D;
-  private readonly imageData: ImageData;
-  private readonly pixels: Uint32Array;
-
-  constructor(readonly mask: IndexMask) {
-    this.canvas = document.createElement('canvas');
-    this.canvas.width = mask.width;
-    this.canvas.height = mask.height;
-    const ctx = this.canvas.getContext('2d');
-    if (!ctx) throw new Error('2D canvas unavailable');
-    this.ctx = ctx;
-    this.imageData = ctx.createImageData(mask.width, mask.height);
-    this.pixels = new Uint32Array(this.imageData.data.buffer);
-  }
-
-  /** Full recolour (view settings changed). Dirty-rectangle updates come with the editing tools. */
-  render(lut: Uint32Array, outline: boolean): void {
-    recolor(this.mask, lut, this.pixels, outline);
-    this.ctx.putImageData(this.imageData, 0, 0);
-  }
-
-  valueAt(x: number, y: number): number | null {
-    const { width: w, height: h, data } = this.mask;
-    if (x < 0 || y < 0 || x >= w || y >= h) return null;
-    return data[y * w + x];
   }
 }

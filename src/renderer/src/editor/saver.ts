@@ -1,0 +1,181 @@
+/**
+ * Autosave of the open mask as `human` revisions: after `delay` ms without edits, and when leaving the
+ * image (`flush`). Saves name their parent (the revision the editor loaded or last saved); when the
+ * head moved meanwhile the backend answers CONFLICT, nothing is overwritten and the saver stops in the
+ * `conflict` state until the user chooses:
+ * - keep mine: my mask is saved on top of their head (theirs stays in the history);
+ * - take theirs: my mask is saved *detached* on my parent (kept in the history, can be reverted to),
+ *   then their mask replaces mine in the editor as one undoable step.
+ * Either way no stroke is lost.
+ */
+import type { RendererClient } from '../api/client';
+import type { RevisionSummary } from '../../../shared/api/types';
+import { encodeMask } from '../../../shared/mask/codec';
+import type { EditorCore } from './core';
+
+export type SaveState =
+  | { kind: 'saved'; revisionId: number | null }
+  | { kind: 'dirty' }
+  | { kind: 'saving' }
+  | { kind: 'conflict'; headRevisionId: number | null }
+  | { kind: 'error'; message: string };
+
+function errInfo(err: unknown): { code: string | null; message: string; details: unknown } {
+  const e = (err ?? {}) as { code?: unknown; message?: unknown; details?: unknown };
+  return {
+    code: typeof e.code === 'string' ? e.code : null,
+    message: typeof e.message === 'string' ? e.message : String(err),
+    details: e.details,
+  };
+}
+
+export class Saver {
+  /** The revision the editor's mask descends from (the parent of the next save). */
+  base: number | null;
+  state: SaveState;
+  delay: number;
+  author: string;
+  onState: (s: SaveState) => void = () => undefined;
+  /** Told about every revision this saver wrote (the revision panel refreshes). */
+  onSaved: (r: RevisionSummary) => void = () => undefined;
+
+  private savedVersion: number;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private inflight: Promise<void> | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly client: RendererClient,
+    private readonly imageId: number,
+    private readonly core: EditorCore,
+    base: number | null,
+    opts: { delay: number; author: string },
+  ) {
+    this.base = base;
+    this.savedVersion = core.version;
+    this.state = { kind: 'saved', revisionId: base };
+    this.delay = opts.delay;
+    this.author = opts.author;
+  }
+
+  get unsaved(): boolean {
+    return this.core.version !== this.savedVersion;
+  }
+
+  private set(s: SaveState): void {
+    this.state = s;
+    this.onState(s);
+  }
+
+  /** The mask changed: (re)start the idle timer. */
+  changed(): void {
+    if (this.state.kind === 'conflict') return;
+    if (this.unsaved && this.state.kind !== 'saving') this.set({ kind: 'dirty' });
+    else if (!this.unsaved && this.state.kind === 'dirty') this.set({ kind: 'saved', revisionId: this.base });
+    this.arm(this.delay);
+  }
+
+  private arm(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, ms);
+  }
+
+  /** Saves now if anything is unsaved. Resolves true when the mask is saved, false on conflict/error. */
+  async flush(): Promise<boolean> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    while (this.inflight) await this.inflight;
+    if (this.state.kind === 'conflict') return false;
+    if (!this.unsaved) return true;
+    this.inflight = this.save().finally(() => {
+      this.inflight = null;
+    });
+    await this.inflight;
+    return !this.unsaved && this.state.kind === 'saved';
+  }
+
+  private async save(): Promise<void> {
+    const version = this.core.version;
+    const { width, height, data } = this.core.mask;
+    const mask = encodeMask(data, width, height);
+    this.set({ kind: 'saving' });
+    try {
+      const rev = await this.client.call('revision:save', {
+        imageId: this.imageId,
+        parentId: this.base,
+        kind: 'human',
+        author: this.author,
+        mask,
+      });
+      this.base = rev.id;
+      this.savedVersion = version;
+      this.onSaved(rev);
+      if (this.disposed) return;
+      if (this.unsaved) {
+        this.set({ kind: 'dirty' });
+        this.arm(this.delay);
+      } else this.set({ kind: 'saved', revisionId: rev.id });
+    } catch (err) {
+      const e = errInfo(err);
+      if (e.code === 'CONFLICT') {
+        const head = (e.details as { headRevisionId?: number | null } | undefined)?.headRevisionId ?? null;
+        this.set({ kind: 'conflict', headRevisionId: head });
+        return;
+      }
+      this.set({ kind: 'error', message: e.message });
+      if (!this.disposed) this.arm(5000); // retry; the edits stay in memory meanwhile
+    }
+  }
+
+  /** Conflict → keep mine: my mask as a new revision on top of their head. */
+  async keepMine(headRevisionId: number | null): Promise<void> {
+    this.base = headRevisionId;
+    this.set({ kind: 'dirty' });
+    this.savedVersion = -1; // force a save even if nothing changed since
+    await this.flush();
+  }
+
+  /**
+   * Conflict → take theirs: my mask is saved detached on my parent (kept in the history), then their
+   * mask is loaded into the editor as one undoable step.
+   */
+  async takeTheirs(headRevisionId: number | null, theirs: Uint8Array): Promise<RevisionSummary | null> {
+    const { width, height, data } = this.core.mask;
+    let aside: RevisionSummary | null = null;
+    if (this.unsaved) {
+      aside = await this.client.call('revision:save', {
+        imageId: this.imageId,
+        parentId: this.base,
+        kind: 'human',
+        author: this.author,
+        note: `set aside in a conflict: head had moved to #${headRevisionId ?? 'none'}; the editor took that version`,
+        mask: encodeMask(data, width, height),
+        detached: true,
+      });
+      this.onSaved(aside);
+    }
+    this.core.replace(theirs);
+    this.base = headRevisionId;
+    this.savedVersion = this.core.version;
+    this.set({ kind: 'saved', revisionId: headRevisionId });
+    return aside;
+  }
+
+  /** After a revert or other save done outside the saver: the mask now equals revision `id`. */
+  adopt(id: number): void {
+    this.base = id;
+    this.savedVersion = this.core.version;
+    this.set({ kind: 'saved', revisionId: id });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

@@ -167,7 +167,7 @@ export async function writeCelebAMaskHq(
     const parts = new Map<string, Uint8Array>();
     for (const p of CELEBA_PARTS) {
       const v = findClass(a, p)!.index;
-      let bin = new Uint8Array(ms * ms);
+      let bin: Uint8Array = new Uint8Array(ms * ms);
       let any = false;
       for (let i = 0; i < bin.length; i++) if (f.mask[i] === v) ((bin[i] = 1), (any = true));
       if (!any) continue;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type PngOptions } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { encodePng, readColorPng, readIndexPng, writeColorPng, writeIndexPng } from '../../src/main/formats/png';
+import { decodePngSync, encodePng, inflatePngSync, paintNonZero, readColorPng, readIndexPng, samplesToRgb, writeColorPng, writeIndexPng } from '../../src/main/formats/png';
 
 const dir = mkdtempSync(join(tmpdir(), 'parsel-png-'));
 
@@ -88,5 +88,26 @@ describe('png', () => {
     writeFileSync(notPng, 'hello');
     await expect(readIndexPng(notPng)).rejects.toThrow(/x\.png: not a PNG file/);
     await expect(readIndexPng(join(dir, 'missing.png'))).rejects.toThrow(/missing\.png: cannot read file \(ENOENT\)/);
+  });
+
+  it('paintNonZero (fused part-mask path) equals decode-then-paint for every filter, colour type and writer', async () => {
+    const w = 97;
+    const h = 61;
+    const bin = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) bin[y * w + x] = (x - 40) ** 2 + (y - 30) ** 2 < 400 || (y > 50 && x % 7 < 3) ? 255 : 0;
+    const files: Buffer[] = [encodePng(bin, w, h, 1), encodePng(new Uint8Array(Array.from(bin).flatMap((v) => [v, v >> 1, 0])), w, h, 3)];
+    for (const opts of [{}, { progressive: true }, { palette: true }, { compressionLevel: 9, adaptiveFiltering: true }] as PngOptions[]) {
+      files.push(await sharp(Buffer.from(bin), { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png(opts).toBuffer());
+      files.push(await sharp(Buffer.from(Array.from(bin).flatMap((v) => [0, v, 0, 255])), { raw: { width: w, height: h, channels: 4 } }).png(opts).toBuffer());
+    }
+    for (const [k, f] of files.entries()) {
+      const out = new Uint8Array(w * h).fill(3);
+      paintNonZero(inflatePngSync(f, `f${k}`), out, 9, `f${k}`);
+      const rgb = samplesToRgb(decodePngSync(f, `f${k}`), `f${k}`).data;
+      for (let i = 0; i < w * h; i++) {
+        const fg = rgb[3 * i] | rgb[3 * i + 1] | rgb[3 * i + 2];
+        if (out[i] !== (fg ? 9 : 3)) throw new Error(`file ${k}: pixel ${i} is ${out[i]}, expected ${fg ? 9 : 3}`);
+      }
+    }
   });
 });

@@ -3,12 +3,22 @@
  * every problem as an `ItemProblem` (kind, file, message, count). Decoding uses formats/png.ts, so
  * palette PNGs give their indices and inflating runs on libuv's threadpool.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import type { ImportProblem, ImportProblemKind } from '../../shared/api/methods-import';
 import type { LabelSchema } from '../../shared/api/types';
 import { checkMaskValues, findClass } from '../../shared/schema';
 import type { MaskSpec } from './dataset';
-import { PngError, decodePng, samplesToIndex, samplesToRgb, type DecodedSamples, type IndexImage } from './png';
+import {
+  PngError,
+  decodePng,
+  inflatePngSync,
+  paintNonZero,
+  samplesToIndex,
+  samplesToRgb,
+  type DecodedSamples,
+  type IndexImage,
+  type InflatedPng,
+} from './png';
 import { packRgb } from './color-png';
 
 export class ItemProblem extends Error {
@@ -29,10 +39,36 @@ export interface BuildContext {
   helenThreshold: boolean;
 }
 
+async function readBytes(file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') fail('missing-file', file, `${file}: file is missing`);
+    if (code === 'ELOOP') fail('symlink-loop', file, `${file}: symbolic link loop`);
+    fail('unreadable', file, `${file}: cannot read (${code ?? (err as Error).message})`);
+  }
+}
+
+function pngProblem(err: unknown, file: string): never {
+  if (err instanceof PngError) fail(/larger than/.test(err.message) ? 'too-large' : 'undecodable', file, err.message);
+  throw err;
+}
+
 async function decodeFile(file: string): Promise<DecodedSamples> {
+  const buf = await readBytes(file);
+  try {
+    return await decodePng(buf, file);
+  } catch (err) {
+    pngProblem(err, file);
+  }
+}
+
+/** Part masks are tiny files: read and inflate them synchronously (see inflatePngSync). */
+function inflateFileSync(file: string): InflatedPng {
   let buf: Buffer;
   try {
-    buf = await fs.readFile(file);
+    buf = readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') fail('missing-file', file, `${file}: file is missing`);
@@ -40,10 +76,9 @@ async function decodeFile(file: string): Promise<DecodedSamples> {
     fail('unreadable', file, `${file}: cannot read (${code ?? (err as Error).message})`);
   }
   try {
-    return await decodePng(buf, file);
+    return inflatePngSync(buf, file);
   } catch (err) {
-    if (err instanceof PngError) fail(/larger than/.test(err.message) ? 'too-large' : 'undecodable', file, err.message);
-    throw err;
+    pngProblem(err, file);
   }
 }
 
@@ -54,30 +89,6 @@ function asIndex(d: DecodedSamples, file: string): IndexImage {
     if (err instanceof PngError) fail('undecodable', file, err.message);
     throw err;
   }
-}
-
-/** Foreground (1) where any channel of the stored colour is > 0 (FORMATS.md's robust rule). */
-function binary(d: DecodedSamples, file: string): Uint8Array {
-  const { width, height, colorType, bitDepth } = d.header;
-  const n = width * height;
-  if (colorType === 3 || bitDepth === 16) {
-    if (bitDepth === 16) fail('undecodable', file, `${file}: 16-bit part masks are not supported`);
-    const rgb = samplesToRgb(d, file).data;
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = rgb[3 * i] | rgb[3 * i + 1] | rgb[3 * i + 2] ? 1 : 0;
-    return out;
-  }
-  const s = d.samples as Uint8Array;
-  if (colorType === 0) return s;
-  const ch = d.channels;
-  const colour = colorType === 4 ? 1 : 3;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    let v = 0;
-    for (let k = 0; k < colour; k++) v |= s[i * ch + k];
-    out[i] = v;
-  }
-  return out;
 }
 
 function unknownValues(mask: IndexImage, file: string, schema: LabelSchema): void {
@@ -109,11 +120,10 @@ async function partsMask(parts: { part: string; path: string }[], ctx: BuildCont
   const rank = new Map(order.classes.map((c) => [c.name, c.index]));
   if (parts.length === 0) fail('missing-file', '', 'no part masks for this image');
   const sorted = [...parts].sort((a, b) => (rank.get(a.part) ?? 0) - (rank.get(b.part) ?? 0));
-  const decoded = await Promise.all(sorted.map((p) => decodeFile(p.path)));
-  const first = decoded[0].header;
-  const { width, height } = first;
-  for (let k = 1; k < decoded.length; k++) {
-    const h = decoded[k].header;
+  const inflated = sorted.map((p) => inflateFileSync(p.path));
+  const { width, height } = inflated[0].header;
+  for (let k = 1; k < inflated.length; k++) {
+    const h = inflated[k].header;
     if (h.width !== width || h.height !== height) {
       fail('size-mismatch', sorted[k].path, `${sorted[k].path}: part mask is ${h.width}×${h.height}, other parts of this image are ${width}×${height} (${sorted[0].path})`);
     }
@@ -122,9 +132,11 @@ async function partsMask(parts: { part: string; path: string }[], ctx: BuildCont
   for (let k = 0; k < sorted.length; k++) {
     const cls = findClass(ctx.schema, sorted[k].part);
     if (!cls) fail('unknown-value', sorted[k].path, `${sorted[k].path}: part "${sorted[k].part}" has no class in schema ${ctx.schema.id}`);
-    const v = cls.index;
-    const bin = binary(decoded[k], sorted[k].path);
-    for (let i = 0; i < bin.length; i++) if (bin[i] !== 0) out[i] = v;
+    try {
+      paintNonZero(inflated[k], out, cls.index, sorted[k].path);
+    } catch (err) {
+      pngProblem(err, sorted[k].path);
+    }
   }
   return { width, height, data: out };
 }

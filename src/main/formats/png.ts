@@ -284,13 +284,140 @@ export function decodePngSync(buf: Uint8Array, file: string): DecodedSamples {
 /** Decode a PNG's samples; the inflate runs on libuv's threadpool, so many decodes run in parallel. */
 export async function decodePng(buf: Uint8Array, file: string): Promise<DecodedSamples> {
   const c = parsePngChunks(buf, file);
-  let raw: Uint8Array;
+  let raw: Buffer;
   try {
-    raw = await inflateAsync(c.idat);
+    raw = await inflateAsync(c.idat, { chunkSize: Math.max(1024, Math.min(expectedBytes(c.header), 64 * 1024 * 1024)) });
   } catch (err) {
     throw inflateError(file, err);
   }
-  return decodeFromInflated(c, raw, file);
+  return decodeFromInflated(c, new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), file);
+}
+
+/** Size of the filtered image data (all passes for interlaced files: an upper bound). */
+function expectedBytes(h: PngHeader): number {
+  const bits = h.bitDepth * CHANNELS[h.colorType];
+  const rows = h.interlace ? h.height * 2 : h.height;
+  return rows * (Math.ceil((h.width * bits) / 8) + 1);
+}
+
+/** A PNG parsed and inflated, not yet unfiltered (for the fused paths below). */
+export interface InflatedPng {
+  header: PngHeader;
+  palette: Uint8Array | null;
+  raw: Uint8Array;
+}
+
+export async function inflatePng(buf: Uint8Array, file: string): Promise<InflatedPng> {
+  const c = parsePngChunks(buf, file);
+  let out: Buffer;
+  try {
+    // One output chunk of the expected size: zlib's default 16 KiB chunks cost a callback and a copy each.
+    out = await inflateAsync(c.idat, { chunkSize: Math.max(1024, Math.min(expectedBytes(c.header), 64 * 1024 * 1024)) });
+  } catch (err) {
+    throw inflateError(file, err);
+  }
+  // A plain Uint8Array view (not a Buffer) keeps the pixel loops monomorphic.
+  return { header: c.header, palette: c.palette, raw: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
+}
+
+/**
+ * The same, synchronously. For many small files (CelebAMask-HQ part masks: about 1 KB compressed
+ * each) this is cheaper than the async form: no threadpool round trips, no stream objects.
+ */
+export function inflatePngSync(buf: Uint8Array, file: string): InflatedPng {
+  const c = parsePngChunks(buf, file);
+  let out: Buffer;
+  try {
+    out = inflateSync(c.idat, { chunkSize: Math.max(1024, Math.min(expectedBytes(c.header), 64 * 1024 * 1024)) });
+  } catch (err) {
+    throw inflateError(file, err);
+  }
+  return { header: c.header, palette: c.palette, raw: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
+}
+
+/**
+ * Paint `value` into `out` wherever the image's colour is not black (any colour channel > 0), in one
+ * pass over the inflated rows without materialising the unfiltered image: rows stored unfiltered are
+ * read in place, others are reconstructed into a two-row scratch. This is the CelebAMask-HQ part-mask
+ * path (a binary mask per part, painted in order), about 2× faster than decode-then-paint.
+ * Falls back to the general decoder for interlaced, palette, sub-byte and 16-bit files.
+ */
+export function paintNonZero(p: InflatedPng, out: Uint8Array, value: number, file: string): void {
+  const { width, height, bitDepth, colorType, interlace } = p.header;
+  if (out.length !== width * height) throw new Error(`paintNonZero: ${out.length} bytes for ${width}×${height}`);
+  if (interlace !== 0 || bitDepth !== 8 || colorType === 3) {
+    const d = decodeFromInflated({ header: p.header, palette: p.palette, idat: Buffer.alloc(0) }, p.raw, file);
+    if (bitDepth === 16) throw new PngError(file, '16-bit masks are not supported');
+    const rgb = samplesToRgb(d, file).data; // grey is replicated, palette looked up, alpha dropped
+    for (let i = 0; i < width * height; i++) if (rgb[3 * i] | rgb[3 * i + 1] | rgb[3 * i + 2]) out[i] = value;
+    return;
+  }
+  const ch = CHANNELS[colorType];
+  const colour = colorType === 4 ? 1 : colorType === 0 ? 1 : 3;
+  const rowBytes = width * ch;
+  const raw = p.raw;
+  if (raw.length < height * (rowBytes + 1)) {
+    throw new PngError(file, `truncated PNG (image data ends after ${Math.floor(raw.length / (rowBytes + 1))} of ${height} rows)`);
+  }
+  // Most rows of a part mask are empty. A filtered row of zero bytes is cheap to recognise (native
+  // memcmp against zeros) and decodes to: zeros (None, Sub; Average and Paeth over a zero row) or a
+  // copy of the row above (Up) -- so only rows with content are reconstructed and painted.
+  const rawBuf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const zeros = zeroRow(rowBytes);
+  const scratch = [new Uint8Array(rowBytes), new Uint8Array(rowBytes)];
+  let prev: Uint8Array | null = null; // null: the row above is all zero (or there is none)
+  for (let y = 0; y < height; y++) {
+    const src = y * (rowBytes + 1) + 1;
+    const ft = raw[src - 1];
+    if (ft > 4) throw new PngError(file, `corrupt PNG (unknown filter type ${ft} in row ${y})`);
+    const flat = rawBuf.compare(zeros, 0, rowBytes, src, src + rowBytes) === 0;
+    let row: Uint8Array | null;
+    if (flat && (ft <= 1 || prev === null)) row = null;
+    else if (flat && ft === 2) row = prev;
+    else if (ft === 0) row = raw.subarray(src, src + rowBytes);
+    else {
+      const r: Uint8Array = prev === scratch[0] ? scratch[1] : scratch[0];
+      const a = raw;
+      const up = prev ?? zeros;
+      switch (ft) {
+        case 1:
+          for (let i = 0; i < rowBytes; i++) r[i] = (a[src + i] + (i >= ch ? r[i - ch] : 0)) & 255;
+          break;
+        case 2:
+          for (let i = 0; i < rowBytes; i++) r[i] = (a[src + i] + up[i]) & 255;
+          break;
+        case 3:
+          for (let i = 0; i < rowBytes; i++) r[i] = (a[src + i] + (((i >= ch ? r[i - ch] : 0) + up[i]) >> 1)) & 255;
+          break;
+        default:
+          for (let i = 0; i < rowBytes; i++) {
+            const l = i >= ch ? r[i - ch] : 0;
+            const ul = i >= ch ? up[i - ch] : 0;
+            r[i] = (a[src + i] + paeth(l, up[i], ul)) & 255;
+          }
+      }
+      row = r;
+    }
+    if (row !== null) {
+      const o = y * width;
+      if (ch === 1) {
+        for (let x = 0; x < width; x++) if (row[x] !== 0) out[o + x] = value;
+      } else {
+        for (let x = 0; x < width; x++) {
+          let v = 0;
+          for (let k = 0; k < colour; k++) v |= row[x * ch + k];
+          if (v !== 0) out[o + x] = value;
+        }
+      }
+    }
+    prev = row;
+  }
+}
+
+let ZEROS = Buffer.alloc(0);
+function zeroRow(n: number): Buffer {
+  if (ZEROS.length < n) ZEROS = Buffer.alloc(Math.max(n, 4096));
+  return ZEROS;
 }
 
 /** Samples → one index byte per pixel (see the module comment for what each colour type means). */

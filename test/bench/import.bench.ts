@@ -57,7 +57,12 @@ async function generate(): Promise<void> {
       const v = findClass(schema, p)!.index;
       const bin = new Uint8Array(SIZE * SIZE);
       let any = false;
-      for (let i = 0; i < bin.length; i++) if (f.mask[i] === v) ((bin[i] = 255), (any = true));
+      for (let i = 0; i < bin.length; i++) {
+        if (f.mask[i] === v) {
+          bin[i] = 255;
+          any = true;
+        }
+      }
       if (any) await writeIndexPng(join(folder, `${String(id).padStart(5, '0')}_${p}.png`), bin, SIZE, SIZE);
     }
     if (id % 200 === 199) process.stdout.write(`\rgenerating tree: ${id + 1}/${N} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);

@@ -169,7 +169,12 @@ export async function writeCelebAMaskHq(
       const v = findClass(a, p)!.index;
       let bin: Uint8Array = new Uint8Array(ms * ms);
       let any = false;
-      for (let i = 0; i < bin.length; i++) if (f.mask[i] === v) ((bin[i] = 1), (any = true));
+      for (let i = 0; i < bin.length; i++) {
+        if (f.mask[i] === v) {
+          bin[i] = 1;
+          any = true;
+        }
+      }
       if (!any) continue;
       if (opts.overlap) bin = dilate(bin, ms, ms, opts.overlap);
       parts.set(p, bin);

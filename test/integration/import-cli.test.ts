@@ -1,0 +1,90 @@
+/**
+ * `parsel import` through a freshly built CLI bundle (own output folder, so a stale or concurrent
+ * `out/cli` build does not matter): detection, --dry-run, --on-problem skip|abort, --json, exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeLapa } from '../tooling/formats';
+
+const ROOT = resolve(__dirname, '../..');
+const OUT = join(ROOT, 'out', 'test-cli-import');
+const dir = mkdtempSync(join(tmpdir(), 'parsel-cli-import-'));
+const env = { ...process.env, PARSEL_USER_DATA: join(dir, 'user') };
+
+function parsel(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(OUT, 'run.mjs'), ...args], { cwd: dir, env, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(async () => {
+  await build({
+    entryPoints: [{ in: join(ROOT, 'src/cli/index.ts'), out: 'parsel' }],
+    outdir: OUT,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
+    banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
+    logLevel: 'error',
+  });
+  // What bin/parsel.mjs does, against this bundle.
+  writeFileSync(
+    join(OUT, 'run.mjs'),
+    "import { main } from './parsel.mjs';\nprocess.exitCode = await main(process.argv.slice(2), { rendererDir: '' });\n",
+  );
+  await writeLapa(join(dir, 'lapa'), { counts: { train: 3, test: 1 }, size: 40, seed: 5 });
+});
+
+describe('parsel import', () => {
+  it('usage errors exit 2', () => {
+    expect(parsel('import', 'p.parsel').code).toBe(2);
+    const f = parsel('import', 'p.parsel', 'lapa', '--format', 'coco');
+    expect(f.code).toBe(2);
+    expect(f.err).toMatch(/unknown format "coco"/);
+    expect(parsel('import', 'p.parsel', 'lapa', '--on-problem', 'maybe').code).toBe(2);
+  });
+
+  it('dry run, abort on problems (exit 3, nothing written), skip (exit 4), rerun resumes (exit 0)', () => {
+    expect(parsel('init', 'p.parsel', '--schema', 'lapa-11').code).toBe(0);
+    const dry = parsel('import', 'p.parsel', 'lapa', '--dry-run', '--json');
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.out) as { format: string; importable: number; bySplit: Record<string, number> };
+    expect([plan.format, plan.importable]).toEqual(['lapa', 4]);
+    expect(plan.bySplit).toEqual({ train: 3, test: 1 });
+    // Break one label: value 200 is not a LaPa class.
+    const lbl = join(dir, 'lapa', 'train', 'labels', 'train_0001.png');
+    const bytes = readFileSync(lbl);
+    writeFileSync(join(dir, 'saved.png'), bytes);
+    writeFileSync(lbl, Buffer.from('not a png'));
+    const ab = parsel('import', 'p.parsel', 'lapa');
+    expect(ab.code).toBe(3);
+    expect(ab.err).toMatch(/undecodable +.*train_0001\.png: not a PNG file/);
+    expect(ab.err).toMatch(/aborted: 1 problems, nothing imported/);
+    expect(parsel('info', 'p.parsel', '--json').out).toMatch(/"total": 0/);
+    const sk = parsel('import', 'p.parsel', 'lapa', '--on-problem', 'skip');
+    expect(sk.code).toBe(4);
+    expect(sk.out).toMatch(/done: imported 3, skipped 1, already imported 0/);
+    writeFileSync(lbl, readFileSync(join(dir, 'saved.png')));
+    const again = parsel('import', 'p.parsel', 'lapa', '--format', 'lapa', '--json');
+    expect(again.code).toBe(0);
+    const r = JSON.parse(again.out) as { imported: number; alreadyImported: number; status: string };
+    expect([r.status, r.imported, r.alreadyImported]).toEqual(['done', 1, 3]);
+  });
+
+  it('refusals exit 3 with the reason', () => {
+    mkdirSync(join(dir, 'empty'));
+    const e = parsel('import', 'p.parsel', 'empty');
+    expect(e.code).toBe(3);
+    expect(e.err).toMatch(/cannot tell the dataset format/);
+    expect(parsel('init', 'h.parsel', '--schema', 'helen-11').code).toBe(0);
+    const s = parsel('import', 'h.parsel', 'lapa');
+    expect(s.code).toBe(3);
+    expect(s.err).toMatch(/masks are in schema lapa-11, but this project uses helen-11/);
+  });
+});

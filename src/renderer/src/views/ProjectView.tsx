@@ -8,6 +8,7 @@ import { ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownErro
 import type { GridSession, StatusFilter } from './gridSession';
 import { ThumbGrid } from './ThumbGrid';
 import { ExportEntry } from './export/ExportEntry';
+import { ImportEntry } from './import/ImportEntry';
 
 interface Props {
   project: ProjectInfo;
@@ -46,6 +47,7 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
           )}
         </div>
         <AddFolder nativeDialogs={nativeDialogs} />
+        <ImportEntry project={project} schema={schema} nativeDialogs={nativeDialogs} />
         <ExportEntry project={project} schema={schema} />
       </div>
       <div className="toolbar" role="toolbar" aria-label="Status filter">

@@ -11,6 +11,7 @@ import {
   fillPolygon,
   floodFill,
   lockLut,
+  reassignInPolygon,
   reassignInRect,
   stampLine,
   type MaskTarget,
@@ -201,7 +202,7 @@ describe('mask editor (browser mode)', () => {
     }
   });
 
-  it('locks ("paint only over", "protect") apply to brush, eraser, polygon, fill and reassign', async () => {
+  it('locks ("paint only over", "protect") apply to brush, eraser, polygon, fill, rectangle and lasso reassign', async () => {
     const { context, page, errors } = await newEditorPage(f);
     try {
       const id = ids[3];
@@ -270,6 +271,26 @@ describe('mask editor (browser mode)', () => {
       await dragCorners(page, [30, 150], [220, 240]);
       await page.keyboard.press('Enter');
       reassignInRect(t, { x0: 30, y0: 150, x1: 220, y1: 240 }, 11, null, lut);
+
+      // Lasso through four corners, reassign to class 12 by the button.
+      await page.keyboard.press('l');
+      await page.keyboard.press('y'); // class 12 by letter
+      const lassoPts: [number, number][] = [
+        [20, 60],
+        [230, 45],
+        [150, 200],
+        [60, 230],
+      ];
+      const s0 = await toScreen(page, ...lassoPts[0]);
+      await page.mouse.move(s0.x, s0.y);
+      await page.mouse.down();
+      for (const p of lassoPts.slice(1)) {
+        const sp = await toScreen(page, ...p);
+        await page.mouse.move(sp.x, sp.y);
+      }
+      await page.mouse.up();
+      await page.getByRole('button', { name: 'Reassign selection' }).click();
+      reassignInPolygon(t, lassoPts.flat(), 12, null, lut);
       if (shots) writeFileSync(join(shots, 'editor-locks.png'), await page.screenshot());
 
       await saveNow(page);

@@ -1311,10 +1311,10 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
             <input
               id="brush-size"
               type="range"
-              min={1}
-              max={500}
-              value={brushSize}
-              onChange={(e) => setBrushSize(Number(e.target.value))}
+              min={0}
+              max={1000}
+              value={Math.round((Math.log(brushSize) / Math.log(500)) * 1000)}
+              onChange={(e) => setBrushSize(Math.exp((Number(e.target.value) / 1000) * Math.log(500)))}
               title={`Brush size in image pixels (${keyOf('brush.smaller')} / ${keyOf('brush.larger')})`}
             />
             <input

@@ -2,13 +2,14 @@
  * `parsel import` through a freshly built CLI bundle (own output folder, so a stale or concurrent
  * `out/cli` build does not matter): detection, --dry-run, --on-problem skip|abort, --json, exit codes.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeLapa } from '../tooling/formats';
+import { writeIndexFolder, writeLapa } from '../tooling/formats';
 
 const ROOT = resolve(__dirname, '../..');
 const OUT = join(ROOT, 'out', 'test-cli-import');
@@ -86,5 +87,42 @@ describe('parsel import', () => {
     const s = parsel('import', 'h.parsel', 'lapa');
     expect(s.code).toBe(3);
     expect(s.err).toMatch(/masks are in schema lapa-11, but this project uses helen-11/);
+  });
+
+  it('SIGKILL mid-import: committed batches stay, the database is intact, a rerun finishes the rest', async () => {
+    const ds = await writeIndexFolder(join(dir, 'many'), { schemaId: 'lapa-11', count: 360, size: 24, seed: 1 });
+    expect(parsel('init', 'k.parsel', '--schema', 'lapa-11').code).toBe(0);
+    const file = join(dir, 'k.parsel');
+    const child = spawn(process.execPath, [join(OUT, 'run.mjs'), 'import', 'k.parsel', ds.dir, '--on-problem', 'skip', '--quiet'], { cwd: dir, env });
+    const exited = new Promise<void>((res) => child.on('exit', () => res()));
+    const count = () => {
+      const db = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare('SELECT count(*) FROM image').pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    };
+    let seen = 0;
+    for (let i = 0; i < 600 && seen === 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      seen = count();
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const atKill = count();
+    expect(atKill).toBeGreaterThan(0);
+    expect(atKill).toBeLessThan(360);
+    expect(atKill % 64).toBe(0); // whole batches only
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    // every committed image has its import revision
+    expect(db.prepare('SELECT count(*) FROM image WHERE head_revision_id IS NULL').pluck().get()).toBe(0);
+    db.close();
+    const again = parsel('import', 'k.parsel', ds.dir, '--json', '--quiet');
+    expect(again.code).toBe(0);
+    const r = JSON.parse(again.out) as { imported: number; alreadyImported: number };
+    expect([r.imported + r.alreadyImported, r.alreadyImported]).toEqual([360, atKill]);
+    expect(count()).toBe(360);
   });
 });

@@ -366,8 +366,18 @@ export function paintNonZero(p: InflatedPng, out: Uint8Array, value: number, fil
   const zeros = zeroRow(rowBytes);
   const scratch = [new Uint8Array(rowBytes), new Uint8Array(rowBytes)];
   let prev: Uint8Array | null = null; // null: the row above is all zero (or there is none)
+  const stride = rowBytes + 1;
+  const block = Math.max(1, Math.floor(zeros.length / stride));
   for (let y = 0; y < height; y++) {
-    const src = y * (rowBytes + 1) + 1;
+    // Runs of empty unfiltered rows (filter byte 0 and zero data) are skipped a block at a time.
+    if (prev === null && raw[y * stride] === 0) {
+      const n = Math.min(block, height - y);
+      if (n > 1 && rawBuf.compare(zeros, 0, n * stride, y * stride, (y + n) * stride) === 0) {
+        y += n - 1;
+        continue;
+      }
+    }
+    const src = y * stride + 1;
     const ft = raw[src - 1];
     if (ft > 4) throw new PngError(file, `corrupt PNG (unknown filter type ${ft} in row ${y})`);
     const flat = rawBuf.compare(zeros, 0, rowBytes, src, src + rowBytes) === 0;
@@ -416,7 +426,7 @@ export function paintNonZero(p: InflatedPng, out: Uint8Array, value: number, fil
 
 let ZEROS = Buffer.alloc(0);
 function zeroRow(n: number): Buffer {
-  if (ZEROS.length < n) ZEROS = Buffer.alloc(Math.max(n, 4096));
+  if (ZEROS.length < n) ZEROS = Buffer.alloc(Math.max(n * 16, 32768));
   return ZEROS;
 }
 

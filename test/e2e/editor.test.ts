@@ -473,7 +473,7 @@ describe('mask editor (browser mode)', () => {
     }
   });
 
-  it('keyboard help lists the configurable shortcuts; settings refuse a conflicting binding', async () => {
+  it('keyboard help lists the configurable shortcuts; settings refuse a conflicting binding; status keys', async () => {
     const { context, page, errors } = await newEditorPage(f);
     try {
       await openEditor(f, page, ids[2]);
@@ -502,6 +502,19 @@ describe('mask editor (browser mode)', () => {
       await page.keyboard.press('Shift+b');
       await expect.poll(async () => (await editorState(page)).tool).toBe('brush');
       await f.api.call('settings:set', { shortcuts: {} });
+      // Status set by the user: Shift+D toggles done / in progress; the buttons say which.
+      const status = async () => (await f.api.call('image:get', { id: ids[2] })).status;
+      const s0 = await status(); // imports start as done
+      const other = s0 === 'done' ? 'in_progress' : 'done';
+      await page.keyboard.press('Shift+d');
+      await expect.poll(status).toBe(other);
+      await page.keyboard.press('Shift+d');
+      await expect.poll(status).toBe(s0 === 'done' ? 'done' : 'in_progress');
+      await page.getByRole('button', { name: 'In progress', exact: true }).click();
+      await expect.poll(status).toBe('in_progress');
+      await page.getByRole('button', { name: 'Done', exact: true }).click();
+      await expect.poll(async () => (await f.api.call('image:get', { id: ids[2] })).status).toBe('done');
+      await expect.poll(() => page.getByTestId('image-status').textContent()).toBe('Done');
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -225,6 +225,11 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     setAlphaState(m);
   };
   const setTool = useCallback((t: ToolId) => {
+    // A half-drawn polygon or selection belongs to its tool: switching drops it (a stroke cannot be
+    // in progress here: the pointer is up while a key or button is used).
+    polygon.current.cancel();
+    lasso.current.cancel();
+    rectSel.current.cancel();
     prefs.tool = t;
     setToolState(t);
   }, []);

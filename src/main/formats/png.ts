@@ -389,6 +389,27 @@ export function paintNonZero(p: InflatedPng, out: Uint8Array, value: number, fil
       const r: Uint8Array = prev === scratch[0] ? scratch[1] : scratch[0];
       const a = raw;
       const up = prev ?? zeros;
+      const o = y * width;
+      if (ch === 1 && ft <= 2) {
+        // Single channel, Sub or Up (most content rows of binary masks): reconstruct and paint in one pass.
+        if (ft === 1) {
+          let left = 0;
+          for (let i = 0; i < rowBytes; i++) {
+            const v = (a[src + i] + left) & 255;
+            r[i] = v;
+            left = v;
+            if (v !== 0) out[o + i] = value;
+          }
+        } else {
+          for (let i = 0; i < rowBytes; i++) {
+            const v = (a[src + i] + up[i]) & 255;
+            r[i] = v;
+            if (v !== 0) out[o + i] = value;
+          }
+        }
+        prev = r;
+        continue;
+      }
       switch (ft) {
         case 1:
           for (let i = 0; i < rowBytes; i++) r[i] = (a[src + i] + (i >= ch ? r[i - ch] : 0)) & 255;

@@ -154,6 +154,37 @@ async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> 
 }
 
 /**
+ * Width and height from a JPEG's SOF or a PNG's IHDR without a sharp pipeline (whose setup costs
+ * about as much as the reduced decode itself); null for other formats or odd files (sharp then reads
+ * the header, and the decode below checks the rest in every case).
+ */
+function headerSize(b: Buffer): { width: number; height: number } | null {
+  if (b.length > 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString('latin1', 12, 16) === 'IHDR') {
+    return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  }
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
+  let i = 2;
+  while (i + 9 < b.length) {
+    if (b[i] !== 0xff) return null;
+    const m = b[i + 1];
+    if (m === 0xff) {
+      i++;
+      continue;
+    }
+    if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) {
+      i += 2;
+      continue;
+    }
+    if (m === 0xda || m === 0xd9) return null;
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+      return { height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
+    }
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+  return null;
+}
+
+/**
  * Prove that the image decodes completely and return its size, without making a thumbnail: a decode
  * at reduced scale (JPEG shrink-on-load still reads every entropy-coded block, so a truncated or
  * corrupt file fails) costs about a fifth of image-io's probe + WebP thumbnail. Thumbnails of imported
@@ -163,9 +194,9 @@ async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> 
 async function verifyImage(buf: Buffer, file: string): Promise<{ width: number; height: number }> {
   if (isBmp(buf)) return (await probeAndThumb(buf, file)).info;
   const opts = { failOn: 'error' as const, limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true };
-  let meta;
+  let meta: { width?: number; height?: number } | null = headerSize(buf);
   try {
-    meta = await sharp(buf, opts).metadata();
+    meta ??= await sharp(buf, opts).metadata();
   } catch (err) {
     const msg = (err as Error).message;
     if (/unsupported image format/i.test(msg)) throw new Error('not a supported image (jpg, png, webp, bmp, tiff)');

@@ -97,7 +97,7 @@ export function HelpOverlay({ shortcuts, schema, onClose }: { shortcuts: Shortcu
           </section>
           <section>
             <h3>Mouse</h3>
-            <table>
+            <table className="mouse">
               <tbody>
                 <tr>
                   <td>Zoom around the cursor</td>
@@ -296,6 +296,11 @@ export function RevisionPanel({
 }) {
   const [a, setA] = useState<number | null>(null);
   const [b, setB] = useState<number | null>(null);
+  const diffRef = useRef<HTMLDivElement>(null);
+  // A new comparison: bring its result into view (the panel scrolls).
+  useEffect(() => {
+    diffRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [diff]);
   // Defaults: B = the head, A = the one before it.
   const effB = b ?? headId ?? revisions[0]?.id ?? null;
   const effA = a ?? revisions.find((r) => r.id !== effB)?.id ?? null;
@@ -348,7 +353,7 @@ export function RevisionPanel({
         </button>
       </div>
       {diff && (
-        <div className="ed-diff" data-testid="diff">
+        <div className="ed-diff" data-testid="diff" ref={diffRef}>
           <div>
             #{diff.a} → #{diff.b}: <b data-testid="diff-count">{diff.count.toLocaleString('en-US')}</b> px changed
             {diff.rect && (

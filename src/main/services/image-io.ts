@@ -33,11 +33,23 @@ function open(buf: Buffer): Sharp {
   return sharp(buf, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
 }
 
-function reason(err: unknown): string {
+/** A JPEG whose data does not end with the EOI marker (trailing padding allowed) was cut short. */
+function isTruncatedJpeg(buf: Buffer): boolean {
+  if (buf.length < 4 || buf[0] !== 0xff || buf[1] !== 0xd8) return false;
+  let end = buf.length;
+  while (end > 2 && (buf[end - 1] === 0x00 || buf[end - 1] === 0x0a || buf[end - 1] === 0x0d)) end--;
+  return !(buf[end - 2] === 0xff && buf[end - 1] === 0xd9);
+}
+
+/** The user-facing reason a file failed to decode (no path prefix). */
+export function decodeFailureReason(err: unknown, buf: Buffer): string {
   if (err instanceof BmpError) return err.message;
+  // libjpeg's own message for a cut-short file depends on where decoding stopped and on libvips'
+  // threading (it can arrive as "Unknown error"), so a truncated JPEG is named from its bytes.
   const msg = err instanceof Error ? err.message : String(err);
   if (/unsupported image format/i.test(msg)) return 'not a supported image (jpg, png, webp, bmp, tiff)';
   if (/pixel limit/i.test(msg)) return `image is larger than ${Math.sqrt(MAX_IMAGE_PIXELS)}² pixels`;
+  if (isTruncatedJpeg(buf)) return 'premature end of JPEG image';
   return msg.replace(/^Input buffer /, '').replace(/^Vips\w+: /i, '').replace(/\s+/g, ' ').trim();
 }
 
@@ -71,7 +83,7 @@ export async function probeAndThumb(buf: Buffer, path: string): Promise<{ info: 
       thumb,
     };
   } catch (err) {
-    throw new ParselError('INVALID_INPUT', `${path}: ${reason(err)}`, { path });
+    throw new ParselError('INVALID_INPUT', `${path}: ${decodeFailureReason(err, buf)}`, { path });
   }
 }
 
@@ -92,6 +104,6 @@ export async function toBrowserImage(buf: Buffer, path: string): Promise<{ body:
     const body = await open(buf).png({ compressionLevel: 1 }).toBuffer();
     return { body, mime: 'image/png' };
   } catch (err) {
-    throw new ParselError('INVALID_INPUT', `${path}: ${reason(err)}`, { path });
+    throw new ParselError('INVALID_INPUT', `${path}: ${decodeFailureReason(err, buf)}`, { path });
   }
 }

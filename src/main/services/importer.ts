@@ -34,7 +34,7 @@ import type { ProjectStore } from '../store/project-store';
 import type { EventBus } from './backend';
 import sharp from 'sharp';
 import { isBmp } from '../formats/bmp';
-import { MAX_IMAGE_PIXELS, probeAndThumb } from './image-io';
+import { MAX_IMAGE_PIXELS, decodeFailureReason, probeAndThumb } from './image-io';
 import type { ProjectPaths } from './paths';
 
 const BATCH = 64;
@@ -198,15 +198,17 @@ async function verifyImage(buf: Buffer, file: string): Promise<{ width: number; 
   try {
     meta ??= await sharp(buf, opts).metadata();
   } catch (err) {
-    const msg = (err as Error).message;
-    if (/unsupported image format/i.test(msg)) throw new Error('not a supported image (jpg, png, webp, bmp, tiff)');
-    throw err;
+    throw new Error(decodeFailureReason(err, buf));
   }
   if (!meta.width || !meta.height) throw new Error('image has no dimensions');
   if (meta.width * meta.height > MAX_IMAGE_PIXELS) {
     throw new Error(`image is ${meta.width}×${meta.height}, larger than ${Math.sqrt(MAX_IMAGE_PIXELS)}² pixels`);
   }
-  await sharp(buf, opts).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+  try {
+    await sharp(buf, opts).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+  } catch (err) {
+    throw new Error(decodeFailureReason(err, buf));
+  }
   return { width: meta.width, height: meta.height };
 }
 

@@ -113,6 +113,12 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
   const client = useClient();
   const settings = useSettings(client);
   const [detail, setDetail] = useState<ImageDetail | null>(null);
+  /** The image's status as last set or loaded; read by the toggle shortcut (see setStatus). */
+  const statusRef = useRef<ImageDetail['status'] | null>(null);
+  const detailStatus = detail?.status ?? null;
+  useLayoutEffect(() => {
+    statusRef.current = detailStatus;
+  }, [detailStatus]);
   const [img, setImg] = useState<HTMLImageElement | null>(null);
   const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
   const [error, setError] = useState<ShownError | null>(null);
@@ -879,11 +885,16 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
 
   const setStatus = useCallback(
     async (status: 'in_progress' | 'done') => {
+      // The status the user asked for is the truth for the next keypress at once: a second Shift+D
+      // pressed before React re-renders must toggle from this value, not from the stale detail.
+      const previous = statusRef.current;
+      statusRef.current = status;
       try {
         await live.current.saver?.flush();
         await client.call('image:setStatus', { ids: [imageId], status });
         setDetail((d) => (d ? { ...d, status } : d));
       } catch (err) {
+        statusRef.current = previous;
         setError(toShownError(err));
       }
     },
@@ -1120,7 +1131,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
           void go(-1);
           return;
         case 'status.toggleDone':
-          void setStatus(detailRef.current?.status === 'done' ? 'in_progress' : 'done');
+          void setStatus(statusRef.current === 'done' ? 'in_progress' : 'done');
           return;
         case 'help':
           setHelp(true);
@@ -1149,10 +1160,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [keyIndex, help, modalOpen, schema, fit, oneToOne, zoomTo, go, back, setStatus, closePolygon, reassignSelection, scheduleUi]);
 
-  const detailRef = useRef(detail);
-  useLayoutEffect(() => {
-    detailRef.current = detail;
-  });
+
 
   useEffect(() => {
     if (!notice) return;

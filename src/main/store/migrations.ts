@@ -112,6 +112,116 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'models, model sets (self-ensembles), cached soft predictions, resumable jobs',
+    up(db) {
+      db.exec(`
+        CREATE TABLE model (
+          id       INTEGER PRIMARY KEY,
+          name     TEXT NOT NULL UNIQUE,
+          -- absolute path of the .onnx file (models live outside the project, like images)
+          path     TEXT NOT NULL,
+          sha256   TEXT NOT NULL,
+          -- the validated model card (JSON), as checked against the graph when added
+          card     TEXT NOT NULL,
+          added_at TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE model_set (
+          id         INTEGER PRIMARY KEY,
+          name       TEXT NOT NULL UNIQUE,
+          -- JSON array of model ids, averaged at the probability level
+          members    TEXT NOT NULL,
+          tta        TEXT NOT NULL DEFAULT 'none' CHECK (tta IN ('none','flip')),
+          -- face handling: JSON {mode: 'whole'|'box'|'landmarks'|'detector', margin, detectorModelId?}
+          faces      TEXT NOT NULL DEFAULT '{"mode":"whole"}',
+          created_at TEXT NOT NULL
+        ) STRICT;
+
+        -- Soft predictions of a model set for an image, in the format of src/shared/noise/probs.ts
+        -- (K class-major planes of H×W, uint8 = round(255·p)), deflate-compressed. One row per
+        -- (image, model set); a re-run replaces it. sha256 is the image content the prediction is of.
+        CREATE TABLE prediction (
+          image_id     INTEGER NOT NULL REFERENCES image(id),
+          model_set_id INTEGER NOT NULL REFERENCES model_set(id),
+          image_sha256 TEXT NOT NULL,
+          width        INTEGER NOT NULL,
+          height       INTEGER NOT NULL,
+          classes      INTEGER NOT NULL,
+          encoding     TEXT NOT NULL,
+          data         BLOB NOT NULL,
+          provider     TEXT NOT NULL,
+          created_at   TEXT NOT NULL,
+          PRIMARY KEY (image_id, model_set_id)
+        ) STRICT;
+
+        -- Long-running work (pre-labelling, scans) that resumes after the app is killed: the spec and
+        -- the ids still to do are stored; items are marked done in the same transaction as their output.
+        CREATE TABLE job (
+          id         INTEGER PRIMARY KEY,
+          kind       TEXT NOT NULL,
+          spec       TEXT NOT NULL,
+          status     TEXT NOT NULL CHECK (status IN ('pending','running','paused','done','cancelled','failed')),
+          total      INTEGER NOT NULL DEFAULT 0,
+          done       INTEGER NOT NULL DEFAULT 0,
+          failed     INTEGER NOT NULL DEFAULT 0,
+          message    TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE job_item (
+          job_id   INTEGER NOT NULL REFERENCES job(id),
+          image_id INTEGER NOT NULL REFERENCES image(id),
+          state    TEXT NOT NULL DEFAULT 'todo' CHECK (state IN ('todo','done','skipped','failed')),
+          error    TEXT,
+          PRIMARY KEY (job_id, image_id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX job_item_todo ON job_item(job_id, state);
+      `);
+    },
+  },
+  {
+    version: 6,
+    name: 'label-noise flags (per revision; dismissals remembered across rescans)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE flag (
+          id              INTEGER PRIMARY KEY,
+          image_id        INTEGER NOT NULL REFERENCES image(id),
+          -- the revision the flag was computed on
+          revision_id     INTEGER NOT NULL REFERENCES revision(id),
+          model_set_id    INTEGER NOT NULL REFERENCES model_set(id),
+          -- [x0, y0, x1, y1] inclusive, image pixels
+          bbox            TEXT NOT NULL,
+          area            INTEGER NOT NULL,
+          -- the region's pixels: deflate-compressed bitmap of the bbox (row-major, 1 byte per pixel)
+          region          BLOB NOT NULL,
+          label_class     INTEGER NOT NULL,
+          suggested_class INTEGER NOT NULL,
+          score           REAL NOT NULL,
+          status          TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','fixed','dismissed')),
+          resolved_by     TEXT,
+          resolved_at     TEXT,
+          created_at      TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX flag_image ON flag(image_id, status);
+
+        -- The image-level noise score of the latest scan (sortable review queue, export filter).
+        CREATE TABLE image_score (
+          image_id     INTEGER PRIMARY KEY REFERENCES image(id),
+          model_set_id INTEGER NOT NULL REFERENCES model_set(id),
+          revision_id  INTEGER NOT NULL REFERENCES revision(id),
+          score        REAL NOT NULL,
+          -- JSON [{label, suggested, pixels}] class-pair summary of the scan
+          pairs        TEXT NOT NULL DEFAULT '[]',
+          scanned_at   TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX image_score_score ON image_score(score DESC);
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -50,8 +50,7 @@ export interface PatchSink {
   touchRow(y: number, x0: number, x1: number): void;
 }
 
-/** Builds the write-permission table of a lock (null/undefined lock = everything writable). */
-export function lockLut(lock?: Lock | null): LockLut {
+function buildLockLut(lock: Lock | null | undefined): LockLut {
   const lut = new Uint8Array(256);
   for (let c = 0; c < 256; c++) {
     let ok = true;
@@ -65,7 +64,16 @@ export function lockLut(lock?: Lock | null): LockLut {
 }
 
 /** Everything writable (no lock). Do not modify. */
-export const UNLOCKED: LockLut = lockLut(null);
+export const UNLOCKED: LockLut = buildLockLut(null);
+
+/**
+ * Builds the write-permission table of a lock (null/undefined lock = everything writable). A lock that
+ * forbids nothing returns the shared `UNLOCKED` table, which takes the fast (fill) path.
+ */
+export function lockLut(lock?: Lock | null): LockLut {
+  const lut = buildLockLut(lock);
+  return lut.every((v) => v === 1) ? UNLOCKED : lut;
+}
 
 /** Class at (x, y) (coordinates floored), or null outside the mask. */
 export function pickClass(target: MaskTarget, x: number, y: number): number | null {
@@ -122,6 +130,15 @@ function writeSpan(
     while (i < end && (d[i] !== from || lut[d[i]] === 0)) i++;
   }
   if (i === end) return;
+  if (from < 0 && lut === UNLOCKED) {
+    // No lock: everything between the first and last pixel to change can simply be filled.
+    let j = end - 1;
+    while (d[j] === value) j--;
+    if (rec) rec.touchRow(y, i - base, j + 1 - base);
+    d.fill(value, i, j + 1);
+    dirty.add(i - base, y, j - base);
+    return;
+  }
   if (rec) rec.touchRow(y, i - base, x1);
   let first = -1;
   let last = -1;

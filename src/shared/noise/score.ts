@@ -11,8 +11,9 @@
  *   area-weighted confidence margin, "how many pixels' worth of confident disagreement"). Label class =
  *   the most common label among its pixels, suggested class = the suggestion with the most mass.
  *   Regions with area < minRegionArea or score < minRegionScore are not reported (not flags).
- * Image score: pooled over the reported regions' scores (`pooling`, default chosen by the benchmark,
- *   docs/bench/noise.md).
+ * Image score: pooled over the scores of ALL regions of at least minRegionArea pixels, reported or not
+ *   (`pooling`, default chosen by the benchmark, docs/bench/noise.md), so sorting images does not
+ *   depend on the reporting threshold.
  * Pair summary: suspect pixel counts per (label -> suggested) class pair, over all suspect pixels.
  *
  * Cost: one byte read per pixel where p(y) >= t_y (most pixels); K reads where it is below.
@@ -80,7 +81,7 @@ export interface NoiseScore {
   suspectOutsideBand: number;
   /** Reported regions, highest score first. */
   regions: NoiseRegion[];
-  /** Pooled over the reported regions (0 when none). */
+  /** Pooled over all regions of at least minRegionArea pixels (0 when none). */
   imageScore: number;
   /** Suspect pixels per (label -> suggested) pair, most pixels first. */
   pairs: ClassPair[];
@@ -218,8 +219,16 @@ export function regionsFromSuspects(
     suggMass[id * K + s - 1] += mass[i] + 1e-9;
     pairCounts[l * K + s - 1]++;
   }
+  // The image score pools every component of at least minRegionArea pixels, so the ranking of images
+  // does not depend on the reporting threshold minRegionScore.
+  const pooled: number[] = [];
   const kept: number[] = [];
-  for (let r = 0; r < count; r++) if (area[r] >= o.minRegionArea && score[r] >= o.minRegionScore) kept.push(r);
+  for (let r = 0; r < count; r++) {
+    if (area[r] < o.minRegionArea) continue;
+    pooled.push(score[r]);
+    if (score[r] >= o.minRegionScore) kept.push(r);
+  }
+  pooled.sort((a, b) => b - a);
   kept.sort((a, b) => score[b] - score[a] || a - b);
   if (kept.length > o.maxRegions) kept.length = o.maxRegions;
   const argmaxRow = (arr: Float64Array, r: number): number => {
@@ -246,10 +255,7 @@ export function regionsFromSuspects(
     suspectPixels: nSuspect,
     suspectOutsideBand: nOutside,
     regions,
-    imageScore: poolScores(
-      regions.map((r) => r.score),
-      o.pooling,
-    ),
+    imageScore: poolScores(pooled, o.pooling),
     pairs,
   };
 }

@@ -1,0 +1,351 @@
+/**
+ * Label-noise flag benchmark (issue 5): flag quality per corruption type for Parsel's scoring and the
+ * plain softmin baseline on the same inputs, plus scan speed. Figures: docs/bench/noise.md.
+ *
+ *   npm run bench -- noise              # 200 faces × (clean + 8 corruption types), 512², ~10 min
+ *   npm run bench -- noise --n 40       # quicker
+ *   npm run bench -- noise --sweep      # also band radius / weight alternatives
+ *   npm run bench -- noise --speed-only
+ *
+ * Data: synthetic faces (src/shared/synth, celebamask-hq-a, 512², accessories made more frequent so the
+ * tail types have material). Each face is scored clean and once per corruption type (one instance,
+ * src/shared/noise/corrupt.ts); clean copies are the negatives of every type (prevalence 50%).
+ * Teacher: the noisy-teacher simulation of test/bench/teacher-sim.ts computed from the CLEAN label
+ * (no ONNX colour-rule model was available in the tree when this was written).
+ * Class thresholds: confident learning over the first `--thr` faces, clean and corrupted copies mixed,
+ * as a curator would estimate them over a selection of the dataset.
+ */
+import os from 'node:os';
+import { CELEBAMASK_HQ_A } from '../../src/shared/schema';
+import { generateFace, hash32 } from '../../src/shared/synth';
+import { AgreementAccumulator } from '../../src/shared/metrics';
+import {
+  argmaxProbs,
+  corrupt,
+  CORRUPTION_TYPES,
+  maskIoU,
+  poolScores,
+  scoreImage,
+  softminBaseline,
+  ThresholdAccumulator,
+  type ClassThresholds,
+  type CorruptionType,
+  type NoiseScore,
+  type Pooling,
+  type RegionMask,
+  type ScoreOptions,
+} from '../../src/shared/noise';
+import { DEFAULT_TEACHER, simulateTeacher } from './teacher-sim';
+
+const args = process.argv.slice(2);
+const arg = (name: string, def: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const N = arg('n', 200);
+const N_THR = Math.min(N, arg('thr', 30));
+const SIZE = 512;
+const schema = CELEBAMASK_HQ_A;
+const K = schema.classes.length;
+const SWEEP = args.includes('--sweep');
+const SPEED_ONLY = args.includes('--speed-only');
+const ACCESSORIES = { glasses: 0.3, hat: 0.2, earring: 0.5, necklace: 0.5 };
+const MATCH_IOU = 0.25;
+const TARGET_P = 0.8;
+
+type Kind = 'clean' | CorruptionType;
+const KINDS: Kind[] = ['clean', ...CORRUPTION_TYPES];
+
+interface FoundRegion {
+  score: number;
+  area: number;
+  /** IoU with the image's ground-truth corrupted region (0 for clean images). */
+  iou: number;
+}
+interface ImageRecord {
+  regions: FoundRegion[];
+  /** Method's own image score (used for the baseline; Parsel pools `regions`). */
+  imageScore: number;
+  hasGt: boolean;
+}
+
+interface Method {
+  name: string;
+  run(label: Uint8Array, probs: Uint8Array, thr: ClassThresholds): NoiseScore;
+}
+
+const parselOpts = (o: ScoreOptions = {}): ScoreOptions => ({
+  withPixels: true,
+  minRegionScore: 0,
+  maxRegions: 100000,
+  ...o,
+});
+
+const methods: Method[] = [
+  { name: 'parsel', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts()) },
+  { name: 'softmin', run: (l, p) => softminBaseline(l, p, K, SIZE, SIZE, { withPixels: true, maxRegions: 100000 }) },
+];
+if (SWEEP) {
+  for (const r of [1, 3]) methods.push({ name: `parsel r=${r}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandRadius: r })) });
+  for (const bw of [0, 0.3, 1]) methods.push({ name: `parsel bw=${bw}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandWeight: bw })) });
+}
+
+function face(i: number) {
+  return generateFace({ seed: 1000 + i, width: SIZE, height: SIZE, schema, accessories: ACCESSORIES });
+}
+
+function variants(clean: Uint8Array, i: number): { kind: Kind; label: Uint8Array; gt: RegionMask | null }[] {
+  const out: { kind: Kind; label: Uint8Array; gt: RegionMask | null }[] = [{ kind: 'clean', label: clean, gt: null }];
+  for (const t of CORRUPTION_TYPES) {
+    const r = corrupt(clean, SIZE, SIZE, schema, { type: t, seed: hash32(i, CORRUPTION_TYPES.indexOf(t)) });
+    if (r.regions.length === 0) continue;
+    out.push({ kind: t, label: r.label, gt: r.regions[0].mask });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Metrics
+
+/** AUROC by the Mann-Whitney statistic (ties count 1/2). */
+function auroc(pos: number[], neg: number[]): number {
+  const all = [...pos.map((s) => ({ s, p: 1 })), ...neg.map((s) => ({ s, p: 0 }))].sort((a, b) => a.s - b.s);
+  let rankSum = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j < all.length && all[j].s === all[i].s) j++;
+    const avg = (i + j + 1) / 2;
+    for (let k = i; k < j; k++) if (all[k].p) rankSum += avg;
+    i = j;
+  }
+  const P = pos.length;
+  const Nn = neg.length;
+  return (rankSum - (P * (P + 1)) / 2) / (P * Nn);
+}
+
+/** Average precision (step-wise, tied scores taken together). */
+function averagePrecision(pos: number[], neg: number[]): number {
+  const all = [...pos.map((s) => ({ s, p: 1 })), ...neg.map((s) => ({ s, p: 0 }))].sort((a, b) => b.s - a.s);
+  let tp = 0;
+  let fp = 0;
+  let ap = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    let dtp = 0;
+    while (j < all.length && all[j].s === all[i].s) {
+      if (all[j].p) dtp++;
+      else fp++;
+      j++;
+    }
+    tp += dtp;
+    ap += (dtp / pos.length) * (tp / (tp + fp));
+    i = j;
+  }
+  return ap;
+}
+
+/** (score, tp) per found region after greedy matching in each image; neutral duplicates dropped. */
+function matched(records: ImageRecord[]): { s: number; tp: boolean }[] {
+  const out: { s: number; tp: boolean }[] = [];
+  for (const r of records) {
+    let used = false;
+    for (const f of r.regions) {
+      if (r.hasGt && f.iou >= MATCH_IOU) {
+        if (!used) {
+          out.push({ s: f.score, tp: true });
+          used = true;
+        }
+        // A second region on the same corruption is neither a hit nor a false flag.
+      } else out.push({ s: f.score, tp: false });
+    }
+  }
+  return out;
+}
+
+/** Highest recall at precision >= p, and the lowest score threshold that reaches it. */
+function recallAtPrecision(items: { s: number; tp: boolean }[], nGt: number, p: number): { recall: number; thr: number } {
+  const sorted = [...items].sort((a, b) => b.s - a.s);
+  let tp = 0;
+  let fp = 0;
+  let best = { recall: 0, thr: Infinity };
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && sorted[j].s === sorted[i].s) {
+      if (sorted[j].tp) tp++;
+      else fp++;
+      j++;
+    }
+    if (tp / (tp + fp) >= p && tp / nGt >= best.recall) best = { recall: tp / nGt, thr: sorted[i].s };
+    i = j;
+  }
+  return best;
+}
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
+const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—');
+
+// ---------------------------------------------------------------------------------------------------
+// Speed
+
+function speed(): void {
+  const f = face(0);
+  const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, 0, DEFAULT_TEACHER);
+  const acc = new ThresholdAccumulator(K);
+  acc.add(f.mask, probs, SIZE, SIZE);
+  const thr = acc.result();
+  const label = corrupt(f.mask, SIZE, SIZE, schema, { type: 'drop_part', seed: 1 }).label;
+  const time = (name: string, fn: () => unknown) => {
+    for (let i = 0; i < 5; i++) fn();
+    const runs: number[] = [];
+    for (let r = 0; r < 7; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 10; i++) fn();
+      runs.push((performance.now() - t0) / 10);
+    }
+    runs.sort((a, b) => a - b);
+    const ms = runs[3];
+    return { name, ms, ips: 1000 / ms };
+  };
+  const out = new Uint8Array(SIZE * SIZE);
+  const rows = [
+    time('argmax pass (baseline: reads all K planes)', () => argmaxProbs(probs, K, SIZE, SIZE, out)),
+    time('scoreImage (Parsel, defaults)', () => scoreImage(label, probs, K, SIZE, SIZE, thr)),
+    time('scoreImage withPixels', () => scoreImage(label, probs, K, SIZE, SIZE, thr, { withPixels: true })),
+    time('softminBaseline', () => softminBaseline(label, probs, K, SIZE, SIZE)),
+    time('ThresholdAccumulator.add', () => new ThresholdAccumulator(K).add(label, probs, SIZE, SIZE)),
+  ];
+  console.log(`\n## Scan speed (${SIZE}x${SIZE}, K=${K}, quantised probs in memory, one thread; ${os.cpus()[0]?.model ?? '?'}, load ${os.loadavg()[0].toFixed(1)})\n`);
+  console.log('| pass | ms / image | images/s | vs argmax |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.ms.toFixed(2)} | ${r.ips.toFixed(0)} | ${(rows[0].ms / r.ms).toFixed(2)}× |`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Quality
+
+function quality(): void {
+  const t0 = performance.now();
+  // Pass 1: confident-learning thresholds over a selection (clean and corrupted copies mixed).
+  const acc = new ThresholdAccumulator(K);
+  for (let i = 0; i < N_THR; i++) {
+    const f = face(i);
+    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, i, DEFAULT_TEACHER);
+    for (const v of variants(f.mask, i)) acc.add(v.label, probs, SIZE, SIZE);
+  }
+  const thr = acc.result();
+  console.log(`thresholds (${N_THR} faces):`, schema.classes.map((c) => `${c.name}=${thr.t[c.index].toFixed(2)}`).join(' '));
+
+  // Pass 2: score every variant of every face.
+  const rec = new Map<string, Map<Kind, ImageRecord[]>>();
+  for (const m of methods) rec.set(m.name, new Map(KINDS.map((k) => [k, []])));
+  const teacherAgree = new AgreementAccumulator(schema);
+  for (let i = 0; i < N; i++) {
+    const f = face(i);
+    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, i, DEFAULT_TEACHER);
+    teacherAgree.add(f.mask, argmaxProbs(probs, K, SIZE, SIZE));
+    for (const v of variants(f.mask, i)) {
+      for (const m of methods) {
+        const res = m.run(v.label, probs, thr);
+        const regions = res.regions.map((r) => ({
+          score: r.score,
+          area: r.area,
+          iou: v.gt && r.pixels ? maskIoU(r.pixels, v.gt) : 0,
+        }));
+        rec.get(m.name)!.get(v.kind)!.push({ regions, imageScore: res.imageScore, hasGt: v.gt !== null && v.kind !== 'boundary_jitter' });
+      }
+    }
+    if ((i + 1) % 20 === 0) console.error(`  ${i + 1}/${N} faces, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+
+  const ta = teacherAgree.result();
+  console.log(`\n## Teacher (simulation, ${JSON.stringify(DEFAULT_TEACHER)}) vs clean labels, ${N} faces\n`);
+  console.log(`mean F1 (no background) ${f3(ta.meanF1)}, mIoU ${f3(ta.mIoU)}, Helen-style overall F1 ${f3(ta.helenOverallF1)}`);
+  console.log(schema.classes.map((c) => `${c.name} ${f2(ta.f1[c.index])}`).join(', '));
+
+  const counts = KINDS.map((k) => `${k} ${rec.get('parsel')!.get(k)!.length}`).join(', ');
+  console.log(`\nimages: ${counts}`);
+
+  const nonBoundary = CORRUPTION_TYPES.filter((t) => t !== 'boundary_jitter');
+  const imageScoreOf = (m: string, pooling: Pooling | 'own') => (r: ImageRecord) =>
+    pooling === 'own' ? r.imageScore : poolScores(r.regions.filter((x) => x.area >= 8).map((x) => x.score), pooling);
+
+  const report = (m: string, pooling: Pooling | 'own') => {
+    const R = rec.get(m)!;
+    const score = imageScoreOf(m, pooling);
+    const clean = R.get('clean')!;
+    // Operating threshold: lowest region score with pooled precision >= 0.8 over all non-boundary types.
+    const pooled = [...matched(clean)];
+    let nGtAll = 0;
+    for (const t of nonBoundary) {
+      pooled.push(...matched(R.get(t)!));
+      nGtAll += R.get(t)!.length;
+    }
+    const op = recallAtPrecision(pooled, nGtAll, TARGET_P);
+    const ffClean = clean.reduce((a, r) => a + r.regions.filter((x) => x.score >= op.thr).length, 0) / clean.length;
+    const cleanFlagged = clean.filter((r) => r.regions.some((x) => x.score >= op.thr)).length / clean.length;
+    const rows: string[] = [];
+    const summary: Record<string, { auroc: number; ap: number; rec: number }> = {};
+    for (const t of CORRUPTION_TYPES) {
+      const pos = R.get(t)!;
+      const au = auroc(pos.map(score), clean.map(score));
+      const ap = averagePrecision(pos.map(score), clean.map(score));
+      if (t === 'boundary_jitter') {
+        const flagged = pos.filter((r) => r.regions.some((x) => x.score >= op.thr)).length / pos.length;
+        rows.push(`| ${t} (should NOT flag) | ${f3(au)} | ${f3(ap)} | — | images flagged ${f2(flagged)} (clean ${f2(cleanFlagged)}) |`);
+        summary[t] = { auroc: au, ap, rec: flagged };
+        continue;
+      }
+      const items = [...matched(pos), ...matched(clean)];
+      const rp = recallAtPrecision(items, pos.length, TARGET_P);
+      // Recall at the global operating threshold too.
+      const recOp = matched(pos).filter((x) => x.tp && x.s >= op.thr).length / pos.length;
+      rows.push(`| ${t} | ${f3(au)} | ${f3(ap)} | ${f3(rp.recall)} | ${f3(recOp)} |`);
+      summary[t] = { auroc: au, ap, rec: rp.recall };
+    }
+    return { rows, op, ffClean, cleanFlagged, summary };
+  };
+
+  const main: Record<string, ReturnType<typeof report>> = {};
+  for (const m of methods) {
+    const pooling: Pooling | 'own' = m.name.startsWith('parsel') ? 'sum' : 'own';
+    const r = report(m.name, pooling);
+    main[m.name] = r;
+    console.log(`\n## ${m.name} (image score: ${pooling === 'own' ? 'softmin over all pixels' : 'sum of region scores'})\n`);
+    console.log(
+      `operating threshold (pooled precision >= ${TARGET_P} over non-boundary types): region score >= ${f3(r.op.thr)}, ` +
+        `pooled recall ${f3(r.op.recall)}, false flags per clean image ${f3(r.ffClean)}, clean images with a flag ${f2(r.cleanFlagged)}`,
+    );
+    console.log('\n| type | image AUROC | AP | region recall @P0.8 (per type) | recall at the operating threshold |');
+    console.log('|---|---|---|---|---|');
+    for (const row of r.rows) console.log(row);
+  }
+
+  // Pooling alternatives for Parsel (same regions, different image pooling).
+  console.log('\n## Parsel image pooling alternatives (image AUROC / AP per type)\n');
+  const pools: Pooling[] = ['sum', 'max', 'top3', 'lse'];
+  console.log(`| type | ${pools.join(' | ')} |`);
+  console.log(`|---|${pools.map(() => '---').join('|')}|`);
+  const R = rec.get('parsel')!;
+  for (const t of CORRUPTION_TYPES) {
+    const cells = pools.map((p) => {
+      const s = imageScoreOf('parsel', p);
+      return `${f3(auroc(R.get(t)!.map(s), R.get('clean')!.map(s)))} / ${f3(averagePrecision(R.get(t)!.map(s), R.get('clean')!.map(s)))}`;
+    });
+    console.log(`| ${t} | ${cells.join(' | ')} |`);
+  }
+  // Suspect-mass image score without regions: plain sum of all suspect masses.
+  // Comparison summary.
+  console.log('\n## Parsel vs softmin (image AUROC, AP, region recall @P0.8)\n');
+  console.log('| type | Parsel AUROC | softmin AUROC | Parsel AP | softmin AP | Parsel recall | softmin recall | better on all three |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const t of nonBoundary) {
+    const a = main.parsel.summary[t];
+    const b = main.softmin.summary[t];
+    const better = a.auroc >= b.auroc && a.ap >= b.ap && a.rec >= b.rec;
+    console.log(`| ${t} | ${f3(a.auroc)} | ${f3(b.auroc)} | ${f3(a.ap)} | ${f3(b.ap)} | ${f3(a.rec)} | ${f3(b.rec)} | ${better ? 'yes' : 'no'} |`);
+  }
+  console.log(`\nquality pass: ${((performance.now() - t0) / 1000).toFixed(0)} s for ${N} faces`);
+}
+
+if (!SPEED_ONLY) quality();
+speed();

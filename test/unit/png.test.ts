@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp, { type PngOptions } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodePngSync, encodePng, inflatePngSync, paintNonZero, readColorPng, readIndexPng, samplesToRgb, writeColorPng, writeIndexPng } from '../../src/main/formats/png';
+import { decodePngSync, encodePng, encodePngAsync, filterRows, inflatePngSync, paintNonZero, readColorPng, readIndexPng, samplesToRgb, writeColorPng, writeIndexPng } from '../../src/main/formats/png';
 
 const dir = mkdtempSync(join(tmpdir(), 'parsel-png-'));
 
@@ -13,7 +13,61 @@ function pattern(w: number, h: number, mod = 256): Uint8Array {
   return m;
 }
 
+/** The filter heuristic written plainly: every filter in full, the lowest signed-magnitude sum wins, ties to the lower type. */
+function referenceFilterTypes(px: Uint8Array, rows: number, rowBytes: number, bpp: number): number[] {
+  const paeth = (a: number, b: number, c: number) => {
+    const p = a + b - c;
+    const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+    return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+  };
+  const types: number[] = [];
+  for (let y = 0; y < rows; y++) {
+    const sums = [0, 1, 2, 3, 4].map((f) => {
+      let sum = 0;
+      for (let i = 0; i < rowBytes; i++) {
+        const x = px[y * rowBytes + i];
+        const a = i >= bpp ? px[y * rowBytes + i - bpp] : 0;
+        const b = y > 0 ? px[(y - 1) * rowBytes + i] : 0;
+        const c = y > 0 && i >= bpp ? px[(y - 1) * rowBytes + i - bpp] : 0;
+        const pred = [0, a, b, (a + b) >> 1, paeth(a, b, c)][f];
+        const v = (x - pred) & 255;
+        sum += v < 128 ? v : 256 - v;
+      }
+      return sum;
+    });
+    types.push(sums.indexOf(Math.min(...sums)));
+  }
+  return types;
+}
+
 describe('png', () => {
+  it('row filters follow the min-sum heuristic exactly; the async encoder writes the same bytes', async () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const seen = new Set<number>();
+    for (let t = 0; t < 120; t++) {
+      const w = 1 + Math.floor(rnd() * 40);
+      const h = 1 + Math.floor(rnd() * 30);
+      const ch = t % 2 === 0 ? 1 : 3;
+      const d = new Uint8Array(w * h * ch);
+      const kind = t % 4;
+      for (let i = 0; i < d.length; i++) {
+        const x = Math.floor(i / ch) % w;
+        const y = Math.floor(i / ch / w);
+        d[i] = kind === 0 ? Math.floor(rnd() * 256) : kind === 1 ? Math.floor(rnd() * 3) : kind === 2 ? (x * 9 + y * 5) & 255 : x > w / 2 ? 11 : 4;
+      }
+      const filtered = filterRows(d, h, w * ch, ch);
+      const types = Array.from({ length: h }, (_, y) => filtered[y * (w * ch + 1)]);
+      expect(types).toEqual(referenceFilterTypes(d, h, w * ch, ch));
+      types.forEach((f) => seen.add(f));
+      const sync = encodePng(d, w, h, ch);
+      expect((await encodePngAsync(d, w, h, ch)).equals(sync)).toBe(true);
+      const back = decodePngSync(sync, 't.png');
+      expect(Buffer.from(back.samples as Uint8Array).equals(Buffer.from(d))).toBe(true);
+    }
+    expect([...seen].sort()).toEqual([0, 1, 2, 3, 4]); // every filter type was exercised
+  });
+
   it('index PNG round trip is byte-exact for all 256 values; sharp reads it as 1 channel', async () => {
     const m = pattern(37, 23);
     const p = join(dir, 'a.png');

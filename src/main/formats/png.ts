@@ -21,10 +21,11 @@
  * Every error is a `PngError` whose message starts with the file name.
  */
 import { promises as fs } from 'node:fs';
-import { deflateSync, inflate, inflateSync } from 'node:zlib';
+import { deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
 
 const inflateAsync = promisify(inflate);
+const deflateAsync = promisify(deflate);
 
 export class PngError extends Error {
   constructor(
@@ -566,42 +567,102 @@ function chunk(type: string, body: Uint8Array): Buffer {
   return out;
 }
 
-/** Filter rows (None/Sub/Up/Average/Paeth chosen per row by minimum sum of absolute values). */
-function filterRows(px: Uint8Array, rows: number, rowBytes: number, bpp: number): Uint8Array {
-  const out = new Uint8Array(rows * (rowBytes + 1));
-  const cand = [0, 1, 2, 3, 4].map(() => new Uint8Array(rowBytes));
+/** |v| of a filtered byte read as signed (the heuristic's cost). */
+const COST = new Uint8Array(256).map((_, v) => (v < 128 ? v : 256 - v));
+
+/**
+ * Filter rows (None/Sub/Up/Average/Paeth chosen per row by minimum sum of absolute values, ties to the
+ * lower filter type, as libpng). One tight loop per filter type, each abandoned as soon as its sum
+ * reaches the best so far; the chosen filter is then written directly. Index masks are mostly flat, so
+ * None/Sub/Up usually settle a row after one pass.
+ */
+export function filterRows(px: Uint8Array, rows: number, rowBytes: number, bpp: number): Uint8Array {
+  const stride = rowBytes + 1;
+  const out = new Uint8Array(rows * stride);
   for (let y = 0; y < rows; y++) {
     const o = y * rowBytes;
     const p = o - rowBytes;
+    const up = y > 0;
     let best = 0;
-    let bestSum = Infinity;
-    for (let f = 0; f < 5; f++) {
-      const c = cand[f];
+    let bestSum = 0;
+    // 0: None
+    for (let i = 0; i < rowBytes; i++) bestSum += COST[px[o + i]];
+    // 1: Sub
+    if (bestSum > 0) {
       let sum = 0;
-      for (let i = 0; i < rowBytes; i++) {
-        const x = px[o + i];
+      for (let i = 0; i < bpp && i < rowBytes; i++) sum += COST[px[o + i]];
+      for (let i = bpp; i < rowBytes && sum < bestSum; i++) sum += COST[(px[o + i] - px[o + i - bpp]) & 255];
+      if (sum < bestSum) {
+        bestSum = sum;
+        best = 1;
+      }
+    }
+    // 2: Up (without a row above it equals None, which already won ties)
+    if (bestSum > 0 && up) {
+      let sum = 0;
+      for (let i = 0; i < rowBytes && sum < bestSum; i++) sum += COST[(px[o + i] - px[p + i]) & 255];
+      if (sum < bestSum) {
+        bestSum = sum;
+        best = 2;
+      }
+    }
+    // 3: Average
+    if (bestSum > 0) {
+      let sum = 0;
+      for (let i = 0; i < rowBytes && sum < bestSum; i++) {
         const a = i >= bpp ? px[o + i - bpp] : 0;
-        const b = y > 0 ? px[p + i] : 0;
-        const cc = y > 0 && i >= bpp ? px[p + i - bpp] : 0;
-        const v = (f === 0 ? x : f === 1 ? x - a : f === 2 ? x - b : f === 3 ? x - ((a + b) >> 1) : x - paeth(a, b, cc)) & 255;
-        c[i] = v;
-        sum += v < 128 ? v : 256 - v;
-        if (sum >= bestSum) break;
+        const b = up ? px[p + i] : 0;
+        sum += COST[(px[o + i] - ((a + b) >> 1)) & 255];
       }
       if (sum < bestSum) {
         bestSum = sum;
-        best = f;
+        best = 3;
       }
     }
-    out[y * (rowBytes + 1)] = best;
-    // cand[best] is complete: only rows that lost stopped early.
-    out.set(cand[best], y * (rowBytes + 1) + 1);
+    // 4: Paeth
+    if (bestSum > 0) {
+      let sum = 0;
+      for (let i = 0; i < rowBytes && sum < bestSum; i++) {
+        const a = i >= bpp ? px[o + i - bpp] : 0;
+        const b = up ? px[p + i] : 0;
+        const c = up && i >= bpp ? px[p + i - bpp] : 0;
+        sum += COST[(px[o + i] - paeth(a, b, c)) & 255];
+      }
+      if (sum < bestSum) best = 4;
+    }
+    const d = y * stride;
+    out[d] = best;
+    const row = d + 1;
+    switch (best) {
+      case 0:
+        out.set(px.subarray(o, o + rowBytes), row);
+        break;
+      case 1:
+        for (let i = 0; i < rowBytes; i++) out[row + i] = px[o + i] - (i >= bpp ? px[o + i - bpp] : 0);
+        break;
+      case 2:
+        for (let i = 0; i < rowBytes; i++) out[row + i] = px[o + i] - px[p + i];
+        break;
+      case 3:
+        for (let i = 0; i < rowBytes; i++) {
+          const a = i >= bpp ? px[o + i - bpp] : 0;
+          const b = up ? px[p + i] : 0;
+          out[row + i] = px[o + i] - ((a + b) >> 1);
+        }
+        break;
+      default:
+        for (let i = 0; i < rowBytes; i++) {
+          const a = i >= bpp ? px[o + i - bpp] : 0;
+          const b = up ? px[p + i] : 0;
+          const c = up && i >= bpp ? px[p + i - bpp] : 0;
+          out[row + i] = px[o + i] - paeth(a, b, c);
+        }
+    }
   }
   return out;
 }
 
-/** Encode a PNG (colour type 0 or 2, 8-bit). Deterministic for given pixels. */
-export function encodePng(data: Uint8Array, width: number, height: number, channels: 1 | 3): Buffer {
+function pngHeader(data: Uint8Array, width: number, height: number, channels: 1 | 3): Buffer {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`encodePng: bad size ${width}×${height}`);
   }
@@ -613,9 +674,28 @@ export function encodePng(data: Uint8Array, width: number, height: number, chann
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
   ihdr[9] = channels === 1 ? 0 : 2;
-  const filtered = filterRows(data, height, width * channels, channels);
-  const idat = deflateSync(filtered, { level: 6 });
+  return ihdr;
+}
+
+function assemble(ihdr: Buffer, idat: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+}
+
+/** Encode a PNG (colour type 0 or 2, 8-bit). Deterministic for given pixels. */
+export function encodePng(data: Uint8Array, width: number, height: number, channels: 1 | 3): Buffer {
+  const ihdr = pngHeader(data, width, height, channels);
+  const filtered = filterRows(data, height, width * channels, channels);
+  return assemble(ihdr, deflateSync(filtered, { level: 6 }));
+}
+
+/**
+ * `encodePng` with the DEFLATE step on libuv's thread pool, so concurrent exports overlap their
+ * compression. Same bytes as `encodePng` (same zlib, same parameters).
+ */
+export async function encodePngAsync(data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<Buffer> {
+  const ihdr = pngHeader(data, width, height, channels);
+  const filtered = filterRows(data, height, width * channels, channels);
+  return assemble(ihdr, await deflateAsync(filtered, { level: 6 }));
 }
 
 /** Write a single-channel 8-bit PNG whose pixel values are `mask`'s bytes (byte-exact round trip). */

@@ -3,7 +3,7 @@
  * map per class, 0 or 255), and `exemplars.txt` / `tuning.txt` / `testing.txt` (train / val / test,
  * lines `<n>, <name>`, n from 1). Ignore pixels are 0 in every map (Helen has no ignore value).
  */
-import { encodePng } from '../png';
+import { encodePngAsync } from '../png';
 import { asJpeg } from './image';
 import { elevenClassProblems } from './lapa';
 import { recalled, remember } from './index-png';
@@ -26,7 +26,7 @@ export const helenExporter: Exporter = {
     for (let cls = 0; cls < 11; cls++) {
       for (let i = 0; i < map.length; i++) map[i] = it.mask[i] === cls ? 255 : 0;
       const rel = `labels/${it.name}/${it.name}_lbl${String(cls).padStart(2, '0')}.png`;
-      await ctx.tree.write(rel, encodePng(map, it.width, it.height, 1));
+      await ctx.tree.write(rel, await encodePngAsync(map, it.width, it.height, 1));
       files.push(rel);
     }
     remember(ctx, it.split, it.k, it.name);

@@ -7,7 +7,7 @@
  */
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from '../bmp';
-import { encodePng } from '../png';
+import { encodePngAsync } from '../png';
 import type { SourceImage } from './types';
 
 export function detectType(bytes: Uint8Array): SourceImage['type'] {
@@ -45,7 +45,7 @@ export async function asJpeg(img: SourceImage): Promise<{ bytes: Buffer; convert
 export async function asPng(img: SourceImage): Promise<{ bytes: Buffer; converted: boolean }> {
   if (img.type === 'png') return { bytes: img.bytes, converted: false };
   const r = await rgb(img);
-  return { bytes: encodePng(r.data, r.width, r.height, 3), converted: true };
+  return { bytes: await encodePngAsync(r.data, r.width, r.height, 3), converted: true };
 }
 
 /** Extension to keep for byte copies: the original one, `.jpeg` spelled `.jpg` left as is. */

@@ -34,6 +34,18 @@ export const PRELOAD_METHOD_NAMES = [
   'import:cancel',
   'settings:get',
   'settings:set',
+  'models:add',
+  'models:list',
+  'models:check',
+  'models:remove',
+  'models:providers',
+  'modelSet:create',
+  'modelSet:list',
+  'prelabel:start',
+  'prelabel:cancel',
+  'prelabel:resume',
+  'job:list',
+  'prediction:get',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

@@ -6,6 +6,7 @@
  *   npm run bench -- noise --n 40       # quicker
  *   npm run bench -- noise --sweep      # also band radius / weight alternatives
  *   npm run bench -- noise --speed-only
+ *   npm run bench -- noise --harsh      # the stress teacher (HARSH_TEACHER) instead of the documented one
  *
  * Data: synthetic faces (src/shared/synth, celebamask-hq-a, 512², accessories made more frequent so the
  * tail types have material). Each face is scored clean and once per corruption type (one instance,
@@ -35,7 +36,7 @@ import {
   type RegionMask,
   type ScoreOptions,
 } from '../../src/shared/noise';
-import { DEFAULT_TEACHER, simulateTeacher } from './teacher-sim';
+import { DEFAULT_TEACHER, HARSH_TEACHER, simulateTeacher } from './teacher-sim';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {
@@ -49,6 +50,7 @@ const schema = CELEBAMASK_HQ_A;
 const K = schema.classes.length;
 const SWEEP = args.includes('--sweep');
 const SPEED_ONLY = args.includes('--speed-only');
+const TEACHER = args.includes('--harsh') ? HARSH_TEACHER : DEFAULT_TEACHER;
 const ACCESSORIES = { glasses: 0.3, hat: 0.2, earring: 0.5, necklace: 0.5 };
 const MATCH_IOU = 0.25;
 const TARGET_P = 0.8;
@@ -229,7 +231,7 @@ function quality(): void {
   const acc = new ThresholdAccumulator(K);
   for (let i = 0; i < N_THR; i++) {
     const f = face(i);
-    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, i, DEFAULT_TEACHER);
+    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, i, TEACHER);
     for (const v of variants(f.mask, i)) acc.add(v.label, probs, SIZE, SIZE);
   }
   const thr = acc.result();
@@ -241,7 +243,7 @@ function quality(): void {
   const teacherAgree = new AgreementAccumulator(schema);
   for (let i = 0; i < N; i++) {
     const f = face(i);
-    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, i, DEFAULT_TEACHER);
+    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, i, TEACHER);
     teacherAgree.add(f.mask, argmaxProbs(probs, K, SIZE, SIZE));
     for (const v of variants(f.mask, i)) {
       for (const m of methods) {
@@ -258,7 +260,7 @@ function quality(): void {
   }
 
   const ta = teacherAgree.result();
-  console.log(`\n## Teacher (simulation, ${JSON.stringify(DEFAULT_TEACHER)}) vs clean labels, ${N} faces\n`);
+  console.log(`\n## Teacher (simulation${TEACHER === HARSH_TEACHER ? ', HARSH' : ''}, ${JSON.stringify(TEACHER)}) vs clean labels, ${N} faces\n`);
   console.log(`mean F1 (no background) ${f3(ta.meanF1)}, mIoU ${f3(ta.mIoU)}, Helen-style overall F1 ${f3(ta.helenOverallF1)}`);
   console.log(schema.classes.map((c) => `${c.name} ${f2(ta.f1[c.index])}`).join(', '));
 

@@ -38,6 +38,7 @@ export const encodedMaskSchema = z.object({
 import { method } from './define';
 import { exportMethods } from './methods-export';
 import { importMethods } from './methods-import';
+import { modelMethods } from './methods-models';
 import { settingsMethods } from './methods-settings';
 
 const empty = z.object({}).strict();
@@ -96,6 +97,7 @@ export const methods = {
   ...importMethods,
   ...exportMethods,
   ...settingsMethods,
+  ...modelMethods,
 } as const;
 
 export type Methods = typeof methods;

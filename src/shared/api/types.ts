@@ -134,6 +134,15 @@ export interface JobProgress {
   total: number;
   phase: string;
   message?: string;
+  /** Items that failed so far (pre-labelling). */
+  failed?: number;
+  /** Estimated seconds left, from the rate so far (null until it can be estimated). */
+  etaSeconds?: number | null;
+  /** Execution provider in use ('cuda', 'webgpu', 'cpu', …) and why it is not the first choice. */
+  provider?: string;
+  warnings?: string[];
+  /** Job state when this event was sent ('running', then 'done' / 'cancelled' / 'failed'). */
+  status?: string;
 }
 
 export interface ProjectChanged {

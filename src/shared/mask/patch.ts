@@ -7,7 +7,7 @@
  * recorder keeps a copy of each 64×64 tile on first touch (4 KiB a tile), so memory while a stroke is
  * in progress is proportional to the area the stroke has reached (a 300 px round brush dragged 300 px
  * touches about 80 tiles = 320 KiB), never to the mask, and there is no per-pixel cost: one flag test
- * per tile per row span. (Measured alternatives in docs/bench/paint.md.)
+ * per tile per row span. (Figures: docs/bench/paint.md.)
  *
  * `end()` compares the saved tiles with the mask to find the exact bounding rect of the pixels that
  * changed (null when nothing did: no empty history entries), and stores that rect's before and after

@@ -46,6 +46,15 @@ export const PRELOAD_METHOD_NAMES = [
   'prelabel:resume',
   'job:list',
   'prediction:get',
+  'noise:scan',
+  'noise:cancel',
+  'noise:flags',
+  'noise:queue',
+  'noise:accept',
+  'noise:dismiss',
+  'noise:heatmap',
+  'noise:pairs',
+  'noise:exportProbs',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

@@ -12,6 +12,7 @@ import { appServices } from './domains/app';
 import { exportServices } from './domains/export';
 import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
+import { noiseServices } from './domains/noise';
 import { projectServices } from './domains/project';
 import { revisionServices } from './domains/revisions';
 import { settingsServices } from './domains/settings';
@@ -32,6 +33,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...exportServices(ctx),
     ...importServices(ctx),
     ...settingsServices(ctx),
+    ...noiseServices(ctx),
   };
 
   return {

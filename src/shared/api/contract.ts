@@ -39,6 +39,7 @@ import { method } from './define';
 import { exportMethods } from './methods-export';
 import { importMethods } from './methods-import';
 import { modelMethods } from './methods-models';
+import { noiseMethods } from './methods-noise';
 import { settingsMethods } from './methods-settings';
 
 const empty = z.object({}).strict();
@@ -92,12 +93,13 @@ export const methods = {
   ),
 
   'dialog:pick': method<{ path: string | null }>()(
-    z.object({ kind: z.enum(['openProject', 'saveProject', 'folder']) }).strict(),
+    z.object({ kind: z.enum(['openProject', 'saveProject', 'folder', 'model']) }).strict(),
   ),
   ...importMethods,
   ...exportMethods,
   ...settingsMethods,
   ...modelMethods,
+  ...noiseMethods,
 } as const;
 
 export type Methods = typeof methods;

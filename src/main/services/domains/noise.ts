@@ -1,0 +1,230 @@
+/**
+ * Label-noise services (issue 5, DESIGN.md §5; rules in docs/noise.md): scan against a model set's
+ * cached predictions, the flags and review queue, accept / dismiss, the disagreement heat map and model
+ * overlay, the class-pair summary, and the `.npy` export for cleanlab-style tools.
+ */
+import { randomUUID } from 'node:crypto';
+import { ParselError } from '../../../shared/api/errors';
+import type { FlagInfo, ImageFlags, PairSummary } from '../../../shared/api/methods-noise';
+import { decodeMask, encodeMask } from '../../../shared/mask/codec';
+import { argmaxProbs, maskHas } from '../../../shared/noise';
+import type { DomainServices, ServiceContext } from '../context';
+import { exportProbs } from '../noise/export-probs';
+import { flagInfo, flagsOf, getFlag, imageScoreRow, queueItem, queueRows, regionFromRow, requireModelSet, selectImages } from '../noise/flag-repo';
+import { runScan } from '../noise/scan';
+import { cacheTeacher, type TeacherSource } from '../noise/teacher';
+
+type NoiseMethods =
+  | 'noise:scan'
+  | 'noise:cancel'
+  | 'noise:flags'
+  | 'noise:queue'
+  | 'noise:accept'
+  | 'noise:dismiss'
+  | 'noise:heatmap'
+  | 'noise:pairs'
+  | 'noise:exportProbs';
+
+/** `teacherOf` replaces the prediction cache as the teacher (tests). */
+export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<ServiceContext['project']>) => TeacherSource = (p) => cacheTeacher(p.store)): DomainServices<NoiseMethods> {
+  const jobs = new Map<string, { cancelled: boolean }>();
+
+  const openFlag = (flagId: number) => {
+    const p = ctx.project();
+    const f = getFlag(p.store, flagId);
+    if (f.status !== 'open') {
+      throw new ParselError('INVALID_INPUT', `flag ${flagId} is already ${f.status}${f.resolved_by ? ` (by ${f.resolved_by} at ${f.resolved_at})` : ''}`, {
+        flagId,
+        status: f.status,
+      });
+    }
+    return { p, f };
+  };
+
+  return {
+    'noise:scan': async ({ modelSetId, selection, options, jobId }) => {
+      const p = ctx.project();
+      const id = jobId ?? randomUUID();
+      if (jobs.has(id)) throw new ParselError('CONFLICT', `scan job ${id} is already running`);
+      const job = { cancelled: false };
+      jobs.set(id, job);
+      try {
+        return await runScan({
+          store: p.store,
+          bus: ctx.bus,
+          teacher: teacherOf(p),
+          jobId: id,
+          modelSetId,
+          selection,
+          options,
+          isCancelled: () => job.cancelled,
+        });
+      } finally {
+        jobs.delete(id);
+      }
+    },
+
+    'noise:cancel': ({ jobId }) => {
+      const job = jobs.get(jobId);
+      if (!job) return { cancelled: false };
+      job.cancelled = true;
+      return { cancelled: true };
+    },
+
+    'noise:flags': ({ imageId, revisionId, top, status }): ImageFlags[] => {
+      const { store } = ctx.project();
+      if ((imageId === undefined) === (top === undefined)) throw new ParselError('BAD_REQUEST', 'noise:flags: give either imageId or top (exactly one)');
+      if (revisionId !== undefined && imageId === undefined) throw new ParselError('BAD_REQUEST', 'noise:flags: revisionId needs imageId');
+      if (imageId !== undefined) {
+        store.getImage(imageId);
+        const row = imageScoreRow(store, imageId);
+        if (!row) return [];
+        const rev = revisionId ?? row.revision_id;
+        if (revisionId !== undefined) {
+          const owner = store.getRevision(revisionId).imageId;
+          if (owner !== imageId) throw new ParselError('INVALID_INPUT', `revision ${revisionId} belongs to image ${owner}, not image ${imageId}`);
+        }
+        return [{ ...queueItem(row), flags: flagsOf(store, imageId, rev, row.model_set_id, status).map(flagInfo) }];
+      }
+      return queueRows(store, {})
+        .slice(0, top)
+        .map((r) => ({ ...queueItem(r), flags: flagsOf(store, r.image_id, r.revision_id, r.model_set_id, status).map(flagInfo) }));
+    },
+
+    'noise:queue': ({ modelSetId, onlyOpen, minScore, offset, limit }) => {
+      const { store } = ctx.project();
+      const all = queueRows(store, { modelSetId });
+      const rows = all.filter((r) => (!onlyOpen || r.open > 0) && (minScore === undefined || r.score >= minScore));
+      return {
+        total: rows.length,
+        queued: all.length,
+        reviewed: all.filter((r) => r.open === 0).length,
+        offset,
+        items: rows.slice(offset, offset + limit).map(queueItem),
+      };
+    },
+
+    'noise:accept': ({ flagId, author, parentId }) => {
+      const { p, f } = openFlag(flagId);
+      const store = p.store;
+      const parent = parentId ?? f.revision_id;
+      const parentRev = store.getRevision(parent);
+      if (parentRev.imageId !== f.image_id) {
+        throw new ParselError('INVALID_INPUT', `revision ${parent} belongs to image ${parentRev.imageId}, not to image ${f.image_id} of flag ${flagId}`);
+      }
+      const schema = store.schema();
+      if (!schema.classes.some((c) => c.index === f.suggested_class)) {
+        throw new ParselError('INVALID_INPUT', `flag ${flagId} suggests class ${f.suggested_class}, which is not in schema ${schema.id}`);
+      }
+      const mask = decodeMask(store.revisionMask(parent));
+      const w = parentRev.width;
+      const region = regionFromRow(f);
+      const [x0, y0, x1, y1] = region.bbox;
+      let changed = 0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const i = y * w + x;
+          if (mask[i] === f.label_class && maskHas(region, x, y)) {
+            mask[i] = f.suggested_class;
+            changed++;
+          }
+        }
+      }
+      const nameOf = (k: number) => schema.classes.find((c) => c.index === k)?.name ?? String(k);
+      if (changed === 0) {
+        throw new ParselError(
+          'INVALID_INPUT',
+          `flag ${flagId}: no pixel of its region is ${nameOf(f.label_class)} in revision ${parent} any more; dismiss it or rescan`,
+          { flagId, revisionId: parent },
+        );
+      }
+      const enc = encodeMask(mask, parentRev.width, parentRev.height);
+      const now = new Date().toISOString();
+      const tx = store.db.transaction(() => {
+        const saved = store.saveRevision({
+          imageId: f.image_id,
+          parentId: parent,
+          kind: 'fix',
+          author: author.trim(),
+          note: `noise flag ${flagId}: ${nameOf(f.label_class)} → ${nameOf(f.suggested_class)} (${changed} px)`,
+          width: enc.width,
+          height: enc.height,
+          encoding: enc.encoding,
+          mask: enc.data,
+        });
+        store.db.prepare(`UPDATE flag SET status = 'fixed', resolved_by = ?, resolved_at = ? WHERE id = ?`).run(author.trim(), now, flagId);
+        return saved;
+      });
+      const saved = tx.immediate();
+      ctx.bus.emit('project:changed', { reason: 'revision-saved', imageIds: [f.image_id] });
+      return { flag: flagInfo(getFlag(store, flagId)), revisionId: saved.id, changedPixels: changed };
+    },
+
+    'noise:dismiss': ({ flagId, author }): FlagInfo => {
+      const { p } = openFlag(flagId);
+      p.store.db.prepare(`UPDATE flag SET status = 'dismissed', resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'`).run(author.trim(), new Date().toISOString(), flagId);
+      return flagInfo(getFlag(p.store, flagId));
+    },
+
+    'noise:heatmap': ({ imageId, modelSetId, kind, revisionId }) => {
+      const p = ctx.project();
+      const store = p.store;
+      requireModelSet(store, modelSetId);
+      const img = store.getImage(imageId);
+      const pred = teacherOf(p)(imageId, modelSetId);
+      if (!pred) throw new ParselError('NOT_FOUND', `model set ${modelSetId} has no cached prediction for image ${imageId} (${img.path})`, { imageId, modelSetId });
+      const K = pred.classes;
+      const W = pred.width;
+      const H = pred.height;
+      let out: Uint8Array;
+      let rev = revisionId ?? img.headRevisionId;
+      if (kind === 'argmax') {
+        out = argmaxProbs(pred.probs, K, W, H);
+      } else {
+        if (rev === null) throw new ParselError('INVALID_INPUT', `image ${imageId} (${img.path}) has no mask to compare with the model`);
+        const r = store.getRevision(rev);
+        if (r.imageId !== imageId) throw new ParselError('INVALID_INPUT', `revision ${rev} belongs to image ${r.imageId}, not image ${imageId}`);
+        if (r.width !== W || r.height !== H) throw new ParselError('INVALID_INPUT', `revision ${rev} is ${r.width}×${r.height}, the prediction ${W}×${H}`);
+        const label = decodeMask(store.revisionMask(rev));
+        const HW = W * H;
+        out = new Uint8Array(HW);
+        for (let i = 0; i < HW; i++) {
+          const y = label[i];
+          out[i] = y < K ? 255 - pred.probs[y * HW + i] : 0;
+        }
+      }
+      rev = rev ?? 0;
+      const enc = encodeMask(out, W, H);
+      return { ...enc, revisionId: rev, imageId, modelSetId, kind };
+    },
+
+    'noise:pairs': ({ modelSetId, selection }) => {
+      const { store } = ctx.project();
+      if (modelSetId !== undefined) requireModelSet(store, modelSetId);
+      const ids = new Set(selectImages(store, selection).map((i) => i.id));
+      const rows = store.db.prepare('SELECT image_id, model_set_id, pairs FROM image_score').all() as { image_id: number; model_set_id: number; pairs: string }[];
+      const schema = store.schema();
+      const nameOf = (k: number) => schema.classes.find((c) => c.index === k)?.name ?? String(k);
+      const acc = new Map<string, PairSummary>();
+      let images = 0;
+      for (const r of rows) {
+        if (!ids.has(r.image_id) || (modelSetId !== undefined && r.model_set_id !== modelSetId)) continue;
+        images++;
+        for (const pr of JSON.parse(r.pairs) as { label: number; suggested: number; pixels: number }[]) {
+          const key = `${pr.label}>${pr.suggested}`;
+          let s = acc.get(key);
+          if (!s) acc.set(key, (s = { from: pr.label, to: pr.suggested, fromName: nameOf(pr.label), toName: nameOf(pr.suggested), pixels: 0, images: 0 }));
+          s.pixels += pr.pixels;
+          s.images++;
+        }
+      }
+      const pairs = [...acc.values()].sort((a, b) => b.pixels - a.pixels || a.from - b.from || a.to - b.to);
+      return { images, pairs };
+    },
+
+    'noise:exportProbs': (req) => {
+      const p = ctx.project();
+      return exportProbs(p.store, teacherOf(p), req);
+    },
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * Queries over the label-noise tables of migration 6 (`flag`, `image_score`) and the selection of
+ * images a scan, a pair summary or a probability export covers.
+ *
+ * A flag's region is stored as the deflated 1-byte-per-pixel bitmap of its bbox (inclusive bbox in
+ * the `bbox` column, JSON); in memory it is the bit-packed crop of shared/noise/regions.ts (exclusive
+ * bbox). `regionToBlob` / `regionFromRow` convert.
+ */
+import { deflateSync, inflateSync } from 'node:zlib';
+import { ParselError } from '../../../shared/api/errors';
+import type { FlagInfo, FlagStatus, NoiseSelection, QueueItem } from '../../../shared/api/methods-noise';
+import type { BBox, RegionMask } from '../../../shared/noise';
+import type { ProjectStore } from '../../store/project-store';
+
+export interface FlagRow {
+  id: number;
+  image_id: number;
+  revision_id: number;
+  model_set_id: number;
+  bbox: string;
+  area: number;
+  region: Buffer;
+  label_class: number;
+  suggested_class: number;
+  score: number;
+  status: FlagStatus;
+  resolved_by: string | null;
+  resolved_at: string | null;
+  created_at: string;
+}
+
+export function flagInfo(r: FlagRow): FlagInfo {
+  return {
+    id: r.id,
+    imageId: r.image_id,
+    revisionId: r.revision_id,
+    modelSetId: r.model_set_id,
+    bbox: JSON.parse(r.bbox) as [number, number, number, number],
+    area: r.area,
+    labelClass: r.label_class,
+    suggestedClass: r.suggested_class,
+    score: r.score,
+    status: r.status,
+    resolvedBy: r.resolved_by,
+    resolvedAt: r.resolved_at,
+    createdAt: r.created_at,
+  };
+}
+
+/** The stored form of a region: inclusive bbox JSON and the deflated byte-per-pixel bitmap. */
+export function regionToBlob(m: RegionMask): { bbox: string; region: Buffer } {
+  const [x0, y0, x1, y1] = m.bbox;
+  const n = (x1 - x0) * (y1 - y0);
+  const bytes = new Uint8Array(n);
+  for (let j = 0; j < n; j++) bytes[j] = (m.bits[j >> 3] >> (j & 7)) & 1;
+  return { bbox: JSON.stringify([x0, y0, x1 - 1, y1 - 1]), region: deflateSync(bytes, { level: 6 }) };
+}
+
+/** A stored flag's region as a bit-packed crop; refuses a row whose bitmap does not match its bbox. */
+export function regionFromRow(r: Pick<FlagRow, 'id' | 'bbox' | 'region'>): RegionMask {
+  const [x0, y0, x1i, y1i] = JSON.parse(r.bbox) as number[];
+  const bbox: BBox = [x0, y0, x1i + 1, y1i + 1];
+  const n = (bbox[2] - x0) * (bbox[3] - y0);
+  const bytes = inflateSync(r.region);
+  if (bytes.length !== n) throw new ParselError('INTERNAL', `flag ${r.id}: region bitmap has ${bytes.length} bytes, its bbox ${r.bbox} needs ${n}`);
+  const bits = new Uint8Array(Math.ceil(n / 8));
+  for (let j = 0; j < n; j++) if (bytes[j]) bits[j >> 3] |= 1 << (j & 7);
+  return { bbox, bits };
+}
+
+export function getFlag(store: ProjectStore, flagId: number): FlagRow {
+  const r = store.db.prepare('SELECT * FROM flag WHERE id = ?').get(flagId) as FlagRow | undefined;
+  if (!r) throw new ParselError('NOT_FOUND', `flag ${flagId} does not exist in this project`);
+  return r;
+}
+
+export function requireModelSet(store: ProjectStore, modelSetId: number): { id: number; name: string } {
+  const r = store.db.prepare('SELECT id, name FROM model_set WHERE id = ?').get(modelSetId) as { id: number; name: string } | undefined;
+  if (!r) throw new ParselError('NOT_FOUND', `model set ${modelSetId} does not exist in this project`);
+  return r;
+}
+
+export interface SelectedImage {
+  id: number;
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+  head_revision_id: number | null;
+}
+
+/** Images of a selection, by id (all images when the selection is empty). */
+export function selectImages(store: ProjectStore, sel: NoiseSelection): SelectedImage[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const inList = (col: string, xs: readonly (string | number)[] | undefined) => {
+    if (!xs) return;
+    where.push(`${col} IN (SELECT value FROM json_each(?))`);
+    args.push(JSON.stringify(xs));
+  };
+  inList('id', sel.imageIds);
+  inList('status', sel.status);
+  if (sel.split) {
+    where.push(`coalesce(split, 'none') IN (SELECT value FROM json_each(?))`);
+    args.push(JSON.stringify(sel.split));
+  }
+  if (sel.source) {
+    where.push(`coalesce(source, 'none') IN (SELECT value FROM json_each(?))`);
+    args.push(JSON.stringify(sel.source));
+  }
+  const sql = `SELECT id, path, sha256, width, height, head_revision_id FROM image ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+  const rows = store.db.prepare(sql).all(...args) as SelectedImage[];
+  if (sel.imageIds) {
+    const found = new Set(rows.map((r) => r.id));
+    const missing = sel.imageIds.filter((i) => !found.has(i));
+    if (missing.length > 0 && !sel.status && !sel.split && !sel.source) {
+      throw new ParselError('NOT_FOUND', `image ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (+${missing.length - 10} more)` : ''} does not exist in this project`, { missing });
+    }
+  }
+  return rows;
+}
+
+/** Image ids with a cached prediction by the model set. */
+export function predictedImageIds(store: ProjectStore, modelSetId: number): Set<number> {
+  return new Set(store.db.prepare('SELECT image_id FROM prediction WHERE model_set_id = ?').pluck().all(modelSetId) as number[]);
+}
+
+interface QueueRow {
+  image_id: number;
+  path: string;
+  width: number;
+  height: number;
+  score: number;
+  model_set_id: number;
+  revision_id: number;
+  head_revision_id: number | null;
+  scanned_at: string;
+  open: number;
+  fixed: number;
+  dismissed: number;
+}
+
+export function queueItem(r: QueueRow): QueueItem {
+  return {
+    imageId: r.image_id,
+    path: r.path,
+    width: r.width,
+    height: r.height,
+    score: r.score,
+    modelSetId: r.model_set_id,
+    revisionId: r.revision_id,
+    headRevisionId: r.head_revision_id,
+    openFlags: r.open,
+    fixedFlags: r.fixed,
+    dismissedFlags: r.dismissed,
+    scannedAt: r.scanned_at,
+  };
+}
+
+/**
+ * The review queue: images whose latest scan left at least one flag on the scanned revision, with the
+ * flag counts of that revision, highest score first.
+ */
+const QUEUE_SQL = `
+  SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
+         sum(f.status = 'open') AS open, sum(f.status = 'fixed') AS fixed, sum(f.status = 'dismissed') AS dismissed
+  FROM image_score s
+  JOIN image i ON i.id = s.image_id
+  JOIN flag f ON f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id
+  WHERE (:modelSetId IS NULL OR s.model_set_id = :modelSetId) AND (:imageId IS NULL OR s.image_id = :imageId)
+  GROUP BY s.image_id`;
+
+export function queueRows(
+  store: ProjectStore,
+  q: { modelSetId?: number; imageId?: number; onlyOpen?: boolean; minScore?: number },
+): QueueRow[] {
+  const having: string[] = [];
+  if (q.onlyOpen) having.push('open > 0');
+  if (q.minScore !== undefined) having.push('score >= :minScore');
+  const sql = `${QUEUE_SQL} ${having.length ? `HAVING ${having.join(' AND ')}` : ''} ORDER BY s.score DESC, s.image_id`;
+  return store.db.prepare(sql).all({ modelSetId: q.modelSetId ?? null, imageId: q.imageId ?? null, minScore: q.minScore ?? 0 }) as QueueRow[];
+}
+
+/** The latest scan of one image (any flags or none). */
+export function imageScoreRow(store: ProjectStore, imageId: number): QueueRow | null {
+  const r = store.db
+    .prepare(
+      `SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
+              (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'open') AS open,
+              (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'fixed') AS fixed,
+              (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'dismissed') AS dismissed
+       FROM image_score s JOIN image i ON i.id = s.image_id WHERE s.image_id = ?`,
+    )
+    .get(imageId) as QueueRow | undefined;
+  return r ?? null;
+}
+
+export function flagsOf(store: ProjectStore, imageId: number, revisionId: number, modelSetId: number | null, status?: readonly FlagStatus[]): FlagRow[] {
+  const rows = store.db
+    .prepare(
+      `SELECT * FROM flag WHERE image_id = ? AND revision_id = ? AND (? IS NULL OR model_set_id = ?)
+       ORDER BY score DESC, id`,
+    )
+    .all(imageId, revisionId, modelSetId, modelSetId) as FlagRow[];
+  return status ? rows.filter((r) => status.includes(r.status)) : rows;
+}

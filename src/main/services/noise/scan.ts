@@ -1,0 +1,206 @@
+/**
+ * The label-noise scan (docs/noise.md): two passes over the selection's images that have a head
+ * revision and a cached prediction of the model set.
+ *
+ *  1. Confident-learning class thresholds over all of them (shared/noise/thresholds.ts).
+ *  2. Score each image (shared/noise/score.ts) and, in ONE transaction per image, write its flags on
+ *     the head revision and its `image_score` row, applying the rescan rules:
+ *     - open flags of the same (image, revision, model set) are replaced (they are derived data);
+ *     - a new region that matches a DISMISSED flag of the image (any revision, same model set) at
+ *       IoU >= matchIoU stays dismissed (on the same revision nothing new is written; on a newer one a
+ *       dismissed row carries the earlier decision over);
+ *     - an open flag of an EARLIER revision whose region no new region matches at IoU >= matchIoU is
+ *       closed as `fixed` (resolved_by 'scan'): the label there is no longer suspect.
+ *     If the image's head moved while the scan ran, that image is reported as failed and left alone.
+ */
+import { ParselError } from '../../../shared/api/errors';
+import { DEFAULT_MATCH_IOU, type NoiseSelection, type ScanOptions, type ScanResult } from '../../../shared/api/methods-noise';
+import type { LabelSchema } from '../../../shared/api/types';
+import { decodeMask } from '../../../shared/mask/codec';
+import { maskIoU, scoreImage, ThresholdAccumulator, type NoiseRegion, type RegionMask } from '../../../shared/noise';
+import type { ProjectStore } from '../../store/project-store';
+import type { EventBus } from '../backend';
+import { predictedImageIds, regionFromRow, regionToBlob, requireModelSet, selectImages, type FlagRow, type SelectedImage } from './flag-repo';
+import type { TeacherSource } from './teacher';
+
+export interface ScanJob {
+  store: ProjectStore;
+  bus: EventBus;
+  teacher: TeacherSource;
+  jobId: string;
+  modelSetId: number;
+  selection: NoiseSelection;
+  options: ScanOptions;
+  isCancelled: () => boolean;
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function bboxOverlap(a: RegionMask, b: RegionMask): boolean {
+  return a.bbox[0] < b.bbox[2] && b.bbox[0] < a.bbox[2] && a.bbox[1] < b.bbox[3] && b.bbox[1] < a.bbox[3];
+}
+
+export function regionsMatch(a: RegionMask, b: RegionMask, iou: number): boolean {
+  return bboxOverlap(a, b) && maskIoU(a, b) >= iou;
+}
+
+interface Loaded {
+  label: Uint8Array;
+  probs: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Head mask and cached prediction of one image, checked against each other and the schema. */
+function load(store: ProjectStore, teacher: TeacherSource, img: SelectedImage, revisionId: number, modelSetId: number, schema: LabelSchema): Loaded | null {
+  const pred = teacher(img.id, modelSetId);
+  if (!pred) return null;
+  const K = schema.classes.length;
+  if (pred.classes !== K) {
+    throw new Error(`the prediction has ${pred.classes} classes, schema ${schema.id} has ${K}`);
+  }
+  const m = store.revisionMask(revisionId);
+  if (pred.width !== m.width || pred.height !== m.height) {
+    throw new Error(`the prediction is ${pred.width}×${pred.height} but revision ${revisionId} is ${m.width}×${m.height}`);
+  }
+  return { label: decodeMask(m), probs: pred.probs, width: m.width, height: m.height };
+}
+
+export async function runScan(job: ScanJob): Promise<ScanResult> {
+  const { store, bus, teacher, jobId, modelSetId } = job;
+  requireModelSet(store, modelSetId);
+  const schema = store.schema();
+  const K = schema.classes.length;
+  const ignore = schema.ignoreIndex;
+  const matchIoU = job.options.matchIoU ?? DEFAULT_MATCH_IOU;
+  const scoreOpts = {
+    ignore,
+    withPixels: true,
+    ...(job.options.bandRadius !== undefined && { bandRadius: job.options.bandRadius }),
+    ...(job.options.bandWeight !== undefined && { bandWeight: job.options.bandWeight }),
+    ...(job.options.minRegionArea !== undefined && { minRegionArea: job.options.minRegionArea }),
+    ...(job.options.minRegionScore !== undefined && { minRegionScore: job.options.minRegionScore }),
+    ...(job.options.maxRegions !== undefined && { maxRegions: job.options.maxRegions }),
+  };
+
+  const selected = selectImages(store, job.selection).filter((i) => i.head_revision_id !== null);
+  const predicted = predictedImageIds(store, modelSetId);
+  const todo = selected.filter((i) => predicted.has(i.id));
+  const result: ScanResult = {
+    jobId,
+    status: 'done',
+    modelSetId,
+    selected: selected.length,
+    scanned: 0,
+    withoutPrediction: selected.length - todo.length,
+    failed: [],
+    openFlags: 0,
+    keptDismissed: 0,
+    closed: 0,
+    thresholds: [],
+  };
+  const total = todo.length * 2;
+  let last = 0;
+  const progress = (done: number, phase: string, force = false) => {
+    const now = Date.now();
+    if (!force && now - last < 100) return;
+    last = now;
+    bus.emit('job:progress', { jobId, kind: 'noise-scan', done, total, phase, status: 'running', failed: result.failed.length });
+  };
+  const cancelled = (): ScanResult => {
+    bus.emit('job:progress', { jobId, kind: 'noise-scan', done: 0, total, phase: 'cancelled', status: 'cancelled' });
+    return { ...result, status: 'cancelled' };
+  };
+  const failedIds = new Set<number>();
+  const fail = (img: SelectedImage, reason: string) => {
+    failedIds.add(img.id);
+    result.failed.push({ imageId: img.id, reason: `image ${img.id} (${img.path}): ${reason}` });
+  };
+
+  // Pass 1: thresholds.
+  progress(0, 'thresholds', true);
+  const acc = new ThresholdAccumulator(K, { ignore });
+  for (let n = 0; n < todo.length; n++) {
+    const img = todo[n];
+    try {
+      const l = load(store, teacher, img, img.head_revision_id!, modelSetId, schema);
+      if (l) acc.add(l.label, l.probs, l.width, l.height);
+    } catch (err) {
+      fail(img, (err as Error).message);
+    }
+    progress(n + 1, 'thresholds');
+    await tick();
+    if (job.isCancelled()) return cancelled();
+  }
+  const thresholds = acc.result();
+  result.thresholds = Array.from(thresholds.t);
+
+  // Pass 2: score and persist.
+  const insertFlag = store.db.prepare(
+    `INSERT INTO flag(image_id, revision_id, model_set_id, bbox, area, region, label_class, suggested_class, score, status, resolved_by, resolved_at, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const upsertScore = store.db.prepare(
+    `INSERT INTO image_score(image_id, model_set_id, revision_id, score, pairs, scanned_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(image_id) DO UPDATE SET model_set_id = excluded.model_set_id, revision_id = excluded.revision_id,
+       score = excluded.score, pairs = excluded.pairs, scanned_at = excluded.scanned_at`,
+  );
+  const persist = store.db.transaction((img: SelectedImage, revisionId: number, regions: NoiseRegion[], imageScore: number, pairs: string) => {
+    const head = store.db.prepare('SELECT head_revision_id FROM image WHERE id = ?').pluck().get(img.id) as number | null;
+    if (head !== revisionId) return false;
+    const now = new Date().toISOString();
+    const earlier = store.db.prepare('SELECT * FROM flag WHERE image_id = ? AND model_set_id = ?').all(img.id, modelSetId) as FlagRow[];
+    store.db.prepare(`DELETE FROM flag WHERE image_id = ? AND model_set_id = ? AND revision_id = ? AND status = 'open'`).run(img.id, modelSetId, revisionId);
+    const dismissed = earlier.filter((f) => f.status === 'dismissed').map((f) => ({ f, m: regionFromRow(f) }));
+    for (const r of regions) {
+      const px = r.pixels!;
+      const hit = dismissed.find((d) => regionsMatch(d.m, px, matchIoU));
+      const { bbox, region } = regionToBlob(px);
+      if (hit) {
+        result.keptDismissed++;
+        if (hit.f.revision_id === revisionId) continue;
+        insertFlag.run(img.id, revisionId, modelSetId, bbox, r.area, region, r.labelClass, r.suggestedClass, r.score, 'dismissed', hit.f.resolved_by, hit.f.resolved_at, now);
+      } else {
+        result.openFlags++;
+        insertFlag.run(img.id, revisionId, modelSetId, bbox, r.area, region, r.labelClass, r.suggestedClass, r.score, 'open', null, null, now);
+      }
+    }
+    const close = store.db.prepare(`UPDATE flag SET status = 'fixed', resolved_by = 'scan', resolved_at = ? WHERE id = ? AND status = 'open'`);
+    for (const f of earlier) {
+      if (f.status !== 'open' || f.revision_id === revisionId) continue;
+      const m = regionFromRow(f);
+      if (!regions.some((r) => regionsMatch(m, r.pixels!, matchIoU))) {
+        close.run(now, f.id);
+        result.closed++;
+      }
+    }
+    upsertScore.run(img.id, modelSetId, revisionId, imageScore, pairs, now);
+    return true;
+  });
+
+  for (let n = 0; n < todo.length; n++) {
+    const img = todo[n];
+    if (!failedIds.has(img.id)) {
+      const rev = img.head_revision_id!;
+      try {
+        const l = load(store, teacher, img, rev, modelSetId, schema);
+        if (l) {
+          const s = scoreImage(l.label, l.probs, K, l.width, l.height, thresholds, scoreOpts);
+          const pairs = JSON.stringify(s.pairs.map((p) => ({ label: p.from, suggested: p.to, pixels: p.pixels })));
+          if (persist.immediate(img, rev, s.regions, s.imageScore, pairs)) result.scanned++;
+          else fail(img, `edited during the scan (its head is no longer revision ${rev}); scan it again`);
+        } else {
+          result.withoutPrediction++;
+        }
+      } catch (err) {
+        if (err instanceof ParselError) throw err;
+        fail(img, (err as Error).message);
+      }
+    }
+    progress(todo.length + n + 1, 'scoring');
+    await tick();
+    if (job.isCancelled()) return cancelled();
+  }
+  bus.emit('job:progress', { jobId, kind: 'noise-scan', done: total, total, phase: 'done', status: 'done', failed: result.failed.length });
+  return result;
+}

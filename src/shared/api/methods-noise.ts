@@ -1,0 +1,233 @@
+/**
+ * Label-noise methods (`noise:*`, issue 5, DESIGN.md §5): scan a selection against a model set's cached
+ * predictions (confident-learning thresholds, regions → persistent flags per revision, image scores),
+ * list flags and the review queue, accept (a `fix` revision touching only the flag's region) or dismiss a
+ * flag, the per-pixel disagreement map / model overlay, the class-pair summary, and the `.npy` export of
+ * the teacher's probabilities and the labels for cleanlab-style tools. Rules: docs/noise.md.
+ */
+import { z } from 'zod';
+import { method } from './define';
+import type { MaskPayload } from './types';
+import { IMAGE_STATUSES } from './types';
+
+const id = z.number().int().positive();
+const path = z.string().min(1, 'path must not be empty').max(4096);
+const author = z.string().trim().min(1, 'author must not be empty').max(200);
+const jobId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'job id: letters, digits, _ and - only');
+const name = z.string().trim().min(1).max(200);
+
+/** Which images a scan / summary / probability export covers; omitted keys do not filter. */
+export const noiseSelectionSchema = z
+  .object({
+    imageIds: z.array(id).min(1).max(1_000_000).optional(),
+    status: z.array(z.enum(IMAGE_STATUSES)).min(1).max(IMAGE_STATUSES.length).optional(),
+    split: z.array(name).min(1).max(1000).optional(),
+    source: z.array(name).min(1).max(1000).optional(),
+  })
+  .strict();
+export type NoiseSelection = z.output<typeof noiseSelectionSchema>;
+
+/** Scan options (defaults: DEFAULT_SCORE_OPTIONS of shared/noise/score.ts and DEFAULT_MATCH_IOU). */
+export const scanOptionsSchema = z
+  .object({
+    /** Widening of the DML-CSR boundary band, pixels. */
+    bandRadius: z.number().int().min(0).max(64).optional(),
+    /** Weight of a suspect pixel inside the band, 0..1. */
+    bandWeight: z.number().min(0).max(1).optional(),
+    minRegionArea: z.number().int().min(1).max(1_000_000).optional(),
+    minRegionScore: z.number().min(0).max(1e9).optional(),
+    maxRegions: z.number().int().min(1).max(1000).optional(),
+    /** A new region matches an earlier flag (keeps its dismissal, keeps it open) at IoU >= this. */
+    matchIoU: z.number().gt(0).max(1).optional(),
+  })
+  .strict();
+export type ScanOptions = z.output<typeof scanOptionsSchema>;
+
+/** IoU at which a region of a new scan is "the same" as an earlier flag (dismissal kept, flag not fixed). */
+export const DEFAULT_MATCH_IOU = 0.5;
+
+export const FLAG_STATUSES = ['open', 'fixed', 'dismissed'] as const;
+export type FlagStatus = (typeof FLAG_STATUSES)[number];
+
+export interface ScanResult {
+  jobId: string;
+  status: 'done' | 'cancelled';
+  modelSetId: number;
+  /** Images in the selection with a head revision. */
+  selected: number;
+  /** Images scored (head revision + cached prediction). */
+  scanned: number;
+  /** Images left out because the model set has no cached prediction for them. */
+  withoutPrediction: number;
+  /** Images that could not be scored (size / class-count mismatch), with the reason. */
+  failed: { imageId: number; reason: string }[];
+  /** Open flags written on the scanned revisions. */
+  openFlags: number;
+  /** New regions that matched a dismissed flag and stay dismissed. */
+  keptDismissed: number;
+  /** Earlier open flags closed as fixed because their region is no longer suspect. */
+  closed: number;
+  /** Confident-learning threshold per class (probability), schema order. */
+  thresholds: number[];
+}
+
+export interface FlagInfo {
+  id: number;
+  imageId: number;
+  revisionId: number;
+  modelSetId: number;
+  /** [x0, y0, x1, y1], inclusive, image pixels. */
+  bbox: [number, number, number, number];
+  area: number;
+  labelClass: number;
+  suggestedClass: number;
+  score: number;
+  status: FlagStatus;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  createdAt: string;
+}
+
+export interface QueueItem {
+  imageId: number;
+  /** Stored path (thumbnail: the media URL of the image id). */
+  path: string;
+  width: number;
+  height: number;
+  /** Image noise score of the latest scan. */
+  score: number;
+  modelSetId: number;
+  /** Revision the latest scan scored. */
+  revisionId: number;
+  headRevisionId: number | null;
+  /** Flags of the scanned revision, by status. */
+  openFlags: number;
+  fixedFlags: number;
+  dismissedFlags: number;
+  scannedAt: string;
+}
+
+export interface QueuePage {
+  /** Items matching the filter. */
+  total: number;
+  /** Of all queue images (any filter but `onlyOpen`), those with no open flag left. */
+  reviewed: number;
+  /** All queue images (scanned, with at least one flag), before `onlyOpen`/`minScore`. */
+  queued: number;
+  offset: number;
+  items: QueueItem[];
+}
+
+export interface ImageFlags extends QueueItem {
+  flags: FlagInfo[];
+}
+
+export interface HeatmapPayload extends MaskPayload {
+  imageId: number;
+  modelSetId: number;
+  kind: 'disagreement' | 'argmax';
+}
+
+export interface PairSummary {
+  from: number;
+  to: number;
+  fromName: string;
+  toName: string;
+  /** Suspect pixels with this label → suggested pair. */
+  pixels: number;
+  /** Images with at least one such pixel. */
+  images: number;
+}
+
+export interface PairsResult {
+  images: number;
+  pairs: PairSummary[];
+}
+
+export interface ExportProbsResult {
+  dir: string;
+  images: number;
+  classes: number;
+  width: number;
+  height: number;
+  dtype: 'float32' | 'float16';
+  files: string[];
+  /** Images of the selection left out because the model set has no cached prediction for them. */
+  withoutPrediction: number;
+}
+
+export const noiseMethods = {
+  'noise:scan': method<ScanResult>()(
+    z
+      .object({
+        modelSetId: id,
+        selection: noiseSelectionSchema.default({}),
+        options: scanOptionsSchema.default({}),
+        jobId: jobId.optional(),
+      })
+      .strict(),
+  ),
+  'noise:cancel': method<{ cancelled: boolean }>()(z.object({ jobId }).strict()),
+  'noise:flags': method<ImageFlags[]>()(
+    z
+      .object({
+        /** One image's flags (its latest scan's revision unless `revisionId`). */
+        imageId: id.optional(),
+        revisionId: id.optional(),
+        /** Or the top N images by score, with their flags. */
+        top: z.number().int().min(1).max(10000).optional(),
+        status: z.array(z.enum(FLAG_STATUSES)).min(1).max(FLAG_STATUSES.length).optional(),
+      })
+      .strict(),
+  ),
+  'noise:queue': method<QueuePage>()(
+    z
+      .object({
+        modelSetId: id.optional(),
+        onlyOpen: z.boolean().default(false),
+        minScore: z.number().min(0).max(1e12).optional(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(5000).default(200),
+      })
+      .strict(),
+  ),
+  'noise:accept': method<{ flag: FlagInfo; revisionId: number; changedPixels: number }>()(
+    z
+      .object({
+        flagId: id,
+        author,
+        /**
+         * The revision the fix goes on top of (the head the caller has loaded); default: the flag's
+         * revision. The save fails with CONFLICT when the image's head is not this revision.
+         */
+        parentId: id.optional(),
+      })
+      .strict(),
+  ),
+  'noise:dismiss': method<FlagInfo>()(z.object({ flagId: id, author }).strict()),
+  'noise:heatmap': method<HeatmapPayload>()(
+    z
+      .object({
+        imageId: id,
+        modelSetId: id,
+        /** 'disagreement': 255·(1 − p_teacher(label)) per pixel; 'argmax': the teacher's class map. */
+        kind: z.enum(['disagreement', 'argmax']).default('disagreement'),
+        /** Label revision compared (default: the head). */
+        revisionId: id.optional(),
+      })
+      .strict(),
+  ),
+  'noise:pairs': method<PairsResult>()(
+    z.object({ modelSetId: id.optional(), selection: noiseSelectionSchema.default({}) }).strict(),
+  ),
+  'noise:exportProbs': method<ExportProbsResult>()(
+    z
+      .object({
+        dir: path,
+        modelSetId: id,
+        selection: noiseSelectionSchema.default({}),
+        dtype: z.enum(['float32', 'float16']).default('float32'),
+      })
+      .strict(),
+  ),
+} as const;

@@ -12,6 +12,7 @@ import { appServices } from './domains/app';
 import { exportServices } from './domains/export';
 import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
+import { modelServices } from './domains/models';
 import { noiseServices } from './domains/noise';
 import { projectServices } from './domains/project';
 import { revisionServices } from './domains/revisions';
@@ -24,6 +25,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const ctx = createContext(opts, bus);
   const recent = new RecentList(resolve(opts.userDataDir, 'recent-projects.json'));
   const { openProject, closeProject, ...project } = projectServices(ctx, recent);
+  const { jobs: prelabelJobs, ...models } = modelServices(ctx);
 
   const services: ServiceTable = {
     ...appServices(ctx, recent),
@@ -34,6 +36,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...importServices(ctx),
     ...settingsServices(ctx),
     ...noiseServices(ctx),
+    ...models,
   };
 
   return {
@@ -42,6 +45,8 @@ export function createBackend(opts: BackendOptions): Backend {
     media: mediaSource(ctx),
     openProject,
     close: () => {
+      // Running pre-labelling jobs stop reading items; what they finished stays stored (resumable).
+      void prelabelJobs.stopAll();
       closeProject();
     },
   };

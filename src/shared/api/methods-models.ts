@@ -125,7 +125,10 @@ export interface JobRecord {
   total: number;
   done: number;
   failed: number;
-  /** Items skipped (e.g. an image deleted or changed on disk since the job started). */
+  /**
+   * Of `done`: items whose prediction was cached but whose `model` revision was skipped because the
+   * image has a human/import/fix/merge revision (`force` not set): nobody's work is overwritten.
+   */
   skipped: number;
   message: string | null;
   createdAt: string;
@@ -145,7 +148,12 @@ export interface JobRecord {
 
 export interface PrelabelStarted {
   jobId: number;
+  /** Items of the job, and those this run will do (fewer than total on resume). */
   total: number;
+  todo: number;
+  /** Execution provider of the engine started for this run, and every fallback warning. */
+  provider: string;
+  warnings: string[];
 }
 
 export interface PredictionPayload {

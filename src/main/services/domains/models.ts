@@ -1,0 +1,175 @@
+/**
+ * Model services: add/list/check/remove models (card checked against the graph), model sets
+ * (self-ensembles), execution providers, pre-labelling jobs (prelabel.ts) and cached predictions
+ * (predictions.ts).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ParselError } from '../../../shared/api/errors';
+import type { FaceSpec, ModelCheck, ModelSetRecord } from '../../../shared/api/methods-models';
+import { encodeMask } from '../../../shared/mask/codec';
+import type { ModelCard } from '../../../shared/models/card';
+import { argmaxProbs } from '../../../shared/noise/probs';
+import { getSchema } from '../../../shared/schema';
+import { defaultProviderOrder, listSupportedBackends } from '../../inference';
+import type { DomainServices, ServiceContext } from '../context';
+import { checkModelFile, modelRow, modelRows, modelUsers, toModelRecord } from '../model-check';
+import { PrelabelJobs, setRow, toSetRecord } from '../prelabel';
+import { readPrediction } from '../predictions';
+
+type ModelMethods =
+  | 'models:add'
+  | 'models:list'
+  | 'models:check'
+  | 'models:remove'
+  | 'models:providers'
+  | 'modelSet:create'
+  | 'modelSet:list'
+  | 'prelabel:start'
+  | 'prelabel:cancel'
+  | 'prelabel:resume'
+  | 'job:list'
+  | 'prediction:get';
+
+const cardOf = (json: string) => JSON.parse(json) as ModelCard;
+
+/** What members of a model set must share (the engine averages their probabilities pixel by pixel). */
+function describe(c: ModelCard): string {
+  const s = getSchema(c.labels);
+  return `${c.labels} (${s.classes.length} classes), ${c.expects === 'face' ? 'face crops' : 'whole image'}, input ${c.input.width}×${c.input.height} ${c.input.resize}`;
+}
+
+export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx)): DomainServices<ModelMethods> & { jobs: PrelabelJobs } {
+  return {
+    jobs,
+
+    'models:check': async ({ path, modelId, card }): Promise<ModelCheck> => {
+      if ((path === undefined) === (modelId === undefined)) throw new ParselError('BAD_REQUEST', 'models:check: give a path or a modelId (exactly one)');
+      if (path !== undefined) return checkModelFile(path, card);
+      const m = modelRow(ctx.project().store, modelId as number);
+      const r = await checkModelFile(m.path, card ?? (cardOf(m.card) as unknown as Record<string, unknown>));
+      if (r.sha256 !== m.sha256) r.problems.push(`${m.path} changed since model ${m.id} "${m.name}" was added (sha256 differs); add it again as a new model`);
+      return { ...r, ok: r.problems.length === 0 };
+    },
+
+    'models:add': async ({ path, name, card }) => {
+      const { store } = ctx.project();
+      const abs = resolve(path);
+      const check = await checkModelFile(abs, card);
+      if (!check.ok || !check.card || !check.sha256) {
+        throw new ParselError('INVALID_INPUT', `${abs}: the model card does not fit the model:\n  ${check.problems.join('\n  ')}`, { path: abs, problems: check.problems });
+      }
+      const project = store.schema();
+      if (check.card.labels !== project.id) {
+        throw new ParselError(
+          'INVALID_INPUT',
+          `${abs}: the model labels in schema "${check.card.labels}" but this project's schema is "${project.id}"; pre-labels would use the wrong class indices`,
+          { path: abs, modelSchema: check.card.labels, projectSchema: project.id },
+        );
+      }
+      const finalName = (name ?? check.card.name).trim();
+      const byName = store.db.prepare('SELECT id FROM model WHERE name = ?').get(finalName) as { id: number } | undefined;
+      if (byName) throw new ParselError('ALREADY_EXISTS', `a model named "${finalName}" exists (model ${byName.id}); give another name`, { modelId: byName.id });
+      const same = store.db.prepare('SELECT id, name FROM model WHERE path = ? AND sha256 = ?').get(abs, check.sha256) as { id: number; name: string } | undefined;
+      if (same) throw new ParselError('ALREADY_EXISTS', `${abs} is already model ${same.id} "${same.name}"`, { modelId: same.id });
+      const id = Number(
+        store.db
+          .prepare('INSERT INTO model(name, path, sha256, card, added_at) VALUES (?, ?, ?, ?, ?)')
+          .run(finalName, abs, check.sha256, JSON.stringify(check.card), new Date().toISOString()).lastInsertRowid,
+      );
+      return { model: toModelRecord(modelRow(store, id), [], true), check };
+    },
+
+    'models:list': () => {
+      const { store } = ctx.project();
+      const users = modelUsers(store);
+      return modelRows(store).map((r) => toModelRecord(r, users.get(r.id) ?? [], existsSync(r.path)));
+    },
+
+    'models:remove': ({ id }) => {
+      const { store } = ctx.project();
+      const m = modelRow(store, id);
+      const users = modelUsers(store).get(id) ?? [];
+      if (users.length) {
+        throw new ParselError('CONFLICT', `model ${id} "${m.name}" is used by model set${users.length > 1 ? 's' : ''} ${users.join(', ')}; it cannot be removed`, { modelSetIds: users });
+      }
+      store.db.prepare('DELETE FROM model WHERE id = ?').run(id);
+      return { removed: true };
+    },
+
+    'models:providers': () => ({
+      platform: `${process.platform}-${process.arch}`,
+      backends: listSupportedBackends(),
+      order: defaultProviderOrder(),
+      last: jobs.last,
+    }),
+
+    'modelSet:create': ({ name, modelIds, tta, faces }): ModelSetRecord => {
+      const { store } = ctx.project();
+      const dup = modelIds.find((m, i) => modelIds.indexOf(m) !== i);
+      if (dup !== undefined) throw new ParselError('INVALID_INPUT', `model ${dup} is listed twice; a set averages distinct models`);
+      const members = modelIds.map((id) => {
+        const r = modelRow(store, id);
+        return { id, name: r.name, card: cardOf(r.card) };
+      });
+      const first = members[0];
+      for (const m of members.slice(1)) {
+        const a = first.card;
+        const b = m.card;
+        const differ =
+          a.labels !== b.labels ||
+          a.expects !== b.expects ||
+          a.input.width !== b.input.width ||
+          a.input.height !== b.input.height ||
+          a.input.resize !== b.input.resize;
+        if (differ) {
+          throw new ParselError(
+            'INVALID_INPUT',
+            `models of a set must share the label schema, class count, input size and crop mode: model ${m.id} "${m.name}" is ${describe(b)}, model ${first.id} "${first.name}" is ${describe(a)}`,
+            { modelIds: [first.id, m.id] },
+          );
+        }
+      }
+      if (faces.mode === 'box') {
+        throw new ParselError('UNSUPPORTED', 'faces: "box" needs face boxes drawn in the editor, which projects cannot store yet; use "landmarks" or "whole"');
+      }
+      if (faces.mode === 'detector') {
+        throw new ParselError('UNSUPPORTED', 'faces: "detector" needs a face-detector model, which the inference engine cannot run yet; use "landmarks" or "whole"');
+      }
+      if (faces.detectorModelId !== undefined) throw new ParselError('INVALID_INPUT', 'faces.detectorModelId is only used with faces.mode "detector"');
+      if (faces.mode === 'landmarks' && first.card.expects !== 'face') {
+        throw new ParselError('INVALID_INPUT', `faces: "landmarks" crops faces, but model ${first.id} "${first.name}" parses the whole image (its card says expects "image")`);
+      }
+      const taken = store.db.prepare('SELECT id FROM model_set WHERE name = ?').get(name) as { id: number } | undefined;
+      if (taken) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${taken.id})`, { modelSetId: taken.id });
+      const spec: FaceSpec = { mode: faces.mode, margin: faces.margin };
+      const id = Number(
+        store.db
+          .prepare('INSERT INTO model_set(name, members, tta, faces, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(name, JSON.stringify(modelIds), tta, JSON.stringify(spec), new Date().toISOString()).lastInsertRowid,
+      );
+      return toSetRecord(store, setRow(store, id));
+    },
+
+    'modelSet:list': () => {
+      const { store } = ctx.project();
+      const ids = (store.db.prepare('SELECT id FROM model_set ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+      return ids.map((id) => toSetRecord(store, setRow(store, id)));
+    },
+
+    'prelabel:start': (req) => jobs.start(req),
+    'prelabel:resume': ({ jobId, providers }) => jobs.resume(jobId, providers),
+    'prelabel:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    'job:list': ({ kind }) => jobs.list(kind),
+
+    'prediction:get': ({ imageId, modelSetId, probs }) => {
+      const { store } = ctx.project();
+      store.getImage(imageId);
+      setRow(store, modelSetId);
+      const p = readPrediction(store, imageId, modelSetId);
+      if (!p) throw new ParselError('NOT_FOUND', `image ${imageId} has no cached prediction of model set ${modelSetId}; run pre-labelling first`, { imageId, modelSetId });
+      const labels = encodeMask(argmaxProbs(p.probs, p.classes, p.width, p.height), p.width, p.height);
+      return { imageId, modelSetId, width: p.width, height: p.height, classes: p.classes, provider: p.provider, createdAt: p.createdAt, labels, probs: probs ? p.probs : null };
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Checking a model file and its card before it is added or run: the card is read from the request,
+ * from `<model>.card.json` beside the file, or from the ONNX metadata (`parsel.card`), parsed with
+ * field-named messages, and checked against the graph (input name, rank, layout, size, class count).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import { ParselError } from '../../shared/api/errors';
+import type { ModelCheck, ModelRecord } from '../../shared/api/methods-models';
+import { CARD_METADATA_KEY, parseModelCard, parseModelCardJson, type ModelCard } from '../../shared/models/card';
+import { getSchema } from '../../shared/schema';
+import { cardPathFor, checkCard, inspectModel, readOnnxMetadata, type GraphInfo } from '../inference';
+import type { ProjectStore } from '../store/project-store';
+
+/** sha256 of a file, streamed (model files are tens to hundreds of MB). */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function statFile(path: string): Promise<void> {
+  const st = await fs.stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new ParselError('NOT_FOUND', `model file not found: ${path} (${err.code})`, { path });
+  });
+  if (!st.isFile()) throw new ParselError('INVALID_INPUT', `not a file: ${path}`, { path });
+}
+
+/**
+ * Checks `path` with its card (`override` first, else beside the file, else in the metadata).
+ * A missing file is NOT_FOUND; everything else wrong is a problem in the result.
+ */
+export async function checkModelFile(path: string, override?: Record<string, unknown>): Promise<ModelCheck> {
+  const abs = resolve(path);
+  await statFile(abs);
+  const bytes = new Uint8Array(await fs.readFile(abs));
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const problems: string[] = [];
+  let graph: GraphInfo | null = null;
+  try {
+    graph = await inspectModel(bytes);
+  } catch (err) {
+    problems.push(`${abs}: not a loadable ONNX model: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+  }
+
+  let card: ModelCard | null = null;
+  let cardSource: ModelCheck['cardSource'] = null;
+  let cardPath: string | null = null;
+  const take = (r: ReturnType<typeof parseModelCard>) => {
+    if (r.ok) card = r.card;
+    else problems.push(...r.problems);
+  };
+  if (override) {
+    cardSource = 'request';
+    const r = parseModelCard(override);
+    take(r.ok ? r : { ok: false, problems: r.problems.map((p) => `card: ${p}`) });
+  } else {
+    const side = cardPathFor(abs);
+    const text = await fs.readFile(side, 'utf8').catch(() => null);
+    if (text !== null) {
+      cardSource = 'file';
+      cardPath = side;
+      take(parseModelCardJson(text, side));
+    } else {
+      let meta: Record<string, string> = graph?.metadata ?? {};
+      if (!graph) {
+        try {
+          meta = readOnnxMetadata(bytes);
+        } catch {
+          meta = {};
+        }
+      }
+      if (meta[CARD_METADATA_KEY] !== undefined) {
+        cardSource = 'metadata';
+        take(parseModelCardJson(meta[CARD_METADATA_KEY], `${abs} (metadata "${CARD_METADATA_KEY}")`));
+      } else {
+        problems.push(`no model card for ${abs}: write ${side}, store the card in the ONNX metadata key "${CARD_METADATA_KEY}", or give one (--card)`);
+      }
+    }
+  }
+  const parsed = card as ModelCard | null;
+  if (parsed && graph) problems.push(...checkCard(parsed, graph));
+  return {
+    ok: problems.length === 0,
+    problems,
+    cardSource,
+    cardPath,
+    card: parsed,
+    graph: graph ? { inputs: graph.inputs, outputs: graph.outputs } : null,
+    sha256,
+  };
+}
+
+interface ModelRow {
+  id: number;
+  name: string;
+  path: string;
+  sha256: string;
+  card: string;
+  added_at: string;
+}
+
+export function modelRows(store: ProjectStore): ModelRow[] {
+  return store.db.prepare('SELECT id, name, path, sha256, card, added_at FROM model ORDER BY id').all() as ModelRow[];
+}
+
+export function modelRow(store: ProjectStore, id: number): ModelRow {
+  const r = store.db.prepare('SELECT id, name, path, sha256, card, added_at FROM model WHERE id = ?').get(id) as ModelRow | undefined;
+  if (!r) throw new ParselError('NOT_FOUND', `model ${id} does not exist in this project`, { modelId: id });
+  return r;
+}
+
+/** Model set id → ids of the models it uses (members and face detector). */
+export function modelUsers(store: ProjectStore): Map<number, number[]> {
+  const users = new Map<number, number[]>();
+  const rows = store.db.prepare('SELECT id, members, faces FROM model_set ORDER BY id').all() as { id: number; members: string; faces: string }[];
+  for (const r of rows) {
+    const faces = JSON.parse(r.faces) as { detectorModelId?: number };
+    const ids = [...(JSON.parse(r.members) as number[]), ...(faces.detectorModelId !== undefined ? [faces.detectorModelId] : [])];
+    for (const m of new Set(ids)) users.set(m, [...(users.get(m) ?? []), r.id]);
+  }
+  return users;
+}
+
+export function toModelRecord(r: ModelRow, usedBy: number[], exists: boolean): ModelRecord {
+  const card = JSON.parse(r.card) as ModelCard;
+  return {
+    id: r.id,
+    name: r.name,
+    path: r.path,
+    sha256: r.sha256,
+    card,
+    addedAt: r.added_at,
+    labels: card.labels,
+    classes: getSchema(card.labels).classes.length,
+    available: exists,
+    unavailableReason: exists ? null : `file missing: ${r.path}`,
+    usedBy,
+  };
+}
+
+/** Throws INVALID_INPUT naming the file when a model's file is gone or no longer the one added. */
+export async function verifyModelFile(r: { id: number; name: string; path: string; sha256: string }): Promise<void> {
+  const st = await fs.stat(r.path).catch(() => null);
+  if (!st?.isFile()) throw new ParselError('INVALID_INPUT', `model ${r.id} "${r.name}": file missing: ${r.path}`, { modelId: r.id, path: r.path });
+  const sha = await sha256File(r.path);
+  if (sha !== r.sha256) {
+    throw new ParselError(
+      'INVALID_INPUT',
+      `model ${r.id} "${r.name}": ${r.path} changed since it was added (sha256 ${sha.slice(0, 12)}…, added as ${r.sha256.slice(0, 12)}…); add it again as a new model`,
+      { modelId: r.id, path: r.path },
+    );
+  }
+}

@@ -1,0 +1,456 @@
+/**
+ * Pre-labelling jobs: run a model set over images and store, per image and in ONE transaction, the
+ * cached soft prediction, a `model` revision (only where no human/import/fix/merge revision exists,
+ * unless forced), the image status move (unlabeled → prelabeled, by saveRevision) and the job item's
+ * completion. A job is a `job` row with one `job_item` per image, so a job killed mid-way (app closed,
+ * SIGKILL) is resumed with exactly the items still 'todo'.
+ *
+ * Threads: sessions, decode/resize and post-processing run in the engine's worker threads; this (main)
+ * thread only reads rows, deflates in libuv's pool (async zlib), encodes the label mask and writes.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { extname } from 'node:path';
+import { ParselError } from '../../shared/api/errors';
+import type { FaceSpec, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo } from '../../shared/api/methods-models';
+import type { ImageStatus } from '../../shared/api/types';
+import { encodeMask } from '../../shared/mask/codec';
+import type { ModelCard } from '../../shared/models/card';
+import { getSchema } from '../../shared/schema';
+import { decodeBmp, isBmp } from '../formats/bmp';
+import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box } from '../inference';
+import type { ProjectStore } from '../store/project-store';
+import type { ServiceContext } from './context';
+import { modelRow, verifyModelFile } from './model-check';
+import { deflateProbs, predictionCounts, writePrediction } from './predictions';
+
+export const PRELABEL_KIND = 'prelabel';
+/** Revision kinds a pre-label never writes over unless forced: someone's work. */
+const PROTECTED_KINDS = "('human','import','fix','merge')";
+/** Items in flight in the engine (decode of later items overlaps inference of earlier ones). */
+const CONCURRENCY = 3;
+const PROGRESS_MS = 200;
+
+interface SetRow {
+  id: number;
+  name: string;
+  members: string;
+  tta: 'none' | 'flip';
+  faces: string;
+  created_at: string;
+}
+
+interface JobSpec {
+  modelSetId: number;
+  force: boolean;
+  providers?: string[];
+  /** The latest run: who runs it (a resume refuses while that process is alive) and its provider. */
+  run?: { pid: number; host: string; startedAt: string; provider: string; warnings: string[] };
+}
+
+interface JobRow {
+  id: number;
+  kind: string;
+  spec: string;
+  status: JobStatus;
+  total: number;
+  done: number;
+  failed: number;
+  message: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface TodoRow {
+  image_id: number;
+  path: string;
+  sha256: string;
+  width: number;
+  height: number;
+}
+
+export function setRow(store: ProjectStore, id: number): SetRow {
+  const r = store.db.prepare('SELECT id, name, members, tta, faces, created_at FROM model_set WHERE id = ?').get(id) as SetRow | undefined;
+  if (!r) throw new ParselError('NOT_FOUND', `model set ${id} does not exist in this project`, { modelSetId: id });
+  return r;
+}
+
+function memberCards(store: ProjectStore, set: SetRow): { id: number; name: string; path: string; sha256: string; card: ModelCard }[] {
+  return (JSON.parse(set.members) as number[]).map((id) => {
+    const m = modelRow(store, id);
+    return { id: m.id, name: m.name, path: m.path, sha256: m.sha256, card: JSON.parse(m.card) as ModelCard };
+  });
+}
+
+export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionCounts(store)): ModelSetRecord {
+  const cards = memberCards(store, r).map((m) => m.card);
+  return {
+    id: r.id,
+    name: r.name,
+    modelIds: JSON.parse(r.members) as number[],
+    tta: r.tta,
+    faces: { margin: 0.25, ...(JSON.parse(r.faces) as Partial<FaceSpec>) } as FaceSpec,
+    labels: cards[0].labels,
+    classes: getSchema(cards[0].labels).classes.length,
+    expects: cards[0].expects,
+    createdAt: r.created_at,
+    predictions: counts.get(r.id) ?? 0,
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const now = () => new Date().toISOString();
+
+export class PrelabelJobs {
+  private readonly active = new Map<number, { abort: AbortController; finished: Promise<void> }>();
+  /** Provider of the latest engine started in this process (the status bar's "CPU (CUDA failed: …)"). */
+  last: ProvidersInfo['last'] = null;
+
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Creates the job (all items 'todo') and starts it. */
+  async start(req: { modelSetId: number; imageIds?: number[]; filter?: { status?: ImageStatus[]; split?: string }; force: boolean; providers?: string[] }): Promise<PrelabelStarted> {
+    const { store } = this.ctx.project();
+    setRow(store, req.modelSetId);
+    if (req.imageIds && req.filter) throw new ParselError('BAD_REQUEST', 'prelabel:start: give imageIds or filter, not both');
+    let ids: number[];
+    if (req.imageIds) {
+      ids = [...new Set(req.imageIds)];
+      const exists = store.db.prepare('SELECT 1 FROM image WHERE id = ?');
+      const missing = ids.filter((i) => !exists.get(i));
+      if (missing.length) {
+        throw new ParselError('NOT_FOUND', `images not in this project: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (+${missing.length - 20} more)` : ''}`, { missing });
+      }
+    } else {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (req.filter?.status) {
+        where.push(`status IN (${req.filter.status.map(() => '?').join(',')})`);
+        args.push(...req.filter.status);
+      }
+      if (req.filter?.split !== undefined) {
+        where.push('split = ?');
+        args.push(req.filter.split);
+      }
+      ids = (store.db.prepare(`SELECT id FROM image ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`).all(...args) as { id: number }[]).map((r) => r.id);
+    }
+    if (ids.length === 0) throw new ParselError('INVALID_INPUT', req.filter ? 'no image matches the filter' : 'the project has no images to pre-label');
+    const spec: JobSpec = { modelSetId: req.modelSetId, force: req.force, ...(req.providers ? { providers: req.providers } : {}) };
+    const t = now();
+    const jobId = store.db
+      .transaction(() => {
+        const id = Number(
+          store.db
+            .prepare("INSERT INTO job(kind, spec, status, total, done, failed, created_at, updated_at) VALUES (?, ?, 'pending', ?, 0, 0, ?, ?)")
+            .run(PRELABEL_KIND, JSON.stringify(spec), ids.length, t, t).lastInsertRowid,
+        );
+        const ins = store.db.prepare("INSERT INTO job_item(job_id, image_id, state) VALUES (?, ?, 'todo')");
+        for (const i of ids) ins.run(id, i);
+        return id;
+      })
+      .immediate();
+    return this.launch(store, jobId, req.providers);
+  }
+
+  /** Continues a job that is not running (killed, cancelled, failed) with its items still 'todo'. */
+  async resume(jobId: number, providers?: string[]): Promise<PrelabelStarted> {
+    const { store } = this.ctx.project();
+    const job = this.jobRow(store, jobId);
+    if (job.kind !== PRELABEL_KIND) throw new ParselError('INVALID_INPUT', `job ${jobId} is a ${job.kind} job, not a pre-labelling job`);
+    if (this.active.has(jobId)) throw new ParselError('CONFLICT', `job ${jobId} is already running`);
+    const spec = JSON.parse(job.spec) as JobSpec;
+    if (job.status === 'running' && spec.run && spec.run.host === hostname() && spec.run.pid !== process.pid && alive(spec.run.pid)) {
+      throw new ParselError('CONFLICT', `job ${jobId} is running in another process (pid ${spec.run.pid})`);
+    }
+    return this.launch(store, jobId, providers ?? spec.providers);
+  }
+
+  cancel(jobId: number): boolean {
+    const a = this.active.get(jobId);
+    if (a) {
+      a.abort.abort();
+      return true;
+    }
+    const p = this.ctx.current();
+    if (!p) return false;
+    // A job left 'running' by a killed process: mark it cancelled (still resumable).
+    const n = p.store.db
+      .prepare("UPDATE job SET status = 'cancelled', updated_at = ? WHERE id = ? AND kind = ? AND status IN ('pending','running','paused')")
+      .run(now(), jobId, PRELABEL_KIND).changes;
+    return n > 0;
+  }
+
+  /** Resolves when the job's current run has ended (tests, CLI). */
+  async wait(jobId: number): Promise<void> {
+    await this.active.get(jobId)?.finished;
+  }
+
+  /** Stops every running job (project closing): items finished so far stay stored. */
+  async stopAll(): Promise<void> {
+    for (const a of this.active.values()) a.abort.abort();
+    await Promise.all([...this.active.values()].map((a) => a.finished));
+  }
+
+  list(kind?: string): JobRecord[] {
+    const { store } = this.ctx.project();
+    const rows = (kind
+      ? store.db.prepare('SELECT * FROM job WHERE kind = ? ORDER BY id DESC').all(kind)
+      : store.db.prepare('SELECT * FROM job ORDER BY id DESC').all()) as JobRow[];
+    const states = store.db.prepare('SELECT state, count(*) AS n FROM job_item WHERE job_id = ? GROUP BY state');
+    const failures = store.db.prepare("SELECT image_id, error FROM job_item WHERE job_id = ? AND state = 'failed' ORDER BY image_id LIMIT 50");
+    return rows.map((r): JobRecord => {
+      const spec = JSON.parse(r.spec) as Partial<JobSpec>;
+      const by = new Map((states.all(r.id) as { state: string; n: number }[]).map((s) => [s.state, s.n]));
+      const active = this.active.has(r.id);
+      return {
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        total: r.total,
+        done: r.done,
+        failed: r.failed,
+        skipped: by.get('skipped') ?? 0,
+        message: r.message,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        modelSetId: spec.modelSetId ?? null,
+        force: spec.force ?? false,
+        provider: spec.run?.provider ?? null,
+        warnings: spec.run?.warnings ?? [],
+        active,
+        resumable: r.kind === PRELABEL_KIND && !active && r.status !== 'done' && (by.get('todo') ?? 0) > 0,
+        failures: (failures.all(r.id) as { image_id: number; error: string | null }[]).map((f) => ({ imageId: f.image_id, error: f.error ?? '' })),
+      };
+    });
+  }
+
+  private jobRow(store: ProjectStore, jobId: number): JobRow {
+    const r = store.db.prepare('SELECT * FROM job WHERE id = ?').get(jobId) as JobRow | undefined;
+    if (!r) throw new ParselError('NOT_FOUND', `job ${jobId} does not exist in this project`, { jobId });
+    return r;
+  }
+
+  /** Starts an engine for the job's model set, marks the job running and runs its 'todo' items in the background. */
+  private async launch(store: ProjectStore, jobId: number, providers: string[] | undefined): Promise<PrelabelStarted> {
+    const job = this.jobRow(store, jobId);
+    const spec = JSON.parse(job.spec) as JobSpec;
+    const todo = (store.db.prepare("SELECT count(*) AS n FROM job_item WHERE job_id = ? AND state = 'todo'").get(jobId) as { n: number }).n;
+    if (todo === 0) {
+      store.db.prepare("UPDATE job SET status = 'done', updated_at = ? WHERE id = ?").run(now(), jobId);
+      throw new ParselError('INVALID_INPUT', `job ${jobId} has nothing left to do (${job.done} done, ${job.failed} failed)`);
+    }
+    let set: SetRow;
+    let engine: InferenceEngine;
+    try {
+      set = setRow(store, spec.modelSetId);
+      engine = await this.engineFor(store, set, providers);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      store.db.prepare("UPDATE job SET status = 'failed', message = ?, updated_at = ? WHERE id = ?").run(message, now(), jobId);
+      if (err instanceof ParselError) throw err;
+      throw new ParselError('INVALID_INPUT', message, { jobId });
+    }
+    this.last = { provider: engine.provider, warnings: [...engine.warnings], at: now(), jobId };
+    spec.run = { pid: process.pid, host: hostname(), startedAt: now(), provider: engine.provider, warnings: [...engine.warnings] };
+    store.db.prepare("UPDATE job SET status = 'running', spec = ?, message = NULL, updated_at = ? WHERE id = ?").run(JSON.stringify(spec), now(), jobId);
+    const abort = new AbortController();
+    const finished = this.loop(store, jobId, set, spec, engine, abort.signal, todo).finally(() => this.active.delete(jobId));
+    this.active.set(jobId, { abort, finished });
+    return { jobId, total: job.total, todo, provider: engine.provider, warnings: [...engine.warnings] };
+  }
+
+  private async engineFor(store: ProjectStore, set: SetRow, providers: string[] | undefined): Promise<InferenceEngine> {
+    const members = memberCards(store, set);
+    for (const m of members) await verifyModelFile(m);
+    const faces = JSON.parse(set.faces) as Partial<FaceSpec>;
+    const models = members.map((m) => ({
+      path: m.path,
+      // The set's margin overrides the card's for face-crop models (the crop is the set's choice).
+      card: m.card.expects === 'face' && faces.margin !== undefined ? { ...m.card, crop: { ...m.card.crop, margin: faces.margin } } : m.card,
+    }));
+    try {
+      return await InferenceEngine.create({ models, tta: set.tta, ...(providers ? { providers } : {}) });
+    } catch (err) {
+      throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}": ${err instanceof Error ? err.message : String(err)}`, { modelSetId: set.id });
+    }
+  }
+
+  private async loop(store: ProjectStore, jobId: number, set: SetRow, spec: JobSpec, engine: InferenceEngine, signal: AbortSignal, todoAtStart: number): Promise<void> {
+    const db = store.db;
+    const ctx = this.ctx;
+    const faces = { mode: 'whole', margin: 0.25, ...(JSON.parse(set.faces) as Partial<FaceSpec>) } as FaceSpec;
+    const faceModel = memberCards(store, set)[0].card.expects === 'face';
+    const author = `model set "${set.name}"`;
+    const note = `pre-labelled by job ${jobId} (${engine.provider}${set.tta === 'flip' ? ', flip TTA' : ''})`;
+    const page = db.prepare(
+      `SELECT ji.image_id, i.path, i.sha256, i.width, i.height FROM job_item ji JOIN image i ON i.id = ji.image_id
+       WHERE ji.job_id = ? AND ji.state = 'todo' AND ji.image_id > ? ORDER BY ji.image_id LIMIT 64`,
+    );
+    const landmarks = db.prepare('SELECT points FROM landmark WHERE image_id = ? ORDER BY source');
+    const isProtected = db.prepare(`SELECT 1 FROM revision WHERE image_id = ? AND kind IN ${PROTECTED_KINDS} LIMIT 1`);
+    const head = db.prepare('SELECT head_revision_id AS h FROM image WHERE id = ?');
+    const itemDone = db.prepare("UPDATE job_item SET state = ?, error = NULL WHERE job_id = ? AND image_id = ? AND state = 'todo'");
+    const itemFailed = db.prepare("UPDATE job_item SET state = 'failed', error = ? WHERE job_id = ? AND image_id = ? AND state = 'todo'");
+    const bumpDone = db.prepare('UPDATE job SET done = done + 1, updated_at = ? WHERE id = ?');
+    const bumpFailed = db.prepare('UPDATE job SET failed = failed + 1, updated_at = ? WHERE id = ?');
+    const counters = db.prepare('SELECT total, done, failed FROM job WHERE id = ?');
+    const rows = new Map<number, TodoRow>();
+
+    const t0 = performance.now();
+    let finishedThisRun = 0;
+    let lastEmit = 0;
+    let changed: number[] = [];
+    let projectGone = false;
+    let fatal: string | null = null;
+    const stopper = new AbortController();
+    signal.addEventListener('abort', () => stopper.abort(), { once: true });
+
+    const stillOpen = () => {
+      if (ctx.current()?.store === store) return true;
+      projectGone = true;
+      stopper.abort();
+      return false;
+    };
+    const emit = (status: JobStatus, force = false) => {
+      const t = performance.now();
+      if (!force && t - lastEmit < PROGRESS_MS) return;
+      lastEmit = t;
+      const c = counters.get(jobId) as { total: number; done: number; failed: number };
+      const left = c.total - c.done - c.failed;
+      const rate = finishedThisRun / ((t - t0) / 1000);
+      ctx.bus.emit('job:progress', {
+        jobId: String(jobId),
+        kind: PRELABEL_KIND,
+        done: c.done,
+        total: c.total,
+        failed: c.failed,
+        phase: status === 'running' ? 'inference' : status,
+        status,
+        etaSeconds: status === 'running' && finishedThisRun >= 2 && rate > 0 ? Math.round(left / rate) : null,
+        provider: engine.provider,
+        warnings: engine.warnings,
+      });
+      if (changed.length) {
+        ctx.bus.emit('project:changed', { reason: 'revision-saved', imageIds: changed });
+        changed = [];
+      }
+    };
+    const fail = (imageId: number, error: string) => {
+      if (!stillOpen()) return;
+      db.transaction(() => {
+        if (itemFailed.run(error, jobId, imageId).changes) bumpFailed.run(now(), jobId);
+      }).immediate();
+      finishedThisRun++;
+      emit('running');
+    };
+
+    async function itemOf(r: TodoRow): Promise<BatchItem> {
+      const abs = ctx.project().paths.toAbsolute(r.path);
+      let boxes: Box[] | undefined;
+      if (faceModel) {
+        if (faces.mode === 'landmarks') {
+          const sets = (landmarks.all(r.image_id) as { points: string }[]).map((l) => JSON.parse(l.points) as [number, number][]).filter((p) => p.length > 0);
+          if (sets.length === 0) throw new Error(`image ${r.image_id} (${r.path}) has no landmarks; the model set finds faces from landmarks`);
+          boxes = sets.map((p) => boxFromLandmarks(p));
+        } else {
+          boxes = [[0, 0, r.width, r.height]];
+        }
+      }
+      if (extname(abs).toLowerCase() === '.bmp') {
+        // sharp (in the worker) reads no BMP: decode here with our decoder and hand over pixels.
+        const buf = await readFile(abs);
+        if (isBmp(buf)) {
+          const d = decodeBmp(buf);
+          const rgb = new Uint8Array(d.width * d.height * 3);
+          for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+            rgb[i] = d.data[j];
+            rgb[i + 1] = d.data[j + 1];
+            rgb[i + 2] = d.data[j + 2];
+          }
+          return { key: String(r.image_id), rgb, width: d.width, height: d.height, faces: boxes };
+        }
+      }
+      return { key: String(r.image_id), path: abs, faces: boxes };
+    }
+
+    async function* items(): AsyncGenerator<BatchItem> {
+      let after = 0;
+      for (;;) {
+        if (stopper.signal.aborted || !stillOpen()) return;
+        const batch = page.all(jobId, after) as TodoRow[];
+        if (batch.length === 0) return;
+        for (const r of batch) {
+          after = r.image_id;
+          if (stopper.signal.aborted) return;
+          try {
+            const item = await itemOf(r);
+            rows.set(r.image_id, r);
+            yield item;
+          } catch (err) {
+            fail(r.image_id, err instanceof Error ? err.message : String(err));
+          }
+        }
+      }
+    }
+
+    const onResult = async (res: BatchResult): Promise<void> => {
+      // Never throw from here: a throw would abandon the engine's in-flight items.
+      const imageId = Number(res.key);
+      const row = rows.get(imageId);
+      rows.delete(imageId);
+      try {
+        if (!row || !stillOpen()) return;
+        if (!res.ok) return fail(imageId, res.error);
+        if (res.width !== row.width || res.height !== row.height) {
+          return fail(imageId, `${row.path} decodes to ${res.width}×${res.height} but the project has it as ${row.width}×${row.height} (file replaced?)`);
+        }
+        if (!res.probs) return fail(imageId, 'the engine returned no probabilities');
+        const rawLength = res.probs.length;
+        const deflated = await deflateProbs(res.probs);
+        const mask = encodeMask(res.labels, res.width, res.height);
+        if (!stillOpen()) return;
+        db.transaction(() => {
+          writePrediction(store, { imageId, modelSetId: set.id, imageSha256: row.sha256, width: res.width, height: res.height, classes: res.classes, provider: engine.provider }, { deflated, rawLength });
+          const keep = !spec.force && isProtected.get(imageId) !== undefined;
+          if (!keep) {
+            const parentId = (head.get(imageId) as { h: number | null }).h;
+            store.saveRevision({ imageId, parentId, kind: 'model', author, note, width: mask.width, height: mask.height, encoding: mask.encoding, mask: mask.data });
+          }
+          if (itemDone.run(keep ? 'skipped' : 'done', jobId, imageId).changes) bumpDone.run(now(), jobId);
+        }).immediate();
+        finishedThisRun++;
+        changed.push(imageId);
+        emit('running');
+      } catch (err) {
+        fatal = `image ${imageId}: ${err instanceof Error ? err.message : String(err)}`;
+        stopper.abort();
+      }
+    };
+
+    try {
+      emit('running', true);
+      await engine.run(items(), { concurrency: CONCURRENCY, probs: true, onResult, signal: stopper.signal });
+    } catch (err) {
+      fatal = err instanceof Error ? err.message : String(err);
+    } finally {
+      await engine.close().catch(() => undefined);
+    }
+    if (projectGone) return; // the store is closed: the job stays 'running' in the file and resumes later
+    const left = (db.prepare("SELECT count(*) AS n FROM job_item WHERE job_id = ? AND state = 'todo'").get(jobId) as { n: number }).n;
+    const status: JobStatus = fatal ? 'failed' : left === 0 ? 'done' : signal.aborted ? 'cancelled' : 'paused';
+    const c = counters.get(jobId) as { total: number; done: number; failed: number };
+    const message =
+      fatal ??
+      `${c.done} of ${c.total} done (${c.failed} failed${left ? `, ${left} left` : ''}) on ${engine.provider}; this run: ${finishedThisRun} of ${todoAtStart} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    db.prepare('UPDATE job SET status = ?, message = ?, updated_at = ? WHERE id = ?').run(status, message, now(), jobId);
+    emit(status, true);
+  }
+}

@@ -24,6 +24,7 @@ import {
   argmaxProbs,
   corrupt,
   CORRUPTION_TYPES,
+  DEFAULT_SCORE_OPTIONS,
   maskIoU,
   poolScores,
   scoreImage,
@@ -309,10 +310,10 @@ function quality(): void {
 
   const main: Record<string, ReturnType<typeof report>> = {};
   for (const m of methods) {
-    const pooling: Pooling | 'own' = m.name.startsWith('parsel') ? 'sum' : 'own';
+    const pooling: Pooling | 'own' = m.name.startsWith('parsel') ? DEFAULT_SCORE_OPTIONS.pooling : 'own';
     const r = report(m.name, pooling);
     main[m.name] = r;
-    console.log(`\n## ${m.name} (image score: ${pooling === 'own' ? 'softmin over all pixels' : 'sum of region scores'})\n`);
+    console.log(`\n## ${m.name} (image score: ${pooling === 'own' ? 'softmin over all pixels' : `${pooling} of region scores`})\n`);
     console.log(
       `operating threshold (pooled precision >= ${TARGET_P} over non-boundary types): region score >= ${f3(r.op.thr)}, ` +
         `pooled recall ${f3(r.op.recall)}, false flags per clean image ${f3(r.ffClean)}, clean images with a flag ${f2(r.cleanFlagged)}`,

@@ -4,9 +4,19 @@
  * Pixel rule (confident learning, per class thresholds t from `estimateClassThresholds`):
  *   a labelled pixel with label y is SUSPECT when  p(y) < t_y  and some other class k has p(k) >= t_k.
  *   Its suggested class s is the k != y with p(k) >= t_k and the highest p(k).
- *   Its mass is  weight · (p(s) − p(y))  (probabilities 0..1), weight = `bandWeight` inside the
- *   boundary band (DML-CSR edge rule widened by `bandRadius`, see edge.ts), 1 elsewhere.
+ *   Its mass is  weight · max(0, p(s) − p(y))  (probabilities 0..1): a pixel the rule calls suspect
+ *   while the teacher still prefers its label weighs nothing.
+ *   weight = `bandWeight` for a BOUNDARY-AMBIGUOUS pixel, 1 elsewhere: the pixel lies in the boundary
+ *   band (DML-CSR edge rule widened by `bandRadius`, see edge.ts) AND its suggested class is a label
+ *   within bandRadius + 1 pixels, i.e. the teacher only moves the boundary between the two labels that
+ *   meet there. A band pixel whose suggestion is not across its edge (an eye labelled glasses: no eye
+ *   label nearby) keeps full weight; without this, every pixel of a small part (mostly band) would be
+ *   down-weighted and whole-part errors ranked below teacher noise (measured: docs/bench/noise.md).
  *   Ignore pixels (255 by default) and values >= K are never suspect.
+ * Growth (hysteresis, `grow`, default on): per-class thresholds are mean self-confidences, so only
+ *   about the confident half of a mislabelled part passes the rule. Pixels where the teacher's arg-max a
+ *   is not the label and p(a) > p(y) join a region when 8-connected to a rule-suspect pixel (mass as
+ *   above with s = a); components of such pixels alone are not suspect. Regions then cover the part.
  * Regions: 8-connected components of suspect pixels. Region score = sum of its pixel masses (an
  *   area-weighted confidence margin, "how many pixels' worth of confident disagreement"). Label class =
  *   the most common label among its pixels, suggested class = the suggestion with the most mass.
@@ -42,6 +52,8 @@ export interface ScoreOptions {
   withPixels?: boolean;
   /** Keep at most this many regions (highest scores first); default 100. */
   maxRegions?: number;
+  /** Hysteresis growth of regions into connected pixels the teacher gives to another class; default true. */
+  grow?: boolean;
 }
 
 export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
@@ -53,6 +65,7 @@ export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
   pooling: 'sum',
   withPixels: false,
   maxRegions: 100,
+  grow: true,
 };
 
 export interface NoiseRegion {
@@ -108,6 +121,19 @@ export function poolScores(scores: readonly number[], pooling: Pooling): number 
   }
 }
 
+/** Whether class `c` is a label within `r` pixels (chessboard) of pixel i. */
+function labelNear(label: Uint8Array, w: number, h: number, i: number, c: number, r: number): boolean {
+  const x = i % w;
+  const y = (i - x) / w;
+  const x0 = Math.max(0, x - r);
+  const x1 = Math.min(w - 1, x + r);
+  for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+    const row = yy * w;
+    for (let xx = x0; xx <= x1; xx++) if (label[row + xx] === c) return true;
+  }
+  return false;
+}
+
 /**
  * Per-pixel pass shared by the scorer and its tests: fills `sugg` (0 = not suspect, else suggested
  * class + 1) and `mass`. Returns [suspect pixels, suspect outside band].
@@ -120,6 +146,7 @@ export function suspectPixels(
   h: number,
   thresholds: ClassThresholds,
   band: Uint8Array | null,
+  bandRadius: number,
   bandWeight: number,
   ignore: number | null,
   sugg: Uint8Array,
@@ -131,6 +158,9 @@ export function suspectPixels(
   const tq = new Float64Array(K);
   for (let k = 0; k < K; k++) tq[k] = thresholds.t[k] * 255;
   const ig = ignore === null ? -1 : ignore;
+  // A band pixel is ambiguous between the labels on the two sides of its edge: the other side lies
+  // within radius + 1 pixels.
+  const bandReach = bandRadius + 1;
   let nSuspect = 0;
   let nOutside = 0;
   for (let i = 0; i < HW; i++) {
@@ -150,10 +180,75 @@ export function suspectPixels(
     }
     if (best < 0) continue;
     sugg[i] = best + 1;
-    const inBand = band !== null && band[i] === 1;
-    mass[i] = ((bestP - py) / 255) * (inBand ? bandWeight : 1);
+    const inBand = band !== null && band[i] === 1 && labelNear(label, w, h, i, best, bandReach);
+    // A class below its own threshold can still be above the label's probability; such a pixel is
+    // suspect by the rule but carries no mass (the teacher does not prefer the suggestion).
+    mass[i] = (Math.max(0, bestP - py) / 255) * (inBand ? bandWeight : 1);
     nSuspect++;
     if (!inBand) nOutside++;
+  }
+  return [nSuspect, nOutside];
+}
+
+/**
+ * Hysteresis growth of the suspect map (see the file header): pixels where the teacher's arg-max a is
+ * not the label and p(a) > p(label) ("weak" suspects) join the map when they are 8-connected to a strong
+ * (confident-learning) suspect through weak or strong pixels; components of weak pixels alone are
+ * dropped. Fills `sugg`/`mass` for the pixels that join; returns the new [suspect, outside band] counts.
+ */
+export function growSuspects(
+  label: Uint8Array,
+  probs: Uint8Array,
+  K: number,
+  w: number,
+  h: number,
+  band: Uint8Array | null,
+  bandRadius: number,
+  bandWeight: number,
+  ignore: number | null,
+  sugg: Uint8Array,
+  mass: Float32Array,
+  nSuspect: number,
+  nOutside: number,
+): [number, number] {
+  const HW = w * h;
+  const ig = ignore === null ? -1 : ignore;
+  const weak = new Uint8Array(HW);
+  const weakMass = new Float32Array(HW);
+  const sel = new Uint8Array(HW);
+  for (let i = 0; i < HW; i++) {
+    if (sugg[i] !== 0) {
+      sel[i] = 1;
+      continue;
+    }
+    const y = label[i];
+    if (y >= K || y === ig) continue;
+    const py = probs[y * HW + i];
+    // p(y) >= 1/2 leaves no room for another class above it.
+    if (py >= 128) continue;
+    let best = -1;
+    let bestP = py;
+    for (let k = 0, off = i; k < K; k++, off += HW) {
+      if (k !== y && probs[off] > bestP) {
+        bestP = probs[off];
+        best = k;
+      }
+    }
+    if (best < 0) continue;
+    weak[i] = best + 1;
+    const inBand = band !== null && band[i] === 1 && labelNear(label, w, h, i, best, bandRadius + 1);
+    weakMass[i] = ((bestP - py) / 255) * (inBand ? bandWeight : 1);
+    sel[i] = inBand ? 3 : 2;
+  }
+  const { ids, count } = connectedComponents(sel, w, h);
+  const hasStrong = new Uint8Array(count);
+  for (let i = 0; i < HW; i++) if (sugg[i] !== 0) hasStrong[ids[i]] = 1;
+  for (let i = 0; i < HW; i++) {
+    if (weak[i] === 0 || !hasStrong[ids[i]]) continue;
+    sugg[i] = weak[i];
+    mass[i] = weakMass[i];
+    nSuspect++;
+    if (sel[i] === 2) nOutside++;
   }
   return [nSuspect, nOutside];
 }
@@ -173,7 +268,10 @@ export function scoreImage(
   const band = o.bandRadius >= 0 && o.bandWeight < 1 ? edgeBand(label, w, h, o.bandRadius) : null;
   const sugg = new Uint8Array(HW);
   const mass = new Float32Array(HW);
-  const [nSuspect, nOutside] = suspectPixels(label, probs, K, w, h, thresholds, band, o.bandWeight, o.ignore, sugg, mass);
+  const bandRadius = Math.max(0, Math.floor(o.bandRadius));
+  const [nStrong, nStrongOutside] = suspectPixels(label, probs, K, w, h, thresholds, band, bandRadius, o.bandWeight, o.ignore, sugg, mass);
+  if (nStrong === 0 || !o.grow) return regionsFromSuspects(label, sugg, mass, K, w, h, nStrong, nStrongOutside, o);
+  const [nSuspect, nOutside] = growSuspects(label, probs, K, w, h, band, bandRadius, o.bandWeight, o.ignore, sugg, mass, nStrong, nStrongOutside);
   return regionsFromSuspects(label, sugg, mass, K, w, h, nSuspect, nOutside, o);
 }
 

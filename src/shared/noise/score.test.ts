@@ -1,0 +1,267 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { softminBaseline } from './baseline';
+import { argmaxProbs, checkProbs, quantizeProbs } from './probs';
+import { maskHas } from './regions';
+import { poolScores, scoreImage } from './score';
+import { estimateClassThresholds, fixedThresholds, ThresholdAccumulator } from './thresholds';
+
+// Classes of the hand-built cases (any K-class schema works; the scorer needs no names).
+const BG = 0;
+const SKIN = 1;
+const GLASSES = 2;
+const EYE = 3;
+const HAIR = 4;
+const K = 5;
+const W = 32;
+const H = 32;
+
+/** Teacher planes: pixel i gets `hi` on class truth(i) and shares the rest evenly. */
+function teacher(truth: (x: number, y: number) => number, hi = 0.9, k = K, w = W, h = H): Uint8Array {
+  const p = new Float64Array(k * w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const t = truth(x, y);
+      for (let c = 0; c < k; c++) p[c * w * h + y * w + x] = c === t ? hi : (1 - hi) / (k - 1);
+    }
+  }
+  return quantizeProbs(p);
+}
+
+function labelOf(f: (x: number, y: number) => number, w = W, h = H): Uint8Array {
+  const m = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) m[y * w + x] = f(x, y);
+  return m;
+}
+
+const inRect = (x: number, y: number, x0: number, y0: number, x1: number, y1: number) => x >= x0 && x < x1 && y >= y0 && y < y1;
+/** A face: skin square on background, an eye block. */
+const face = (eyeLabel: number) => (x: number, y: number) => (inRect(x, y, 10, 12, 20, 18) ? eyeLabel : inRect(x, y, 4, 4, 28, 28) ? SKIN : BG);
+const q = (p: number) => Math.floor(p * 255 + 0.5);
+const T05 = fixedThresholds([0.5, 0.5, 0.5, 0.5, 0.5]);
+
+describe('scoreImage on hand-built cases', () => {
+  it('flags eyes labelled as glasses with the right label class, suggested class and score', () => {
+    const probs = teacher(face(EYE));
+    const res = scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05);
+    expect(res.regions).toHaveLength(1);
+    const r = res.regions[0];
+    expect(r.bbox).toEqual([10, 12, 20, 18]);
+    expect(r.area).toBe(60);
+    expect(r.labelClass).toBe(GLASSES);
+    expect(r.suggestedClass).toBe(EYE);
+    // Full weight although the block is all band: the suggested class (eye) is nowhere in the label.
+    const margin = (q(0.9) - q(0.025)) / 255;
+    expect(r.score).toBeCloseTo(60 * margin, 4);
+    expect(res.imageScore).toBeCloseTo(60 * margin, 4);
+    expect(res.suspectPixels).toBe(60);
+    expect(res.suspectOutsideBand).toBe(60);
+    expect(res.pairs).toEqual([{ from: GLASSES, to: EYE, pixels: 60 }]);
+  });
+
+  it('gives a confidently correct label no region and image score 0', () => {
+    const res = scoreImage(labelOf(face(EYE)), teacher(face(EYE)), K, W, H, T05);
+    expect(res).toEqual({ suspectPixels: 0, suspectOutsideBand: 0, regions: [], imageScore: 0, pairs: [] });
+  });
+
+  it('down-weights a boundary off by one pixel (the suggestion is the label across the edge)', () => {
+    // Label boundary skin|hair at x = 16; the teacher puts it at x = 17.
+    const label = labelOf((x) => (x < 16 ? SKIN : HAIR));
+    const probs = teacher((x) => (x < 17 ? SKIN : HAIR));
+    const res = scoreImage(label, probs, K, W, H, T05);
+    const margin = (q(0.9) - q(0.025)) / 255;
+    expect(res.suspectPixels).toBe(32);
+    expect(res.suspectOutsideBand).toBe(0);
+    // Band weight 0.1: 32 px of margin 0.88 weigh 2.8 < minRegionScore 6, so no flag.
+    expect(res.regions).toEqual([]);
+    expect(res.imageScore).toBeCloseTo(32 * margin * 0.1, 4);
+    const full = scoreImage(label, probs, K, W, H, T05, { bandWeight: 1 });
+    expect(full.regions).toHaveLength(1);
+    expect(full.regions[0].score).toBeCloseTo(32 * margin, 4);
+    expect(full.regions[0]).toMatchObject({ bbox: [16, 0, 17, 32], labelClass: HAIR, suggestedClass: SKIN });
+  });
+
+  it('does not down-weight a band pixel whose suggestion is not across its edge', () => {
+    // A one-pixel column labelled hair inside skin where the teacher sees an eye (eye absent from the label).
+    const label = labelOf((x) => (x === 16 ? HAIR : SKIN));
+    const probs = teacher((x) => (x === 16 ? EYE : SKIN));
+    const res = scoreImage(label, probs, K, W, H, T05);
+    expect(res.suspectOutsideBand).toBe(32);
+    expect(res.regions[0]).toMatchObject({ area: 32, labelClass: HAIR, suggestedClass: EYE });
+  });
+
+  it('follows the confident-learning rule: another class must reach its own threshold', () => {
+    const label = labelOf(() => SKIN);
+    const flat = quantizeProbs(new Float64Array(K * W * H).fill(0.2));
+    // p(skin) = 0.2 < 0.5, but no other class reaches 0.5: nothing is suspect.
+    expect(scoreImage(label, flat, K, W, H, T05).suspectPixels).toBe(0);
+    // Lower the eye threshold: every pixel is suspect with suggestion eye, but the teacher does not
+    // prefer it (0.2 vs 0.2), so the mass is 0 and nothing is reported.
+    const res = scoreImage(label, flat, K, W, H, fixedThresholds([0.5, 0.5, 0.5, 0.1, 0.5]));
+    expect(res.suspectPixels).toBe(W * H);
+    expect(res.pairs).toEqual([{ from: SKIN, to: EYE, pixels: W * H }]);
+    expect(res.regions).toEqual([]);
+    expect(res.imageScore).toBe(0);
+  });
+
+  it('never flags ignore pixels or out-of-range values', () => {
+    const probs = teacher(face(EYE));
+    const label = labelOf(face(GLASSES));
+    for (let i = 0; i < label.length; i++) if (label[i] === GLASSES) label[i] = i % 2 ? 255 : 9;
+    const res = scoreImage(label, probs, K, W, H, T05);
+    expect(res.suspectPixels).toBe(0);
+    // With ignore = null, 255 is out of range (>= K) and still never flagged.
+    expect(scoreImage(label, probs, K, W, H, T05, { ignore: null }).suspectPixels).toBe(0);
+  });
+
+  it('grows a region into connected pixels the teacher gives to another class, and drops weak-only ones', () => {
+    // Label all skin. Teacher: eye core (p 0.9) in a rim where eye 0.45 > skin 0.4 (below eye's threshold
+    // 0.6, so not suspect by the rule); a separate weak-only blob far away.
+    const core = (x: number, y: number) => inRect(x, y, 12, 12, 16, 16);
+    const rim = (x: number, y: number) => inRect(x, y, 10, 10, 18, 18) && !core(x, y);
+    const weakOnly = (x: number, y: number) => inRect(x, y, 24, 24, 28, 28);
+    const p = new Float64Array(K * W * H);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        const [ps, pe] = core(x, y) ? [0.05, 0.9] : rim(x, y) || weakOnly(x, y) ? [0.4, 0.45] : [0.9, 0.05];
+        p[SKIN * W * H + i] = ps;
+        p[EYE * W * H + i] = pe;
+        p[BG * W * H + i] = (1 - ps - pe) / 3;
+        p[GLASSES * W * H + i] = (1 - ps - pe) / 3;
+        p[HAIR * W * H + i] = (1 - ps - pe) / 3;
+      }
+    }
+    const probs = quantizeProbs(p);
+    const thr = fixedThresholds([0.5, 0.5, 0.5, 0.6, 0.5]);
+    const label = labelOf(() => SKIN);
+    const grown = scoreImage(label, probs, K, W, H, thr, { withPixels: true });
+    expect(grown.regions).toHaveLength(1);
+    expect(grown.regions[0].area).toBe(64);
+    expect(grown.regions[0].bbox).toEqual([10, 10, 18, 18]);
+    expect(maskHas(grown.regions[0].pixels!, 10, 10)).toBe(true);
+    expect(grown.regions[0].score).toBeCloseTo((16 * (q(0.9) - q(0.05)) + 48 * (q(0.45) - q(0.4))) / 255, 4);
+    const plain = scoreImage(label, probs, K, W, H, thr, { grow: false });
+    expect(plain.regions[0].area).toBe(16);
+    expect(plain.suspectPixels).toBe(16);
+  });
+
+  it('keeps at most maxRegions, highest score first, and pools every region of minimum area', () => {
+    // Three eye blocks of 4x4, 3x3 and 2x2 mislabelled as glasses.
+    const blocks: [number, number, number][] = [[2, 2, 4], [10, 2, 3], [20, 2, 2]];
+    const inAny = (x: number, y: number) => blocks.some(([bx, by, s]) => inRect(x, y, bx, by, bx + s, by + s));
+    const label = labelOf((x, y) => (inAny(x, y) ? GLASSES : SKIN));
+    const probs = teacher((x, y) => (inAny(x, y) ? EYE : SKIN));
+    const m = (q(0.9) - q(0.025)) / 255;
+    const res = scoreImage(label, probs, K, W, H, T05, { minRegionScore: 0, maxRegions: 1 });
+    expect(res.regions.map((r) => r.area)).toEqual([16]);
+    // The 2x2 block is below minRegionArea 8: not pooled.
+    expect(res.imageScore).toBeCloseTo(25 * m, 4);
+    expect(scoreImage(label, probs, K, W, H, T05, { pooling: 'max' }).imageScore).toBeCloseTo(16 * m, 4);
+  });
+
+  it('refuses thresholds for another class count and probs of the wrong size', () => {
+    const label = labelOf(() => SKIN);
+    expect(() => scoreImage(label, teacher(() => SKIN), K, W, H, fixedThresholds([0.5, 0.5]))).toThrow(/thresholds are for 2 classes, probs for 5/);
+    expect(() => scoreImage(label, new Uint8Array(10), K, W, H, T05)).toThrow(/probs has 10 values, expected K\*H\*W = 5\*32\*32/);
+  });
+});
+
+describe('poolScores', () => {
+  it('sum, max, top3 and lse', () => {
+    const s = [9, 5, 3, 1];
+    expect(poolScores(s, 'sum')).toBe(18);
+    expect(poolScores(s, 'max')).toBe(9);
+    expect(poolScores(s, 'top3')).toBe(17);
+    expect(poolScores([], 'lse')).toBe(0);
+    expect(poolScores([4], 'lse')).toBeCloseTo(4, 12);
+  });
+
+  it('lse lies between the max and the max plus T·log n', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1000, noNaN: true }), { minLength: 1, maxLength: 30 }), (s) => {
+        const v = poolScores(s, 'lse');
+        const m = Math.max(...s);
+        expect(v).toBeGreaterThanOrEqual(m - 1e-9);
+        expect(v).toBeLessThanOrEqual(m + 10 * Math.log(s.length) + 1e-9);
+      }),
+    );
+  });
+});
+
+describe('class thresholds (confident learning)', () => {
+  it('are the mean self-confidence per class over the selection, with a fallback for absent classes', () => {
+    // Image 1: 2 skin pixels (p 0.8, 0.6), 1 hair pixel (p 0.4), 1 ignore pixel.
+    // Image 2: 1 skin pixel (p 1.0).
+    const k = 3;
+    const img = (labels: number[], p: number[][]) => {
+      const n = labels.length;
+      const probs = new Float64Array(k * n);
+      for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) probs[c * n + i] = p[i][c];
+      return { label: Uint8Array.from(labels), probs: quantizeProbs(probs), width: n, height: 1 };
+    };
+    const a = img([1, 1, 2, 255], [[0.2, 0.8, 0], [0.4, 0.6, 0], [0.6, 0, 0.4], [0, 0, 1]]);
+    const b = img([1], [[0, 1, 0]]);
+    const t = estimateClassThresholds([a, b], k, { fallback: 0.3 });
+    expect(t.t[1]).toBeCloseTo((q(0.8) + q(0.6) + q(1)) / 3 / 255, 12);
+    expect(t.t[2]).toBeCloseTo(q(0.4) / 255, 12);
+    expect(t.t[0]).toBe(0.3);
+    expect(Array.from(t.pixels)).toEqual([0, 3, 1]);
+    // ignore: null counts 255 as out of range, still skipped; accumulating image by image is the same.
+    const acc = new ThresholdAccumulator(k, { ignore: null });
+    acc.add(a.label, a.probs, 4, 1).add(b.label, b.probs, 1, 1);
+    expect(Array.from(acc.result().t.slice(1))).toEqual(Array.from(t.t.slice(1)));
+    expect(acc.result().t[0]).toBe(0.5);
+  });
+
+  it('refuses probabilities that do not match the label', () => {
+    expect(() => new ThresholdAccumulator(3).add(new Uint8Array(4), new Uint8Array(8), 4, 1)).toThrow(/probs has 8 values/);
+    expect(() => checkProbs(new Uint8Array(4), new Uint8Array(4), 1, 4, 1)).toThrow(/bad class count 1/);
+  });
+});
+
+describe('softmin baseline', () => {
+  it('image score = 1 − softmin_T of the self-confidence; regions below 0.5 with the arg-max suggestion', () => {
+    // 8x1: six pixels labelled skin with p 1, two labelled glasses where the teacher says eye (p(glasses) 0.1).
+    const n = 8;
+    const label = Uint8Array.from([1, 1, 1, 1, 1, 1, 2, 2]);
+    const p = new Float64Array(K * n);
+    for (let i = 0; i < 6; i++) p[SKIN * n + i] = 1;
+    for (let i = 6; i < 8; i++) {
+      p[GLASSES * n + i] = 0.1;
+      p[EYE * n + i] = 0.9;
+    }
+    const probs = quantizeProbs(p);
+    const T = 0.1;
+    const c = q(0.1) / 255;
+    const res = softminBaseline(label, probs, K, n, 1);
+    const expected = 1 + T * Math.log((6 * Math.exp(-1 / T) + 2 * Math.exp(-c / T)) / 8);
+    expect(res.imageScore).toBeCloseTo(expected, 10);
+    expect(res.regions).toHaveLength(1);
+    expect(res.regions[0]).toMatchObject({ area: 2, bbox: [6, 0, 8, 1], labelClass: GLASSES, suggestedClass: EYE });
+    expect(res.regions[0].score).toBeCloseTo(1 + T * Math.log((2 * Math.exp(-c / T)) / 8), 6);
+  });
+
+  it('a uniform confidence c gives 1 − c; no labelled pixel gives 0', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), (v) => {
+        const n = 6;
+        const probs = new Uint8Array(2 * n).fill(255 - v);
+        probs.fill(v, n);
+        const res = softminBaseline(new Uint8Array(n).fill(1), probs, 2, n, 1);
+        expect(res.imageScore).toBeCloseTo(1 - v / 255, 10);
+      }),
+    );
+    expect(softminBaseline(new Uint8Array(4).fill(255), new Uint8Array(8), 2, 4, 1).imageScore).toBe(0);
+  });
+});
+
+describe('probs', () => {
+  it('quantise rounds and clamps; argmax breaks ties to the lower class', () => {
+    expect(Array.from(quantizeProbs([0, 1, 0.5, -0.2, 1.3, 0.0019]))).toEqual([0, 255, 128, 0, 255, 0]);
+    // 3 pixels, 3 classes.
+    // Class-major planes: class 0 = [10, 50, 30], class 1 = [10, 50, 40], class 2 = [10, 20, 50].
+    const probs = Uint8Array.from([10, 50, 30, 10, 50, 40, 10, 20, 50]);
+    expect(Array.from(argmaxProbs(probs, 3, 3, 1))).toEqual([0, 0, 2]);
+  });
+});

@@ -18,21 +18,26 @@ export interface CandidateRow {
   head_revision_id: number | null;
   kind: RevisionKind | null;
   author: string | null;
+  /** Latest label-noise scan (migration 6 `image_score`), null when never scanned. */
+  noise_score: number | null;
+  noise_model_set_id: number | null;
 }
 
 export function candidateRows(store: ProjectStore): CandidateRow[] {
   return store.db
     .prepare(
-      `SELECT i.id, i.path, i.sha256, i.width, i.height, i.status, i.split, i.source, i.tags, i.head_revision_id, r.kind, r.author
-       FROM image i LEFT JOIN revision r ON r.id = i.head_revision_id ORDER BY i.id`,
+      `SELECT i.id, i.path, i.sha256, i.width, i.height, i.status, i.split, i.source, i.tags, i.head_revision_id, r.kind, r.author,
+              s.score AS noise_score, s.model_set_id AS noise_model_set_id
+       FROM image i LEFT JOIN revision r ON r.id = i.head_revision_id LEFT JOIN image_score s ON s.image_id = i.id ORDER BY i.id`,
     )
     .all() as CandidateRow[];
 }
 
 export function imageRows(store: ProjectStore, ids: number[]): Map<number, CandidateRow> {
   const stmt = store.db.prepare(
-    `SELECT i.id, i.path, i.sha256, i.width, i.height, i.status, i.split, i.source, i.tags, i.head_revision_id, r.kind, r.author
-     FROM image i LEFT JOIN revision r ON r.id = i.head_revision_id WHERE i.id = ?`,
+    `SELECT i.id, i.path, i.sha256, i.width, i.height, i.status, i.split, i.source, i.tags, i.head_revision_id, r.kind, r.author,
+            s.score AS noise_score, s.model_set_id AS noise_model_set_id
+     FROM image i LEFT JOIN revision r ON r.id = i.head_revision_id LEFT JOIN image_score s ON s.image_id = i.id WHERE i.id = ?`,
   );
   const out = new Map<number, CandidateRow>();
   for (const id of ids) {

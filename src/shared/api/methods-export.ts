@@ -48,6 +48,19 @@ export const exportSpecSchema = z
         tagsAny: names.optional(),
         classesPresent: z.array(className).max(256).optional(),
         classesAbsent: z.array(className).max(256).optional(),
+        /**
+         * Image noise score of the latest label-noise scan (`noise:scan`) within [min, max]; images never
+         * scanned (or scanned with another model set than `modelSetId`) are left out.
+         */
+        noiseScore: z
+          .object({
+            min: z.number().min(0).max(1e12).optional(),
+            max: z.number().min(0).max(1e12).optional(),
+            modelSetId: z.number().int().positive().optional(),
+          })
+          .strict()
+          .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: 'noiseScore: min must not exceed max' })
+          .optional(),
       })
       .strict()
       .default({}),

@@ -25,6 +25,8 @@ export interface Candidate {
   tags: string[];
   /** Class indices present in the head mask (source schema), ascending. */
   present: number[];
+  /** Image noise score of the latest label-noise scan and its model set; null / absent when never scanned. */
+  noise?: { score: number; modelSetId: number } | null;
 }
 
 export interface ExportFilter {
@@ -41,6 +43,8 @@ export interface ExportFilter {
   classesPresent?: string[];
   /** None of the listed classes is present. */
   classesAbsent?: string[];
+  /** Latest noise scan's image score in [min, max] (by `modelSetId` when given); unscanned images never match. */
+  noiseScore?: { min?: number; max?: number; modelSetId?: number };
 }
 
 export interface Sampling {
@@ -104,6 +108,10 @@ export function compileFilter(filter: ExportFilter, schema: LabelSchema): (c: Ca
   const split = set(filter.split);
   const source = set(filter.source);
   const tags = set(filter.tagsAny);
+  const noise = filter.noiseScore;
+  if (noise && noise.min !== undefined && noise.max !== undefined && noise.min > noise.max) {
+    throw new SubsetError(`noise score range: min ${noise.min} is above max ${noise.max}: no image can match`);
+  }
   return (c) => {
     if (status && !status.has(c.status)) return false;
     if (kind && (c.kind === null || !kind.has(c.kind))) return false;
@@ -113,6 +121,12 @@ export function compileFilter(filter: ExportFilter, schema: LabelSchema): (c: Ca
     if (tags && !c.tags.some((t) => tags.has(t))) return false;
     for (const i of present) if (!c.present.includes(i)) return false;
     for (const i of absent) if (c.present.includes(i)) return false;
+    if (noise) {
+      if (!c.noise) return false;
+      if (noise.modelSetId !== undefined && c.noise.modelSetId !== noise.modelSetId) return false;
+      if (noise.min !== undefined && c.noise.score < noise.min) return false;
+      if (noise.max !== undefined && c.noise.score > noise.max) return false;
+    }
     return true;
   };
 }

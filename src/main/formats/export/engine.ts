@@ -111,6 +111,7 @@ export function planFromSpec(store: ProjectStore, spec: ExportSpec, cache: Prese
     source: r.source,
     tags: JSON.parse(r.tags) as string[],
     present: [],
+    noise: r.noise_score === null || r.noise_model_set_id === null ? null : { score: r.noise_score, modelSetId: r.noise_model_set_id },
   }));
   if (usesClasses) for (const c of candidates) if (c.revisionId !== null) c.present = presence(store, c.revisionId, cache);
   let sel;

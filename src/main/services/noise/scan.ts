@@ -154,7 +154,10 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     const dismissed = earlier.filter((f) => f.status === 'dismissed').map((f) => ({ f, m: regionFromRow(f) }));
     for (const r of regions) {
       const px = r.pixels!;
-      const hit = dismissed.find((d) => regionsMatch(d.m, px, matchIoU));
+      // A dismissal already recorded on this revision first (nothing to write), else an earlier one.
+      const hit =
+        dismissed.find((d) => d.f.revision_id === revisionId && regionsMatch(d.m, px, matchIoU)) ??
+        dismissed.find((d) => regionsMatch(d.m, px, matchIoU));
       const { bbox, region } = regionToBlob(px);
       if (hit) {
         result.keptDismissed++;

@@ -1,0 +1,375 @@
+/**
+ * Models, model sets and pre-labelling through the services (direct client), with generated ONNX
+ * models: card-vs-graph refusals, set mismatches, exact colour-rule masks, the prediction cache against
+ * the engine's own probabilities, human revisions never overwritten unless forced, cancel + resume,
+ * face crops from stored landmarks, and the main thread's responsiveness during a job.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Events } from '../../src/shared/api/contract';
+import { ParselError } from '../../src/shared/api/errors';
+import type { PrelabelStarted } from '../../src/shared/api/methods-models';
+import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
+import { parseModelCard, type ModelCardInput } from '../../src/shared/models/card';
+import { argmaxProbs } from '../../src/shared/noise/probs';
+import { getSchema } from '../../src/shared/schema';
+import { generateFace } from '../../src/shared/synth';
+import { InferenceEngine, appendOnnxMetadata } from '../../src/main/inference';
+import { directClient } from '../../src/main/services/backend';
+import { createBackend } from '../../src/main/services';
+import { readPrediction } from '../../src/main/services/predictions';
+import { ProjectStore } from '../../src/main/store/project-store';
+import { colourRuleModel } from '../tooling/onnx-gen';
+
+const LAPA = getSchema('lapa-11');
+const W = 48;
+const H = 40;
+const N = 8;
+const centroids = LAPA.classes.map((c) => c.color.map((v) => v / 255) as [number, number, number]);
+const shifted = centroids.map((c) => c.map((v, i) => Math.min(1, v + 0.15 * (i - 1))) as [number, number, number]);
+
+const dir = mkdtempSync(join(tmpdir(), 'parsel-prelabel-'));
+const projectPath = join(dir, 'p.parsel');
+const backend = createBackend({ mode: 'direct', userDataDir: join(dir, 'user') });
+const api = directClient(backend.services, backend.bus);
+const faces: { rgb: Uint8Array }[] = [];
+let imageIds: number[] = [];
+
+const colourCard = (w: number, h: number, extra: Partial<ModelCardInput> = {}): ModelCardInput => ({
+  name: 'colour rule',
+  input: { name: 'image', width: w, height: h },
+  output: { kind: 'logits' },
+  labels: 'lapa-11',
+  ...extra,
+});
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<ParselError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ParselError);
+    expect((e as ParselError).code, (e as Error).message).toBe(code);
+    return e as ParselError;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+/** Starts (or resumes) a job and resolves with its start reply and every progress event of it, after the last. */
+async function runJob(start: () => Promise<PrelabelStarted>): Promise<{ started: PrelabelStarted; events: Events['job:progress'][] }> {
+  const events: Events['job:progress'][] = [];
+  let finish: () => void = () => {};
+  const ended = new Promise<void>((r) => (finish = r));
+  let id: string | null = null;
+  const off = api.on('job:progress', (e) => {
+    events.push(e);
+    if (id !== null && e.jobId === id && e.status !== 'running') finish();
+  });
+  try {
+    const started = await start();
+    id = String(started.jobId);
+    if (events.some((e) => e.jobId === id && e.status !== 'running')) finish();
+    await ended;
+    return { started, events: events.filter((e) => e.jobId === id) };
+  } finally {
+    off();
+  }
+}
+
+function openStore(): ProjectStore {
+  return ProjectStore.open(projectPath);
+}
+
+let colourPath: string;
+let engine: InferenceEngine;
+
+beforeAll(async () => {
+  const imgDir = join(dir, 'faces');
+  mkdirSync(imgDir, { recursive: true });
+  for (let i = 0; i < N; i++) {
+    const f = generateFace({ seed: 100 + i, width: W, height: H, schema: LAPA });
+    faces.push(f);
+    await sharp(Buffer.from(f.rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(imgDir, `f${String(i).padStart(2, '0')}.png`));
+  }
+  await api.call('project:create', { path: projectPath, schemaId: 'lapa-11' });
+  await api.call('image:addFolder', { folder: imgDir });
+  imageIds = (await api.call('image:list', {})).items.map((i) => i.id);
+  expect(imageIds).toHaveLength(N);
+
+  // The colour-rule model with its card beside it, at the images' own size (no resize: exact masks).
+  colourPath = join(dir, 'colour.onnx');
+  writeFileSync(colourPath, colourRuleModel({ centroids }));
+  writeFileSync(join(dir, 'colour.card.json'), JSON.stringify(colourCard(W, H)));
+  const r = parseModelCard(colourCard(W, H));
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  engine = await InferenceEngine.create({ models: [{ path: colourPath, card: r.card }], providers: ['cpu'], intraOpThreads: 1 });
+});
+
+afterAll(async () => {
+  await engine.close();
+  backend.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('models', () => {
+  it('check reads the card beside the model and explains cards that do not fit the graph', async () => {
+    const ok = await api.call('models:check', { path: colourPath });
+    expect(ok).toMatchObject({ ok: true, problems: [], cardSource: 'file', cardPath: join(dir, 'colour.card.json') });
+    expect(ok.graph?.outputs[0]).toMatchObject({ name: 'out', shape: [1, 11, 'h', 'w'] });
+
+    const wrong = await api.call('models:check', { path: colourPath, card: colourCard(W, H, { labels: 'celebamask-hq-b', input: { name: 'input', width: W, height: H } }) as never });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.cardSource).toBe('request');
+    expect(wrong.problems).toEqual([
+      'input.name: the graph has no input "input"; its inputs are "image" [1, 3, h, w]',
+      'output "out" [1, 11, h, w] has 11 classes but the card\'s schema "celebamask-hq-b" has 19; choose the schema the model was trained with (or check output.layout)',
+    ]);
+    const badField = await api.call('models:check', { path: colourPath, card: { name: 'x', input: { name: 'image', width: 0, height: 8 }, output: { kind: 'logit' }, labels: 'lapa-11' } });
+    expect(badField.problems).toEqual(['card: input.width must be at least 1', 'card: output.kind must be "logits" or "probabilities"']);
+
+    const bare = join(dir, 'bare.onnx');
+    writeFileSync(bare, colourRuleModel({ centroids }));
+    const none = await api.call('models:check', { path: bare });
+    expect(none.ok).toBe(false);
+    expect(none.problems[0]).toMatch(/^no model card for .*bare\.onnx: write .*bare\.card\.json/);
+
+    const junk = join(dir, 'junk.onnx');
+    writeFileSync(junk, 'not a model');
+    const j = await api.call('models:check', { path: junk, card: colourCard(W, H) as never });
+    expect(j.problems[0]).toMatch(/junk\.onnx: not a loadable ONNX model/);
+    await expectCode(api.call('models:check', { path: join(dir, 'missing.onnx') }), 'NOT_FOUND');
+    await expectCode(api.call('models:check', {}), 'BAD_REQUEST');
+  });
+
+  it('add refuses a card that does not fit (with the messages), a foreign schema, and duplicates', async () => {
+    const e = await expectCode(
+      api.call('models:add', { path: colourPath, card: colourCard(W, H, { labels: 'celebamask-hq-b' }) as never }),
+      'INVALID_INPUT',
+    );
+    expect(e.message).toMatch(/colour\.onnx: the model card does not fit the model:\n {2}output "out" \[1, 11, h, w\] has 11 classes but the card's schema "celebamask-hq-b" has 19/);
+    expect((e.details as { problems: string[] }).problems).toHaveLength(1);
+
+    // A model of another schema that fits its graph is refused for this project.
+    const b19 = join(dir, 'b19.onnx');
+    writeFileSync(b19, colourRuleModel({ centroids: getSchema('celebamask-hq-b').classes.map((c) => c.color.map((v) => v / 255) as [number, number, number]) }));
+    const f = await expectCode(api.call('models:add', { path: b19, card: colourCard(W, H, { labels: 'celebamask-hq-b' }) as never }), 'INVALID_INPUT');
+    expect(f.message).toMatch(/labels in schema "celebamask-hq-b" but this project's schema is "lapa-11"/);
+
+    const added = await api.call('models:add', { path: colourPath });
+    expect(added.model).toMatchObject({ name: 'colour rule', labels: 'lapa-11', classes: 11, available: true, usedBy: [] });
+    expect(added.check.cardSource).toBe('file');
+    await expectCode(api.call('models:add', { path: colourPath, name: 'again' }), 'ALREADY_EXISTS');
+    await expectCode(api.call('models:add', { path: colourPath }), 'ALREADY_EXISTS');
+
+    // A card stored in the ONNX metadata.
+    const meta = join(dir, 'meta.onnx');
+    writeFileSync(meta, appendOnnxMetadata(colourRuleModel({ centroids: shifted }), { 'parsel.card': JSON.stringify(colourCard(W, H, { name: 'shifted' })) }));
+    const m = await api.call('models:add', { path: meta });
+    expect(m.check.cardSource).toBe('metadata');
+    expect((await api.call('models:list', {})).map((x) => x.name)).toEqual(['colour rule', 'shifted']);
+  });
+
+  it('model sets: members must agree, box/detector are refused, a used model cannot be removed', async () => {
+    const [colour] = await api.call('models:list', {});
+    const small = join(dir, 'small.onnx');
+    writeFileSync(small, colourRuleModel({ centroids }));
+    const s = await api.call('models:add', { path: small, name: 'small', card: colourCard(32, 32) as never });
+    const e = await expectCode(api.call('modelSet:create', { name: 'mixed', modelIds: [colour.id, s.model.id] }), 'INVALID_INPUT');
+    expect(e.message).toBe(
+      `models of a set must share the label schema, class count, input size and crop mode: model ${s.model.id} "small" is lapa-11 (11 classes), whole image, input 32×32 stretch, model ${colour.id} "colour rule" is lapa-11 (11 classes), whole image, input 48×40 stretch`,
+    );
+    await expectCode(api.call('modelSet:create', { name: 'dup', modelIds: [colour.id, colour.id] }), 'INVALID_INPUT');
+    await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [999] }), 'NOT_FOUND');
+    await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], faces: { mode: 'box', margin: 0.2 } }), 'UNSUPPORTED');
+    await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], faces: { mode: 'detector', margin: 0.2, detectorModelId: s.model.id } }), 'UNSUPPORTED');
+    await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], faces: { mode: 'landmarks', margin: 0.2 } }), 'INVALID_INPUT');
+    await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], tta: 'mirror' as never }), 'BAD_REQUEST');
+
+    const set = await api.call('modelSet:create', { name: 'colour', modelIds: [colour.id] });
+    expect(set).toMatchObject({ name: 'colour', modelIds: [colour.id], tta: 'none', faces: { mode: 'whole', margin: 0.25 }, labels: 'lapa-11', classes: 11, expects: 'image', predictions: 0 });
+    await expectCode(api.call('modelSet:create', { name: 'colour', modelIds: [colour.id] }), 'ALREADY_EXISTS');
+    const r = await expectCode(api.call('models:remove', { id: colour.id }), 'CONFLICT');
+    expect(r.message).toMatch(/is used by model set \d+/);
+    expect(await api.call('models:remove', { id: s.model.id })).toEqual({ removed: true });
+    expect((await api.call('models:list', {})).find((x) => x.id === colour.id)?.usedBy).toEqual([set.id]);
+
+    const p = await api.call('models:providers', {});
+    expect(p.order[p.order.length - 1]).toBe('cpu');
+    expect(p.backends.map((b) => b.name)).toContain('cpu');
+  });
+});
+
+describe('pre-labelling', () => {
+  let setId: number;
+  let humanImage: number;
+  let humanRevision: number;
+
+  beforeAll(async () => {
+    setId = (await api.call('modelSet:list', {})).find((s) => s.name === 'colour')!.id;
+    // An annotator's work on the second image: must survive pre-labelling.
+    humanImage = imageIds[1];
+    const m = encodeMask(new Uint8Array(W * H).fill(1), W, H);
+    humanRevision = (await api.call('revision:save', { imageId: humanImage, parentId: null, kind: 'human', author: 'ann', mask: m })).id;
+  });
+
+  it('writes exact colour-rule masks, caches the engine probabilities, keeps the human revision', async () => {
+    await expectCode(api.call('prelabel:start', { modelSetId: 999 }), 'NOT_FOUND');
+    await expectCode(api.call('prelabel:start', { modelSetId: setId, imageIds: [123456] }), 'NOT_FOUND');
+    await expectCode(api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0]], filter: { status: ['unlabeled'] } }), 'BAD_REQUEST');
+    await expectCode(api.call('prelabel:start', { modelSetId: setId, filter: { status: ['reviewed'] } }), 'INVALID_INPUT');
+
+    const { started, events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] }));
+    expect(started).toMatchObject({ total: N, todo: N, provider: 'cpu', warnings: [] });
+    const last = events[events.length - 1];
+    expect(last).toMatchObject({ kind: 'prelabel', status: 'done', done: N, total: N, failed: 0, provider: 'cpu' });
+    expect(events.every((e) => e.done <= e.total)).toBe(true);
+
+    const [job] = await api.call('job:list', { kind: 'prelabel' });
+    expect(job).toMatchObject({ id: started.jobId, status: 'done', done: N, failed: 0, skipped: 1, provider: 'cpu', active: false, resumable: false, modelSetId: setId });
+
+    const store = openStore();
+    try {
+      for (let i = 0; i < N; i++) {
+        const id = imageIds[i];
+        const direct = await engine.predict({ rgb: faces[i].rgb, width: W, height: H });
+        // Cache round trip: exactly the engine's quantised probabilities.
+        const cached = readPrediction(store, id, setId)!;
+        expect(cached).toMatchObject({ width: W, height: H, classes: 11, provider: 'cpu' });
+        expect(Buffer.from(cached.probs).equals(Buffer.from(direct.probs!))).toBe(true);
+        // The overlay labels are the arg-max of the cached (quantised) planes.
+        const got = await api.call('prediction:get', { imageId: id, modelSetId: setId });
+        expect(got.probs).toBeNull();
+        expect(Buffer.from(decodeMask(got.labels)).equals(Buffer.from(argmaxProbs(direct.probs!, 11, W, H)))).toBe(true);
+        // The engine's labels are exactly the nearest-centroid rule wherever it has a clear winner.
+        let checked = 0;
+        for (let q = 0; q < W * H; q++) {
+          const [r, g, b] = [faces[i].rgb[q * 3], faces[i].rgb[q * 3 + 1], faces[i].rgb[q * 3 + 2]].map((v) => Math.fround(v / 255));
+          const d = centroids.map((c) => c[0] * r + c[1] * g + c[2] * b - (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) / 2);
+          const k = d.indexOf(Math.max(...d));
+          const second = Math.max(...d.filter((_, j) => j !== k));
+          if (d[k] - second < 1e-5) continue; // exact ties (equidistant colours)
+          checked++;
+          if (direct.labels[q] !== k) expect(`pixel ${q}: ${direct.labels[q]}`).toBe(`pixel ${q}: ${k}`);
+        }
+        expect(checked).toBeGreaterThan(W * H * 0.9);
+        const img = await api.call('image:get', { id });
+        const head = (await api.call('revision:list', { imageId: id }))[0];
+        if (id === humanImage) {
+          expect(head.id).toBe(humanRevision);
+          expect(img.status).toBe('in_progress');
+        } else {
+          expect(head).toMatchObject({ kind: 'model', parentId: null, author: 'model set "colour"' });
+          expect(img.status).toBe('prelabeled');
+          // The model revision is the engine's labels, pixel for pixel.
+          const mask = decodeMask(await api.call('revision:mask', { revisionId: head.id }));
+          expect(Buffer.from(mask).equals(Buffer.from(direct.labels))).toBe(true);
+        }
+      }
+      const withProbs = await api.call('prediction:get', { imageId: imageIds[0], modelSetId: setId, probs: true });
+      expect(withProbs.probs!.length).toBe(11 * W * H);
+    } finally {
+      store.close();
+    }
+    expect((await api.call('modelSet:list', {}))[0].predictions).toBe(N);
+    expect((await api.call('models:providers', {})).last).toMatchObject({ provider: 'cpu', warnings: [], jobId: started.jobId });
+  });
+
+  it('force writes a model revision over the human one, on top of it (parent = the human head)', async () => {
+    const { events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, imageIds: [humanImage], force: true, providers: ['cpu'] }));
+    expect(events[events.length - 1]).toMatchObject({ status: 'done', done: 1, total: 1 });
+    const [head, prev] = await api.call('revision:list', { imageId: humanImage });
+    expect(head).toMatchObject({ kind: 'model', parentId: humanRevision });
+    expect(prev.id).toBe(humanRevision);
+  });
+
+  it('a failed GPU provider is reported in the job and for the status bar, and CPU is used', async () => {
+    const { started, events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0]], providers: ['cuda'] }));
+    expect(started.provider).toBe('cpu');
+    expect(started.warnings.some((w) => w.includes('"cuda" failed to initialise'))).toBe(true);
+    expect(events[0].warnings!.some((w) => w.includes('fell back from "cuda"'))).toBe(true);
+    expect((await api.call('models:providers', {})).last?.warnings.join(' ')).toMatch(/cuda/);
+    expect((await api.call('job:list', {}))[0].warnings.length).toBeGreaterThan(0);
+  });
+
+  it('cancel stops with finished items stored; resume does only the rest', async () => {
+    const { started, events } = await runJob(async () => {
+      const s = await api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] });
+      expect(await api.call('prelabel:cancel', { jobId: s.jobId })).toEqual({ cancelled: true });
+      return s;
+    });
+    expect(events[events.length - 1].status).toBe('cancelled');
+    let [job] = await api.call('job:list', {});
+    expect(job).toMatchObject({ id: started.jobId, status: 'cancelled', resumable: true });
+    expect(job.done).toBeLessThan(N);
+    const store = openStore();
+    const doneIds = (store.db.prepare("SELECT image_id FROM job_item WHERE job_id = ? AND state IN ('done','skipped')").all(started.jobId) as { image_id: number }[]).map((r) => r.image_id);
+    store.close();
+    expect(doneIds).toHaveLength(job.done);
+    const before = await api.call('revision:list', { imageId: imageIds[N - 1] });
+
+    const resumed = await runJob(() => api.call('prelabel:resume', { jobId: started.jobId }));
+    expect(resumed.started).toMatchObject({ total: N, todo: N - job.done, provider: 'cpu' });
+    expect(resumed.events[resumed.events.length - 1]).toMatchObject({ status: 'done', done: N, total: N });
+    [job] = await api.call('job:list', {});
+    expect(job).toMatchObject({ status: 'done', done: N, resumable: false });
+    // The last image was not done before the cancel: exactly one new model revision on it.
+    const after = await api.call('revision:list', { imageId: imageIds[N - 1] });
+    expect(after.length).toBe(before.length + 1);
+    await expectCode(api.call('prelabel:resume', { jobId: started.jobId }), 'INVALID_INPUT');
+    await expectCode(api.call('prelabel:resume', { jobId: 9999 }), 'NOT_FOUND');
+  });
+
+  it('face crops from stored landmarks; an image without landmarks fails with the reason', async () => {
+    const faceModel = join(dir, 'face.onnx');
+    writeFileSync(faceModel, colourRuleModel({ centroids }));
+    const fm = await api.call('models:add', { path: faceModel, name: 'face colour', card: colourCard(16, 16, { expects: 'face' }) as never });
+    const set = await api.call('modelSet:create', { name: 'faces', modelIds: [fm.model.id], faces: { mode: 'landmarks', margin: 0 } });
+    const store = openStore();
+    // Landmarks on image 0 around a 16×16 square at (8, 8); none on image 2.
+    store.db
+      .prepare("INSERT INTO landmark(image_id, source, points, created_at) VALUES (?, 'test', ?, '2026-01-01')")
+      .run(imageIds[0], JSON.stringify([[8, 8], [24, 8], [8, 24], [24, 24]]));
+    store.close();
+    const { events } = await runJob(() => api.call('prelabel:start', { modelSetId: set.id, imageIds: [imageIds[0], imageIds[2]], providers: ['cpu'] }));
+    expect(events[events.length - 1]).toMatchObject({ status: 'done', done: 1, failed: 1 });
+    const job = (await api.call('job:list', {}))[0];
+    expect(job.failures).toEqual([{ imageId: imageIds[2], error: expect.stringMatching(/has no landmarks/) }]);
+    const p = await api.call('prediction:get', { imageId: imageIds[0], modelSetId: set.id });
+    const labels = decodeMask(p.labels);
+    // Outside the crop (margin 0 → exactly the landmark box): background.
+    expect(labels[2 * W + 40]).toBe(0);
+    expect(labels[36 * W + 2]).toBe(0);
+    await expectCode(api.call('prediction:get', { imageId: imageIds[2], modelSetId: set.id }), 'NOT_FOUND');
+  });
+
+  it('the main thread stays responsive during a job (event-loop delay)', async () => {
+    const big = join(dir, 'big');
+    mkdirSync(big);
+    for (let i = 0; i < 16; i++) {
+      const f = generateFace({ seed: 300 + i, width: 256, height: 256, schema: LAPA });
+      await sharp(Buffer.from(f.rgb), { raw: { width: 256, height: 256, channels: 3 } }).jpeg().toFile(join(big, `b${i}.jpg`));
+    }
+    const added = await api.call('image:addFolder', { folder: big });
+    expect(added.added).toBe(16);
+    const ids = (await api.call('image:list', { status: ['unlabeled'] })).items.map((i) => i.id);
+    expect(ids).toHaveLength(16);
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    let t0 = 0;
+    const { events } = await runJob(async () => {
+      const s = await api.call('prelabel:start', { modelSetId: setId, imageIds: ids, providers: ['cpu'] });
+      // From here on the job runs: decode, inference and deflate off the main thread; writes on it.
+      h.enable();
+      t0 = performance.now();
+      return s;
+    });
+    h.disable();
+    const ms = performance.now() - t0;
+    expect(events[events.length - 1]).toMatchObject({ status: 'done', done: 16 });
+    expect(events.some((e) => e.status === 'running' && typeof e.etaSeconds === 'number')).toBe(true);
+    expect(h.max / 1e6).toBeLessThan(200);
+    expect(ms).toBeGreaterThan(h.max / 1e6);
+  });
+});

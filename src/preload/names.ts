@@ -55,6 +55,8 @@ export const PRELOAD_METHOD_NAMES = [
   'noise:heatmap',
   'noise:pairs',
   'noise:exportProbs',
+  'metrics:agreement',
+  'metrics:stats',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

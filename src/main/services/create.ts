@@ -12,6 +12,7 @@ import { appServices } from './domains/app';
 import { exportServices } from './domains/export';
 import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
+import { metricsServices } from './domains/metrics';
 import { modelServices } from './domains/models';
 import { noiseServices } from './domains/noise';
 import { projectServices } from './domains/project';
@@ -36,6 +37,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...importServices(ctx),
     ...settingsServices(ctx),
     ...noiseServices(ctx),
+    ...metricsServices(ctx),
     ...models,
   };
 

@@ -38,6 +38,7 @@ export const encodedMaskSchema = z.object({
 import { method } from './define';
 import { exportMethods } from './methods-export';
 import { importMethods } from './methods-import';
+import { metricsMethods } from './methods-metrics';
 import { modelMethods } from './methods-models';
 import { noiseMethods } from './methods-noise';
 import { settingsMethods } from './methods-settings';
@@ -100,6 +101,7 @@ export const methods = {
   ...settingsMethods,
   ...modelMethods,
   ...noiseMethods,
+  ...metricsMethods,
 } as const;
 
 export type Methods = typeof methods;

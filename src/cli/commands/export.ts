@@ -29,6 +29,22 @@ function int(args: ParsedArgs, name: string, min: number, max: number): number |
   return n;
 }
 
+/** `--noise-min` / `--noise-max`: image noise score range of the latest `parsel scan` (unscanned images are left out). */
+function noiseRange(args: ParsedArgs): { min?: number; max?: number } | undefined {
+  const num = (name: string) => {
+    const v = args.options[name];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number >= 0, got "${v}"`);
+    return n;
+  };
+  const min = num('noise-min');
+  const max = num('noise-max');
+  if (min === undefined && max === undefined) return undefined;
+  if (min !== undefined && max !== undefined && min > max) throw new UsageError(`--noise-min ${min} is above --noise-max ${max}`);
+  return { ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
+}
+
 /** Build the export spec from the command line (everything validated again by the service). */
 export function specFromArgs(args: ParsedArgs): ExportSpecInput {
   const format = args.options.format as string | undefined;
@@ -80,6 +96,7 @@ export function specFromArgs(args: ParsedArgs): ExportSpecInput {
       tagsAny: list(args, 'tags'),
       classesPresent: list(args, 'classes-present'),
       classesAbsent: list(args, 'classes-absent'),
+      noiseScore: noiseRange(args),
     },
     sampling: { limit: int(args, 'limit', 1, 10_000_000), stratifyBy: list(args, 'stratify'), mix },
     splits,
@@ -96,13 +113,13 @@ function printPreview(p: ExportPreview, ctx: Ctx): void {
   for (const pr of p.problems) ctx.err(`problem: ${pr}`);
 }
 
-const FILTER_FLAGS = ['status', 'kind', 'author', 'split', 'source', 'tags', 'classes-present', 'classes-absent', 'stratify', 'limit', 'mix', 'splits', 'seed', 'remap', 'override', 'ignore-index', 'format'];
+const FILTER_FLAGS = ['noise-min', 'noise-max', 'status', 'kind', 'author', 'split', 'source', 'tags', 'classes-present', 'classes-absent', 'stratify', 'limit', 'mix', 'splits', 'seed', 'remap', 'override', 'ignore-index', 'format'];
 
 export const exportCommand: Command = {
   summary: 'export a dataset (LaPa, Helen, CelebAMask-HQ, iBugMask, FaceSynthetics, index/colour PNG, COCO, DML-CSR)',
   usage:
     'parsel export <project.parsel> <dir> --format f [--remap target-schema] [--ignore-index 255] [--override a=b,...] ' +
-    '[--status ...] [--kind ...] [--author ...] [--split ...] [--source ...] [--tags ...] [--classes-present ...] [--classes-absent ...] ' +
+    '[--status ...] [--kind ...] [--author ...] [--split ...] [--source ...] [--tags ...] [--classes-present ...] [--classes-absent ...] [--noise-min x] [--noise-max y] ' +
     '[--stratify classes] [--limit N] [--mix source=ratio,...] [--splits 0.8,0.1,0.1] [--seed N] [--dry-run] [--json]\n' +
     '       parsel export <project.parsel> <dir> --from-manifest m.json [--json]',
   options: {
@@ -118,6 +135,8 @@ export const exportCommand: Command = {
     tags: { flag: false, help: 'only images with at least one of these tags' },
     'classes-present': { flag: false, help: 'only masks containing all these classes (project schema names)' },
     'classes-absent': { flag: false, help: 'only masks containing none of these classes' },
+    'noise-min': { flag: false, help: 'only images whose latest parsel scan noise score is at least this (never-scanned images are left out)' },
+    'noise-max': { flag: false, help: 'only images whose latest parsel scan noise score is at most this (never-scanned images are left out)' },
     stratify: { flag: false, help: 'classes whose presence pattern sampling and split assignment keep in proportion' },
     limit: { flag: false, help: 'at most N images (seeded, stratified sample)' },
     mix: { flag: false, help: 'source ratios, e.g. synthetic=1,real=1; an error says which source falls short' },

@@ -6,6 +6,11 @@ import { infoCommand } from './info';
 import { serveCommand } from './serve';
 import { importCommand } from './import';
 import { exportCommand } from './export';
+import { modelsCommand } from './models';
+import { prelabelCommand } from './prelabel';
+import { scanCommand } from './scan';
+import { flagsCommand } from './flags';
+import { exportProbsCommand } from './export-probs';
 
 export const commands: Record<string, Command> = {
   init: initCommand,
@@ -14,4 +19,9 @@ export const commands: Record<string, Command> = {
   serve: serveCommand,
   import: importCommand,
   export: exportCommand,
+  models: modelsCommand,
+  prelabel: prelabelCommand,
+  scan: scanCommand,
+  flags: flagsCommand,
+  'export-probs': exportProbsCommand,
 };

@@ -1,0 +1,59 @@
+import type { ScanOptions } from '../../shared/api/methods-noise';
+import { EXIT, need, withProject, type Command } from '../command';
+import { numberOpt, resolveModelSet, selectionFromArgs, SELECTION_OPTIONS } from './noise-args';
+
+export const scanCommand: Command = {
+  summary: 'label-noise scan: flag regions where a model set confidently disagrees with the labels',
+  usage:
+    'parsel scan <project.parsel> --model-set <name|id> [--band 2] [--band-weight 0.1] [--min-area 8] [--min-score 6] [--match-iou 0.5] ' +
+    '[--ids ...] [--status ...] [--split ...] [--source ...] [--json] [--quiet]',
+  options: {
+    'model-set': { flag: false, help: 'model set whose cached predictions are the teacher (name or id; run parsel prelabel first)' },
+    band: { flag: false, help: 'boundary band radius in pixels around label edges, down-weighted (default 2)' },
+    'band-weight': { flag: false, help: 'weight of suspect pixels inside the band, 0-1 (default 0.1)' },
+    'min-area': { flag: false, help: 'smallest flagged region, pixels (default 8)' },
+    'min-score': { flag: false, help: 'smallest flagged region score (default 6)' },
+    'match-iou': { flag: false, help: 'a new region is an earlier flag (dismissal kept) at this IoU or more (default 0.5)' },
+    ...SELECTION_OPTIONS,
+    json: { flag: true, help: 'print the result as JSON' },
+    quiet: { flag: true, help: 'no progress on stderr' },
+  },
+  async run(args, ctx) {
+    const [project] = need(args, 1, '<project.parsel>');
+    const options: ScanOptions = {};
+    const band = numberOpt(args, 'band', 0, 64, true);
+    const bandWeight = numberOpt(args, 'band-weight', 0, 1, false);
+    const minArea = numberOpt(args, 'min-area', 1, 1_000_000, true);
+    const minScore = numberOpt(args, 'min-score', 0, 1e9, false);
+    const matchIoU = numberOpt(args, 'match-iou', 0.001, 1, false);
+    if (band !== undefined) options.bandRadius = band;
+    if (bandWeight !== undefined) options.bandWeight = bandWeight;
+    if (minArea !== undefined) options.minRegionArea = minArea;
+    if (minScore !== undefined) options.minRegionScore = minScore;
+    if (matchIoU !== undefined) options.matchIoU = matchIoU;
+    const selection = selectionFromArgs(args);
+    return withProject(ctx, project, async (api) => {
+      const modelSetId = await resolveModelSet(api, args);
+      const off = args.options.quiet
+        ? () => {}
+        : api.on('job:progress', (p) => {
+            if (p.kind === 'noise-scan' && process.stderr.isTTY) process.stderr.write(`\r${p.phase} ${p.done}/${p.total}`);
+          });
+      let r;
+      try {
+        r = await api.call('noise:scan', { modelSetId, selection, options });
+      } finally {
+        off();
+        if (!args.options.quiet && process.stderr.isTTY) process.stderr.write('\n');
+      }
+      if (args.options.json) ctx.out(JSON.stringify(r, null, 2));
+      else {
+        ctx.out(`scanned ${r.scanned} of ${r.selected} images with a mask (${r.withoutPrediction} without a cached prediction of model set ${modelSetId})`);
+        ctx.out(`flags: ${r.openFlags} open, ${r.keptDismissed} kept dismissed, ${r.closed} earlier flags closed as fixed`);
+        ctx.out('review them with: parsel flags <project> --top 20, or the Review queue in the app');
+      }
+      for (const f of r.failed) ctx.err(`failed: ${f.reason}`);
+      return r.failed.length > 0 ? EXIT.partial : EXIT.ok;
+    });
+  },
+};

@@ -1,0 +1,112 @@
+/** `parsel scan`, `parsel flags`, `parsel export-probs` and `parsel export --noise-min` through a freshly built CLI bundle. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend } from '../../src/main/services';
+import { directClient } from '../../src/main/services/backend';
+import type { ImageFlags, ScanResult } from '../../src/shared/api/methods-noise';
+import { makeNoiseProject, type NoiseProject } from '../tooling/noise-project';
+
+const ROOT = resolve(__dirname, '../..');
+const BUNDLE = join(ROOT, 'out', 'test-noise-cli', 'parsel.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'parsel-noise-cli-'));
+let P: NoiseProject;
+
+function parsel(...args: string[]) {
+  const script = `const { main } = await import(${JSON.stringify(pathToFileURL(BUNDLE).href)}); process.exitCode = await main(${JSON.stringify(args)});`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: dir,
+    env: { ...process.env, PARSEL_USER_DATA: join(dir, 'user') },
+    encoding: 'utf8',
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(async () => {
+  // Own bundle (same options as scripts/build-cli.mjs) so the test never runs a stale out/cli build.
+  await build({
+    entryPoints: [join(ROOT, 'src/cli/index.ts')],
+    outfile: BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
+    banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
+    logLevel: 'error',
+  });
+  const backend = createBackend({ mode: 'direct', userDataDir: join(dir, 'user') });
+  P = await makeNoiseProject(directClient(backend.services, backend.bus), dir, { count: 3, size: 96, corruptions: [['class_swap'], []] });
+  backend.close();
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('parsel scan / flags / export-probs', () => {
+  it('refuses bad usage (2) and unknown model sets (3)', () => {
+    expect(parsel('scan', P.file).code).toBe(2);
+    const bad = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--band', '-1');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--band must be an integer 0-64/);
+    expect(parsel('scan', P.file, '--model-set', String(P.modelSetId), '--frobnicate').code).toBe(2);
+    const missing = parsel('scan', P.file, '--model-set', '999');
+    expect(missing.code).toBe(3);
+    expect(missing.err).toMatch(/model set 999 does not exist/);
+    expect(parsel('flags', P.file, '--top', '3', '--image', '1').code).toBe(2);
+  });
+
+  it('scan prints a summary; --json gives the result', () => {
+    const t = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--band', '2');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/scanned 3 of 3 images with a mask \(0 without a cached prediction/);
+    expect(t.out).toMatch(/flags: [1-9]\d* open/);
+    const j = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--json', '--quiet');
+    expect(j.code).toBe(0);
+    const r = JSON.parse(j.out) as ScanResult;
+    expect(r).toMatchObject({ status: 'done', scanned: 3, failed: [] });
+  });
+
+  it('flags lists the top images with their flags (text and JSON)', () => {
+    const j = parsel('flags', P.file, '--top', '5', '--json');
+    expect(j.code).toBe(0);
+    const items = JSON.parse(j.out) as ImageFlags[];
+    expect(items).toHaveLength(1);
+    expect(items[0].imageId).toBe(P.images[0].id);
+    expect(items[0].flags.length).toBeGreaterThan(0);
+    const reg = P.images[0].regions[0];
+    expect(items[0].flags[0]).toMatchObject({ status: 'open', labelClass: reg.toClass, suggestedClass: reg.fromClass });
+    const t = parsel('flags', P.file);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain(`image ${P.images[0].id}  score`);
+    expect(t.out).toMatch(new RegExp(`flag \\d+  open +\\S+ -> \\S+  area \\d+`));
+    const one = parsel('flags', P.file, '--image', String(P.images[1].id));
+    expect(one.code).toBe(0);
+    expect(one.out).toMatch(new RegExp(`^image ${P.images[1].id}  score 0\\.0  open 0  fixed 0  dismissed 0 `));
+    expect(one.out).not.toMatch(/flag \d+/);
+  });
+
+  it('export-probs writes the .npy files (float16) and refuses an existing folder (3)', () => {
+    const out = join(dir, 'probs');
+    const r = parsel('export-probs', P.file, out, '--model-set', String(P.modelSetId), '--float16');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/pred_probs\.npy 3×19×96×96 float16, labels\.npy 3×96×96 uint8/);
+    const head = readFileSync(join(out, 'pred_probs.npy')).subarray(10, 80).toString('latin1');
+    expect(head).toContain("'descr': '<f2'");
+    expect(existsSync(join(out, 'index.json'))).toBe(true);
+    const again = parsel('export-probs', P.file, out, '--model-set', String(P.modelSetId));
+    expect(again.code).toBe(3);
+    expect(again.err).toMatch(/already exists/);
+  });
+
+  it('export --noise-min keeps only images scanned with at least that score', () => {
+    const r = parsel('export', P.file, join(dir, 'x'), '--format', 'index-png', '--noise-min', '1', '--dry-run', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ total: 1 });
+    expect(parsel('export', P.file, join(dir, 'x'), '--format', 'index-png', '--noise-min', '5', '--noise-max', '1').code).toBe(2);
+  });
+});

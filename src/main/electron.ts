@@ -57,7 +57,7 @@ function sqliteBinding(): string | undefined {
 
 const PROJECT_FILTERS = [{ name: 'Parsel project', extensions: ['parsel'] }];
 
-async function pickPath(kind: 'openProject' | 'saveProject' | 'folder'): Promise<string | null> {
+async function pickPath(kind: 'openProject' | 'saveProject' | 'folder' | 'model'): Promise<string | null> {
   const parent = BrowserWindow.getFocusedWindow();
   if (kind === 'saveProject') {
     const opts: SaveDialogOptions = { title: 'New Parsel project', filters: PROJECT_FILTERS, defaultPath: 'untitled.parsel' };
@@ -67,7 +67,9 @@ async function pickPath(kind: 'openProject' | 'saveProject' | 'folder'): Promise
   const opts: OpenDialogOptions =
     kind === 'openProject'
       ? { title: 'Open Parsel project', filters: PROJECT_FILTERS, properties: ['openFile'] }
-      : { title: 'Add a folder of images', properties: ['openDirectory'] };
+      : kind === 'model'
+        ? { title: 'Add an ONNX model', filters: [{ name: 'ONNX model', extensions: ['onnx'] }], properties: ['openFile'] }
+        : { title: 'Add a folder of images', properties: ['openDirectory'] };
   const r = parent ? await dialog.showOpenDialog(parent, opts) : await dialog.showOpenDialog(opts);
   return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
 }

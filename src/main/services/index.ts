@@ -11,7 +11,7 @@ export interface BackendOptions {
   /** Folder for app-level state: recent projects list, settings. */
   userDataDir: string;
   /** Native file dialogs; only Electron has them. Without it `dialog:pick` answers UNSUPPORTED. */
-  pickPath?: (kind: 'openProject' | 'saveProject' | 'folder') => Promise<string | null>;
+  pickPath?: (kind: 'openProject' | 'saveProject' | 'folder' | 'model') => Promise<string | null>;
   /** Path of a better-sqlite3 binary built for Electron's ABI (see scripts/electron-native.mjs). */
   sqliteNativeBinding?: string;
   version?: string;

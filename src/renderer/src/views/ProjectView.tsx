@@ -9,6 +9,8 @@ import type { GridSession, StatusFilter } from './gridSession';
 import { ThumbGrid } from './ThumbGrid';
 import { ExportEntry } from './export/ExportEntry';
 import { ImportEntry } from './import/ImportEntry';
+import { ModelsEntry } from './models/ModelsEntry';
+import { StatusBar } from './StatusBar';
 
 interface Props {
   project: ProjectInfo;
@@ -49,6 +51,7 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
         <AddFolder nativeDialogs={nativeDialogs} />
         <ImportEntry project={project} schema={schema} nativeDialogs={nativeDialogs} />
         <ExportEntry project={project} schema={schema} />
+        <ModelsEntry project={project} session={session} nativeDialogs={nativeDialogs} />
       </div>
       <div className="toolbar" role="toolbar" aria-label="Status filter">
         <FilterButton session={session} value="all" label="All" count={counts.total} />
@@ -64,6 +67,7 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
         </span>
       </div>
       <ThumbGrid session={session} onOpen={onOpenImage} />
+      <StatusBar />
     </div>
   );
 }

@@ -1,0 +1,89 @@
+/**
+ * Status bar at the bottom of the Project screen: the execution provider of the active or latest
+ * inference job and any fallback warning (a GPU that failed to start is never hidden), and a compact
+ * indicator of a running pre-labelling job. Fed by `models:providers` and `job:list` when shown, then
+ * by `job:progress` events.
+ */
+import { useEffect, useState } from 'react';
+import type { JobProgress } from '../../../shared/api/types';
+import { toShownError, useClient, type ShownError } from './common';
+import { isFinalStatus, percent, progressLine, providerLabel } from './models/format';
+
+interface ProviderState {
+  provider: string;
+  warnings: string[];
+}
+
+export function StatusBar() {
+  const client = useClient();
+  const [provider, setProvider] = useState<ProviderState | null>(null);
+  const [job, setJob] = useState<JobProgress | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    Promise.all([client.call('models:providers', {}), client.call('job:list', { kind: 'prelabel' })]).then(
+      ([info, jobs]) => {
+        if (cancelled) return;
+        if (info.last) setProvider((cur) => cur ?? { provider: info.last!.provider, warnings: info.last!.warnings });
+        const active = jobs.find((j) => j.active);
+        if (active)
+          setJob(
+            (cur) =>
+              cur ?? {
+                jobId: String(active.id),
+                kind: 'prelabel',
+                done: active.done,
+                total: active.total,
+                failed: active.failed,
+                phase: active.status,
+                etaSeconds: null,
+                status: active.status,
+              },
+          );
+      },
+      (err: unknown) => {
+        if (!cancelled) setError(toShownError(err));
+      },
+    );
+    const off = client.on('job:progress', (p) => {
+      if (p.kind !== 'prelabel') return;
+      if (p.provider) setProvider({ provider: p.provider, warnings: p.warnings ?? [] });
+      setJob(isFinalStatus(p.status) ? null : p);
+    });
+    return () => {
+      cancelled = true;
+      off();
+    };
+  }, [client]);
+
+  const warning = provider?.warnings.join(' · ') ?? '';
+  return (
+    <div className="statusbar" role="status" aria-label="Status bar">
+      <span data-testid="status-provider" title="Execution provider of the active or latest inference job">
+        Provider <b>{provider ? providerLabel(provider.provider) : '—'}</b>
+        {!provider && <span className="faint"> (no model run yet)</span>}
+      </span>
+      {warning && (
+        <span className="statusbar-warning" data-testid="status-warning" title={warning}>
+          ⚠ {warning}
+        </span>
+      )}
+      {error && (
+        <span className="statusbar-error" title={error.message}>
+          {error.code ? `${error.code}: ` : ''}
+          {error.message}
+        </span>
+      )}
+      <span className="spacer" />
+      {job && (
+        <span className="statusbar-job" data-testid="status-job">
+          <span className="minibar" aria-hidden="true">
+            <span style={{ width: `${percent(job.done + (job.failed ?? 0), job.total)}%` }} />
+          </span>
+          {progressLine(job)}
+        </span>
+      )}
+    </div>
+  );
+}

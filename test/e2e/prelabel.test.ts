@@ -1,0 +1,307 @@
+/**
+ * Models and pre-labelling end to end in Chromium (browser mode, real renderer build, server and ONNX
+ * engine) with generated models: a model whose card does not fit its graph is refused with every
+ * problem named; the colour-rule model is added and put in a set (removing it is then refused);
+ * pre-labelling the project shows progress, the provider "CPU" and a summary; the grid shows
+ * `prelabeled`; each image's head is a `model` revision with exactly the colour-rule mask. A requested
+ * CUDA provider that cannot start is reported in the dialog and the status bar (CPU is used). A bigger
+ * job cancelled mid-way keeps its finished items and is offered for resume, which finishes it.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/main/server';
+import { createBackend, type Backend } from '../../src/main/services';
+import { directClient } from '../../src/main/services/backend';
+import type { ParselApi } from '../../src/shared/api/contract';
+import { decodeMask } from '../../src/shared/mask/codec';
+import type { ModelCardInput } from '../../src/shared/models/card';
+import { getSchema } from '../../src/shared/schema';
+import { generateFace } from '../../src/shared/synth';
+import { colourRuleModel } from '../tooling/onnx-gen';
+import { collectPageErrors, ensureRendererBuild, launchChromium, RENDERER_DIR } from './helpers';
+
+const LAPA = getSchema('lapa-11');
+const W = 96;
+const H = 80;
+const N = 5;
+/** The cancel/resume job: more and bigger images (resized to the card's size, probabilities upsampled back). */
+const BIG_N = 40;
+const BIG = 384;
+const centroids = LAPA.classes.map((c) => c.color.map((v) => v / 255) as [number, number, number]);
+
+let tmp: string;
+let backend: Backend;
+let api: ParselApi;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let pageErrors: string[] = [];
+const rgbByName = new Map<string, Uint8Array>();
+let goodModel: string;
+let badModel: string;
+let bigDir: string;
+
+const card = (extra: Partial<ModelCardInput> = {}): ModelCardInput => ({
+  name: 'colour rule',
+  input: { name: 'image', width: W, height: H },
+  output: { kind: 'logits' },
+  labels: 'lapa-11',
+  ...extra,
+});
+
+/** Nearest-centroid class of each pixel, or -1 where the best two are (nearly) tied. */
+function colourRule(rgb: Uint8Array): Int16Array {
+  const out = new Int16Array(rgb.length / 3);
+  for (let q = 0; q < out.length; q++) {
+    const [r, g, b] = [rgb[q * 3], rgb[q * 3 + 1], rgb[q * 3 + 2]].map((v) => Math.fround(v / 255));
+    const d = centroids.map((c) => c[0] * r + c[1] * g + c[2] * b - (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) / 2);
+    const k = d.indexOf(Math.max(...d));
+    const second = Math.max(...d.filter((_, j) => j !== k));
+    out[q] = d[k] - second < 1e-5 ? -1 : k;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  ensureRendererBuild();
+  tmp = mkdtempSync(join(tmpdir(), 'parsel-e2e-prelabel-'));
+  const imgDir = join(tmp, 'faces');
+  mkdirSync(imgDir);
+  for (let i = 0; i < N; i++) {
+    const f = generateFace({ seed: 200 + i, width: W, height: H, schema: LAPA });
+    const name = `f${i}.png`;
+    rgbByName.set(name, f.rgb);
+    await sharp(Buffer.from(f.rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(imgDir, name));
+  }
+  bigDir = join(tmp, 'big');
+  mkdirSync(bigDir);
+  for (let i = 0; i < BIG_N; i++) {
+    const f = generateFace({ seed: 300 + i, width: BIG, height: BIG, schema: LAPA });
+    await sharp(Buffer.from(f.rgb), { raw: { width: BIG, height: BIG, channels: 3 } }).png({ compressionLevel: 1 }).toFile(join(bigDir, `b${String(i).padStart(2, '0')}.png`));
+  }
+  // The colour-rule model with its card beside it, and a copy whose card does not fit its graph.
+  const models = join(tmp, 'models');
+  mkdirSync(models);
+  goodModel = join(models, 'colour.onnx');
+  writeFileSync(goodModel, colourRuleModel({ centroids }));
+  writeFileSync(join(models, 'colour.card.json'), JSON.stringify(card()));
+  badModel = join(models, 'wrong.onnx');
+  writeFileSync(badModel, colourRuleModel({ centroids }));
+  writeFileSync(join(models, 'wrong.card.json'), JSON.stringify(card({ name: 'wrong', input: { name: 'input', width: W, height: H }, labels: 'celebamask-hq-b' })));
+
+  backend = createBackend({ mode: 'browser', userDataDir: join(tmp, 'user') });
+  api = directClient(backend.services, backend.bus);
+  await api.call('project:create', { path: join(tmp, 'faces.parsel'), schemaId: 'lapa-11' });
+  const added = await api.call('image:addFolder', { folder: imgDir });
+  expect(added.added).toBe(N);
+  server = await startServer({ backend, rendererDir: RENDERER_DIR });
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  pageErrors = collectPageErrors(page);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  backend?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('models and pre-labelling', () => {
+  it('refuses a card that does not fit, adds a model, makes a set, refuses removing a used model', async () => {
+    await page.goto(server.url);
+    await expect.poll(() => page.getByTestId('status-provider').textContent(), { timeout: 15_000 }).toMatch(/Provider\s*—/);
+    await page.getByTestId('open-models').click();
+    const dialog = page.getByRole('dialog', { name: 'Models' });
+    await dialog.getByTestId('no-models').waitFor();
+
+    // Refused: every problem of the card against the graph, in full.
+    await dialog.getByLabel('Model file').fill(badModel);
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const refusal = dialog.getByTestId('model-add-error');
+    await refusal.waitFor();
+    const text = (await refusal.getByRole('alert').textContent()) ?? '';
+    expect(text).toContain('INVALID_INPUT');
+    expect(text).toContain('wrong.onnx: the model card does not fit the model:');
+    expect(text).toContain('input.name: the graph has no input "input"; its inputs are "image" [1, 3, h, w]');
+    expect(text).toContain('output "out" [1, 11, h, w] has 11 classes but the card\'s schema "celebamask-hq-b" has 19');
+    // "Check" lists the same problems one per line, with the graph's tensors.
+    await dialog.getByRole('button', { name: 'Check', exact: true }).click();
+    const check = dialog.getByTestId('model-check');
+    await check.waitFor();
+    expect(await check.getAttribute('data-ok')).toBe('false');
+    expect(await check.getByRole('list', { name: 'Card problems' }).getByRole('listitem').allTextContents()).toEqual([
+      'input.name: the graph has no input "input"; its inputs are "image" [1, 3, h, w]',
+      'output "out" [1, 11, h, w] has 11 classes but the card\'s schema "celebamask-hq-b" has 19; choose the schema the model was trained with (or check output.layout)',
+    ]);
+    expect(await check.textContent()).toContain('input "image" float32 [1, 3, h, w]');
+
+    // Added: the row describes the card.
+    await dialog.getByLabel('Model file').fill(goodModel);
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const row = dialog.getByRole('table', { name: 'Models' }).locator('tr[data-model="colour rule"]');
+    await row.waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual([
+      'colour rule',
+      goodModel,
+      'lapa-11',
+      '11',
+      `${W}×${H} NCHW RGB`,
+      'whole image',
+      'available',
+      '—',
+      'CheckRemove',
+    ]);
+    expect(await dialog.getByTestId('model-add-error').count()).toBe(0);
+
+    // A model set of it.
+    await dialog.getByLabel('Name', { exact: true }).fill('colour');
+    await dialog.getByRole('group', { name: 'Models in the set' }).getByRole('checkbox').check();
+    await dialog.getByLabel('Test-time augmentation').selectOption('none');
+    await dialog.getByRole('button', { name: 'Create set' }).click();
+    const setRow = dialog.getByRole('table', { name: 'Model sets' }).locator('tr[data-set="colour"]');
+    await setRow.waitFor();
+    expect(await setRow.locator('td').allTextContents()).toEqual(['colour', 'colour rule', 'none', 'whole image', 'lapa-11 (11)', '0']);
+    await expect.poll(() => row.locator('td').nth(7).textContent()).toBe('colour');
+
+    // Removing a model a set uses is refused, with the reason.
+    await dialog.getByRole('button', { name: 'Remove colour rule' }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/CONFLICT.*model \d+ "colour rule" is used by model set \d+; it cannot be removed/);
+
+    if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'models-dialog.png') });
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  });
+
+  it('pre-labels the project on CPU: summary, grid statuses, exact model revisions', async () => {
+    await page.getByTestId('open-prelabel').click();
+    const dialog = page.getByRole('dialog', { name: 'Pre-label images' });
+    await expect.poll(() => dialog.getByLabel('Model set').locator('option:checked').textContent()).toBe('colour');
+    expect(await dialog.getByLabel('Overwrite human revisions').isChecked()).toBe(false);
+    expect(await dialog.getByTestId('force-warning').count()).toBe(0);
+    // The warning appears when overwriting is switched on (and goes when it is off again).
+    await dialog.getByLabel('Overwrite human revisions').check();
+    expect(await dialog.getByTestId('force-warning').textContent()).toMatch(/human, import and fix revisions/);
+    await dialog.getByLabel('Overwrite human revisions').uncheck();
+    await dialog.getByLabel(`Whole project (${N})`).check();
+    await dialog.getByLabel('Execution provider').selectOption('cpu');
+    await dialog.getByRole('button', { name: 'Start pre-labelling' }).click();
+
+    const summary = dialog.getByTestId('prelabel-summary');
+    await summary.waitFor({ timeout: 60_000 });
+    expect(await summary.getAttribute('data-status')).toBe('done');
+    expect(await summary.getByTestId('summary-done').textContent()).toBe(String(N));
+    expect(await summary.getByTestId('summary-failed').textContent()).toBe('0');
+    expect(await summary.getByTestId('summary-provider').textContent()).toBe('CPU');
+    expect(await dialog.getByTestId('summary-warnings').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('status-provider').textContent()).toMatch(/Provider\s*CPU/);
+    expect(await page.getByTestId('status-warning').count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+
+    // The grid refreshed on project:changed: every image is prelabeled.
+    await expect.poll(() => page.locator('.badge.s-prelabeled').count(), { timeout: 10_000 }).toBe(N);
+    await expect.poll(() => page.locator('button[data-filter="prelabeled"] .count').textContent()).toBe(String(N));
+
+    // Each image's head is a `model` revision with exactly the colour-rule mask.
+    const [set] = await api.call('modelSet:list', {});
+    const images = (await api.call('image:list', {})).items;
+    expect(images).toHaveLength(N);
+    for (const img of images) {
+      expect(img.status).toBe('prelabeled');
+      const [head] = await api.call('revision:list', { imageId: img.id });
+      expect(head).toMatchObject({ kind: 'model', author: 'model set "colour"', width: W, height: H });
+      const mask = decodeMask(await api.call('revision:mask', { revisionId: head.id }));
+      const expected = colourRule(rgbByName.get(img.path.split('/').pop()!)!);
+      let checked = 0;
+      for (let q = 0; q < expected.length; q++) {
+        if (expected[q] < 0) continue;
+        checked++;
+        if (mask[q] !== expected[q]) expect(`image ${img.id} pixel ${q}: ${mask[q]}`).toBe(`image ${img.id} pixel ${q}: ${expected[q]}`);
+      }
+      expect(checked).toBeGreaterThan(W * H * 0.9);
+      // The soft prediction is cached for later features (noise flags) with the provider that made it.
+      const pred = await api.call('prediction:get', { imageId: img.id, modelSetId: set.id });
+      expect(pred).toMatchObject({ width: W, height: H, classes: 11, provider: 'cpu' });
+    }
+  });
+
+  it('a CUDA provider that cannot start is reported in the dialog and the status bar; CPU runs', async () => {
+    await page.getByTestId('open-prelabel').click();
+    const dialog = page.getByRole('dialog', { name: 'Pre-label images' });
+    await dialog.getByLabel(/^Selected image: /).check();
+    const options = await dialog.getByLabel('Execution provider').locator('option').allTextContents();
+    expect(options).toContain('CUDA, then CPU');
+    await dialog.getByLabel('Execution provider').selectOption('cuda');
+    await dialog.getByRole('button', { name: 'Start pre-labelling' }).click();
+    const summary = dialog.getByTestId('prelabel-summary');
+    await summary.waitFor({ timeout: 60_000 });
+    expect(await summary.getAttribute('data-status')).toBe('done');
+    expect(await summary.getByTestId('summary-done').textContent()).toBe('1');
+    expect(await summary.getByTestId('summary-provider').textContent()).toBe('CPU');
+    const warnings = dialog.getByTestId('summary-warnings');
+    expect(await warnings.getAttribute('role')).toBe('alert');
+    expect(await warnings.textContent()).toMatch(/cuda/i);
+    await expect.poll(() => page.getByTestId('status-warning').textContent()).toMatch(/cuda/i);
+    expect(await page.getByTestId('status-provider').textContent()).toMatch(/Provider\s*CPU/);
+    if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'prelabel-cuda-fallback.png') });
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  });
+
+  it('a job cancelled mid-way keeps finished items and is resumed to the end', async () => {
+    const added = await api.call('image:addFolder', { folder: bigDir });
+    expect(added.added).toBe(BIG_N);
+    await page.locator('button[data-filter="unlabeled"]').click();
+    await expect.poll(() => page.locator('button[data-filter="unlabeled"] .count').textContent(), { timeout: 10_000 }).toBe(String(BIG_N));
+
+    await page.getByTestId('open-prelabel').click();
+    const dialog = page.getByRole('dialog', { name: 'Pre-label images' });
+    await dialog.getByLabel(`Current filter: Unlabeled (${BIG_N})`).check();
+    await dialog.getByLabel('Execution provider').selectOption('cpu');
+    await dialog.getByRole('button', { name: 'Start pre-labelling' }).click();
+
+    // Progress: the bar, done/total, the provider, the ETA; the status bar's running-job indicator.
+    const progress = dialog.getByTestId('prelabel-progress');
+    await progress.waitFor();
+    await expect.poll(() => progress.getByTestId('prelabel-provider').textContent()).toBe('CPU');
+    await expect
+      .poll(async () => Number(/^(\d+) \//.exec((await progress.getByTestId('prelabel-count').textContent()) ?? '')?.[1] ?? 0), { timeout: 30_000, interval: 20 })
+      .toBeGreaterThanOrEqual(1);
+    expect(await progress.getByTestId('prelabel-count').textContent()).toMatch(new RegExp(` / ${BIG_N}$`));
+    expect(await progress.getByTestId('prelabel-eta').textContent()).toMatch(/^(—|< 1 s|\d+ s|\d+ min \d\d s)$/);
+    expect(await progress.getByRole('progressbar', { name: 'Pre-labelling progress' }).getAttribute('aria-valuenow')).toMatch(/^\d+$/);
+    await expect.poll(() => page.getByTestId('status-job').textContent()).toMatch(new RegExp(`^Pre-labelling \\d+ / ${BIG_N} · ETA `));
+    if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'prelabel-progress.png') });
+    await dialog.getByRole('button', { name: 'Cancel pre-labelling' }).click();
+
+    const summary = dialog.getByTestId('prelabel-summary');
+    await summary.waitFor({ timeout: 30_000 });
+    expect(await summary.getAttribute('data-status')).toBe('cancelled');
+    const done = Number(await summary.getByTestId('summary-done').textContent());
+    expect(done).toBeGreaterThanOrEqual(1);
+    expect(done).toBeLessThan(BIG_N);
+    await expect.poll(() => page.getByTestId('status-job').count()).toBe(0);
+
+    // The finished items are stored: exactly `done` of the big images have a model revision.
+    const big = (await api.call('image:list', { limit: 1000 })).items.filter((i) => i.path.includes('big'));
+    expect(big).toHaveLength(BIG_N);
+    expect(big.filter((i) => i.status === 'prelabeled')).toHaveLength(done);
+    expect(big.filter((i) => i.status === 'unlabeled')).toHaveLength(BIG_N - done);
+
+    // Offered for resume; resuming finishes the rest.
+    const jobs = await api.call('job:list', { kind: 'prelabel' });
+    const cancelled = jobs.find((j) => j.status === 'cancelled')!;
+    expect(cancelled).toMatchObject({ resumable: true, done, total: BIG_N });
+    const unfinished = dialog.getByRole('region', { name: 'Unfinished jobs' });
+    expect(await unfinished.locator(`li[data-job="${cancelled.id}"]`).textContent()).toContain(`${done} / ${BIG_N} done · cancelled`);
+    await dialog.getByRole('button', { name: `Resume job ${cancelled.id}` }).click();
+    await expect.poll(() => summary.getAttribute('data-status'), { timeout: 60_000 }).toBe('done');
+    expect(await summary.getByTestId('summary-done').textContent()).toBe(String(BIG_N));
+    expect(await dialog.getByRole('button', { name: `Resume job ${cancelled.id}` }).count()).toBe(0);
+    const after = (await api.call('image:list', { limit: 1000 })).items.filter((i) => i.path.includes('big'));
+    expect(after.every((i) => i.status === 'prelabeled')).toBe(true);
+    expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+});

@@ -11,6 +11,8 @@ import { prelabelCommand } from './prelabel';
 import { scanCommand } from './scan';
 import { flagsCommand } from './flags';
 import { exportProbsCommand } from './export-probs';
+import { agreementCommand } from './agreement';
+import { statsCommand } from './stats';
 
 export const commands: Record<string, Command> = {
   init: initCommand,
@@ -24,4 +26,6 @@ export const commands: Record<string, Command> = {
   scan: scanCommand,
   flags: flagsCommand,
   'export-probs': exportProbsCommand,
+  agreement: agreementCommand,
+  stats: statsCommand,
 };

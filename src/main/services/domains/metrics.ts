@@ -67,12 +67,12 @@ export function describeSource(s: LabelSource): string {
 
 /** Builds the per-image resolver of one side; checks the selector itself (unknown revisions, model set). */
 export function labelResolver(store: ProjectStore, source: LabelSource, K: number): (img: SelectedImage) => Resolved {
-  const revisionMap = (revId: number, img: SelectedImage): Resolved => {
+  const revisionMap = (revId: number): Resolved => {
     const m = store.revisionMask(revId);
     return { map: decodeMask(m), width: m.width, height: m.height, revisionId: revId };
   };
   if (source === 'head') {
-    return (img) => (img.head_revision_id === null ? { missing: 'no head revision' } : revisionMap(img.head_revision_id, img));
+    return (img) => (img.head_revision_id === null ? { missing: 'no head revision' } : revisionMap(img.head_revision_id));
   }
   if ('kind' in source || 'author' in source) {
     const [col, val] = 'kind' in source ? ['kind', source.kind] : ['author', source.author];
@@ -82,7 +82,7 @@ export function labelResolver(store: ProjectStore, source: LabelSource, K: numbe
     const what = describeSource(source);
     return (img) => {
       const r = latest.get(img.id);
-      return r === undefined ? { missing: `no ${what}` } : revisionMap(r, img);
+      return r === undefined ? { missing: `no ${what}` } : revisionMap(r);
     };
   }
   if ('revisionIds' in source) {
@@ -102,7 +102,7 @@ export function labelResolver(store: ProjectStore, source: LabelSource, K: numbe
     }
     return (img) => {
       const r = byImage.get(img.id);
-      return r === undefined ? { missing: 'no listed revision' } : revisionMap(r, img);
+      return r === undefined ? { missing: 'no listed revision' } : revisionMap(r);
     };
   }
   const ms = source.modelSet;

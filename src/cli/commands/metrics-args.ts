@@ -1,0 +1,62 @@
+/** Shared argument parsing of `parsel agreement` and `parsel stats`: label sources and image selections. */
+import type { LabelSource, MetricsSelection } from '../../shared/api/methods-metrics';
+import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type RevisionKind } from '../../shared/api/types';
+import { UsageError, type ParsedArgs } from '../command';
+
+export const SOURCE_HELP =
+  "head | kind:<" + REVISION_KINDS.join('|') + "> | author:<name> | rev:<id,id,...> | model-set:<id>";
+
+const ids = (s: string, what: string): number[] => {
+  const xs = s.split(',').map((x) => x.trim()).filter(Boolean);
+  if (xs.length === 0) throw new UsageError(`${what} needs at least one id`);
+  return xs.map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what}: "${x}" is not a positive integer id`);
+    return n;
+  });
+};
+
+/** Parses a label source: head, kind:human, author:alice, rev:12,13, model-set:2. */
+export function parseSource(text: string, opt: string): LabelSource {
+  if (text === 'head') return 'head';
+  const colon = text.indexOf(':');
+  const key = colon > 0 ? text.slice(0, colon) : '';
+  const val = text.slice(colon + 1).trim();
+  if (colon > 0 && val !== '') {
+    if (key === 'kind') {
+      if (!(REVISION_KINDS as readonly string[]).includes(val)) throw new UsageError(`--${opt}: unknown revision kind "${val}"; known: ${REVISION_KINDS.join(', ')}`);
+      return { kind: val as RevisionKind };
+    }
+    if (key === 'author') return { author: val };
+    if (key === 'rev') return { revisionIds: ids(val, `--${opt} rev:`) };
+    if (key === 'model-set') return { modelSet: ids(val, `--${opt} model-set:`)[0] };
+  }
+  throw new UsageError(`--${opt}: "${text}" is not a label source; use ${SOURCE_HELP}`);
+}
+
+function list(args: ParsedArgs, name: string): string[] | undefined {
+  const v = args.options[name];
+  if (v === undefined) return undefined;
+  const xs = String(v).split(',').map((s) => s.trim()).filter(Boolean);
+  if (xs.length === 0) throw new UsageError(`--${name} needs at least one value`);
+  return xs;
+}
+
+export const SELECTION_OPTIONS = {
+  images: { flag: false, help: 'only these image ids (comma-separated)' },
+  status: { flag: false, help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
+  split: { flag: false, help: 'only these stored splits ("none" = no split)' },
+  source: { flag: false, help: 'only these image sources ("none" = no source)' },
+} as const;
+
+export function selectionFromArgs(args: ParsedArgs): MetricsSelection {
+  const status = list(args, 'status');
+  if (status) for (const s of status) if (!(IMAGE_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status: unknown value "${s}"; known: ${IMAGE_STATUSES.join(', ')}`);
+  const images = args.options.images;
+  return {
+    ...(images !== undefined && { imageIds: ids(String(images), '--images') }),
+    ...(status && { status: status as ImageStatus[] }),
+    ...(list(args, 'split') && { split: list(args, 'split') }),
+    ...(list(args, 'source') && { source: list(args, 'source') }),
+  };
+}

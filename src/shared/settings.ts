@@ -36,6 +36,8 @@ export const SHORTCUT_ACTIONS = [
   'nav.next',
   'nav.previous',
   'status.toggleDone',
+  'flag.accept',
+  'flag.dismiss',
   'help',
   // Classes: class.<index> for every index 0..255 (only the schema's are shown).
 ] as const;
@@ -69,6 +71,8 @@ export const ACTION_TITLES: Record<(typeof SHORTCUT_ACTIONS)[number], string> = 
   'nav.next': 'Next image (current filter)',
   'nav.previous': 'Previous image (current filter)',
   'status.toggleDone': 'Mark done / in progress',
+  'flag.accept': 'Noise flag: accept the suggestion (fix revision), then the next flag',
+  'flag.dismiss': 'Noise flag: dismiss (remembered across rescans), then the next flag',
   help: 'Keyboard help',
 };
 
@@ -105,6 +109,9 @@ export function defaultShortcuts(): ShortcutMap {
     'nav.next': ['N'],
     'nav.previous': ['B'],
     'status.toggleDone': ['Shift+D'],
+    // A / D (DESIGN.md §3): free of the tools and the class letters; Shift+D stays "mark done".
+    'flag.accept': ['A'],
+    'flag.dismiss': ['D'],
     help: ['?'],
   };
   for (let i = 0; i <= 9; i++) m[`class.${i}`] = [String(i)];

@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ParselError } from '../../shared/api/errors';
+import { FACE_MODES, type FaceMode, type ModelCheck, type ModelRecord } from '../../shared/api/methods-models';
+import { directClient } from '../../main/services/backend';
+import { EXIT, UsageError, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
+
+/** Reads `--card <file>` as JSON (its syntax errors name the file). */
+export function cardOption(args: ParsedArgs): Record<string, unknown> | undefined {
+  const file = args.options.card;
+  if (file === undefined) return undefined;
+  const abs = resolve(String(file));
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new ParselError('NOT_FOUND', `card file not found: ${abs} (${(err as NodeJS.ErrnoException).code})`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new ParselError('INVALID_INPUT', `${abs}: not valid JSON (${(err as Error).message})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ParselError('INVALID_INPUT', `${abs}: a model card is a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+export function faceModeOption(args: ParsedArgs): FaceMode | undefined {
+  const v = args.options.faces;
+  if (v === undefined) return undefined;
+  if (!(FACE_MODES as readonly string[]).includes(String(v))) throw new UsageError(`--faces must be one of ${FACE_MODES.join(', ')}, got "${String(v)}"`);
+  return v as FaceMode;
+}
+
+export function marginOption(args: ParsedArgs): number | undefined {
+  const v = args.options.margin;
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 4) throw new UsageError(`--margin must be a number from 0 to 4, got "${String(v)}"`);
+  return n;
+}
+
+export function ttaOption(args: ParsedArgs): 'none' | 'flip' | undefined {
+  const v = args.options.tta;
+  if (v === undefined) return undefined;
+  if (v !== 'flip' && v !== 'none') throw new UsageError(`--tta must be flip or none, got "${String(v)}"`);
+  return v;
+}
+
+function printCheck(c: ModelCheck, ctx: Ctx): void {
+  const src = c.cardSource === 'file' ? c.cardPath : c.cardSource === 'metadata' ? 'ONNX metadata' : c.cardSource === 'request' ? '--card' : 'none';
+  ctx.out(`card: ${src}${c.card ? ` — "${c.card.name}", ${c.card.labels}, ${c.card.expects === 'face' ? 'face crops' : 'whole image'}, input ${c.card.input.width}×${c.card.input.height} ${c.card.input.layout}, output ${c.card.output.kind}` : ''}`);
+  if (c.graph) {
+    const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} [${x.shape.join(', ')}]`;
+    ctx.out(`graph: inputs ${c.graph.inputs.map(t).join(', ')}; outputs ${c.graph.outputs.map(t).join(', ')}`);
+  }
+  if (c.ok) ctx.out('ok: the card fits the graph');
+  else for (const p of c.problems) ctx.err(`problem: ${p}`);
+}
+
+function printModel(m: ModelRecord, ctx: Ctx): void {
+  ctx.out(
+    `${String(m.id).padStart(3)}  ${m.name}  ${m.labels} (${m.classes} classes)  ${m.card.expects === 'face' ? 'face crops' : 'whole image'} ${m.card.input.width}×${m.card.input.height}` +
+      `  ${m.path}${m.available ? '' : `  [${m.unavailableReason}]`}${m.usedBy.length ? `  used by set${m.usedBy.length > 1 ? 's' : ''} ${m.usedBy.join(', ')}` : ''}`,
+  );
+}
+
+async function modelIdOf(api: Parameters<Parameters<typeof withProject>[2]>[0], ref: string): Promise<number> {
+  const models = await api.call('models:list', {});
+  const hit = /^\d+$/.test(ref) ? models.find((m) => m.id === Number(ref)) : models.find((m) => m.name === ref || m.path === resolve(ref));
+  if (!hit) throw new ParselError('NOT_FOUND', `no model "${ref}" in this project; models: ${models.map((m) => `${m.name} (${m.id})`).join(', ') || 'none (parsel models add)'}`);
+  return hit.id;
+}
+
+export const modelsCommand: Command = {
+  summary: 'ONNX face-parsing models: add (card checked against the graph), list, check, make a model set',
+  usage: [
+    'parsel models add <project.parsel> <model.onnx> [--card card.json] [--name n] [--json]',
+    '       parsel models list <project.parsel> [--json]',
+    '       parsel models check <model.onnx> [--card card.json] [--json]',
+    '       parsel models set <project.parsel> <set name> <model name|id>... [--tta flip] [--faces whole|landmarks] [--margin 0.25] [--json]',
+  ].join('\n'),
+  options: {
+    card: { flag: false, help: 'model card JSON (default: <model>.card.json beside the model, else the ONNX metadata "parsel.card")' },
+    name: { flag: false, help: 'model name in the project (default: the card\'s name)' },
+    tta: { flag: false, help: 'set: test-time augmentation, flip or none (default none)' },
+    faces: { flag: false, help: 'set: where face crops come from for face-crop models: whole, landmarks (box and detector are not supported yet)' },
+    margin: { flag: false, help: 'set: fraction of the face box added on each side (default 0.25)' },
+    json: { flag: true, help: 'print the result as JSON' },
+  },
+  async run(args, ctx) {
+    const [sub, ...rest] = args.positional;
+    const json = Boolean(args.options.json);
+    const want = (n: number, names: string) => {
+      if (rest.length < n) throw new UsageError(`missing argument: ${names}`);
+    };
+    switch (sub) {
+      case 'check': {
+        want(1, '<model.onnx>');
+        if (rest.length > 1) throw new UsageError(`unexpected argument: ${rest[1]}`);
+        const card = cardOption(args);
+        const backend = ctx.backend('direct');
+        try {
+          const c = await directClient(backend.services, backend.bus).call('models:check', { path: rest[0], ...(card ? { card } : {}) });
+          if (json) ctx.out(JSON.stringify(c, null, 2));
+          else printCheck(c, ctx);
+          return c.ok ? EXIT.ok : EXIT.refused;
+        } finally {
+          backend.close();
+        }
+      }
+      case 'add': {
+        want(2, '<project.parsel> <model.onnx>');
+        if (rest.length > 2) throw new UsageError(`unexpected argument: ${rest[2]}`);
+        const card = cardOption(args);
+        const name = args.options.name === undefined ? undefined : String(args.options.name);
+        return withProject(ctx, rest[0], async (api) => {
+          const r = await api.call('models:add', { path: rest[1], ...(name ? { name } : {}), ...(card ? { card } : {}) });
+          if (json) ctx.out(JSON.stringify(r, null, 2));
+          else {
+            printCheck(r.check, ctx);
+            ctx.out(`added model ${r.model.id} "${r.model.name}"`);
+          }
+          return EXIT.ok;
+        });
+      }
+      case 'list': {
+        want(1, '<project.parsel>');
+        return withProject(ctx, rest[0], async (api) => {
+          const models = await api.call('models:list', {});
+          const sets = await api.call('modelSet:list', {});
+          if (json) ctx.out(JSON.stringify({ models, sets }, null, 2));
+          else {
+            if (models.length === 0) ctx.out('no models (parsel models add <project> <model.onnx>)');
+            for (const m of models) printModel(m, ctx);
+            for (const s of sets) {
+              ctx.out(`set ${s.id} "${s.name}": models ${s.modelIds.join(', ')}, tta ${s.tta}, ${s.expects === 'face' ? `faces ${s.faces.mode} margin ${s.faces.margin}` : 'whole image'}, ${s.predictions} cached predictions`);
+            }
+          }
+          return EXIT.ok;
+        });
+      }
+      case 'set': {
+        want(3, '<project.parsel> <set name> <model name|id>...');
+        const [project, setName, ...refs] = rest;
+        const tta = ttaOption(args);
+        const mode = faceModeOption(args);
+        const margin = marginOption(args);
+        return withProject(ctx, project, async (api) => {
+          const modelIds: number[] = [];
+          for (const r of refs) modelIds.push(await modelIdOf(api, r));
+          const s = await api.call('modelSet:create', {
+            name: setName,
+            modelIds,
+            ...(tta ? { tta } : {}),
+            ...(mode || margin !== undefined ? { faces: { mode: mode ?? 'whole', margin: margin ?? 0.25 } } : {}),
+          });
+          if (json) ctx.out(JSON.stringify(s, null, 2));
+          else ctx.out(`created model set ${s.id} "${s.name}" (models ${s.modelIds.join(', ')}, tta ${s.tta})`);
+          return EXIT.ok;
+        });
+      }
+      case undefined:
+        throw new UsageError('missing subcommand: add, list, check or set');
+      default:
+        throw new UsageError(`unknown subcommand "${sub}": add, list, check or set`);
+    }
+  },
+};

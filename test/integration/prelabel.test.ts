@@ -23,7 +23,7 @@ import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
 import { readPrediction } from '../../src/main/services/predictions';
 import { ProjectStore } from '../../src/main/store/project-store';
-import { colourRuleModel } from '../tooling/onnx-gen';
+import { asymmetricModel, colourRuleModel } from '../tooling/onnx-gen';
 
 const LAPA = getSchema('lapa-11');
 const W = 48;
@@ -343,6 +343,46 @@ describe('pre-labelling', () => {
     expect(labels[2 * W + 40]).toBe(0);
     expect(labels[36 * W + 2]).toBe(0);
     await expectCode(api.call('prediction:get', { imageId: imageIds[2], modelSetId: set.id }), 'NOT_FOUND');
+  });
+
+  it('sets: flip-TTA swaps left/right back; two models are averaged (cache = the engine on both)', async () => {
+    const asymPath = join(dir, 'asym.onnx');
+    writeFileSync(asymPath, asymmetricModel({ classes: 11, left: 4, right: 5, width: 32, height: 16 }));
+    const am = await api.call('models:add', { path: asymPath, name: 'asym', card: colourCard(32, 16, { name: 'asym' }) as never });
+    const tta = await api.call('modelSet:create', { name: 'asym flip', modelIds: [am.model.id], tta: 'flip' });
+    await runJob(() => api.call('prelabel:start', { modelSetId: tta.id, imageIds: [imageIds[0]], providers: ['cpu'] }));
+    const labels = decodeMask((await api.call('prediction:get', { imageId: imageIds[0], modelSetId: tta.id })).labels);
+    expect(labels[20 * W + 2]).toBe(4); // left half: l_eye
+    expect(labels[20 * W + W - 3]).toBe(5); // right half: r_eye (a flip without the swap would smear them)
+
+    const models = await api.call('models:list', {});
+    const ids = ['colour rule', 'shifted'].map((n) => models.find((m) => m.name === n)!.id);
+    const ens = await api.call('modelSet:create', { name: 'ensemble', modelIds: ids });
+    await runJob(() => api.call('prelabel:start', { modelSetId: ens.id, imageIds: [imageIds[3]], providers: ['cpu'] }));
+    const c = (x: ModelCardInput) => {
+      const r = parseModelCard(x);
+      if (!r.ok) throw new Error(r.problems.join('; '));
+      return r.card;
+    };
+    const both = await InferenceEngine.create({
+      models: [
+        { path: colourPath, card: c(colourCard(W, H)) },
+        { path: join(dir, 'meta.onnx'), card: c(colourCard(W, H, { name: 'shifted' })) },
+      ],
+      providers: ['cpu'],
+      intraOpThreads: 1,
+    });
+    try {
+      const direct = await both.predict({ rgb: faces[3].rgb, width: W, height: H });
+      const alone = await engine.predict({ rgb: faces[3].rgb, width: W, height: H });
+      const store = openStore();
+      const cached = readPrediction(store, imageIds[3], ens.id)!;
+      store.close();
+      expect(Buffer.from(cached.probs).equals(Buffer.from(direct.probs!))).toBe(true);
+      expect(Buffer.from(cached.probs).equals(Buffer.from(alone.probs!))).toBe(false); // the second model matters
+    } finally {
+      await both.close();
+    }
   });
 
   it('the main thread stays responsive during a job (event-loop delay)', async () => {

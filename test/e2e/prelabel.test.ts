@@ -168,9 +168,19 @@ describe('models and pre-labelling', () => {
     expect(await setRow.locator('td').allTextContents()).toEqual(['colour', 'colour rule', 'none', 'whole image', 'lapa-11 (11)', '0']);
     await expect.poll(() => row.locator('td').nth(7).textContent()).toBe('colour');
 
+    // Face handling the engine cannot do yet is refused with the service's reason.
+    await dialog.getByLabel('Name', { exact: true }).fill('detector set');
+    await dialog.getByRole('group', { name: 'Models in the set' }).getByRole('checkbox').check();
+    await dialog.getByLabel('Faces').selectOption('detector');
+    await dialog.getByLabel('Detector model').selectOption({ label: 'colour rule' });
+    await dialog.getByLabel('Face margin').fill('0.4');
+    await dialog.getByRole('button', { name: 'Create set' }).click();
+    await expect.poll(() => dialog.getByTestId('set-error').textContent()).toMatch(/UNSUPPORTED.*faces: "detector" needs a face-detector model/);
+    expect(await dialog.getByRole('table', { name: 'Model sets' }).locator('tbody tr').count()).toBe(1);
+
     // Removing a model a set uses is refused, with the reason.
     await dialog.getByRole('button', { name: 'Remove colour rule' }).click();
-    await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/CONFLICT.*model \d+ "colour rule" is used by model set \d+; it cannot be removed/);
+    await expect.poll(() => row.locator('xpath=following-sibling::tr[1]').getByRole('alert').textContent()).toMatch(/CONFLICT.*model \d+ "colour rule" is used by model set \d+; it cannot be removed/);
 
     if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'models-dialog.png') });
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
@@ -274,6 +284,12 @@ describe('models and pre-labelling', () => {
     expect(await progress.getByRole('progressbar', { name: 'Pre-labelling progress' }).getAttribute('aria-valuenow')).toMatch(/^\d+$/);
     await expect.poll(() => page.getByTestId('status-job').textContent()).toMatch(new RegExp(`^Pre-labelling \\d+ / ${BIG_N} · ETA `));
     if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'prelabel-progress.png') });
+    // Hidden, the job goes on (the status bar shows it); reopened, the dialog shows the running job.
+    await dialog.getByRole('button', { name: 'Hide (keeps running)' }).click();
+    expect(await dialog.count()).toBe(0);
+    expect(await page.getByTestId('status-job').count()).toBe(1);
+    await page.getByTestId('open-prelabel').click();
+    await dialog.getByTestId('prelabel-progress').waitFor();
     await dialog.getByRole('button', { name: 'Cancel pre-labelling' }).click();
 
     const summary = dialog.getByTestId('prelabel-summary');

@@ -23,6 +23,8 @@ import { EditorCore, HISTORY_BUDGET_BYTES } from './core';
 import { MaskView } from './maskView';
 import { classLut } from './overlay';
 import { ConflictDialog, HelpOverlay, RevisionPanel, SettingsDialog, type ConflictInfo, type DiffInfo } from './panels';
+import { FlagsPanel, ReviewOverlay } from './review/FlagsPanel';
+import { useNoiseReview } from './review/useNoiseReview';
 import { Saver, type SaveState } from './saver';
 import { loadSettings, saveSettings, useSettings } from './settingsStore';
 import { LassoTool, maskDiff, PolygonTool, RectTool, stepBrushSize, TOOL_TITLES, type Selection, type ToolId } from './tools';
@@ -555,6 +557,22 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     const nv = view.current;
     setView({ scale: 1, x: Math.round(nv.x), y: Math.round(nv.y) });
   }, [img, size, setView]);
+
+  // ---- label-noise review (flags panel, A / D, overlays): review/useNoiseReview.ts ----------------
+  const zoomToRect = useCallback(
+    (x0: number, y0: number, x1: number, y1: number) => {
+      const pad = Math.max(8, Math.max(x1 - x0, y1 - y0) * 0.6);
+      const v = fitView(x1 - x0 + 2 * pad, y1 - y0 + 2 * pad, size.w, size.h, 0);
+      setView({ scale: v.scale, x: v.x - (x0 - pad) * v.scale, y: v.y - (y0 - pad) * v.scale });
+    },
+    [size, setView],
+  );
+  const review = useNoiseReview({ client, imageId, schema, core, saver, author: settings.authorName, zoomToRect, onNavigate });
+  const reviewRef = useRef(review);
+  useLayoutEffect(() => {
+    reviewRef.current = review;
+  });
+  const getView = useCallback(() => view.current, []);
 
   useLayoutEffect(() => {
     const el = containerRef.current;
@@ -1133,6 +1151,12 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
         case 'status.toggleDone':
           void setStatus(statusRef.current === 'done' ? 'in_progress' : 'done');
           return;
+        case 'flag.accept':
+          void reviewRef.current.accept();
+          return;
+        case 'flag.dismiss':
+          void reviewRef.current.dismiss();
+          return;
         case 'help':
           setHelp(true);
           return;
@@ -1429,6 +1453,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
           </Stage>
         )}
         <div ref={maskHostRef} className="ed-mask-host" />
+        <ReviewOverlay canvas={review.overlayCanvas} getView={getView} />
         <canvas ref={uiCanvasRef} className="ed-ui" />
         {error && (
           <div className="notice" style={{ pointerEvents: 'auto' }}>
@@ -1452,6 +1477,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
       </div>
 
       <div className="viewer-side">
+        <FlagsPanel review={review} schema={schema} acceptKey={keyOf('flag.accept')} dismissKey={keyOf('flag.dismiss')} />
         <h3>
           <span>Classes</span>
           <button

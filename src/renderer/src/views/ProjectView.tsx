@@ -10,6 +10,7 @@ import { ThumbGrid } from './ThumbGrid';
 import { ExportEntry } from './export/ExportEntry';
 import { ImportEntry } from './import/ImportEntry';
 import { ModelsEntry } from './models/ModelsEntry';
+import { ReviewEntry } from './review/ReviewEntry';
 import { StatusBar } from './StatusBar';
 
 interface Props {
@@ -52,6 +53,7 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
         <ImportEntry project={project} schema={schema} nativeDialogs={nativeDialogs} />
         <ExportEntry project={project} schema={schema} />
         <ModelsEntry project={project} session={session} nativeDialogs={nativeDialogs} />
+        <ReviewEntry project={project} onOpenImage={onOpenImage} />
       </div>
       <div className="toolbar" role="toolbar" aria-label="Status filter">
         <FilterButton session={session} value="all" label="All" count={counts.total} />

@@ -1,0 +1,113 @@
+/**
+ * Label-noise flags of the open image (editor side panel) and the overlay layer that shows the
+ * disagreement heat map or the model's arg-max over the photo. Logic lives in useNoiseReview.
+ */
+import { useEffect, useRef } from 'react';
+import type { LabelSchema } from '../../../../shared/api/types';
+import { ErrorBox, rgbCss } from '../../views/common';
+import type { View } from '../viewport';
+import type { NoiseReview } from './useNoiseReview';
+import './review.css';
+
+export function FlagsPanel({ review, schema, acceptKey, dismissKey }: { review: NoiseReview; schema: LabelSchema | null; acceptKey?: string; dismissKey?: string }) {
+  const { scan, flags } = review;
+  if (!scan || flags.length === 0) return null;
+  const cls = (k: number) => schema?.classes.find((c) => c.index === k);
+  const name = (k: number) => cls(k)?.title ?? String(k);
+  const open = flags.filter((f) => f.status === 'open').length;
+  const stale = scan.headRevisionId !== scan.revisionId;
+  return (
+    <div className="ed-flags" data-testid="flags-panel">
+      <h3>
+        <span>
+          Noise flags · {open} open of {flags.length}
+        </span>
+        {review.queuePosition && (
+          <span className="dim" style={{ textTransform: 'none', letterSpacing: 0 }}>
+            queue {review.queuePosition.index + 1} / {review.queuePosition.total}
+          </span>
+        )}
+      </h3>
+      {stale && <div className="dim">Flags of revision {scan.revisionId}; the mask changed since. A rescan updates them.</div>}
+      <ul className="ed-flag-list" aria-label="Noise flags">
+        {flags.map((f) => {
+          const from = cls(f.labelClass);
+          const to = cls(f.suggestedClass);
+          return (
+            <li
+              key={f.id}
+              data-testid="flag-item"
+              data-flag-id={f.id}
+              data-status={f.status}
+              className={`${f.id === review.selectedId ? 'current' : ''} ${f.status}`}
+              onClick={() => review.select(f.id)}
+              title={`bbox ${f.bbox.join(', ')} — click to zoom to it`}
+            >
+              <span className="swatch" style={{ background: from ? rgbCss(from.color) : 'transparent' }} />
+              <span>{name(f.labelClass)}</span>
+              <span className="dim">→</span>
+              <span className="swatch" style={{ background: to ? rgbCss(to.color) : 'transparent' }} />
+              <span>{name(f.suggestedClass)}</span>
+              <span className="dim mono">{f.area} px</span>
+              <span className="dim mono">{f.score.toFixed(1)}</span>
+              {f.status !== 'open' && <span className="dim">{f.status}</span>}
+            </li>
+          );
+        })}
+      </ul>
+      <div className="ed-flag-actions">
+        <button type="button" onClick={() => void review.accept()} disabled={review.busy} title="Write a fix revision that changes only this region to the suggested class">
+          Accept {acceptKey && <kbd>{acceptKey}</kbd>}
+        </button>
+        <button type="button" onClick={() => void review.dismiss()} disabled={review.busy} title="Not an error: remembered across rescans">
+          Dismiss {dismissKey && <kbd>{dismissKey}</kbd>}
+        </button>
+      </div>
+      <div className="ed-flag-overlay" role="radiogroup" aria-label="Model overlay">
+        {(['none', 'heat', 'model'] as const).map((k) => (
+          <button key={k} type="button" className="toggle" aria-pressed={review.overlay === k} onClick={() => review.setOverlay(k)} data-testid={`overlay-${k}`}>
+            {k === 'none' ? 'No overlay' : k === 'heat' ? 'Disagreement' : 'Model'}
+          </button>
+        ))}
+      </div>
+      {review.message && (
+        <div className="dim" data-testid="flag-message">
+          {review.message}
+        </div>
+      )}
+      <ErrorBox error={review.error} />
+    </div>
+  );
+}
+
+/**
+ * The overlay canvas (image-sized) placed over the photo: follows the editor's view through a CSS
+ * transform updated once per animation frame while shown (the view changes imperatively).
+ */
+export function ReviewOverlay({ canvas, getView }: { canvas: HTMLCanvasElement | null; getView: () => View }) {
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = host.current;
+    if (!el || !canvas) return;
+    canvas.className = 'ed-review-overlay';
+    el.appendChild(canvas);
+    let raf = 0;
+    let last = '';
+    const tick = () => {
+      const v = getView();
+      const t = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
+      if (t !== last) {
+        canvas.style.transform = t;
+        last = t;
+      }
+      raf = requestAnimationFrame(tick);
+    };
+    tick();
+    return () => {
+      cancelAnimationFrame(raf);
+      canvas.remove();
+    };
+  }, [canvas, getView]);
+  if (!canvas) return null;
+  return <div ref={host} className="ed-review-host" data-testid="review-overlay" />;
+}

@@ -1,0 +1,213 @@
+/**
+ * The Project screen's entry to the label-noise review queue: a button that opens the queue (images
+ * sorted by noise score, thumbnails, open flag counts, "n of m reviewed") with a scan form (model set,
+ * boundary band). Opening an image goes to the editor, whose flags panel takes over (A / D, next flag,
+ * next image in the queue); coming back to the Project screen shows the queue again.
+ */
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import type { ModelSetRecord } from '../../../../shared/api/methods-models';
+import type { QueuePage, ScanResult } from '../../../../shared/api/methods-noise';
+import type { JobProgress, ProjectInfo } from '../../../../shared/api/types';
+import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
+import { reviewQueue } from './queueStore';
+import './review.css';
+
+const PAGE = 500;
+
+export function ReviewEntry({ project, onOpenImage }: { project: ProjectInfo; onOpenImage: (id: number) => void }) {
+  const [open, setOpen] = useState(reviewQueue.reopen);
+  const close = () => {
+    reviewQueue.reopen = false;
+    setOpen(false);
+  };
+  return (
+    <>
+      <button type="button" onClick={() => setOpen(true)} data-testid="open-review">
+        Review queue
+      </button>
+      {open && <ReviewQueue project={project} onClose={close} onOpenImage={onOpenImage} />}
+    </>
+  );
+}
+
+function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; onClose: () => void; onOpenImage: (id: number) => void }) {
+  const client = useClient();
+  const [page, setPage] = useState<QueuePage | null>(null);
+  const [limit, setLimit] = useState(PAGE);
+  const [onlyOpen, setOnlyOpen] = useState(false);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [sets, setSets] = useState<ModelSetRecord[] | null>(null);
+  const [setsError, setSetsError] = useState<string | null>(null);
+  const [modelSetId, setModelSetId] = useState<number | null>(null);
+  const [band, setBand] = useState('2');
+  const [scanning, setScanning] = useState<string | null>(null);
+  const [progress, setProgress] = useState<JobProgress | null>(null);
+  const [scanResult, setScanResult] = useState<ScanResult | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const p = await client.call('noise:queue', { onlyOpen, limit, offset: 0 });
+      setPage(p);
+      reviewQueue.setOrder(p.items.map((i) => i.imageId));
+      setError(null);
+    } catch (err) {
+      setError(toShownError(err));
+    }
+  }, [client, onlyOpen, limit]);
+
+  useEffect(() => {
+    void load();
+  }, [load, project.path]);
+
+  useEffect(() => {
+    client
+      .call('modelSet:list', {})
+      .then((list) => {
+        setSets(list);
+        setModelSetId((cur) => cur ?? list[0]?.id ?? null);
+      })
+      .catch((err: unknown) => setSetsError(toShownError(err).message));
+  }, [client]);
+
+  useEffect(() => {
+    if (!scanning) return;
+    return client.on('job:progress', (p) => {
+      if (p.jobId === scanning) setProgress(p);
+    });
+  }, [client, scanning]);
+
+  async function scan(e: FormEvent) {
+    e.preventDefault();
+    if (modelSetId === null) return;
+    const b = Number(band);
+    if (!Number.isInteger(b) || b < 0 || b > 64) {
+      setError({ code: null, message: 'Boundary band: a whole number of pixels, 0–64.' });
+      return;
+    }
+    const jobId = `scan-${Date.now().toString(36)}`;
+    setScanning(jobId);
+    setProgress(null);
+    setScanResult(null);
+    setError(null);
+    try {
+      setScanResult(await client.call('noise:scan', { modelSetId, options: { bandRadius: b }, jobId }));
+      await load();
+    } catch (err) {
+      setError(toShownError(err));
+    } finally {
+      setScanning(null);
+    }
+  }
+
+  const open = (id: number) => {
+    reviewQueue.reopen = true;
+    onOpenImage(id);
+  };
+  const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
+  const reviewedPct = page && page.queued > 0 ? (100 * page.reviewed) / page.queued : 0;
+
+  return (
+    <div className="review-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && !scanning && onClose()}>
+      <div className="review-dialog" role="dialog" aria-label="Review queue">
+        <div className="review-head">
+          <h2>Review queue</h2>
+          {page && (
+            <span className="review-progress" data-testid="review-progress">
+              <b>{fmtInt(page.reviewed)}</b> of <b>{fmtInt(page.queued)}</b> reviewed
+              <span className="bar">
+                <span style={{ width: `${reviewedPct}%` }} />
+              </span>
+            </span>
+          )}
+          <span className="spacer" />
+          <button type="button" onClick={onClose} disabled={!!scanning}>
+            Close
+          </button>
+        </div>
+
+        <form className="review-scan" onSubmit={scan} aria-label="Scan for label noise">
+          <label>
+            Model set{' '}
+            <select value={modelSetId ?? ''} onChange={(e) => setModelSetId(Number(e.target.value))} disabled={!sets || sets.length === 0 || !!scanning}>
+              {(sets ?? []).map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label title="Pixels within this distance of a label boundary count for a tenth: boundaries are ambiguous, not wrong">
+            Boundary band <input type="number" min={0} max={64} value={band} onChange={(e) => setBand(e.target.value)} style={{ width: 48 }} disabled={!!scanning} /> px
+          </label>
+          <button type="submit" className="primary" disabled={modelSetId === null || !!scanning}>
+            {scanning ? 'Scanning…' : 'Scan'}
+          </button>
+          {scanning && (
+            <button type="button" onClick={() => void client.call('noise:cancel', { jobId: scanning })}>
+              Cancel
+            </button>
+          )}
+          {scanning && (
+            <span className="progress-inline mono">
+              {progress?.phase ?? 'starting'} {progress ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)}` : ''}
+              <span className="bar">
+                <span style={{ width: `${pct}%` }} />
+              </span>
+            </span>
+          )}
+          {sets && sets.length === 0 && <span className="dim">No model set yet: create one and pre-label first (Models).</span>}
+          {setsError && <span className="dim">Model sets unavailable: {setsError}</span>}
+          {scanResult && (
+            <span className="dim" data-testid="scan-result">
+              {scanResult.status === 'cancelled' ? 'Cancelled. ' : ''}Scanned {fmtInt(scanResult.scanned)} images ({fmtInt(scanResult.withoutPrediction)} without a cached prediction): {fmtInt(scanResult.openFlags)} open flags,{' '}
+              {fmtInt(scanResult.keptDismissed)} kept dismissed, {fmtInt(scanResult.closed)} closed as fixed
+              {scanResult.failed.length > 0 ? `; ${scanResult.failed.length} failed (${scanResult.failed[0].reason})` : ''}
+            </span>
+          )}
+        </form>
+        <ErrorBox error={error} />
+
+        <div className="review-filter">
+          <label>
+            <input type="checkbox" checked={onlyOpen} onChange={(e) => setOnlyOpen(e.target.checked)} /> Only images with open flags
+          </label>
+          <span className="dim">
+            Images never scanned are not in the queue, and an export's noise-score filter leaves them out.
+          </span>
+        </div>
+
+        {page && page.total === 0 && <div className="dim review-empty">No flagged image{page.queued > 0 ? ' left' : ''}. Run a scan over a model set’s cached predictions.</div>}
+        <ul className="review-list" aria-label="Flagged images">
+          {page?.items.map((it) => (
+            <li key={it.imageId} data-testid="review-item" data-image-id={it.imageId}>
+              <button type="button" className="review-row" onClick={() => open(it.imageId)} title={`Open image ${it.imageId} in the editor`}>
+                <img loading="lazy" decoding="async" alt="" src={client.mediaUrl('thumb', it.imageId)} />
+                <span className="path mono">{it.path}</span>
+                <span className="score mono" title="Image noise score of the latest scan">
+                  {it.score.toFixed(1)}
+                </span>
+                <span className={`flags ${it.openFlags > 0 ? 'open' : 'done'}`} data-testid="open-flags">
+                  {it.openFlags > 0 ? `${it.openFlags} open` : 'reviewed'}
+                </span>
+                <span className="dim">
+                  {it.fixedFlags > 0 ? `${it.fixedFlags} fixed ` : ''}
+                  {it.dismissedFlags > 0 ? `${it.dismissedFlags} dismissed` : ''}
+                </span>
+                {it.headRevisionId !== it.revisionId && (
+                  <span className="warn-text" title="The mask changed after the scan: scan again to update its flags">
+                    edited since scan
+                  </span>
+                )}
+              </button>
+            </li>
+          ))}
+        </ul>
+        {page && page.total > page.items.length && (
+          <button type="button" onClick={() => setLimit((l) => Math.min(5000, l + PAGE))}>
+            Show more ({fmtInt(page.total - page.items.length)} left)
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

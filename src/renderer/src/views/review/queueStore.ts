@@ -1,0 +1,30 @@
+/**
+ * The review queue's order as last listed, shared between the queue view and the editor's flags panel
+ * (which moves to the next image in the queue once an image has no open flag left). Module state: one
+ * queue per window, like the grid session.
+ */
+let order: number[] = [];
+let reopen = false;
+
+export const reviewQueue = {
+  /** The queue's image ids in display order (highest score first). */
+  setOrder(ids: number[]): void {
+    order = ids.slice();
+  },
+  /** The image after `imageId` in the queue, or null (last, or not opened from the queue). */
+  next(imageId: number): number | null {
+    const i = order.indexOf(imageId);
+    return i >= 0 && i + 1 < order.length ? order[i + 1] : null;
+  },
+  position(imageId: number): { index: number; total: number } | null {
+    const i = order.indexOf(imageId);
+    return i < 0 ? null : { index: i, total: order.length };
+  },
+  /** Whether the Project screen shows the queue again when the user comes back from the editor. */
+  get reopen(): boolean {
+    return reopen;
+  },
+  set reopen(v: boolean) {
+    reopen = v;
+  },
+};

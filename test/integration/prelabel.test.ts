@@ -4,6 +4,7 @@
  * the engine's own probabilities, human revisions never overwritten unless forced, cancel + resume,
  * face crops from stored landmarks, and the main thread's responsiveness during a job.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +197,9 @@ describe('models', () => {
     expect(await api.call('models:remove', { id: s.model.id })).toEqual({ removed: true });
     expect((await api.call('models:list', {})).find((x) => x.id === colour.id)?.usedBy).toEqual([set.id]);
 
+    const stored = await api.call('models:check', { modelId: colour.id });
+    expect(stored).toMatchObject({ ok: true, cardSource: 'stored' });
+
     const p = await api.call('models:providers', {});
     expect(p.order[p.order.length - 1]).toBe('cpu');
     expect(p.backends.map((b) => b.name)).toContain('cpu');
@@ -320,6 +324,32 @@ describe('pre-labelling', () => {
     expect(after.length).toBe(before.length + 1);
     await expectCode(api.call('prelabel:resume', { jobId: started.jobId }), 'INVALID_INPUT');
     await expectCode(api.call('prelabel:resume', { jobId: 9999 }), 'NOT_FOUND');
+
+    // A job marked running by another live process is not resumed here; cancelling it releases it.
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      const s2 = await api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0], imageIds[2]], providers: ['cpu'] });
+      await api.call('prelabel:cancel', { jobId: s2.jobId });
+      await new Promise<void>((res) => {
+        const off = api.on('job:progress', (e) => e.jobId === String(s2.jobId) && e.status !== 'running' && (off(), res()));
+        void api.call('job:list', {}).then((j) => j.find((x) => x.id === s2.jobId && !x.active) && (off(), res()));
+      });
+      const db = openStore().db;
+      const row = db.prepare('SELECT spec FROM job WHERE id = ?').get(s2.jobId) as { spec: string };
+      const spec = JSON.parse(row.spec) as { run: { pid: number } };
+      spec.run.pid = other.pid!;
+      db.prepare("UPDATE job SET status = 'running', spec = ? WHERE id = ?").run(JSON.stringify(spec), s2.jobId);
+      db.prepare("UPDATE job_item SET state = 'todo' WHERE job_id = ?").run(s2.jobId);
+      db.prepare('UPDATE job SET done = 0, failed = 0 WHERE id = ?').run(s2.jobId);
+      db.close();
+      const e = await expectCode(api.call('prelabel:resume', { jobId: s2.jobId }), 'CONFLICT');
+      expect(e.message).toMatch(new RegExp(`running in another process \\(pid ${other.pid}\\)`));
+      expect(await api.call('prelabel:cancel', { jobId: s2.jobId })).toEqual({ cancelled: true });
+      const r = await runJob(() => api.call('prelabel:resume', { jobId: s2.jobId }));
+      expect(r.events[r.events.length - 1]).toMatchObject({ status: 'done', done: 2, total: 2 });
+    } finally {
+      other.kill();
+    }
   });
 
   it('face crops from stored landmarks; an image without landmarks fails with the reason', async () => {

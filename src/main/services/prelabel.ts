@@ -168,7 +168,11 @@ export class PrelabelJobs {
     if (this.active.has(jobId)) throw new ParselError('CONFLICT', `job ${jobId} is already running`);
     const spec = JSON.parse(job.spec) as JobSpec;
     if (job.status === 'running' && spec.run && spec.run.host === hostname() && spec.run.pid !== process.pid && alive(spec.run.pid)) {
-      throw new ParselError('CONFLICT', `job ${jobId} is running in another process (pid ${spec.run.pid})`);
+      throw new ParselError(
+        'CONFLICT',
+        `job ${jobId} is running in another process (pid ${spec.run.pid}); if that process is not Parsel any more, cancel the job (prelabel:cancel) and resume it`,
+        { jobId, pid: spec.run.pid },
+      );
     }
     return this.launch(store, jobId, providers ?? spec.providers);
   }
@@ -451,6 +455,8 @@ export class PrelabelJobs {
       fatal ??
       `${c.done} of ${c.total} done (${c.failed} failed${left ? `, ${left} left` : ''}) on ${engine.provider}; this run: ${finishedThisRun} of ${todoAtStart} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     db.prepare('UPDATE job SET status = ?, message = ?, updated_at = ? WHERE id = ?').run(status, message, now(), jobId);
+    // Not active any more before the final event: a listener may resume or list it at once.
+    this.active.delete(jobId);
     emit(status, true);
   }
 }

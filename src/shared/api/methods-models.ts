@@ -53,8 +53,11 @@ export interface ModelCheck {
   ok: boolean;
   /** One message per problem, naming the field / tensor / class count. Empty when ok. */
   problems: string[];
-  /** Where the card came from: the request, `<model>.card.json`, the ONNX metadata, or nowhere. */
-  cardSource: 'request' | 'file' | 'metadata' | null;
+  /**
+   * Where the card came from: the request, `<model>.card.json`, the ONNX metadata, the project (the
+   * card stored when the model was added: `models:check` with a modelId), or nowhere.
+   */
+  cardSource: 'request' | 'file' | 'metadata' | 'stored' | null;
   /** The card file when cardSource is 'file'. */
   cardPath: string | null;
   /** The parsed card (defaults filled in), or null when it did not parse. */

@@ -49,7 +49,7 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       const m = modelRow(ctx.project().store, modelId as number);
       const r = await checkModelFile(m.path, card ?? (cardOf(m.card) as unknown as Record<string, unknown>));
       if (r.sha256 !== m.sha256) r.problems.push(`${m.path} changed since model ${m.id} "${m.name}" was added (sha256 differs); add it again as a new model`);
-      return { ...r, ok: r.problems.length === 0 };
+      return { ...r, ok: r.problems.length === 0, cardSource: card ? 'request' : 'stored' };
     },
 
     'models:add': async ({ path, name, card }) => {

@@ -139,6 +139,7 @@ describe('models and pre-labelling', () => {
       'output "out" [1, 11, h, w] has 11 classes but the card\'s schema "celebamask-hq-b" has 19; choose the schema the model was trained with (or check output.layout)',
     ]);
     expect(await check.textContent()).toContain('input "image" float32 [1, 3, h, w]');
+    if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'models-refused.png') });
 
     // Added: the row describes the card.
     await dialog.getByLabel('Model file').fill(goodModel);
@@ -157,6 +158,9 @@ describe('models and pre-labelling', () => {
       'CheckRemove',
     ]);
     expect(await dialog.getByTestId('model-add-error').count()).toBe(0);
+    // An added model is checked again against its file on demand.
+    await dialog.getByRole('button', { name: 'Check colour rule' }).click();
+    await expect.poll(() => row.getByTestId('model-status').textContent()).toBe('checked: fits');
 
     // A model set of it.
     await dialog.getByLabel('Name', { exact: true }).fill('colour');

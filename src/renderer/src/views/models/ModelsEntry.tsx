@@ -4,11 +4,12 @@ import type { ProjectInfo } from '../../../../shared/api/types';
 import type { GridSession } from '../gridSession';
 import { ModelsDialog } from './ModelsDialog';
 import { PrelabelDialog } from './PrelabelDialog';
+import './models.css';
 
 export function ModelsEntry({ project, session, nativeDialogs }: { project: ProjectInfo; session: GridSession; nativeDialogs: boolean }) {
   const [open, setOpen] = useState<'models' | 'prelabel' | null>(null);
   return (
-    <>
+    <span className="models-entry">
       <button type="button" onClick={() => setOpen('models')} data-testid="open-models">
         Models…
       </button>
@@ -17,6 +18,6 @@ export function ModelsEntry({ project, session, nativeDialogs }: { project: Proj
       </button>
       {open === 'models' && <ModelsDialog project={project} nativeDialogs={nativeDialogs} onClose={() => setOpen(null)} />}
       {open === 'prelabel' && <PrelabelDialog project={project} session={session} onClose={() => setOpen(null)} />}
-    </>
+    </span>
   );
 }

@@ -13,6 +13,7 @@ import { flagsCommand } from './flags';
 import { exportProbsCommand } from './export-probs';
 import { agreementCommand } from './agreement';
 import { statsCommand } from './stats';
+import { averageCommand } from './average';
 
 export const commands: Record<string, Command> = {
   init: initCommand,
@@ -28,4 +29,5 @@ export const commands: Record<string, Command> = {
   'export-probs': exportProbsCommand,
   agreement: agreementCommand,
   stats: statsCommand,
+  average: averageCommand,
 };

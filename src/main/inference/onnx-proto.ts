@@ -6,7 +6,7 @@
  * Field numbers follow onnx/onnx.proto3 (IR version 8, opset 17):
  *   ModelProto: ir_version 1, producer_name 2, producer_version 3, graph 7, opset_import 8, metadata_props 14
  *   GraphProto: node 1, name 2, initializer 5, input 11, output 12
- *   NodeProto: input 1, output 2, name 3, op_type 4, attribute 5
+ *   NodeProto: input 1, output 2, name 3, op_type 4, attribute 5, domain 7
  *   AttributeProto: name 1, f 2, i 3, s 4, t 5, floats 7, ints 8, type 20
  *   TensorProto: dims 1, data_type 2, name 8, raw_data 9
  *   ValueInfoProto: name 1, type 2; TypeProto.tensor_type 1 { elem_type 1, shape 2 { dim 1 { value 1 | param 2 } } }
@@ -97,7 +97,7 @@ function encode(msg: Msg): Uint8Array {
 // ---------------------------------------------------------------------------------------------------
 // Model description → bytes
 
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
 
 export interface TensorInit {
   name: string;
@@ -270,6 +270,8 @@ export interface InitializerInfo {
   dataType: number;
   /** raw_data bytes (a view into the model buffer), or null when stored in typed fields / externally. */
   raw: Uint8Array | null;
+  /** The whole encoded TensorProto (a view into the model buffer). */
+  tensor: Uint8Array;
 }
 
 /** Initializers of the main graph (name, dims, type, raw bytes view). */
@@ -279,7 +281,7 @@ export function readInitializers(model: Uint8Array): InitializerInfo[] {
     if (f.field !== 7 || f.wire !== 2) continue;
     for (const g of scan(f.value as Uint8Array)) {
       if (g.field !== 5 || g.wire !== 2) continue;
-      const t: InitializerInfo = { name: '', dims: [], dataType: 0, raw: null };
+      const t: InitializerInfo = { name: '', dims: [], dataType: 0, raw: null, tensor: g.value as Uint8Array };
       for (const h of scan(g.value as Uint8Array)) {
         if (h.field === 1 && h.wire === 0) t.dims.push(Number(h.value));
         else if (h.field === 1 && h.wire === 2) for (const d of scan(h.value as Uint8Array)) t.dims.push(Number(d.value));
@@ -288,6 +290,58 @@ export function readInitializers(model: Uint8Array): InitializerInfo[] {
         else if (h.field === 9) t.raw = h.value as Uint8Array;
       }
       out.push(t);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Graph structure (weight averaging checks that checkpoints share one graph)
+
+export interface NodeStructure {
+  name: string;
+  op: string;
+  /** Operator domain ('' = the default ONNX domain). */
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  /** Each attribute's encoded AttributeProto bytes, in file order (compared byte for byte). */
+  attributes: { name: string; bytes: Uint8Array }[];
+}
+
+export interface GraphStructure {
+  nodes: NodeStructure[];
+  /** Names of the graph's inputs and outputs, in order. */
+  inputs: string[];
+  outputs: string[];
+}
+
+/** The main graph's nodes (op, domain, inputs, outputs, attributes) and its input/output names. */
+export function readGraphStructure(model: Uint8Array): GraphStructure {
+  const out: GraphStructure = { nodes: [], inputs: [], outputs: [] };
+  const nameOf = (b: Uint8Array): string => {
+    for (const h of scan(b)) if (h.field === 1 && h.wire === 2) return utf8d.decode(h.value as Uint8Array);
+    return '';
+  };
+  for (const f of scan(model)) {
+    if (f.field !== 7 || f.wire !== 2) continue;
+    for (const g of scan(f.value as Uint8Array)) {
+      if (g.wire !== 2) continue;
+      if (g.field === 1) {
+        const n: NodeStructure = { name: '', op: '', domain: '', inputs: [], outputs: [], attributes: [] };
+        for (const h of scan(g.value as Uint8Array)) {
+          if (h.wire !== 2) continue;
+          const v = h.value as Uint8Array;
+          if (h.field === 1) n.inputs.push(utf8d.decode(v));
+          else if (h.field === 2) n.outputs.push(utf8d.decode(v));
+          else if (h.field === 3) n.name = utf8d.decode(v);
+          else if (h.field === 4) n.op = utf8d.decode(v);
+          else if (h.field === 5) n.attributes.push({ name: nameOf(v), bytes: v });
+          else if (h.field === 7) n.domain = utf8d.decode(v);
+        }
+        out.nodes.push(n);
+      } else if (g.field === 11) out.inputs.push(nameOf(g.value as Uint8Array));
+      else if (g.field === 12) out.outputs.push(nameOf(g.value as Uint8Array));
     }
   }
   return out;

@@ -6,6 +6,7 @@
  * teacher, every clean pixel agrees with it.
  */
 import { basename, join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { writePrediction } from '../../src/main/services/predictions';
 import { ProjectStore } from '../../src/main/store/project-store';
 import type { ParselApi } from '../../src/shared/api/contract';
@@ -97,4 +98,22 @@ export async function makeNoiseProject(
     store.close();
   }
   return { file: info.path, modelSetId, size: opts.size, images };
+}
+
+/** A stored flag's region as a full-image 0/1 map (read straight from the `flag` row of the project file). */
+export function flagRegionMap(file: string, flagId: number, width: number, height: number): Uint8Array {
+  const store = ProjectStore.open(file);
+  try {
+    const r = store.db.prepare('SELECT bbox, region FROM flag WHERE id = ?').get(flagId) as { bbox: string; region: Buffer } | undefined;
+    if (!r) throw new Error(`flag ${flagId} not found`);
+    const [x0, y0, x1, y1] = JSON.parse(r.bbox) as number[];
+    const bytes = inflateSync(r.region);
+    const bw = x1 - x0 + 1;
+    if (bytes.length !== bw * (y1 - y0 + 1)) throw new Error(`flag ${flagId}: bitmap size does not match bbox ${r.bbox}`);
+    const out = new Uint8Array(width * height);
+    for (let j = 0; j < bytes.length; j++) if (bytes[j]) out[(y0 + Math.floor(j / bw)) * width + x0 + (j % bw)] = 1;
+    return out;
+  } finally {
+    store.close();
+  }
 }

@@ -270,8 +270,6 @@ export interface InitializerInfo {
   dataType: number;
   /** raw_data bytes (a view into the model buffer), or null when stored in typed fields / externally. */
   raw: Uint8Array | null;
-  /** The whole encoded TensorProto (a view into the model buffer). */
-  tensor: Uint8Array;
 }
 
 /** Initializers of the main graph (name, dims, type, raw bytes view). */
@@ -281,7 +279,7 @@ export function readInitializers(model: Uint8Array): InitializerInfo[] {
     if (f.field !== 7 || f.wire !== 2) continue;
     for (const g of scan(f.value as Uint8Array)) {
       if (g.field !== 5 || g.wire !== 2) continue;
-      const t: InitializerInfo = { name: '', dims: [], dataType: 0, raw: null, tensor: g.value as Uint8Array };
+      const t: InitializerInfo = { name: '', dims: [], dataType: 0, raw: null };
       for (const h of scan(g.value as Uint8Array)) {
         if (h.field === 1 && h.wire === 0) t.dims.push(Number(h.value));
         else if (h.field === 1 && h.wire === 2) for (const d of scan(h.value as Uint8Array)) t.dims.push(Number(d.value));

@@ -64,6 +64,9 @@ interface Form {
   tags: string;
   present: string;
   absent: string;
+  /** Noise score range of the latest label-noise scan ('' = no bound); unscanned images never match. */
+  noiseMin?: string;
+  noiseMax?: string;
   stratify: string;
   limit: string;
   mix: string;
@@ -84,6 +87,10 @@ export function specOf(f: Form): { spec: ExportSpecInput } | { error: string } {
     if (!Number.isInteger(seed) || seed < 0) return { error: 'seed must be a non-negative integer' };
     const ratios = f.ratios.map(Number) as [number, number, number];
     if (f.assign && (ratios.some((r) => !(r >= 0)) || ratios[0] + ratios[1] + ratios[2] <= 0)) return { error: 'split ratios must be non-negative with a positive sum' };
+    const noiseMin = f.noiseMin?.trim() ? Number(f.noiseMin) : undefined;
+    const noiseMax = f.noiseMax?.trim() ? Number(f.noiseMax) : undefined;
+    if ((noiseMin !== undefined && !(noiseMin >= 0)) || (noiseMax !== undefined && !(noiseMax >= 0))) return { error: 'noise score bounds must be numbers >= 0' };
+    if (noiseMin !== undefined && noiseMax !== undefined && noiseMin > noiseMax) return { error: 'noise score: min is above max' };
     return {
       spec: {
         format: f.format,
@@ -97,6 +104,7 @@ export function specOf(f: Form): { spec: ExportSpecInput } | { error: string } {
           tagsAny: words(f.tags),
           classesPresent: words(f.present),
           classesAbsent: words(f.absent),
+          noiseScore: noiseMin === undefined && noiseMax === undefined ? undefined : { min: noiseMin, max: noiseMax },
         },
         sampling: { limit, stratifyBy: words(f.stratify), mix: parseMix(f.mix) },
         splits: f.assign ? { mode: 'assign', ratios } : { mode: 'keep' },
@@ -326,6 +334,15 @@ export function ExportDialog({ project, schema, onClose }: Props) {
                 <input id={`ex-${k}`} type="text" placeholder={ph} value={form[k]} onChange={(e) => set(k, e.target.value)} title={k === 'present' || k === 'absent' ? classNames : undefined} />
               </div>
             ))}
+            <div className="export-row" title="Image noise score of the latest label-noise scan (Review queue). Images never scanned are left out when a bound is set.">
+              <label htmlFor="ex-noise-min">Noise score</label>
+              <span>
+                <input id="ex-noise-min" type="number" min={0} step="any" placeholder="min" style={{ width: 70 }} value={form.noiseMin ?? ''} onChange={(e) => set('noiseMin', e.target.value)} />
+                {' – '}
+                <input id="ex-noise-max" type="number" min={0} step="any" placeholder="max" style={{ width: 70 }} value={form.noiseMax ?? ''} onChange={(e) => set('noiseMax', e.target.value)} />
+                <span className="dim"> unscanned images are left out</span>
+              </span>
+            </div>
           </fieldset>
           <fieldset disabled={!!running}>
             <legend>Sampling and splits</legend>

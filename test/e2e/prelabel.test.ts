@@ -5,8 +5,10 @@
  * pre-labelling the project shows progress, the provider "CPU" and a summary; the grid shows
  * `prelabeled`; each image's head is a `model` revision with exactly the colour-rule mask. A requested
  * CUDA provider that cannot start is reported in the dialog and the status bar (CPU is used). A bigger
- * job cancelled mid-way keeps its finished items and is offered for resume, which finishes it.
+ * job cancelled mid-way keeps its finished items and is offered for resume, which finishes it; so is a
+ * job whose process was killed (SIGKILL) mid-way.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +24,7 @@ import type { ModelCardInput } from '../../src/shared/models/card';
 import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { colourRuleModel } from '../tooling/onnx-gen';
-import { collectPageErrors, ensureRendererBuild, launchChromium, RENDERER_DIR } from './helpers';
+import { collectPageErrors, ensureRendererBuild, launchChromium, RENDERER_DIR, ROOT } from './helpers';
 
 const LAPA = getSchema('lapa-11');
 const W = 96;
@@ -322,6 +324,55 @@ describe('models and pre-labelling', () => {
     expect(await dialog.getByRole('button', { name: `Resume job ${cancelled.id}` }).count()).toBe(0);
     const after = (await api.call('image:list', { limit: 1000 })).items.filter((i) => i.path.includes('big'));
     expect(after.every((i) => i.status === 'prelabeled')).toBe(true);
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  });
+
+  it('a job left running by a killed process is offered for resume and finished from the UI', async () => {
+    const [set] = await api.call('modelSet:list', {});
+    const total = N + BIG_N;
+    const info = await api.call('project:info', {});
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/tooling/prelabel-child.ts'), info.path, String(set.id), join(tmp, 'child-user')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, signal) => res(signal)));
+    // Kill it once a few images are done (the job is then left 'running' in the project file).
+    const jobId = await new Promise<number>((res, rej) => {
+      let buf = '';
+      let id = 0;
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const msg = JSON.parse(buf.slice(0, nl)) as { started?: number; jobId?: number; done?: number };
+          buf = buf.slice(nl + 1);
+          if (msg.started) id = msg.started;
+          if (msg.done !== undefined && msg.done >= 2 && msg.jobId) {
+            child.kill('SIGKILL');
+            res(msg.jobId ?? id);
+          }
+        }
+      });
+      child.on('exit', () => rej(new Error(`child exited before it was killed: ${stderr}`)));
+    });
+    expect(await exited).toBe('SIGKILL');
+    const left = (await api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)!;
+    expect(left).toMatchObject({ status: 'running', active: false, resumable: true, total });
+    expect(left.done).toBeGreaterThanOrEqual(2);
+    expect(left.done).toBeLessThan(total);
+
+    await page.getByTestId('open-prelabel').click();
+    const dialog = page.getByRole('dialog', { name: 'Pre-label images' });
+    const item = dialog.getByRole('region', { name: 'Unfinished jobs' }).locator(`li[data-job="${jobId}"]`);
+    await item.waitFor();
+    expect(await item.textContent()).toContain(` / ${total} done · interrupted`);
+    await dialog.getByRole('button', { name: `Resume job ${jobId}` }).click();
+    const summary = dialog.getByTestId('prelabel-summary');
+    await expect.poll(() => summary.getAttribute('data-status'), { timeout: 60_000 }).toBe('done');
+    expect(await summary.getByTestId('summary-done').textContent()).toBe(String(total));
+    const done = (await api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)!;
+    expect(done).toMatchObject({ status: 'done', done: total, failed: 0, resumable: false });
     expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

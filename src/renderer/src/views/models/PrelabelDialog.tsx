@@ -11,7 +11,7 @@ import type { JobRecord, ModelSetRecord, ProvidersInfo } from '../../../../share
 import type { JobProgress, ProjectInfo } from '../../../../shared/api/types';
 import { ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
 import type { GridSession } from '../gridSession';
-import { facesLabel, fmtEta, isFinalStatus, jobLine, percent, providerLabel } from './format';
+import { facesLabel, fmtEta, isFinalStatus, jobLine, jobState, percent, providerLabel } from './format';
 import './models.css';
 
 type Scope = 'all' | 'filter' | 'selection';
@@ -424,7 +424,7 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
               {unfinished.map((j) => (
                 <li key={j.id} data-job={j.id}>
                   <span>
-                    Job #{j.id} · {setName(j.modelSetId)} · {jobLine(j)}
+                    Job #{j.id} · {setName(j.modelSetId)} · {jobLine({ ...j, status: jobState(j) })}
                     {j.force && <span className="warnc"> · overwrites human revisions</span>}
                     <span className="faint"> · started {j.createdAt}</span>
                   </span>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ParselError } from '../../../../shared/api/errors';
-import { detailProblems, facesLabel, fmtEta, isFinalStatus, jobLine, parseCardText, percent, progressLine, providerLabel } from './format';
+import { detailProblems, facesLabel, fmtEta, isFinalStatus, jobLine, jobState, parseCardText, percent, progressLine, providerLabel } from './format';
 
 describe('fmtEta', () => {
   it('is a dash until the job can estimate', () => {
@@ -54,6 +54,11 @@ describe('progress helpers', () => {
     expect(jobLine({ done: 1200, total: 4000, failed: 2, skipped: 1, status: 'running' })).toBe('1,200 / 4,000 done · 2 failed · 1 kept their human revision · running');
     expect(progressLine({ done: 3, total: 8, failed: 0, etaSeconds: null })).toBe('Pre-labelling 3 / 8 · ETA —');
     expect(progressLine({ done: 3, total: 8, failed: 1, etaSeconds: 75 })).toBe('Pre-labelling 3 / 8 · 1 failed · ETA 1 min 15 s');
+  });
+  it('a job left running by a stopped process reads as interrupted', () => {
+    expect(jobState({ status: 'running', active: false })).toBe('interrupted');
+    expect(jobState({ status: 'running', active: true })).toBe('running');
+    expect(jobState({ status: 'cancelled', active: false })).toBe('cancelled');
   });
   it('faces of a set', () => {
     expect(facesLabel({ expects: 'image', faces: { mode: 'landmarks', margin: 0.25 } })).toBe('whole image');

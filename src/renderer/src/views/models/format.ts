@@ -80,10 +80,18 @@ export function facesLabel(set: Pick<ModelSetRecord, 'faces' | 'expects'>, model
 }
 
 /**
+ * A job's state as a user reads it: a job the database says is running but that is not running in
+ * this app was interrupted (the app or the CLI was killed while it ran, or it runs in another process).
+ */
+export function jobState(j: Pick<JobRecord, 'status' | 'active'>): string {
+  return j.status === 'running' && !j.active ? 'interrupted' : j.status;
+}
+
+/**
  * One line for a job: "12 / 40 done · 1 failed · paused". `skipped` counts among `done`: images whose
  * prediction was cached but whose human/import/fix revision was kept (no `force`).
  */
-export function jobLine(j: Pick<JobRecord, 'done' | 'total' | 'failed' | 'skipped' | 'status'>): string {
+export function jobLine(j: Pick<JobRecord, 'done' | 'total' | 'failed' | 'skipped'> & { status: string }): string {
   const parts = [`${j.done.toLocaleString('en-US')} / ${j.total.toLocaleString('en-US')} done`];
   if (j.failed > 0) parts.push(`${j.failed.toLocaleString('en-US')} failed`);
   if (j.skipped > 0) parts.push(`${j.skipped.toLocaleString('en-US')} kept their human revision`);

@@ -36,6 +36,9 @@ export interface ScanJob {
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Pass 1 keeps what it decoded for pass 2 up to this many bytes (labels + planes), then reloads. */
+const CACHE_BUDGET_BYTES = 512 * 1024 * 1024;
+
 function bboxOverlap(a: RegionMask, b: RegionMask): boolean {
   return a.bbox[0] < b.bbox[2] && b.bbox[0] < a.bbox[2] && a.bbox[1] < b.bbox[3] && b.bbox[1] < a.bbox[3];
 }
@@ -120,11 +123,18 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
   // Pass 1: thresholds.
   progress(0, 'thresholds', true);
   const acc = new ThresholdAccumulator(K, { ignore });
+  const cache = new Map<number, Loaded | null>();
+  let cached = 0;
   for (let n = 0; n < todo.length; n++) {
     const img = todo[n];
     try {
       const l = load(store, teacher, img, img.head_revision_id!, modelSetId, schema);
       if (l) acc.add(l.label, l.probs, l.width, l.height);
+      const bytes = l ? l.label.length + l.probs.length : 0;
+      if (cached + bytes <= CACHE_BUDGET_BYTES) {
+        cache.set(img.id, l);
+        cached += bytes;
+      }
     } catch (err) {
       fail(img, (err as Error).message);
     }
@@ -186,7 +196,8 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     if (!failedIds.has(img.id)) {
       const rev = img.head_revision_id!;
       try {
-        const l = load(store, teacher, img, rev, modelSetId, schema);
+        const l = cache.has(img.id) ? cache.get(img.id)! : load(store, teacher, img, rev, modelSetId, schema);
+        cache.delete(img.id);
         if (l) {
           const s = scoreImage(l.label, l.probs, K, l.width, l.height, thresholds, scoreOpts);
           const pairs = JSON.stringify(s.pairs.map((p) => ({ label: p.from, suggested: p.to, pixels: p.pixels })));

@@ -4,9 +4,10 @@
  *
  *   npm run bench -- noise              # 200 faces × (clean + 8 corruption types), 512², ~10 min
  *   npm run bench -- noise --n 40       # quicker
- *   npm run bench -- noise --sweep      # also band radius / weight alternatives
+ *   npm run bench -- noise --sweep      # also band radius / weight, no growth, plain band, the scorer as found
  *   npm run bench -- noise --speed-only
  *   npm run bench -- noise --harsh      # the stress teacher (HARSH_TEACHER) instead of the documented one
+ *   npm run bench -- noise --error-rate 0   # diagnostic: no confident teacher errors
  *
  * Data: synthetic faces (src/shared/synth, celebamask-hq-a, 512², accessories made more frequent so the
  * tail types have material). Each face is scored clean and once per corruption type (one instance,
@@ -51,7 +52,10 @@ const schema = CELEBAMASK_HQ_A;
 const K = schema.classes.length;
 const SWEEP = args.includes('--sweep');
 const SPEED_ONLY = args.includes('--speed-only');
-const TEACHER = args.includes('--harsh') ? HARSH_TEACHER : DEFAULT_TEACHER;
+const BASE_TEACHER = args.includes('--harsh') ? HARSH_TEACHER : DEFAULT_TEACHER;
+// Diagnostic: the same teacher with another rate of confident-error blobs (e.g. 0: a teacher that is
+// only ever unsure, never confidently wrong), to see how much of the gap those errors explain.
+const TEACHER = args.includes('--error-rate') ? { ...BASE_TEACHER, errorRate: arg('error-rate', BASE_TEACHER.errorRate) } : BASE_TEACHER;
 const ACCESSORIES = { glasses: 0.3, hat: 0.2, earring: 0.5, necklace: 0.5 };
 const MATCH_IOU = 0.25;
 const TARGET_P = 0.8;
@@ -91,6 +95,9 @@ const methods: Method[] = [
 if (SWEEP) {
   for (const r of [1, 3]) methods.push({ name: `parsel r=${r}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandRadius: r })) });
   for (const bw of [0, 0.3, 1]) methods.push({ name: `parsel bw=${bw}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandWeight: bw })) });
+  methods.push({ name: 'parsel no-grow', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ grow: false })) });
+  methods.push({ name: 'parsel band-any', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandAcross: false })) });
+  methods.push({ name: 'parsel as found', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandAcross: false, grow: false, pooling: 'sum' })) });
 }
 
 function face(i: number) {
@@ -261,7 +268,7 @@ function quality(): void {
   }
 
   const ta = teacherAgree.result();
-  console.log(`\n## Teacher (simulation${TEACHER === HARSH_TEACHER ? ', HARSH' : ''}, ${JSON.stringify(TEACHER)}) vs clean labels, ${N} faces\n`);
+  console.log(`\n## Teacher (simulation${BASE_TEACHER === HARSH_TEACHER ? ', HARSH' : ''}, ${JSON.stringify(TEACHER)}) vs clean labels, ${N} faces\n`);
   console.log(`mean F1 (no background) ${f3(ta.meanF1)}, mIoU ${f3(ta.mIoU)}, Helen-style overall F1 ${f3(ta.helenOverallF1)}`);
   console.log(schema.classes.map((c) => `${c.name} ${f2(ta.f1[c.index])}`).join(', '));
 
@@ -310,7 +317,7 @@ function quality(): void {
 
   const main: Record<string, ReturnType<typeof report>> = {};
   for (const m of methods) {
-    const pooling: Pooling | 'own' = m.name.startsWith('parsel') ? DEFAULT_SCORE_OPTIONS.pooling : 'own';
+    const pooling: Pooling | 'own' = m.name === 'parsel as found' ? 'sum' : m.name.startsWith('parsel') ? DEFAULT_SCORE_OPTIONS.pooling : 'own';
     const r = report(m.name, pooling);
     main[m.name] = r;
     console.log(`\n## ${m.name} (image score: ${pooling === 'own' ? 'softmin over all pixels' : `${pooling} of region scores`})\n`);
@@ -346,6 +353,16 @@ function quality(): void {
     const b = main.softmin.summary[t];
     const better = a.auroc >= b.auroc && a.ap >= b.ap && a.rec >= b.rec;
     console.log(`| ${t} | ${f3(a.auroc)} | ${f3(b.auroc)} | ${f3(a.ap)} | ${f3(b.ap)} | ${f3(a.rec)} | ${f3(b.rec)} | ${better ? 'yes' : 'no'} |`);
+  }
+  if (SWEEP) {
+    console.log('\n## Variants (image AUROC per type; jitter: lower is better)\n');
+    console.log(`| variant | ${CORRUPTION_TYPES.join(' | ')} | region recall @P0.8, mean over non-boundary types |`);
+    console.log(`|---|${CORRUPTION_TYPES.map(() => '---').join('|')}|---|`);
+    for (const m of methods) {
+      const r = main[m.name];
+      const meanRec = nonBoundary.reduce((a, t) => a + r.summary[t].rec, 0) / nonBoundary.length;
+      console.log(`| ${m.name} | ${CORRUPTION_TYPES.map((t) => f3(r.summary[t].auroc)).join(' | ')} | ${f3(meanRec)} |`);
+    }
   }
   console.log(`\nquality pass: ${((performance.now() - t0) / 1000).toFixed(0)} s for ${N} faces`);
 }

@@ -19,8 +19,6 @@ beforeAll(async () => {
   f = await startEditorFixture({ settings: { authorName: 'Rev Iewer', autosaveMs: 600_000 } });
   // Opens this project in the backend the server serves.
   P = await makeNoiseProject(f.api, join(f.tmp, 'noise'), { count: 4, size: 128, corruptions: [['class_swap', 'drop_part', 'lr_swap'], ['lip_swap'], [], []] });
-  const r = await f.api.call('noise:scan', { modelSetId: P.modelSetId });
-  expect(r).toMatchObject({ scanned: 4, failed: [] });
 }, 120_000);
 
 afterAll(async () => {
@@ -36,6 +34,11 @@ describe('review queue (browser mode)', () => {
   it('queue → top image → A accepts (fix revision only in the region) → D dismisses (kept on rescan) → next image', async () => {
     const { context, page, errors } = await newEditorPage(f);
     try {
+      // Scan from the queue view (model set and band from the form).
+      await page.goto(f.server.url);
+      await page.getByTestId('open-review').click();
+      await page.getByRole('button', { name: 'Scan' }).click();
+      await expect.poll(() => page.getByTestId('scan-result').textContent(), { timeout: 20_000 }).toMatch(/Scanned 4 images \(0 without a cached prediction\)/);
       const queue = await f.api.call('noise:queue', {});
       expect(queue.items.length).toBe(2);
       const top = queue.items[0];
@@ -43,8 +46,6 @@ describe('review queue (browser mode)', () => {
       const flags0 = await flagsOf(top.imageId);
       expect(flags0.filter((x) => x.status === 'open').length).toBeGreaterThanOrEqual(2);
 
-      await page.goto(f.server.url);
-      await page.getByTestId('open-review').click();
       await expect.poll(() => page.getByTestId('review-item').count()).toBe(2);
       expect(await page.getByTestId('review-item').first().getAttribute('data-image-id')).toBe(String(top.imageId));
       expect(await page.getByTestId('review-progress').textContent()).toMatch(/0 of 2 reviewed/);
@@ -53,6 +54,13 @@ describe('review queue (browser mode)', () => {
       await page.waitForFunction(() => window.__parselViewer?.ready === true && !!window.__parselEditor, null, { timeout: 20_000 });
       expect(new URL(page.url()).hash).toBe(`#/image/${top.imageId}`);
       await expect.poll(() => page.getByTestId('flag-item').count()).toBe(flags0.length);
+      // The disagreement heat map and the model overlay come and go.
+      await page.getByTestId('overlay-heat').click();
+      await page.getByTestId('review-overlay').waitFor();
+      await page.getByTestId('overlay-model').click();
+      await page.getByTestId('review-overlay').waitFor();
+      await page.getByTestId('overlay-none').click();
+      await page.getByTestId('review-overlay').waitFor({ state: 'detached' });
 
       // A: the selected flag (the first open one) is accepted.
       const selected = Number(await page.locator('[data-testid="flag-item"].current').getAttribute('data-flag-id'));

@@ -68,6 +68,13 @@ describe('parsel scan / flags / export-probs', () => {
     expect(j.code).toBe(0);
     const r = JSON.parse(j.out) as ScanResult;
     expect(r).toMatchObject({ status: 'done', scanned: 3, failed: [] });
+    // By name (looked up with modelSet:list); an unknown name lists the model sets.
+    const byName = parsel('scan', P.file, '--model-set', 'teacher', '--json', '--quiet');
+    expect(byName.code).toBe(0);
+    expect(JSON.parse(byName.out)).toMatchObject({ modelSetId: P.modelSetId, scanned: 3 });
+    const unknown = parsel('scan', P.file, '--model-set', 'nope');
+    expect(unknown.code).toBe(3);
+    expect(unknown.err).toMatch(new RegExp(`no model set named "nope"; model sets: teacher \\(${P.modelSetId}\\)`));
   });
 
   it('flags lists the top images with their flags (text and JSON)', () => {

@@ -5,6 +5,7 @@
  * cache with the cache's own writer. Every corrupted region is then confidently contradicted by the
  * teacher, every clean pixel agrees with it.
  */
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { writePrediction } from '../../src/main/services/predictions';
@@ -83,8 +84,17 @@ export async function makeNoiseProject(
   const store = ProjectStore.open(info.path);
   let modelSetId: number;
   try {
+    // A model row with a real example card (labels set to the project schema) so model-set listings
+    // work; the .onnx is never opened: the predictions are written below.
+    const card = { ...(JSON.parse(readFileSync(join(__dirname, '..', '..', 'models', 'bisenet-celebamask-hq.card.json'), 'utf8')) as object), labels: schemaId };
+    const now = new Date().toISOString();
+    const modelId = Number(
+      store.db
+        .prepare('INSERT INTO model(name, path, sha256, card, added_at) VALUES (?, ?, ?, ?, ?)')
+        .run('teacher-model', join(dir, 'teacher.onnx'), '0'.repeat(64), JSON.stringify(card), now).lastInsertRowid,
+    );
     modelSetId = Number(
-      store.db.prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('teacher', '[]', 'none', ?)`).run(new Date().toISOString()).lastInsertRowid,
+      store.db.prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('teacher', ?, 'none', ?)`).run(JSON.stringify([modelId]), now).lastInsertRowid,
     );
     const sha = store.db.prepare('SELECT sha256 FROM image WHERE id = ?').pluck();
     for (const im of images) {

@@ -3,7 +3,7 @@
  * predictions (confident-learning thresholds, regions → persistent flags per revision, image scores),
  * list flags and the review queue, accept (a `fix` revision touching only the flag's region) or dismiss a
  * flag, the per-pixel disagreement map / model overlay, the class-pair summary, and the `.npy` export of
- * the teacher's probabilities and the labels for cleanlab-style tools. Rules: docs/noise.md.
+ * the teacher's probabilities and the labels for cleanlab-style tools. Rules: docs/review.md.
  */
 import { z } from 'zod';
 import { method } from './define';

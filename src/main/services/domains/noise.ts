@@ -1,5 +1,5 @@
 /**
- * Label-noise services (issue 5, DESIGN.md §5; rules in docs/noise.md): scan against a model set's
+ * Label-noise services (issue 5, DESIGN.md §5; rules in docs/review.md; scoring in docs/noise.md): scan against a model set's
  * cached predictions, the flags and review queue, accept / dismiss, the disagreement heat map and model
  * overlay, the class-pair summary, and the `.npy` export for cleanlab-style tools.
  */

@@ -1,5 +1,5 @@
 /**
- * The label-noise scan (docs/noise.md): two passes over the selection's images that have a head
+ * The label-noise scan (docs/review.md): two passes over the selection's images that have a head
  * revision and a cached prediction of the model set.
  *
  *  1. Confident-learning class thresholds over all of them (shared/noise/thresholds.ts).

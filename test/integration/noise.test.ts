@@ -68,7 +68,7 @@ beforeAll(async () => {
   P = await makeNoiseProject(api, dir, {
     count: 4,
     size: 128,
-    corruptions: [['class_swap', 'drop_part'], ['drop_part'], [], []],
+    corruptions: [['class_swap', 'drop_part', 'class_swap'], ['drop_part'], [], []],
   });
 }, 60_000);
 
@@ -187,6 +187,32 @@ describe('accept, dismiss, rescan', () => {
     expect(e.details).toMatchObject({ headRevisionId: fixRevision });
     expect((await api.call('revision:list', { imageId: im.id })).length).toBe(n);
     expect((await flagsOf(im.id)).find((f) => f.id === other.id)!.status).toBe('open');
+    // A parent that is not a revision of the flag's image is refused.
+    const foreign = P.images[2].revisionId;
+    const e2 = await expectCode(api.call('noise:accept', { flagId: other.id, author: 'Ann', parentId: foreign }), 'INVALID_INPUT');
+    expect(e2.message).toMatch(new RegExp(`revision ${foreign} belongs to image ${P.images[2].id}`));
+  });
+
+  it('accept on the current head (parentId) changes only that region of the head', async () => {
+    const im = P.images[0];
+    const opens = (await flagsOf(im.id)).filter((f) => f.status === 'open');
+    expect(opens.length).toBeGreaterThanOrEqual(2);
+    const flag = opens[1];
+    const r = await api.call('noise:accept', { flagId: flag.id, author: 'Ann', parentId: fixRevision });
+    const revs = await api.call('revision:list', { imageId: im.id });
+    expect(revs[0]).toMatchObject({ id: r.revisionId, parentId: fixRevision, kind: 'fix' });
+    const region = paintMask(regionOf(flag.id), P.size, new Uint8Array(P.size * P.size));
+    const before = await mask(fixRevision);
+    const after = await mask(r.revisionId);
+    let changed = 0;
+    for (let i = 0; i < before.length; i++) {
+      if (before[i] === after[i]) continue;
+      changed++;
+      expect(region[i]).toBe(1);
+      expect([before[i], after[i]]).toEqual([flag.labelClass, flag.suggestedClass]);
+    }
+    expect(changed).toBe(r.changedPixels);
+    fixRevision = r.revisionId;
   });
 
   it('a dismissal survives a rescan of the new head; the accepted region is no longer flagged', async () => {
@@ -196,6 +222,7 @@ describe('accept, dismiss, rescan', () => {
     expect(d).toMatchObject({ status: 'dismissed', resolvedBy: 'Bob' });
     await expectCode(api.call('noise:dismiss', { flagId: other.id, author: 'Bob' }), 'INVALID_INPUT');
 
+    const stillOpen = (await api.call('noise:flags', { imageId: im.id }))[0].flags.filter((f) => f.status === 'open');
     const r = await api.call('noise:scan', { modelSetId: P.modelSetId, selection: { imageIds: [im.id] } });
     expect(r.keptDismissed).toBe(1);
     const now = await flagsOf(im.id);
@@ -203,12 +230,13 @@ describe('accept, dismiss, rescan', () => {
     const carried = now.find((f) => maskIoU(regionOf(f.id), regionOf(other.id)) >= 0.5);
     expect(carried).toMatchObject({ status: 'dismissed', resolvedBy: 'Bob' });
     expect(now.some((f) => maskIoU(regionOf(f.id), regionOf(accepted.id)) > 0)).toBe(false);
-    expect(now.filter((f) => f.status === 'open')).toEqual([]);
+    // Only flags nobody decided on are open again (none when the image had three).
+    expect(now.filter((f) => f.status === 'open')).toHaveLength(stillOpen.length);
     // Scanning once more keeps exactly one dismissed row on this revision.
     await api.call('noise:scan', { modelSetId: P.modelSetId, selection: { imageIds: [im.id] } });
     expect((await flagsOf(im.id)).filter((f) => f.status === 'dismissed')).toHaveLength(1);
     const q = await api.call('noise:queue', {});
-    expect(q.items.find((i) => i.imageId === im.id)).toMatchObject({ openFlags: 0, dismissedFlags: 1 });
+    expect(q.items.find((i) => i.imageId === im.id)).toMatchObject({ openFlags: stillOpen.length, dismissedFlags: 1 });
   });
 
   it('a hand fix closes the flag on rescan', async () => {

@@ -301,6 +301,8 @@ describe('pre-labelling', () => {
   it('cancel stops with finished items stored; resume does only the rest', async () => {
     const { started, events } = await runJob(async () => {
       const s = await api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] });
+      const busy = await expectCode(api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] }), 'CONFLICT');
+      expect(busy.message).toBe(`job ${s.jobId} is already pre-labelling with model set ${setId}; wait for it or cancel it`);
       expect(await api.call('prelabel:cancel', { jobId: s.jobId })).toEqual({ cancelled: true });
       return s;
     });

@@ -110,7 +110,7 @@ function alive(pid: number): boolean {
 const now = () => new Date().toISOString();
 
 export class PrelabelJobs {
-  private readonly active = new Map<number, { abort: AbortController; finished: Promise<void> }>();
+  private readonly active = new Map<number, { abort: AbortController; finished: Promise<void>; modelSetId: number }>();
   /** Provider of the latest engine started in this process (the status bar's "CPU (CUDA failed: …)"). */
   last: ProvidersInfo['last'] = null;
 
@@ -120,6 +120,7 @@ export class PrelabelJobs {
   async start(req: { modelSetId: number; imageIds?: number[]; filter?: { status?: ImageStatus[]; split?: string }; force: boolean; providers?: string[] }): Promise<PrelabelStarted> {
     const { store } = this.ctx.project();
     setRow(store, req.modelSetId);
+    this.refuseBusy(req.modelSetId);
     if (req.imageIds && req.filter) throw new ParselError('BAD_REQUEST', 'prelabel:start: give imageIds or filter, not both');
     let ids: number[];
     if (req.imageIds) {
@@ -167,6 +168,7 @@ export class PrelabelJobs {
     if (job.kind !== PRELABEL_KIND) throw new ParselError('INVALID_INPUT', `job ${jobId} is a ${job.kind} job, not a pre-labelling job`);
     if (this.active.has(jobId)) throw new ParselError('CONFLICT', `job ${jobId} is already running`);
     const spec = JSON.parse(job.spec) as JobSpec;
+    this.refuseBusy(spec.modelSetId);
     if (job.status === 'running' && spec.run && spec.run.host === hostname() && spec.run.pid !== process.pid && alive(spec.run.pid)) {
       throw new ParselError(
         'CONFLICT',
@@ -236,6 +238,15 @@ export class PrelabelJobs {
     });
   }
 
+  /** Two jobs of one set at once would pre-label the same images twice (and split the CPU/GPU). */
+  private refuseBusy(modelSetId: number): void {
+    for (const [id, a] of this.active) {
+      if (a.modelSetId === modelSetId) {
+        throw new ParselError('CONFLICT', `job ${id} is already pre-labelling with model set ${modelSetId}; wait for it or cancel it`, { jobId: id });
+      }
+    }
+  }
+
   private jobRow(store: ProjectStore, jobId: number): JobRow {
     const r = store.db.prepare('SELECT * FROM job WHERE id = ?').get(jobId) as JobRow | undefined;
     if (!r) throw new ParselError('NOT_FOUND', `job ${jobId} does not exist in this project`, { jobId });
@@ -267,7 +278,7 @@ export class PrelabelJobs {
     store.db.prepare("UPDATE job SET status = 'running', spec = ?, message = NULL, updated_at = ? WHERE id = ?").run(JSON.stringify(spec), now(), jobId);
     const abort = new AbortController();
     const finished = this.loop(store, jobId, set, spec, engine, abort.signal, todo).finally(() => this.active.delete(jobId));
-    this.active.set(jobId, { abort, finished });
+    this.active.set(jobId, { abort, finished, modelSetId: set.id });
     return { jobId, total: job.total, todo, provider: engine.provider, warnings: [...engine.warnings] };
   }
 

@@ -45,6 +45,7 @@ let pageErrors: string[] = [];
 const rgbByName = new Map<string, Uint8Array>();
 let goodModel: string;
 let badModel: string;
+let bareModel: string;
 let bigDir: string;
 
 const card = (extra: Partial<ModelCardInput> = {}): ModelCardInput => ({
@@ -93,6 +94,8 @@ beforeAll(async () => {
   writeFileSync(join(models, 'colour.card.json'), JSON.stringify(card()));
   badModel = join(models, 'wrong.onnx');
   writeFileSync(badModel, colourRuleModel({ centroids }));
+  bareModel = join(models, 'bare.onnx');
+  writeFileSync(bareModel, colourRuleModel({ centroids }));
   writeFileSync(join(models, 'wrong.card.json'), JSON.stringify(card({ name: 'wrong', input: { name: 'input', width: W, height: H }, labels: 'celebamask-hq-b' })));
 
   backend = createBackend({ mode: 'browser', userDataDir: join(tmp, 'user') });
@@ -189,6 +192,20 @@ describe('models and pre-labelling', () => {
     await expect.poll(() => row.locator('xpath=following-sibling::tr[1]').getByRole('alert').textContent()).toMatch(/CONFLICT.*model \d+ "colour rule" is used by model set \d+; it cannot be removed/);
 
     if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'models-dialog.png') });
+
+    // A model without a card: refused with the reason; with a card typed in the dialog, added; removed.
+    await dialog.getByLabel('Model file').fill(bareModel);
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    await expect.poll(() => dialog.getByTestId('model-add-error').textContent()).toMatch(/no model card for .*bare\.onnx/);
+    await dialog.getByText('Card JSON (optional').click();
+    await dialog.getByLabel('Card JSON').fill(JSON.stringify(card({ name: 'typed card' })));
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const typed = dialog.getByRole('table', { name: 'Models' }).locator('tr[data-model="typed card"]');
+    await typed.waitFor();
+    expect(await dialog.getByTestId('model-add-error').count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Remove typed card' }).click();
+    await expect.poll(() => typed.count()).toBe(0);
+    expect(await dialog.getByRole('table', { name: 'Models' }).locator('tr[data-model]').count()).toBe(1);
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   });
 

@@ -170,6 +170,7 @@ function AddModel({ nativeDialogs, onAdded }: { nativeDialogs: boolean; onAdded:
         <input
           type="text"
           aria-label="Model file"
+          autoFocus
           placeholder="Model file (…/bisenet.onnx; its card: …/bisenet.card.json or the ONNX metadata)"
           value={path}
           onChange={(e) => setPath(e.target.value)}

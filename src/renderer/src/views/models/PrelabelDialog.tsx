@@ -315,7 +315,7 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
             <fieldset disabled={busy}>
               <div className="models-row">
                 <label htmlFor="pl-set">Model set</label>
-                <select id="pl-set" value={setId} onChange={(e) => setSetId(e.target.value === '' ? '' : Number(e.target.value))}>
+                <select id="pl-set" autoFocus value={setId} onChange={(e) => setSetId(e.target.value === '' ? '' : Number(e.target.value))}>
                   {sets !== null && sets.length === 0 && <option value="">no model sets: create one in Models…</option>}
                   {sets?.map((s) => (
                     <option key={s.id} value={s.id}>

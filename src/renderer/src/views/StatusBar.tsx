@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import type { JobProgress } from '../../../shared/api/types';
 import { toShownError, useClient, type ShownError } from './common';
 import { isFinalStatus, percent, progressLine, providerLabel } from './models/format';
+import { requestModelsDialog } from './models/openRequests';
 
 interface ProviderState {
   provider: string;
@@ -77,12 +78,12 @@ export function StatusBar() {
       )}
       <span className="spacer" />
       {job && (
-        <span className="statusbar-job" data-testid="status-job">
+        <button type="button" className="statusbar-job" data-testid="status-job" onClick={() => requestModelsDialog('prelabel')} title="Show the pre-labelling job">
           <span className="minibar" aria-hidden="true">
             <span style={{ width: `${percent(job.done + (job.failed ?? 0), job.total)}%` }} />
           </span>
           {progressLine(job)}
-        </span>
+        </button>
       )}
     </div>
   );

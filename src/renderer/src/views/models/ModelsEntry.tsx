@@ -1,13 +1,15 @@
 /** The Project screen's entry points to the models dialog and the pre-label dialog. */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ProjectInfo } from '../../../../shared/api/types';
 import type { GridSession } from '../gridSession';
 import { ModelsDialog } from './ModelsDialog';
 import { PrelabelDialog } from './PrelabelDialog';
+import { onModelsDialogRequest, type ModelsDialogName } from './openRequests';
 import './models.css';
 
 export function ModelsEntry({ project, session, nativeDialogs }: { project: ProjectInfo; session: GridSession; nativeDialogs: boolean }) {
-  const [open, setOpen] = useState<'models' | 'prelabel' | null>(null);
+  const [open, setOpen] = useState<ModelsDialogName | null>(null);
+  useEffect(() => onModelsDialogRequest(setOpen), []);
   return (
     <span className="models-entry">
       <button type="button" onClick={() => setOpen('models')} data-testid="open-models">

@@ -417,6 +417,42 @@ describe('pre-labelling', () => {
     }
   });
 
+  it('BMP images (sharp reads none) are decoded by our decoder and pre-labelled the same', async () => {
+    // 24-bit bottom-up BMP of face 5's pixels.
+    const rowBytes = Math.ceil((W * 3) / 4) * 4;
+    const bmp = Buffer.alloc(54 + rowBytes * H);
+    bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(bmp.length, 2);
+    bmp.writeUInt32LE(54, 10);
+    bmp.writeUInt32LE(40, 14);
+    bmp.writeInt32LE(W, 18);
+    bmp.writeInt32LE(H, 22);
+    bmp.writeUInt16LE(1, 26);
+    bmp.writeUInt16LE(24, 28);
+    bmp.writeUInt32LE(rowBytes * H, 34);
+    const rgb = faces[5].rgb;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) {
+        const o = 54 + (H - 1 - y) * rowBytes + x * 3;
+        const q = (y * W + x) * 3;
+        bmp[o] = rgb[q + 2];
+        bmp[o + 1] = rgb[q + 1];
+        bmp[o + 2] = rgb[q];
+      }
+    const bmpDir = join(dir, 'bmp');
+    mkdirSync(bmpDir);
+    writeFileSync(join(bmpDir, 'face.bmp'), bmp);
+    expect((await api.call('image:addFolder', { folder: bmpDir })).added).toBe(1);
+    const id = (await api.call('image:list', { limit: 1000 })).items.find((i) => i.path.endsWith('face.bmp'))!.id;
+    const { events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, imageIds: [id], providers: ['cpu'] }));
+    expect(events[events.length - 1]).toMatchObject({ status: 'done', done: 1, failed: 0 });
+    const direct = await engine.predict({ rgb, width: W, height: H });
+    const store = openStore();
+    const cached = readPrediction(store, id, setId)!;
+    store.close();
+    expect(Buffer.from(cached.probs).equals(Buffer.from(direct.probs!))).toBe(true);
+  });
+
   it('the main thread stays responsive during a job (event-loop delay)', async () => {
     const big = join(dir, 'big');
     mkdirSync(big);

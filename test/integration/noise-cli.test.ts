@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
+import { ProjectStore } from '../../src/main/store/project-store';
 import type { ImageFlags, ScanResult } from '../../src/shared/api/methods-noise';
 import { makeNoiseProject, type NoiseProject } from '../tooling/noise-project';
 
@@ -57,6 +58,16 @@ describe('parsel scan / flags / export-probs', () => {
     expect(missing.code).toBe(3);
     expect(missing.err).toMatch(/model set 999 does not exist/);
     expect(parsel('flags', P.file, '--top', '3', '--image', '1').code).toBe(2);
+  });
+
+  it('refuses (3) when the model set has no cached prediction for the selection', () => {
+    const store = ProjectStore.open(P.file);
+    const other = Number(store.db.prepare(`INSERT INTO model_set(name, members, tta, created_at) SELECT 'empty', members, 'none', created_at FROM model_set WHERE id = ?`).run(P.modelSetId).lastInsertRowid);
+    store.close();
+    const r = parsel('scan', P.file, '--model-set', String(other));
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/scanned 0 of 3 images with a mask \(3 without a cached prediction/);
+    expect(r.err).toMatch(new RegExp(`model set ${other} has no cached prediction for any of the 3 selected images: run parsel prelabel`));
   });
 
   it('scan prints a summary; --json gives the result', () => {

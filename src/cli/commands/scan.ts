@@ -53,6 +53,10 @@ export const scanCommand: Command = {
         ctx.out('review them with: parsel flags <project> --top 20, or the Review queue in the app');
       }
       for (const f of r.failed) ctx.err(`failed: ${f.reason}`);
+      if (r.status === 'done' && r.selected > 0 && r.withoutPrediction === r.selected) {
+        ctx.err(`model set ${modelSetId} has no cached prediction for any of the ${r.selected} selected images: run parsel prelabel with it first`);
+        return EXIT.refused;
+      }
       return r.failed.length > 0 ? EXIT.partial : EXIT.ok;
     });
   },

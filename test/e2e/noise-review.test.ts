@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlagInfo } from '../../src/shared/api/methods-noise';
 import { flagRegionMap, makeNoiseProject, type NoiseProject } from '../tooling/noise-project';
-import { newEditorPage, revisionMask, startEditorFixture, type EditorFixture } from './editor-helpers';
+import { editorState, newEditorPage, revisionMask, startEditorFixture, type EditorFixture } from './editor-helpers';
 
 let f: EditorFixture;
 let P: NoiseProject;
@@ -61,6 +61,11 @@ describe('review queue (browser mode)', () => {
       await page.getByTestId('review-overlay').waitFor();
       await page.getByTestId('overlay-none').click();
       await page.getByTestId('review-overlay').waitFor({ state: 'detached' });
+
+      // Selecting a flag zooms to its region.
+      const fitScale = (await editorState(page)).scale;
+      await page.getByTestId('flag-item').first().click();
+      await expect.poll(async () => (await editorState(page)).scale).toBeGreaterThan(fitScale * 1.5);
 
       // A: the selected flag (the first open one) is accepted.
       const selected = Number(await page.locator('[data-testid="flag-item"].current').getAttribute('data-flag-id'));

@@ -114,6 +114,24 @@ describe('noise:scan', () => {
     expect((await flagsOf(P.images[0].id)).length).toBe(before);
   });
 
+  it('noise:cancel stops a running scan; a scan cancelled in the threshold pass writes nothing', async () => {
+    const before = await api.call('noise:queue', {});
+    const jobId = 'scan-cancel-test';
+    let asked = false;
+    const off = api.on('job:progress', (p) => {
+      if (p.jobId === jobId && !asked) {
+        asked = true;
+        void api.call('noise:cancel', { jobId });
+      }
+    });
+    const r = await api.call('noise:scan', { modelSetId: P.modelSetId, jobId });
+    off();
+    expect(r.status).toBe('cancelled');
+    expect(r.scanned).toBe(0);
+    expect(await api.call('noise:queue', {})).toEqual(before);
+    expect(await api.call('noise:cancel', { jobId })).toEqual({ cancelled: false });
+  });
+
   it('the class-pair summary names the swapped classes', async () => {
     const swap = P.images[0].regions[0];
     const r = await api.call('noise:pairs', { modelSetId: P.modelSetId });

@@ -171,13 +171,18 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
     [loadJobs],
   );
 
-  const watch = useCallback((jobId: number, record?: JobRecord) => {
-    watchingRef.current = jobId;
-    setWatching(jobId);
-    setSummary(null);
-    const ev = latest.current.get(String(jobId));
-    setShown(ev ? fromEvent(ev) : record ? fromRecord(record) : null);
-  }, []);
+  const watch = useCallback(
+    (jobId: number, record?: JobRecord) => {
+      watchingRef.current = jobId;
+      setWatching(jobId);
+      setSummary(null);
+      const ev = latest.current.get(String(jobId));
+      setShown(ev ? fromEvent(ev) : record ? fromRecord(record) : null);
+      // A short job can end before its start (or resume) call has answered.
+      if (ev && isFinalStatus(ev.status)) void finish(jobId);
+    },
+    [finish],
+  );
 
   // Progress events of pre-labelling jobs.
   useEffect(
@@ -275,8 +280,9 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
     setBusy(true);
     setError(null);
     try {
+      // Events of the job's earlier run are stale; those of this run may arrive before the answer.
+      latest.current.delete(String(job.id));
       const r = await client.call('prelabel:resume', { jobId: job.id, ...(provider ? { providers: [provider] } : {}) });
-      latest.current.delete(String(r.jobId));
       watch(r.jobId, { ...job, provider: r.provider, warnings: r.warnings, status: 'running', message: null });
       void loadJobs().catch(() => undefined);
     } catch (err) {

@@ -28,7 +28,11 @@ export function FlagsPanel({ review, schema, acceptKey, dismissKey }: { review: 
           </span>
         )}
       </h3>
-      {stale && <div className="dim">Flags of revision {scan.revisionId}; the mask changed since. A rescan updates them.</div>}
+      {stale && (
+        <div className="dim" data-testid="flags-stale">
+          Scanned on revision {scan.revisionId}; the mask has changed since (accepted fixes or edits). A rescan updates the flags.
+        </div>
+      )}
       <ul className="ed-flag-list" aria-label="Noise flags">
         {flags.map((f) => {
           const from = cls(f.labelClass);

@@ -6,12 +6,14 @@
  * through the API); `D` dismisses the next one (and it stays dismissed after a rescan); with no open flag
  * left the editor moves to the next image in the queue.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlagInfo } from '../../src/shared/api/methods-noise';
 import { flagRegionMap, makeNoiseProject, type NoiseProject } from '../tooling/noise-project';
 import { editorState, newEditorPage, revisionMask, startEditorFixture, type EditorFixture } from './editor-helpers';
 
+const shots = process.env.PARSEL_E2E_SHOTS;
 let f: EditorFixture;
 let P: NoiseProject;
 
@@ -47,6 +49,7 @@ describe('review queue (browser mode)', () => {
       expect(flags0.filter((x) => x.status === 'open').length).toBeGreaterThanOrEqual(2);
 
       await expect.poll(() => page.getByTestId('review-item').count()).toBe(2);
+      if (shots) writeFileSync(join(shots, 'review-queue.png'), await page.screenshot());
       expect(await page.getByTestId('review-item').first().getAttribute('data-image-id')).toBe(String(top.imageId));
       expect(await page.getByTestId('review-progress').textContent()).toMatch(/0 of 2 reviewed/);
 
@@ -57,6 +60,7 @@ describe('review queue (browser mode)', () => {
       // The disagreement heat map and the model overlay come and go.
       await page.getByTestId('overlay-heat').click();
       await page.getByTestId('review-overlay').waitFor();
+      if (shots) writeFileSync(join(shots, 'review-heatmap.png'), await page.screenshot());
       await page.getByTestId('overlay-model').click();
       await page.getByTestId('review-overlay').waitFor();
       await page.getByTestId('overlay-none').click();
@@ -65,7 +69,9 @@ describe('review queue (browser mode)', () => {
       // Selecting a flag zooms to its region.
       const fitScale = (await editorState(page)).scale;
       await page.getByTestId('flag-item').first().click();
-      await expect.poll(async () => (await editorState(page)).scale).toBeGreaterThan(fitScale * 1.5);
+      await expect.poll(async () => (await editorState(page)).scale).toBeGreaterThan(fitScale * 1.2);
+      await page.getByTestId('flag-box').waitFor();
+      if (shots) writeFileSync(join(shots, 'review-flag.png'), await page.screenshot());
 
       // A: the selected flag (the first open one) is accepted.
       const selected = Number(await page.locator('[data-testid="flag-item"].current').getAttribute('data-flag-id'));

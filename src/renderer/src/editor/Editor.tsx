@@ -561,9 +561,10 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
   // ---- label-noise review (flags panel, A / D, overlays): review/useNoiseReview.ts ----------------
   const zoomToRect = useCallback(
     (x0: number, y0: number, x1: number, y1: number) => {
-      const pad = Math.max(8, Math.max(x1 - x0, y1 - y0) * 0.6);
-      const v = fitView(x1 - x0 + 2 * pad, y1 - y0 + 2 * pad, size.w, size.h, 0);
-      setView({ scale: v.scale, x: v.x - (x0 - pad) * v.scale, y: v.y - (y0 - pad) * v.scale });
+      // The region with its surroundings, at most 1600 %: a flag is judged in context.
+      const pad = Math.max(16, Math.max(x1 - x0, y1 - y0));
+      const scale = Math.min(16, fitView(x1 - x0 + 2 * pad, y1 - y0 + 2 * pad, size.w, size.h, 0).scale);
+      setView({ scale, x: size.w / 2 - ((x0 + x1) / 2) * scale, y: size.h / 2 - ((y0 + y1) / 2) * scale });
     },
     [size, setView],
   );
@@ -1453,7 +1454,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
           </Stage>
         )}
         <div ref={maskHostRef} className="ed-mask-host" />
-        <ReviewOverlay canvas={review.overlayCanvas} getView={getView} />
+        <ReviewOverlay canvas={review.overlayCanvas} box={review.selectedBox} getView={getView} />
         <canvas ref={uiCanvasRef} className="ed-ui" />
         {error && (
           <div className="notice" style={{ pointerEvents: 'auto' }}>

@@ -85,33 +85,50 @@ export function FlagsPanel({ review, schema, acceptKey, dismissKey }: { review: 
 }
 
 /**
- * The overlay canvas (image-sized) placed over the photo: follows the editor's view through a CSS
- * transform updated once per animation frame while shown (the view changes imperatively).
+ * Over the photo: the overlay canvas (image-sized; heat map or model classes) and the selected flag's
+ * bounding box. Both follow the editor's view through CSS positioning updated once per animation frame
+ * while shown (the view changes imperatively, outside React).
  */
-export function ReviewOverlay({ canvas, getView }: { canvas: HTMLCanvasElement | null; getView: () => View }) {
+export function ReviewOverlay({ canvas, box, getView }: { canvas: HTMLCanvasElement | null; box: [number, number, number, number] | null; getView: () => View }) {
   const host = useRef<HTMLDivElement>(null);
+  const boxEl = useRef<HTMLDivElement>(null);
+  const shown = canvas !== null || box !== null;
   useEffect(() => {
     const el = host.current;
-    if (!el || !canvas) return;
-    canvas.className = 'ed-review-overlay';
-    el.appendChild(canvas);
+    if (!el || !shown) return;
+    if (canvas) {
+      canvas.className = 'ed-review-overlay';
+      el.insertBefore(canvas, el.firstChild);
+    }
     let raf = 0;
     let last = '';
     const tick = () => {
       const v = getView();
-      const t = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
-      if (t !== last) {
-        canvas.style.transform = t;
-        last = t;
+      const key = `${v.x},${v.y},${v.scale}`;
+      if (key !== last) {
+        last = key;
+        if (canvas) canvas.style.transform = `translate(${v.x}px, ${v.y}px) scale(${v.scale})`;
+        const b = boxEl.current;
+        if (b && box) {
+          // bbox is inclusive: the box surrounds pixels x0..x1, y0..y1.
+          b.style.left = `${box[0] * v.scale + v.x - 2}px`;
+          b.style.top = `${box[1] * v.scale + v.y - 2}px`;
+          b.style.width = `${(box[2] + 1 - box[0]) * v.scale + 4}px`;
+          b.style.height = `${(box[3] + 1 - box[1]) * v.scale + 4}px`;
+        }
       }
       raf = requestAnimationFrame(tick);
     };
     tick();
     return () => {
       cancelAnimationFrame(raf);
-      canvas.remove();
+      canvas?.remove();
     };
-  }, [canvas, getView]);
-  if (!canvas) return null;
-  return <div ref={host} className="ed-review-host" data-testid="review-overlay" />;
+  }, [canvas, box, getView, shown]);
+  if (!shown) return null;
+  return (
+    <div ref={host} className="ed-review-host" data-testid={canvas ? 'review-overlay' : undefined}>
+      {box && <div ref={boxEl} className="ed-flag-box" data-testid="flag-box" />}
+    </div>
+  );
 }

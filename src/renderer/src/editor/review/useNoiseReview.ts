@@ -36,6 +36,8 @@ export interface NoiseReview {
   setOverlay(k: ReviewOverlayKind): void;
   /** Image-sized canvas of the current overlay (null when none or loading). */
   overlayCanvas: HTMLCanvasElement | null;
+  /** Inclusive bbox of the selected flag, or null. */
+  selectedBox: [number, number, number, number] | null;
   queuePosition: { index: number; total: number } | null;
 }
 
@@ -50,7 +52,10 @@ interface Params {
   onNavigate: (imageId: number) => void;
 }
 
-/** Heat colour map: transparent → yellow → red as the teacher's disagreement grows. */
+/**
+ * Heat map as a spotlight: where the teacher agrees with the label the photo is dimmed; where it
+ * disagrees the pixel glows yellow → red with the disagreement, whatever the class colours are.
+ */
 function heatCanvas(v: Uint8Array, w: number, h: number): HTMLCanvasElement {
   const c = document.createElement('canvas');
   c.width = w;
@@ -61,10 +66,14 @@ function heatCanvas(v: Uint8Array, w: number, h: number): HTMLCanvasElement {
   for (let i = 0; i < v.length; i++) {
     const t = v[i] / 255;
     const o = i * 4;
+    if (t < 0.15) {
+      d[o + 3] = 170; // black: dims agreeing pixels
+      continue;
+    }
     d[o] = 255;
-    d[o + 1] = Math.round(230 * (1 - t));
+    d[o + 1] = Math.round(235 * (1 - t));
     d[o + 2] = 0;
-    d[o + 3] = t < 0.15 ? 0 : Math.round(60 + 195 * t);
+    d[o + 3] = Math.round(120 + 135 * t);
   }
   ctx.putImageData(img, 0, 0);
   return c;
@@ -229,6 +238,7 @@ export function useNoiseReview({ client, imageId, schema, core, saver, author, z
     overlay,
     setOverlay: setOverlayState,
     overlayCanvas,
+    selectedBox: flags.find((f) => f.id === selectedId)?.bbox ?? null,
     queuePosition: reviewQueue.position(imageId),
   };
 }

@@ -270,6 +270,24 @@ describe('accept, dismiss, rescan', () => {
     expect((await api.call('noise:flags', { imageId: im.id }))[0]).toMatchObject({ revisionId: human.id, score: 0 });
   });
 
+  it('an image whose prediction does not fit (class count) fails alone, with the reason', async () => {
+    const im = P.images[3];
+    const write = (classes: number, probs: Uint8Array) => {
+      const store = ProjectStore.open(P.file);
+      const sha = store.db.prepare('SELECT sha256 FROM image WHERE id = ?').pluck().get(im.id) as string;
+      writePrediction(store, { imageId: im.id, modelSetId: P.modelSetId, imageSha256: sha, width: P.size, height: P.size, classes, provider: 'test' }, { probs });
+      store.close();
+    };
+    write(11, softTeacher(im.clean.map((v) => Math.min(v, 10)), 11));
+    try {
+      const r = await api.call('noise:scan', { modelSetId: P.modelSetId, selection: { imageIds: [P.images[2].id, im.id] } });
+      expect(r.scanned).toBe(1);
+      expect(r.failed).toEqual([{ imageId: im.id, reason: expect.stringMatching(/^image \d+ \(faces\/images\/synth_\d+\.png\): the prediction has 11 classes, schema celebamask-hq-a has 19$/) }]);
+    } finally {
+      write(19, softTeacher(im.clean, 19));
+    }
+  });
+
   it('refuses bad requests with specific errors', async () => {
     await expectCode(api.call('noise:scan', { modelSetId: 999 }), 'NOT_FOUND');
     await expectCode(api.call('noise:accept', { flagId: 99999, author: 'x' }), 'NOT_FOUND');

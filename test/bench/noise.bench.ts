@@ -12,8 +12,14 @@
  * Data: synthetic faces (src/shared/synth, celebamask-hq-a, 512², accessories made more frequent so the
  * tail types have material). Each face is scored clean and once per corruption type (one instance,
  * src/shared/noise/corrupt.ts); clean copies are the negatives of every type (prevalence 50%).
- * Teacher: the noisy-teacher simulation of test/bench/teacher-sim.ts computed from the CLEAN label
- * (no ONNX colour-rule model was available in the tree when this was written).
+ * Teacher: the noisy-teacher simulation of test/bench/teacher-sim.ts computed from the CLEAN label, for
+ * every figure. The generated ONNX models of test/tooling/onnx-gen.ts cannot stand in: the colour-rule
+ * model is a per-pixel colour classifier, and the synthetic renderer draws both eyes, both brows and
+ * both ears with the same materials and both lips with one material, so it cannot tell left from right
+ * or upper from lower lip (lr_swap / lip_swap undetectable by construction, every eye ambiguous); it has
+ * no spatial context, so no boundary ramps (boundary_jitter meaningless) and no confident/unsure
+ * calibration; the BiSeNet-sized model has random weights. No trained weights are in the tree.
+ * docs/bench/noise.md says the same per corruption type.
  * Class thresholds: confident learning over the first `--thr` faces, clean and corrupted copies mixed,
  * as a curator would estimate them over a selection of the dataset.
  */
@@ -93,7 +99,7 @@ const methods: Method[] = [
   { name: 'softmin', run: (l, p) => softminBaseline(l, p, K, SIZE, SIZE, { withPixels: true, maxRegions: 100000 }) },
 ];
 if (SWEEP) {
-  for (const r of [1, 3]) methods.push({ name: `parsel r=${r}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandRadius: r })) });
+  for (const r of [2, 3]) methods.push({ name: `parsel r=${r}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandRadius: r })) });
   for (const bw of [0, 0.3, 1]) methods.push({ name: `parsel bw=${bw}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandWeight: bw })) });
   methods.push({ name: 'parsel no-grow', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ grow: false })) });
   methods.push({ name: 'parsel band-any', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandAcross: false })) });

@@ -58,7 +58,7 @@ describe('scoreImage on hand-built cases', () => {
     expect(res.suspectOutsideBand).toBe(60);
     expect(res.pairs).toEqual([{ from: GLASSES, to: EYE, pixels: 60 }]);
     // The plain DML-CSR band (every suspect band pixel down-weighted): the 10x6 block is all band at r = 2.
-    const plain = scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false });
+    const plain = scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2 });
     expect(plain.suspectOutsideBand).toBe(0);
     expect(plain.imageScore).toBeCloseTo(60 * margin * 0.1, 4);
     expect(plain.regions).toEqual([]);

@@ -7,7 +7,7 @@
  *   Its mass is  weight · max(0, p(s) − p(y))  (probabilities 0..1): a pixel the rule calls suspect
  *   while the teacher still prefers its label weighs nothing.
  *   weight = `bandWeight` for a BOUNDARY-AMBIGUOUS pixel, 1 elsewhere: the pixel lies in the boundary
- *   band (DML-CSR edge rule widened by `bandRadius`, see edge.ts) AND its suggested class is a label
+ *   band (DML-CSR edge rule widened by `bandRadius`, default 1, see edge.ts) AND its suggested class is a label
  *   within bandRadius + 1 pixels, i.e. the teacher only moves the boundary between the two labels that
  *   meet there. A band pixel whose suggestion is not across its edge (an eye labelled glasses: no eye
  *   label nearby) keeps full weight; without this, every pixel of a small part (mostly band) would be
@@ -41,7 +41,7 @@ export type Pooling = 'sum' | 'max' | 'top3' | 'lse';
 export interface ScoreOptions {
   /** Ignore value, never flagged (default 255). */
   ignore?: number | null;
-  /** Widening of the DML-CSR edge in pixels (chessboard); default 2. */
+  /** Widening of the DML-CSR edge in pixels (chessboard); default 1 (by measurement, docs/bench/noise.md). */
   bandRadius?: number;
   /** Weight of a suspect pixel inside the band (0..1); default 0.1. */
   bandWeight?: number;
@@ -66,7 +66,7 @@ export interface ScoreOptions {
 
 export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
   ignore: 255,
-  bandRadius: 2,
+  bandRadius: 1,
   bandWeight: 0.1,
   minRegionArea: 8,
   minRegionScore: 6,

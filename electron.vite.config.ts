@@ -16,6 +16,8 @@ export default defineConfig({
           // src/main/inference/spawn.ts): decode/pre/post-processing, and the ONNX sessions.
           'inference-worker': resolve(__dirname, 'src/main/inference/worker.ts'),
           'inference-session-worker': resolve(__dirname, 'src/main/inference/session-worker.ts'),
+          // Pre-labelling jobs commit each image from a writer thread (same lookup, spawn.ts).
+          'inference-prelabel-writer': resolve(__dirname, 'src/main/services/prelabel-writer.ts'),
         },
         external: nativeExternals,
       },

@@ -11,6 +11,8 @@ await build({
     { in: join(root, 'src/cli/index.ts'), out: 'parsel' },
     { in: join(root, 'src/main/inference/worker.ts'), out: 'inference-worker' },
     { in: join(root, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
+    // Pre-labelling jobs commit each image from a writer thread (found beside the bundle like the above).
+    { in: join(root, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
   ],
   outdir: join(root, 'out/cli'),
   outExtension: { '.js': '.mjs' },

@@ -51,6 +51,7 @@ beforeAll(async () => {
       { in: join(ROOT, 'src/cli/index.ts'), out: 'parsel' },
       { in: join(ROOT, 'src/main/inference/worker.ts'), out: 'inference-worker' },
       { in: join(ROOT, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
+      { in: join(ROOT, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
     ],
     outdir: OUT,
     outExtension: { '.js': '.mjs' },

@@ -5,10 +5,13 @@
  * completion. A job is a `job` row with one `job_item` per image, so a job killed mid-way (app closed,
  * SIGKILL) is resumed with exactly the items still 'todo'.
  *
- * Threads: sessions, decode/resize and post-processing run in the engine's worker threads; this (main)
- * thread only reads rows, deflates in libuv's pool (async zlib), encodes the label mask and writes.
+ * Threads: sessions, decode/resize and post-processing run in the engine's worker threads; the commits
+ * (megabyte blobs, an fsync each, WAL checkpoints) in a writer thread with its own connection
+ * (prelabel-writer.ts); this (main) thread reads rows, deflates in libuv's pool (async zlib) and encodes
+ * the label mask.
  */
 import { readFile } from 'node:fs/promises';
+import type { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
@@ -19,14 +22,14 @@ import type { ModelCard } from '../../shared/models/card';
 import { getSchema } from '../../shared/schema';
 import { decodeBmp, isBmp } from '../formats/bmp';
 import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box } from '../inference';
+import { startWorker } from '../inference/spawn';
 import type { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
 import { modelRow, verifyModelFile } from './model-check';
-import { deflateProbs, predictionCounts, writePrediction } from './predictions';
+import { deflateProbs, predictionCounts } from './predictions';
+import type { ItemOutcome, ItemWrite } from './prelabel-commit';
 
 export const PRELABEL_KIND = 'prelabel';
-/** Revision kinds a pre-label never writes over unless forced: someone's work. */
-const PROTECTED_KINDS = "('human','import','fix','merge')";
 /** Items in flight in the engine (decode of later items overlaps inference of earlier ones). */
 const CONCURRENCY = 3;
 const PROGRESS_MS = 200;
@@ -108,6 +111,67 @@ function alive(pid: number): boolean {
 }
 
 const now = () => new Date().toISOString();
+
+/** Main-thread handle of the writer thread (prelabel-writer.ts): one request at a time per message, answered in order. */
+class WriterHandle {
+  private next = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private dead: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.value);
+      else p.reject(new Error(m.error));
+    });
+    const die = (e: Error) => {
+      this.dead = e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => die(new Error(`the pre-labelling writer thread exited (code ${code})`)));
+  }
+
+  static async open(path: string, nativeBinding: string | undefined): Promise<WriterHandle> {
+    const w = new WriterHandle(startWorker('prelabel-writer', import.meta.url));
+    try {
+      await w.send({ type: 'open', path, ...(nativeBinding ? { nativeBinding } : {}) });
+    } catch (e) {
+      await w.worker.terminate();
+      throw e;
+    }
+    return w;
+  }
+
+  private send(msg: object, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  async item(write: ItemWrite): Promise<ItemOutcome> {
+    // The blobs are the writer's from here on (transferred, not copied) when they own their buffer.
+    const own = (a: Uint8Array) => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? [a.buffer] : []);
+    return (await this.send({ type: 'item', write }, [...own(write.deflated), ...own(write.mask.data)])) as ItemOutcome;
+  }
+
+  async fail(jobId: number, imageId: number, error: string): Promise<boolean> {
+    return (await this.send({ type: 'fail', jobId, imageId, error })) as boolean;
+  }
+
+  /** Closes the writer's connection (after every pending write) and ends the thread. */
+  async close(): Promise<void> {
+    await this.send({ type: 'close' }).catch(() => undefined);
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}
 
 export class PrelabelJobs {
   private readonly active = new Map<number, { abort: AbortController; finished: Promise<void>; modelSetId: number }>();
@@ -310,12 +374,6 @@ export class PrelabelJobs {
        WHERE ji.job_id = ? AND ji.state = 'todo' AND ji.image_id > ? ORDER BY ji.image_id LIMIT 64`,
     );
     const landmarks = db.prepare('SELECT points FROM landmark WHERE image_id = ? ORDER BY source');
-    const isProtected = db.prepare(`SELECT 1 FROM revision WHERE image_id = ? AND kind IN ${PROTECTED_KINDS} LIMIT 1`);
-    const head = db.prepare('SELECT head_revision_id AS h FROM image WHERE id = ?');
-    const itemDone = db.prepare("UPDATE job_item SET state = ?, error = NULL WHERE job_id = ? AND image_id = ? AND state = 'todo'");
-    const itemFailed = db.prepare("UPDATE job_item SET state = 'failed', error = ? WHERE job_id = ? AND image_id = ? AND state = 'todo'");
-    const bumpDone = db.prepare('UPDATE job SET done = done + 1, updated_at = ? WHERE id = ?');
-    const bumpFailed = db.prepare('UPDATE job SET failed = failed + 1, updated_at = ? WHERE id = ?');
     const counters = db.prepare('SELECT total, done, failed FROM job WHERE id = ?');
     const rows = new Map<number, TodoRow>();
 
@@ -358,11 +416,9 @@ export class PrelabelJobs {
         changed = [];
       }
     };
-    const fail = (imageId: number, error: string) => {
+    const fail = async (imageId: number, error: string): Promise<void> => {
       if (!stillOpen()) return;
-      db.transaction(() => {
-        if (itemFailed.run(error, jobId, imageId).changes) bumpFailed.run(now(), jobId);
-      }).immediate();
+      await writer.fail(jobId, imageId, error);
       finishedThisRun++;
       emit('running');
     };
@@ -410,7 +466,12 @@ export class PrelabelJobs {
             rows.set(r.image_id, r);
             yield item;
           } catch (err) {
-            fail(r.image_id, err instanceof Error ? err.message : String(err));
+            try {
+              await fail(r.image_id, err instanceof Error ? err.message : String(err));
+            } catch (e) {
+              fatal = `image ${r.image_id}: ${e instanceof Error ? e.message : String(e)}`;
+              stopper.abort();
+            }
           }
         }
       }
@@ -423,24 +484,31 @@ export class PrelabelJobs {
       rows.delete(imageId);
       try {
         if (!row || !stillOpen()) return;
-        if (!res.ok) return fail(imageId, res.error);
+        if (!res.ok) return await fail(imageId, res.error);
         if (res.width !== row.width || res.height !== row.height) {
-          return fail(imageId, `${row.path} decodes to ${res.width}×${res.height} but the project has it as ${row.width}×${row.height} (file replaced?)`);
+          return await fail(imageId, `${row.path} decodes to ${res.width}×${res.height} but the project has it as ${row.width}×${row.height} (file replaced?)`);
         }
-        if (!res.probs) return fail(imageId, 'the engine returned no probabilities');
+        if (!res.probs) return await fail(imageId, 'the engine returned no probabilities');
         const rawLength = res.probs.length;
         const deflated = await deflateProbs(res.probs);
         const mask = encodeMask(res.labels, res.width, res.height);
         if (!stillOpen()) return;
-        db.transaction(() => {
-          writePrediction(store, { imageId, modelSetId: set.id, imageSha256: row.sha256, width: res.width, height: res.height, classes: res.classes, provider: engine.provider }, { deflated, rawLength });
-          const keep = !spec.force && isProtected.get(imageId) !== undefined;
-          if (!keep) {
-            const parentId = (head.get(imageId) as { h: number | null }).h;
-            store.saveRevision({ imageId, parentId, kind: 'model', author, note, width: mask.width, height: mask.height, encoding: mask.encoding, mask: mask.data });
-          }
-          if (itemDone.run(keep ? 'skipped' : 'done', jobId, imageId).changes) bumpDone.run(now(), jobId);
-        }).immediate();
+        await writer.item({
+          jobId,
+          imageId,
+          modelSetId: set.id,
+          imageSha256: row.sha256,
+          width: res.width,
+          height: res.height,
+          classes: res.classes,
+          provider: engine.provider,
+          deflated,
+          rawLength,
+          force: spec.force,
+          author,
+          note,
+          mask,
+        });
         finishedThisRun++;
         changed.push(imageId);
         emit('running');
@@ -450,6 +518,17 @@ export class PrelabelJobs {
       }
     };
 
+    let writer: WriterHandle;
+    try {
+      writer = await WriterHandle.open(store.path, ctx.opts.sqliteNativeBinding);
+    } catch (err) {
+      await engine.close().catch(() => undefined);
+      fatal = `cannot start the writer: ${err instanceof Error ? err.message : String(err)}`;
+      db.prepare("UPDATE job SET status = 'failed', message = ?, updated_at = ? WHERE id = ?").run(fatal, now(), jobId);
+      this.active.delete(jobId);
+      emit('failed', true);
+      return;
+    }
     try {
       emit('running', true);
       await engine.run(items(), { concurrency: CONCURRENCY, probs: true, onResult, signal: stopper.signal });
@@ -457,6 +536,7 @@ export class PrelabelJobs {
       fatal = err instanceof Error ? err.message : String(err);
     } finally {
       await engine.close().catch(() => undefined);
+      await writer.close();
     }
     if (projectGone) return; // the store is closed: the job stays 'running' in the file and resumes later
     const left = (db.prepare("SELECT count(*) AS n FROM job_item WHERE job_id = ? AND state = 'todo'").get(jobId) as { n: number }).n;

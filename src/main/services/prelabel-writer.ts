@@ -1,0 +1,45 @@
+/**
+ * Pre-labelling writer (worker_threads): its own connection to the project file commits each image's
+ * prediction, model revision and job item (prelabel-commit.ts). A commit writes a blob of megabytes and
+ * fsyncs it (`synchronous = FULL`), and WAL checkpoints run on the committing connection: tens to
+ * hundreds of milliseconds that would otherwise stall the main (IPC/UI) thread once per image.
+ * Messages are handled one at a time, in order. Protocol (see WriterHandle in prelabel.ts):
+ *   main → writer: { id, type: 'open', path, nativeBinding? } | { id, type: 'item', write }
+ *                | { id, type: 'fail', jobId, imageId, error } | { id, type: 'close' }
+ *   writer → main: { id, ok: true, value } | { id, ok: false, error }
+ */
+import { parentPort } from 'node:worker_threads';
+import { ProjectStore } from '../store/project-store';
+import { commitFailure, commitItem, type ItemWrite } from './prelabel-commit';
+
+type InMsg =
+  | { id: number; type: 'open'; path: string; nativeBinding?: string }
+  | { id: number; type: 'item'; write: ItemWrite }
+  | { id: number; type: 'fail'; jobId: number; imageId: number; error: string }
+  | { id: number; type: 'close' };
+
+const port = parentPort;
+if (!port) throw new Error('prelabel-writer.ts must run in a worker thread');
+
+let store: ProjectStore | null = null;
+
+function open(): ProjectStore {
+  if (!store) throw new Error('writer: no project open');
+  return store;
+}
+
+port.on('message', (m: InMsg) => {
+  try {
+    let value: unknown = null;
+    if (m.type === 'open') store = ProjectStore.open(m.path, m.nativeBinding ? { nativeBinding: m.nativeBinding } : {});
+    else if (m.type === 'item') value = commitItem(open(), m.write);
+    else if (m.type === 'fail') value = commitFailure(open(), m.jobId, m.imageId, m.error);
+    else {
+      store?.close();
+      store = null;
+    }
+    port.postMessage({ id: m.id, ok: true, value });
+  } catch (e) {
+    port.postMessage({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+  }
+});

@@ -2,8 +2,8 @@
  * Pre-labelling JOB throughput: the service (`prelabel:start` → stored predictions, model revisions,
  * job items) against the engine alone (`InferenceEngine.run` over the same files with probabilities,
  * results dropped), same model, provider, threads and concurrency, in one run. The difference is what
- * the job adds on the main thread and in libuv's pool: deflating the probability planes, encoding the
- * label mask, one SQLite transaction per image (synchronous = FULL). Also reports the cache's bytes per
+ * the job adds: deflating the probability planes (libuv's pool), encoding the label mask (main thread),
+ * one SQLite transaction per image (writer thread, synchronous = FULL). Also reports the cache's bytes per
  * image and the main thread's worst stall during the job, and (for context) the engine returning labels
  * only, i.e. what producing the K probability planes at the image size costs.
  *

@@ -24,8 +24,8 @@
  * Image score: pooled over the scores of ALL regions of at least minRegionArea pixels, reported or not,
  *   so sorting images does not depend on the reporting threshold. Pooling `top3` (sum of the three
  *   highest region scores) by measurement (docs/bench/noise.md, 150 faces, documented teacher): `sum` and
- *   `top3` tie within ±0.006 image AUROC on every non-boundary corruption type; `top3` separates
- *   boundary-jittered images from clean ones far less (AUROC 0.57, `sum` 0.66; lower is better, jitter
+ *   `top3` tie within ±0.005 image AUROC on every non-boundary corruption type; `top3` separates
+ *   boundary-jittered images from clean ones far less (AUROC 0.57, `sum` 0.67; lower is better, jitter
  *   is not an error); `max` and `lse` lose 0.045 on left/right swaps (two regions, one per side).
  * Pair summary: suspect pixel counts per (label -> suggested) class pair, over all suspect pixels.
  *

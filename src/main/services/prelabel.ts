@@ -493,7 +493,7 @@ export class PrelabelJobs {
         const deflated = await deflateProbs(res.probs);
         const mask = encodeMask(res.labels, res.width, res.height);
         if (!stillOpen()) return;
-        await writer.item({
+        const outcome = await writer.item({
           jobId,
           imageId,
           modelSetId: set.id,
@@ -510,7 +510,7 @@ export class PrelabelJobs {
           mask,
         });
         finishedThisRun++;
-        changed.push(imageId);
+        if (outcome === 'done') changed.push(imageId); // a new revision: the grid and editor refresh it
         emit('running');
       } catch (err) {
         fatal = `image ${imageId}: ${err instanceof Error ? err.message : String(err)}`;

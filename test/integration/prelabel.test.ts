@@ -289,6 +289,23 @@ describe('pre-labelling', () => {
     expect(prev.id).toBe(humanRevision);
   });
 
+  it('a human save during a running job is kept: the job sees it in its own transaction and skips that image', async () => {
+    const last = imageIds[N - 1];
+    const [head] = await api.call('revision:list', { imageId: last });
+    let saved = 0;
+    const { events } = await runJob(async () => {
+      const s = await api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] });
+      // The main connection writes while the job's writer thread commits (WAL, busy timeout).
+      const m = encodeMask(new Uint8Array(W * H).fill(6), W, H);
+      saved = (await api.call('revision:save', { imageId: last, parentId: head.id, kind: 'human', author: 'bo', mask: m })).id;
+      return s;
+    });
+    expect(events[events.length - 1]).toMatchObject({ status: 'done', done: N, failed: 0 });
+    const [now] = await api.call('revision:list', { imageId: last });
+    expect(now).toMatchObject({ id: saved, kind: 'human', author: 'bo' });
+    expect((await api.call('job:list', {}))[0].skipped).toBe(2); // the earlier human image and this one
+  });
+
   it('a failed GPU provider is reported in the job and for the status bar, and CPU is used', async () => {
     const { started, events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0]], providers: ['cuda'] }));
     expect(started.provider).toBe('cpu');
@@ -314,15 +331,17 @@ describe('pre-labelling', () => {
     const doneIds = (store.db.prepare("SELECT image_id FROM job_item WHERE job_id = ? AND state IN ('done','skipped')").all(started.jobId) as { image_id: number }[]).map((r) => r.image_id);
     store.close();
     expect(doneIds).toHaveLength(job.done);
-    const before = await api.call('revision:list', { imageId: imageIds[N - 1] });
+    const probe = imageIds[N - 2]; // late in the job's order, no human revision
+    expect(doneIds).not.toContain(probe);
+    const before = await api.call('revision:list', { imageId: probe });
 
     const resumed = await runJob(() => api.call('prelabel:resume', { jobId: started.jobId }));
     expect(resumed.started).toMatchObject({ total: N, todo: N - job.done, provider: 'cpu' });
     expect(resumed.events[resumed.events.length - 1]).toMatchObject({ status: 'done', done: N, total: N });
     [job] = await api.call('job:list', {});
     expect(job).toMatchObject({ status: 'done', done: N, resumable: false });
-    // The last image was not done before the cancel: exactly one new model revision on it.
-    const after = await api.call('revision:list', { imageId: imageIds[N - 1] });
+    // The probe image was not done before the cancel: exactly one new model revision on it.
+    const after = await api.call('revision:list', { imageId: probe });
     expect(after.length).toBe(before.length + 1);
     await expectCode(api.call('prelabel:resume', { jobId: started.jobId }), 'INVALID_INPUT');
     await expectCode(api.call('prelabel:resume', { jobId: 9999 }), 'NOT_FOUND');

@@ -9,7 +9,8 @@
  * outputs, attributes byte for byte), the same graph inputs and outputs, and the same initializer names
  * with the same shapes and element types; the first difference is reported by name. Initializers that
  * are not floating point (int64 shapes, int32 indices, …) must be identical in every checkpoint and are
- * copied. Normalisation statistics (BatchNorm running mean and variance) are initializers like any
+ * copied; so are subgraphs and Constant tensors, which live in node attributes (compared byte for
+ * byte). Normalisation statistics (BatchNorm running mean and variance) are initializers like any
  * other, so they are AVERAGED, not re-estimated on data: averaged weights with averaged statistics are
  * an approximation (docs/noise.md).
  *

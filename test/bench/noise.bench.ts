@@ -64,6 +64,8 @@ const BASE_TEACHER = args.includes('--harsh') ? HARSH_TEACHER : DEFAULT_TEACHER;
 const TEACHER = args.includes('--error-rate') ? { ...BASE_TEACHER, errorRate: arg('error-rate', BASE_TEACHER.errorRate) } : BASE_TEACHER;
 const ACCESSORIES = { glasses: 0.3, hat: 0.2, earring: 0.5, necklace: 0.5 };
 const MATCH_IOU = 0.25;
+/** Smallest region either method reports (Parsel's default minRegionArea; the baseline gets the same floor). */
+const MIN_AREA = DEFAULT_SCORE_OPTIONS.minRegionArea;
 const TARGET_P = 0.8;
 
 type Kind = 'clean' | CorruptionType;
@@ -96,7 +98,7 @@ const parselOpts = (o: ScoreOptions = {}): ScoreOptions => ({
 
 const methods: Method[] = [
   { name: 'parsel', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts()) },
-  { name: 'softmin', run: (l, p) => softminBaseline(l, p, K, SIZE, SIZE, { withPixels: true, maxRegions: 100000 }) },
+  { name: 'softmin', run: (l, p) => softminBaseline(l, p, K, SIZE, SIZE, { withPixels: true, maxRegions: 100000, minRegionArea: MIN_AREA }) },
 ];
 if (SWEEP) {
   for (const r of [2, 3]) methods.push({ name: `parsel r=${r}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandRadius: r })) });
@@ -283,7 +285,7 @@ function quality(): void {
 
   const nonBoundary = CORRUPTION_TYPES.filter((t) => t !== 'boundary_jitter');
   const imageScoreOf = (m: string, pooling: Pooling | 'own') => (r: ImageRecord) =>
-    pooling === 'own' ? r.imageScore : poolScores(r.regions.filter((x) => x.area >= 8).map((x) => x.score), pooling);
+    pooling === 'own' ? r.imageScore : poolScores(r.regions.filter((x) => x.area >= MIN_AREA).map((x) => x.score), pooling);
 
   const report = (m: string, pooling: Pooling | 'own') => {
     const R = rec.get(m)!;

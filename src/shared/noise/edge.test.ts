@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { edgeBand } from './edge';
+import { edgeBand, inEdgeBand } from './edge';
 import { connectedComponents, cropMask, maskArea, maskFromSelection, maskHas, maskIoU, paintMask } from './regions';
 
 // Brute-force references written from the documented rules.
@@ -103,6 +103,16 @@ describe('edgeBand', () => {
         const got = edgeBand(label, w, h, r, out);
         expect(Array.from(got)).toEqual(Array.from(refBand(label, w, h, r)));
         if (out) expect(got).toBe(out);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('inEdgeBand answers the band for one pixel exactly like the whole-image band', () => {
+    fc.assert(
+      fc.property(labelMap, fc.integer({ min: 0, max: 4 }), ({ w, h, label }, r) => {
+        const ref = refBand(label, w, h, r);
+        for (let i = 0; i < w * h; i++) expect(inEdgeBand(label, w, h, i, r)).toBe(ref[i] === 1);
       }),
       { numRuns: 300 },
     );

@@ -5,7 +5,7 @@
  * all of it (corrupt.ts; docs/bench/noise.md).
  */
 export { quantizeProbs, checkProbs, argmaxProbs } from './probs';
-export { edgeBand } from './edge';
+export { edgeBand, inEdgeBand } from './edge';
 export { ThresholdAccumulator, estimateClassThresholds, fixedThresholds } from './thresholds';
 export type { ClassThresholds, ThresholdOptions, ThresholdSample } from './thresholds';
 export { scoreImage, poolScores, suspectPixels, DEFAULT_SCORE_OPTIONS } from './score';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { softminBaseline } from './baseline';
 import { argmaxProbs, checkProbs, quantizeProbs } from './probs';
 import { maskHas } from './regions';
-import { poolScores, scoreImage } from './score';
+import { DEFAULT_SCORE_OPTIONS, growSuspects, poolScores, regionsFromSuspects, scoreImage, suspectPixels } from './score';
 import { estimateClassThresholds, fixedThresholds, ThresholdAccumulator } from './thresholds';
 
 // Classes of the hand-built cases (any K-class schema works; the scorer needs no names).
@@ -169,6 +169,43 @@ describe('scoreImage on hand-built cases', () => {
     const label = labelOf(() => SKIN);
     expect(() => scoreImage(label, teacher(() => SKIN), K, W, H, fixedThresholds([0.5, 0.5]))).toThrow(/thresholds are for 2 classes, probs for 5/);
     expect(() => scoreImage(label, new Uint8Array(10), K, W, H, T05)).toThrow(/probs has 10 values, expected K\*H\*W = 5\*32\*32/);
+  });
+});
+
+describe('grown components reused for the regions', () => {
+  it('give the same regions as labelling the final suspect map afresh', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 4, max: 24 }), fc.integer({ min: 4, max: 24 }), (seed, w, h) => {
+        let st = seed | 0;
+        const rnd = () => ((st = (Math.imul(st, 1103515245) + 12345) | 0) >>> 16) / 65536;
+        const k = 4;
+        const label = new Uint8Array(w * h);
+        for (let i = 0; i < w * h; i++) label[i] = i > 0 && rnd() < 0.7 ? label[i - 1] : Math.floor(rnd() * k);
+        const p = new Float64Array(k * w * h);
+        for (let i = 0; i < w * h; i++) {
+          const raw = Array.from({ length: k }, () => rnd() ** 3);
+          const sum = raw.reduce((a, b) => a + b, 0);
+          raw.forEach((v, c) => (p[c * w * h + i] = v / sum));
+        }
+        const probs = quantizeProbs(p);
+        const thr = fixedThresholds([0.4, 0.5, 0.3, 0.6]);
+        const o = { ...DEFAULT_SCORE_OPTIONS, minRegionScore: 0, withPixels: true };
+        const sugg = new Uint8Array(w * h);
+        const mass = new Float32Array(w * h);
+        const [a, b] = suspectPixels(label, probs, k, w, h, thr, 1, 2, 0.1, 255, sugg, mass);
+        const g = growSuspects(label, probs, k, w, h, 1, 2, 0.1, 255, sugg, mass, a, b);
+        const reused = regionsFromSuspects(label, sugg, mass, k, w, h, g.counts[0], g.counts[1], o, g.components);
+        const fresh = regionsFromSuspects(label, sugg, mass, k, w, h, g.counts[0], g.counts[1], o);
+        const key = (r: { bbox: number[]; area: number; score: number }) => `${r.bbox.join(',')}:${r.area}:${r.score.toFixed(9)}`;
+        expect(reused.regions.map(key).sort()).toEqual(fresh.regions.map(key).sort());
+        expect(reused.imageScore).toBeCloseTo(fresh.imageScore, 9);
+        expect(reused.pairs).toEqual(fresh.pairs);
+        // And scoreImage is exactly this pipeline.
+        const direct = scoreImage(label, probs, k, w, h, thr, o);
+        expect(direct.regions.map(key).sort()).toEqual(fresh.regions.map(key).sort());
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -31,7 +31,7 @@
  *
  * Cost: one byte read per pixel where p(y) >= t_y (most pixels); K reads where it is below.
  */
-import { edgeBand } from './edge';
+import { inEdgeBand } from './edge';
 import { checkProbs } from './probs';
 import { connectedComponents, cropMask, type BBox, type RegionMask } from './regions';
 import type { ClassThresholds } from './thresholds';
@@ -145,8 +145,9 @@ function labelNear(label: Uint8Array, w: number, h: number, i: number, c: number
 
 /**
  * Per-pixel pass shared by the scorer and its tests: fills `sugg` (0 = not suspect, else suggested
- * class + 1) and `mass`. A suspect band pixel is down-weighted when its suggestion is a label within
- * `bandReach` pixels (-1: always). Returns [suspect pixels, suspect outside band].
+ * class + 1) and `mass`. A suspect pixel in the band of `bandRadius` (-1: no band) is down-weighted
+ * when its suggestion is a label within `bandReach` pixels (-1: always). Returns [suspect pixels,
+ * suspect outside band].
  */
 export function suspectPixels(
   label: Uint8Array,
@@ -155,7 +156,7 @@ export function suspectPixels(
   w: number,
   h: number,
   thresholds: ClassThresholds,
-  band: Uint8Array | null,
+  bandRadius: number,
   bandReach: number,
   bandWeight: number,
   ignore: number | null,
@@ -167,6 +168,15 @@ export function suspectPixels(
   // Thresholds in quantised units.
   const tq = new Float64Array(K);
   for (let k = 0; k < K; k++) tq[k] = thresholds.t[k] * 255;
+  // Quick reject (exact): the planes of a pixel sum to at most 255 + K/2 after rounding, so no other
+  // class can reach its threshold when 255 + K/2 − p(y) is below the smallest other threshold.
+  const reject = new Float64Array(K);
+  for (let y = 0; y < K; y++) {
+    let m = Infinity;
+    for (let k = 0; k < K; k++) if (k !== y && tq[k] < m) m = tq[k];
+    // p(y) above this value leaves every other class below its threshold.
+    reject[y] = 255 + K / 2 - m;
+  }
   const ig = ignore === null ? -1 : ignore;
   let nSuspect = 0;
   let nOutside = 0;
@@ -174,7 +184,7 @@ export function suspectPixels(
     const y = label[i];
     if (y >= K || y === ig) continue;
     const py = probs[y * HW + i];
-    if (py >= tq[y]) continue;
+    if (py >= tq[y] || py > reject[y]) continue;
     let best = -1;
     let bestP = -1;
     for (let k = 0, off = i; k < K; k++, off += HW) {
@@ -187,7 +197,7 @@ export function suspectPixels(
     }
     if (best < 0) continue;
     sugg[i] = best + 1;
-    const inBand = band !== null && band[i] === 1 && (bandReach < 0 || labelNear(label, w, h, i, best, bandReach));
+    const inBand = bandRadius >= 0 && inEdgeBand(label, w, h, i, bandRadius) && (bandReach < 0 || labelNear(label, w, h, i, best, bandReach));
     // A class below its own threshold can still be above the label's probability; such a pixel is
     // suspect by the rule but carries no mass (the teacher does not prefer the suggestion).
     mass[i] = (Math.max(0, bestP - py) / 255) * (inBand ? bandWeight : 1);
@@ -201,7 +211,8 @@ export function suspectPixels(
  * Hysteresis growth of the suspect map (see the file header): pixels where the teacher's arg-max a is
  * not the label and p(a) > p(label) ("weak" suspects) join the map when they are 8-connected to a strong
  * (confident-learning) suspect through weak or strong pixels; components of weak pixels alone are
- * dropped. Fills `sugg`/`mass` for the pixels that join; returns the new [suspect, outside band] counts.
+ * dropped. Fills `sugg`/`mass` for the pixels that join; returns the new [suspect, outside band] counts
+ * and the components (reused by regionsFromSuspects).
  */
 export function growSuspects(
   label: Uint8Array,
@@ -209,7 +220,7 @@ export function growSuspects(
   K: number,
   w: number,
   h: number,
-  band: Uint8Array | null,
+  bandRadius: number,
   bandReach: number,
   bandWeight: number,
   ignore: number | null,
@@ -217,7 +228,7 @@ export function growSuspects(
   mass: Float32Array,
   nSuspect: number,
   nOutside: number,
-): [number, number] {
+): { counts: [number, number]; components: { ids: Int32Array; count: number } } {
   const HW = w * h;
   const ig = ignore === null ? -1 : ignore;
   const weak = new Uint8Array(HW);
@@ -243,7 +254,7 @@ export function growSuspects(
     }
     if (best < 0) continue;
     weak[i] = best + 1;
-    const inBand = band !== null && band[i] === 1 && (bandReach < 0 || labelNear(label, w, h, i, best, bandReach));
+    const inBand = bandRadius >= 0 && inEdgeBand(label, w, h, i, bandRadius) && (bandReach < 0 || labelNear(label, w, h, i, best, bandReach));
     weakMass[i] = ((bestP - py) / 255) * (inBand ? bandWeight : 1);
     sel[i] = inBand ? 3 : 2;
   }
@@ -257,7 +268,9 @@ export function growSuspects(
     nSuspect++;
     if (sel[i] === 2) nOutside++;
   }
-  return [nSuspect, nOutside];
+  // The suspect map is now a union of whole components of `sel`, so these are its components too
+  // (dropped components keep their ids but no suspect pixel).
+  return { counts: [nSuspect, nOutside], components: { ids, count } };
 }
 
 export function scoreImage(
@@ -272,15 +285,17 @@ export function scoreImage(
   checkProbs(label, probs, K, w, h);
   const o = { ...DEFAULT_SCORE_OPTIONS, ...options };
   const HW = w * h;
-  const band = o.bandRadius >= 0 && o.bandWeight < 1 ? edgeBand(label, w, h, o.bandRadius) : null;
+  // Band radius, or -1 when no pixel is down-weighted. The band is tested per suspect pixel
+  // (inEdgeBand), never built for the whole image.
+  const bandRadius = o.bandRadius >= 0 && o.bandWeight < 1 ? Math.floor(o.bandRadius) : -1;
   const sugg = new Uint8Array(HW);
   const mass = new Float32Array(HW);
   // Reach of the "suggestion across the edge" test; -1 = every band pixel is down-weighted.
   const reach = o.bandAcross ? Math.max(0, Math.floor(o.bandRadius)) + 1 : -1;
-  const [nStrong, nStrongOutside] = suspectPixels(label, probs, K, w, h, thresholds, band, reach, o.bandWeight, o.ignore, sugg, mass);
+  const [nStrong, nStrongOutside] = suspectPixels(label, probs, K, w, h, thresholds, bandRadius, reach, o.bandWeight, o.ignore, sugg, mass);
   if (nStrong === 0 || !o.grow) return regionsFromSuspects(label, sugg, mass, K, w, h, nStrong, nStrongOutside, o);
-  const [nSuspect, nOutside] = growSuspects(label, probs, K, w, h, band, reach, o.bandWeight, o.ignore, sugg, mass, nStrong, nStrongOutside);
-  return regionsFromSuspects(label, sugg, mass, K, w, h, nSuspect, nOutside, o);
+  const g = growSuspects(label, probs, K, w, h, bandRadius, reach, o.bandWeight, o.ignore, sugg, mass, nStrong, nStrongOutside);
+  return regionsFromSuspects(label, sugg, mass, K, w, h, g.counts[0], g.counts[1], o, g.components);
 }
 
 /** Components, region statistics, pooling and the pair summary from a filled suspect map. */
@@ -294,11 +309,13 @@ export function regionsFromSuspects(
   nSuspect: number,
   nOutside: number,
   o: Required<ScoreOptions>,
+  /** Components of the suspect map when already known (ids of non-suspect pixels are not read). */
+  components?: { ids: Int32Array; count: number },
 ): NoiseScore {
   const HW = w * h;
   const pairCounts = new Float64Array(K * K);
   if (nSuspect === 0) return { suspectPixels: 0, suspectOutsideBand: 0, regions: [], imageScore: 0, pairs: [] };
-  const { ids, count } = connectedComponents(sugg, w, h);
+  const { ids, count } = components ?? connectedComponents(sugg, w, h);
   const area = new Float64Array(count);
   const score = new Float64Array(count);
   const bx0 = new Int32Array(count).fill(w);
@@ -330,7 +347,7 @@ export function regionsFromSuspects(
   const pooled: number[] = [];
   const kept: number[] = [];
   for (let r = 0; r < count; r++) {
-    if (area[r] < o.minRegionArea) continue;
+    if (area[r] === 0 || area[r] < o.minRegionArea) continue;
     pooled.push(score[r]);
     if (score[r] >= o.minRegionScore) kept.push(r);
   }

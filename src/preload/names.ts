@@ -57,6 +57,8 @@ export const PRELOAD_METHOD_NAMES = [
   'noise:exportProbs',
   'metrics:agreement',
   'metrics:stats',
+  'faceBox:list',
+  'faceBox:set',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

@@ -138,6 +138,11 @@ describe('migrations', () => {
       expect(store.getImage(1)).toMatchObject({ path: 'x.png', headRevisionId: 1 });
       expect(Array.from(store.revisionMask(1).data)).toEqual([0, 1, 2, 3]);
       expect(store.schema().id).toBe('lapa-11');
+      // Migration 7: face boxes of the old images can be stored; degenerate ones are refused.
+      const box = store.db.prepare("INSERT INTO face_box(image_id, x0, y0, x1, y1, created_at) VALUES (1, ?, ?, ?, ?, '2026-01-01T00:00:00Z')");
+      box.run(0, 0.5, 2, 2);
+      expect(() => box.run(1, 0, 1, 2)).toThrow(/CHECK constraint/);
+      expect(store.db.prepare('SELECT image_id, x0, y0, x1, y1, source FROM face_box').all()).toEqual([{ image_id: 1, x0: 0, y0: 0.5, x1: 2, y1: 2, source: 'user' }]);
       store.close();
     });
   }

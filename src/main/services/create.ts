@@ -10,6 +10,7 @@ import { EventBus, type ServiceTable } from './backend';
 import { createContext } from './context';
 import { appServices } from './domains/app';
 import { exportServices } from './domains/export';
+import { faceServices } from './domains/faces';
 import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
 import { metricsServices } from './domains/metrics';
@@ -38,6 +39,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...settingsServices(ctx),
     ...noiseServices(ctx),
     ...metricsServices(ctx),
+    ...faceServices(ctx),
     ...models,
   };
 

@@ -69,3 +69,18 @@ export function commitFailure(store: ProjectStore, jobId: number, imageId: numbe
     })
     .immediate();
 }
+
+/**
+ * Marks a 'todo' item skipped with its reason (e.g. "no face box drawn"): nothing predicted, nothing
+ * written to the image; counted as finished (done) so the job completes. False when it was not 'todo'.
+ */
+export function commitSkip(store: ProjectStore, jobId: number, imageId: number, reason: string): boolean {
+  const db = store.db;
+  return db
+    .transaction((): boolean => {
+      const n = db.prepare("UPDATE job_item SET state = 'skipped', error = ? WHERE job_id = ? AND image_id = ? AND state = 'todo'").run(reason, jobId, imageId).changes;
+      if (n) db.prepare('UPDATE job SET done = done + 1, updated_at = ? WHERE id = ?').run(new Date().toISOString(), jobId);
+      return n > 0;
+    })
+    .immediate();
+}

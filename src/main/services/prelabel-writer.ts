@@ -5,17 +5,19 @@
  * hundreds of milliseconds that would otherwise stall the main (IPC/UI) thread once per image.
  * Messages are handled one at a time, in order. Protocol (see WriterHandle in prelabel.ts):
  *   main → writer: { id, type: 'open', path, nativeBinding? } | { id, type: 'item', write }
- *                | { id, type: 'fail', jobId, imageId, error } | { id, type: 'close' }
+ *                | { id, type: 'fail', jobId, imageId, error } | { id, type: 'skip', jobId, imageId, reason }
+ *                | { id, type: 'close' }
  *   writer → main: { id, ok: true, value } | { id, ok: false, error }
  */
 import { parentPort } from 'node:worker_threads';
 import { ProjectStore } from '../store/project-store';
-import { commitFailure, commitItem, type ItemWrite } from './prelabel-commit';
+import { commitFailure, commitItem, commitSkip, type ItemWrite } from './prelabel-commit';
 
 type InMsg =
   | { id: number; type: 'open'; path: string; nativeBinding?: string }
   | { id: number; type: 'item'; write: ItemWrite }
   | { id: number; type: 'fail'; jobId: number; imageId: number; error: string }
+  | { id: number; type: 'skip'; jobId: number; imageId: number; reason: string }
   | { id: number; type: 'close' };
 
 const port = parentPort;
@@ -34,6 +36,7 @@ port.on('message', (m: InMsg) => {
     if (m.type === 'open') store = ProjectStore.open(m.path, m.nativeBinding ? { nativeBinding: m.nativeBinding } : {});
     else if (m.type === 'item') value = commitItem(open(), m.write);
     else if (m.type === 'fail') value = commitFailure(open(), m.jobId, m.imageId, m.error);
+    else if (m.type === 'skip') value = commitSkip(open(), m.jobId, m.imageId, m.reason);
     else {
       store?.close();
       store = null;

@@ -25,6 +25,7 @@ import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, ty
 import { startWorker } from '../inference/spawn';
 import type { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
+import { faceBoxesOf } from './domains/faces';
 import { modelRow, verifyModelFile } from './model-check';
 import { deflateProbs, predictionCounts } from './predictions';
 import type { ItemOutcome, ItemWrite } from './prelabel-commit';
@@ -112,6 +113,12 @@ function alive(pid: number): boolean {
 
 const now = () => new Date().toISOString();
 
+/** Why an image of a faces-mode "box" set without boxes is skipped (its job item's reason). */
+export const NO_FACE_BOX = 'no face box drawn';
+
+/** An image the job leaves alone, with the reason (job item 'skipped'; nothing predicted or written). */
+class SkipItem extends Error {}
+
 /** Main-thread handle of the writer thread (prelabel-writer.ts): one request at a time per message, answered in order. */
 class WriterHandle {
   private next = 1;
@@ -163,6 +170,10 @@ class WriterHandle {
 
   async fail(jobId: number, imageId: number, error: string): Promise<boolean> {
     return (await this.send({ type: 'fail', jobId, imageId, error })) as boolean;
+  }
+
+  async skip(jobId: number, imageId: number, reason: string): Promise<boolean> {
+    return (await this.send({ type: 'skip', jobId, imageId, reason })) as boolean;
   }
 
   /** Closes the writer's connection (after every pending write) and ends the thread. */
@@ -276,6 +287,7 @@ export class PrelabelJobs {
       : store.db.prepare('SELECT * FROM job ORDER BY id DESC').all()) as JobRow[];
     const states = store.db.prepare('SELECT state, count(*) AS n FROM job_item WHERE job_id = ? GROUP BY state');
     const failures = store.db.prepare("SELECT image_id, error FROM job_item WHERE job_id = ? AND state = 'failed' ORDER BY image_id LIMIT 50");
+    const skips = store.db.prepare("SELECT image_id, error FROM job_item WHERE job_id = ? AND state = 'skipped' AND error IS NOT NULL ORDER BY image_id LIMIT 50");
     return rows.map((r): JobRecord => {
       const spec = JSON.parse(r.spec) as Partial<JobSpec>;
       const by = new Map((states.all(r.id) as { state: string; n: number }[]).map((s) => [s.state, s.n]));
@@ -298,6 +310,7 @@ export class PrelabelJobs {
         active,
         resumable: r.kind === PRELABEL_KIND && !active && r.status !== 'done' && (by.get('todo') ?? 0) > 0,
         failures: (failures.all(r.id) as { image_id: number; error: string | null }[]).map((f) => ({ imageId: f.image_id, error: f.error ?? '' })),
+        skips: (skips.all(r.id) as { image_id: number; error: string }[]).map((f) => ({ imageId: f.image_id, reason: f.error })),
       };
     });
   }
@@ -423,6 +436,13 @@ export class PrelabelJobs {
       emit('running');
     };
 
+    const skip = async (imageId: number, reason: string): Promise<void> => {
+      if (!stillOpen()) return;
+      await writer.skip(jobId, imageId, reason);
+      finishedThisRun++;
+      emit('running');
+    };
+
     async function itemOf(r: TodoRow): Promise<BatchItem> {
       const abs = ctx.project().paths.toAbsolute(r.path);
       let boxes: Box[] | undefined;
@@ -431,6 +451,10 @@ export class PrelabelJobs {
           const sets = (landmarks.all(r.image_id) as { points: string }[]).map((l) => JSON.parse(l.points) as [number, number][]).filter((p) => p.length > 0);
           if (sets.length === 0) throw new Error(`image ${r.image_id} (${r.path}) has no landmarks; the model set finds faces from landmarks`);
           boxes = sets.map((p) => boxFromLandmarks(p));
+        } else if (faces.mode === 'box') {
+          const drawn = faceBoxesOf(store, r.image_id);
+          if (drawn.length === 0) throw new SkipItem(NO_FACE_BOX);
+          boxes = drawn.map((b): Box => [b.x0, b.y0, b.x1, b.y1]);
         } else {
           boxes = [[0, 0, r.width, r.height]];
         }
@@ -467,7 +491,8 @@ export class PrelabelJobs {
             yield item;
           } catch (err) {
             try {
-              await fail(r.image_id, err instanceof Error ? err.message : String(err));
+              if (err instanceof SkipItem) await skip(r.image_id, err.message);
+              else await fail(r.image_id, err instanceof Error ? err.message : String(err));
             } catch (e) {
               fatal = `image ${r.image_id}: ${e instanceof Error ? e.message : String(e)}`;
               stopper.abort();
@@ -542,9 +567,10 @@ export class PrelabelJobs {
     const left = (db.prepare("SELECT count(*) AS n FROM job_item WHERE job_id = ? AND state = 'todo'").get(jobId) as { n: number }).n;
     const status: JobStatus = fatal ? 'failed' : left === 0 ? 'done' : signal.aborted ? 'cancelled' : 'paused';
     const c = counters.get(jobId) as { total: number; done: number; failed: number };
+    const skipped = db.prepare("SELECT error, count(*) AS n FROM job_item WHERE job_id = ? AND state = 'skipped' AND error IS NOT NULL GROUP BY error ORDER BY error").all(jobId) as { error: string; n: number }[];
     const message =
       fatal ??
-      `${c.done} of ${c.total} done (${c.failed} failed${left ? `, ${left} left` : ''}) on ${engine.provider}; this run: ${finishedThisRun} of ${todoAtStart} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      `${c.done} of ${c.total} done (${c.failed} failed${left ? `, ${left} left` : ''}${skipped.map((k) => `, ${k.n} skipped: ${k.error}`).join('')}) on ${engine.provider}; this run: ${finishedThisRun} of ${todoAtStart} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     db.prepare('UPDATE job SET status = ?, message = ?, updated_at = ? WHERE id = ?').run(status, message, now(), jobId);
     // Not active any more before the final event: a listener may resume or list it at once.
     this.active.delete(jobId);

@@ -222,6 +222,30 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'face boxes drawn by the user (face-crop pre-labelling, faces mode "box")',
+    up(db) {
+      db.exec(`
+        -- Continuous image coordinates in pixels: (x0, y0) is the top-left corner, (x1, y1) the
+        -- bottom-right one, 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height (the whole image is
+        -- [0, 0, width, height]). REAL, so boxes from other sources keep sub-pixel precision; the
+        -- editor snaps to pixel corners (whole numbers).
+        CREATE TABLE face_box (
+          id         INTEGER PRIMARY KEY,
+          image_id   INTEGER NOT NULL REFERENCES image(id),
+          x0         REAL NOT NULL,
+          y0         REAL NOT NULL,
+          x1         REAL NOT NULL,
+          y1         REAL NOT NULL,
+          source     TEXT NOT NULL DEFAULT 'user' CHECK (source IN ('user')),
+          created_at TEXT NOT NULL,
+          CHECK (x0 >= 0 AND y0 >= 0 AND x1 > x0 AND y1 > y0)
+        ) STRICT;
+        CREATE INDEX face_box_image ON face_box(image_id);
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

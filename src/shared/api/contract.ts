@@ -37,6 +37,7 @@ export const encodedMaskSchema = z.object({
 
 import { method } from './define';
 import { exportMethods } from './methods-export';
+import { faceMethods } from './methods-faces';
 import { importMethods } from './methods-import';
 import { metricsMethods } from './methods-metrics';
 import { modelMethods } from './methods-models';
@@ -102,6 +103,7 @@ export const methods = {
   ...modelMethods,
   ...noiseMethods,
   ...metricsMethods,
+  ...faceMethods,
 } as const;
 
 export type Methods = typeof methods;

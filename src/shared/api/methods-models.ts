@@ -31,8 +31,9 @@ export interface FaceSpec {
   /**
    * 'whole': the whole image is one face box (whole-image models ignore boxes anyway);
    * 'landmarks': one box per landmark set stored with the image (dataset import);
-   * 'box': boxes drawn by the user; 'detector': a face-detector model (both refused for now, see
-   * the service's message).
+   * 'box': the boxes drawn by the user (`faceBox:set`; an image without one is skipped with the
+   * reason "no face box drawn"); 'detector': a face-detector model (refused for now, see the
+   * service's message).
    */
   mode: FaceMode;
   /** Fraction of the box added on each side before cropping (the card's crop.margin is the default). */
@@ -130,7 +131,8 @@ export interface JobRecord {
   failed: number;
   /**
    * Of `done`: items whose prediction was cached but whose `model` revision was skipped because the
-   * image has a human/import/fix/merge revision (`force` not set): nobody's work is overwritten.
+   * image has a human/import/fix/merge revision (`force` not set): nobody's work is overwritten; and
+   * items skipped without a prediction, with their reason in `skips`.
    */
   skipped: number;
   message: string | null;
@@ -147,6 +149,11 @@ export interface JobRecord {
   resumable: boolean;
   /** First failures: image id and reason (at most 50). */
   failures: { imageId: number; error: string }[];
+  /**
+   * First images skipped without a prediction, with the reason (at most 50; counted in `done` and
+   * `skipped`): e.g. "no face box drawn" for a faces-mode "box" set.
+   */
+  skips: { imageId: number; reason: string }[];
 }
 
 export interface PrelabelStarted {

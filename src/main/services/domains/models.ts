@@ -130,15 +130,12 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
           );
         }
       }
-      if (faces.mode === 'box') {
-        throw new ParselError('UNSUPPORTED', 'faces: "box" needs face boxes drawn in the editor, which projects cannot store yet; use "landmarks" or "whole"');
-      }
       if (faces.mode === 'detector') {
         throw new ParselError('UNSUPPORTED', 'faces: "detector" needs a face-detector model, which the inference engine cannot run yet; use "landmarks" or "whole"');
       }
       if (faces.detectorModelId !== undefined) throw new ParselError('INVALID_INPUT', 'faces.detectorModelId is only used with faces.mode "detector"');
-      if (faces.mode === 'landmarks' && first.card.expects !== 'face') {
-        throw new ParselError('INVALID_INPUT', `faces: "landmarks" crops faces, but model ${first.id} "${first.name}" parses the whole image (its card says expects "image")`);
+      if ((faces.mode === 'landmarks' || faces.mode === 'box') && first.card.expects !== 'face') {
+        throw new ParselError('INVALID_INPUT', `faces: "${faces.mode}" crops faces, but model ${first.id} "${first.name}" parses the whole image (its card says expects "image")`);
       }
       const taken = store.db.prepare('SELECT id FROM model_set WHERE name = ?').get(name) as { id: number } | undefined;
       if (taken) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${taken.id})`, { modelSetId: taken.id });

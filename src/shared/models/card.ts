@@ -140,11 +140,9 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-/** Validates a parsed JSON value as a model card; every problem is one message naming its field. */
-export function parseModelCard(value: unknown): CardParseResult {
-  const r = modelCardSchema.safeParse(value);
-  if (r.success) return { ok: true, card: r.data };
-  const problems = r.error.issues.map((iss) => {
+/** zod issues → one message per problem, naming its field. */
+function problemsOf(value: unknown, issues: z.core.$ZodIssue[]): string[] {
+  return issues.map((iss) => {
     const where = pathOf(iss.path);
     if (iss.code === 'unrecognized_keys') {
       return `${where ? where + ': ' : ''}unknown field${iss.keys.length > 1 ? 's' : ''} ${iss.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -152,7 +150,17 @@ export function parseModelCard(value: unknown): CardParseResult {
     if (iss.code === 'invalid_type' && valueAt(value, iss.path) === undefined) return `${where}: required field is missing`;
     return iss.message.startsWith(where) || where === '' ? iss.message : `${where}: ${iss.message}`;
   });
-  return { ok: false, problems };
+}
+
+/** Validates a parsed JSON value as a (face-parsing) model card; every problem is one message naming its field. */
+export function parseModelCard(value: unknown): CardParseResult {
+  const task = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).task : undefined;
+  if (task === DETECTOR_TASK) {
+    return { ok: false, problems: [`task: this is a face-detector card ("task": "${DETECTOR_TASK}"); a face-parsing model card is needed here`] };
+  }
+  const r = modelCardSchema.safeParse(value);
+  if (r.success) return { ok: true, card: r.data };
+  return { ok: false, problems: problemsOf(value, r.error.issues) };
 }
 
 /** Parses JSON text as a card; a JSON syntax error is one problem naming `origin` (a file name). */
@@ -164,5 +172,118 @@ export function parseModelCardJson(text: string, origin = 'card'): CardParseResu
     return { ok: false, problems: [`${origin}: not valid JSON (${(e as Error).message})`] };
   }
   const r = parseModelCard(value);
+  return r.ok ? r : { ok: false, problems: r.problems.map((p) => `${origin}: ${p}`) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Face-detector cards
+
+/** `task` of a face-detector card. */
+export const DETECTOR_TASK = 'face-detection';
+
+const tensorName = (what: string) => z.string({ error: `${what} must name a graph output` }).min(1, `${what} must name a graph output`);
+const fraction = (what: string) =>
+  z.number({ error: `${what} must be a number between 0 and 1` }).min(0, `${what} must be >= 0`).max(1, `${what} must be <= 1`);
+
+/**
+ * A face detector whose graph outputs decoded boxes and per-box scores (no anchor decoding):
+ *   boxes  [1, N, 4] (or [N, 4]), one box per candidate, in `boxes.format` and `boxes.units`;
+ *   scores [1, N, C] (or [N, C]), channel `scores.faceIndex` is the face probability
+ *          (UltraFace / RFB-320: C = 2, [background, face], index 1).
+ * Candidates scoring below `scoreThreshold` are dropped, the rest are reduced by greedy non-maximum
+ * suppression (IoU > `nmsIouThreshold` with a better-scoring kept box), and at most `maxFaces` are kept.
+ * Boxes are mapped back to image pixels through the input's resize rule (stretch or letterbox).
+ */
+export const detectorCardSchema = z.strictObject({
+  format: z
+    .literal(MODEL_CARD_FORMAT, { error: `format must be "${MODEL_CARD_FORMAT}" (or left out)` })
+    .default(MODEL_CARD_FORMAT),
+  name: z.string().min(1, 'name must not be empty').max(200),
+  description: z.string().max(4000).default(''),
+  task: z.literal(DETECTOR_TASK, { error: `task must be "${DETECTOR_TASK}" for a face-detector card` }),
+  input: inputSpecSchema,
+  output: z.strictObject({
+    boxes: z.strictObject({
+      /** Graph output holding the boxes. */
+      name: tensorName('output.boxes.name'),
+      /**
+       * 'xyxy': left, top, right, bottom; 'xywh': left, top, width, height;
+       * 'cxcywh': centre x, centre y, width, height.
+       */
+      format: z.enum(['xyxy', 'xywh', 'cxcywh'], { error: 'output.boxes.format must be "xyxy", "xywh" or "cxcywh"' }).default('xyxy'),
+      /** 'normalized': 0..1 of the model input's width/height; 'pixels': model-input pixels. */
+      units: z.enum(['normalized', 'pixels'], { error: 'output.boxes.units must be "normalized" or "pixels"' }).default('normalized'),
+    }),
+    scores: z.strictObject({
+      /** Graph output holding the per-box class scores (already softmax/sigmoid: used as they are). */
+      name: tensorName('output.scores.name'),
+      /** Channel of the face score in the last dimension (UltraFace: 1, after background 0). */
+      faceIndex: z
+        .number({ error: 'output.scores.faceIndex must be a channel index' })
+        .int('output.scores.faceIndex must be a whole number')
+        .min(0, 'output.scores.faceIndex must be >= 0')
+        .max(1023, 'output.scores.faceIndex must be <= 1023')
+        .default(1),
+    }),
+  }),
+  /** Candidates with a face score below this are not faces. */
+  scoreThreshold: fraction('scoreThreshold').default(0.7),
+  /** A candidate overlapping a better kept box with IoU above this is a duplicate. */
+  nmsIouThreshold: fraction('nmsIouThreshold').default(0.3),
+  /** At most this many faces per image (the best-scoring). */
+  maxFaces: z
+    .number({ error: 'maxFaces must be a number' })
+    .int('maxFaces must be a whole number')
+    .min(1, 'maxFaces must be at least 1')
+    .max(256, 'maxFaces must be at most 256')
+    .default(16),
+  source: z
+    .strictObject({
+      weights: z.string().max(2000).optional(),
+      license: z.string().max(200).optional(),
+      export: z.string().max(4000).optional(),
+      notes: z.string().max(4000).optional(),
+    })
+    .default({}),
+});
+
+export type DetectorCard = z.output<typeof detectorCardSchema>;
+export type DetectorCardInput = z.input<typeof detectorCardSchema>;
+/** Any card the models table stores: a face parser or a face detector (told apart by `task`). */
+export type AnyModelCard = ModelCard | DetectorCard;
+
+export function isDetectorCard(card: AnyModelCard): card is DetectorCard {
+  return card.task === DETECTOR_TASK;
+}
+
+export type DetectorCardParseResult = { ok: true; card: DetectorCard } | { ok: false; problems: string[] };
+export type AnyCardParseResult = { ok: true; card: AnyModelCard } | { ok: false; problems: string[] };
+
+/** Validates a parsed JSON value as a face-detector card (field-named messages). */
+export function parseDetectorCard(value: unknown): DetectorCardParseResult {
+  const task = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).task : undefined;
+  if (task === undefined || task === 'face-parsing') {
+    return { ok: false, problems: [`task: this is a face-parsing model card; a face-detector card says "task": "${DETECTOR_TASK}"`] };
+  }
+  const r = detectorCardSchema.safeParse(value);
+  if (r.success) return { ok: true, card: r.data };
+  return { ok: false, problems: problemsOf(value, r.error.issues) };
+}
+
+/** A parser card or a detector card, chosen by `task` ("face-detection" → detector, else parser). */
+export function parseAnyCard(value: unknown): AnyCardParseResult {
+  const task = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).task : undefined;
+  return task === DETECTOR_TASK ? parseDetectorCard(value) : parseModelCard(value);
+}
+
+/** `parseAnyCard` of JSON text; a syntax error is one problem naming `origin`. */
+export function parseAnyCardJson(text: string, origin = 'card'): AnyCardParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, problems: [`${origin}: not valid JSON (${(e as Error).message})`] };
+  }
+  const r = parseAnyCard(value);
   return r.ok ? r : { ok: false, problems: r.problems.map((p) => `${origin}: ${p}`) };
 }

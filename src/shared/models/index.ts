@@ -7,5 +7,11 @@ export {
   outputSpecSchema,
   parseModelCard,
   parseModelCardJson,
+  DETECTOR_TASK,
+  detectorCardSchema,
+  isDetectorCard,
+  parseDetectorCard,
+  parseAnyCard,
+  parseAnyCardJson,
 } from './card';
-export type { ModelCard, ModelCardInput, InputSpec, OutputSpec, CardParseResult } from './card';
+export type { ModelCard, ModelCardInput, InputSpec, OutputSpec, CardParseResult, DetectorCard, DetectorCardInput, AnyModelCard, AnyCardParseResult, DetectorCardParseResult } from './card';

@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
 import { ProjectStore } from '../../src/main/store/project-store';
-import { encodePng } from '../../src/main/formats/png';
+import { encodePngAsync } from '../../src/main/formats/png';
 import { applyRemap, buildRemap } from '../../src/shared/dataset/remap';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { getSchema } from '../../src/shared/schema';
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
         const name = `face_${String(i).padStart(5, '0')}`;
         await fs.copyFile(images[i], join(b2, rows[i].split, 'images', `${name}.jpg`));
         const m = remapped[maskOf[i]];
-        await fs.writeFile(join(b2, rows[i].split, 'labels', `${name}.png`), encodePng(m, S, S, 1));
+        await fs.writeFile(join(b2, rows[i].split, 'labels', `${name}.png`), await encodePngAsync(m, S, S, 1));
       },
     );
     results['copy+encode'].push(performance.now() - t);

@@ -6,6 +6,9 @@
  *  - asymmetricModel: ignores the image (zero-weight conv) and adds a constant x-ramp, so the image's
  *    left half is class `left` and the right half class `right` (a partner pair). Flip-TTA with the
  *    partner swap reproduces the plain output; without the swap it does not.
+ *  - markerDetectorModel: a face detector (UltraFace-style outputs: boxes [1, N, 4] normalised
+ *    corners, scores [1, N, 2] = [background, face]) whose faces are the bounding boxes of marker
+ *    pixels, so the expected boxes are known exactly.
  *  - bisenetLikeModel: ResNet-18-like encoder (BN folded into conv biases), stride 32, a small
  *    two-level head and a bilinear Resize back to the input size; random weights from a seed.
  */
@@ -13,7 +16,7 @@ import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeModel, type NodeDef, type TensorInit } from '../../src/main/inference/onnx-proto';
-import type { ModelCardInput } from '../../src/shared/models/card';
+import type { DetectorCardInput, ModelCardInput } from '../../src/shared/models/card';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const GENERATED_DIR = join(ROOT, 'models', 'generated');
@@ -93,6 +96,108 @@ export function asymmetricModel(o: AsymmetricOptions): Uint8Array {
     initializers: [f32('W', [K, 3, 1, 1], new Float32Array(K * 3)), f32('B', [K], new Float32Array(K)), f32('ramp', [1, K, H, W], ramp)],
     graphName: 'asymmetric',
   });
+}
+
+export interface MarkerDetectorOptions {
+  /** Fixed input size (the card's input.width/height). */
+  width: number;
+  height: number;
+  /** Shift (input pixels, along x) of the duplicate of the channel-0 box; default 2. */
+  duplicateShift?: number;
+  inputName?: string;
+  boxesName?: string;
+  scoresName?: string;
+}
+
+/**
+ * A face detector with known behaviour. Input [1, 3, H, W] NCHW, fed with raw 0..255 pixel values
+ * (card: scale 1, mean 0, std 1). For each channel c (0 R, 1 G, 2 B) a pixel is a marker of face c when
+ * its value is > 127.5; candidate c is the bounding box of the markers of c (in input pixels, x1/y1
+ * exclusive, divided by W/H: normalised corners) with face score 1 when any marker exists, else 0.
+ * Candidate 3 is a duplicate of candidate 0 shifted `duplicateShift` input pixels to the right, with
+ * score 0.9 × candidate 0's (non-maximum suppression must drop it). Outputs: `boxes` [1, 4, 4]
+ * (x0, y0, x1, y1 normalised), `scores` [1, 4, 2] ([1 − s, s]).
+ */
+export function markerDetectorModel(o: MarkerDetectorOptions): Uint8Array {
+  const { width: W, height: H } = o;
+  const input = o.inputName ?? 'input';
+  const boxesName = o.boxesName ?? 'boxes';
+  const scoresName = o.scoresName ?? 'scores';
+  const shift = o.duplicateShift ?? 2;
+  const i64 = (name: string, v: number[]): TensorInit => ({ name, dims: [v.length], data: BigInt64Array.from(v.map(BigInt)) });
+  const ramp = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+  const inits: TensorInit[] = [
+    f32('thr', [1], [127.5]),
+    f32('xs1', [W], ramp(W, (i) => i + 1)),
+    f32('xrev', [W], ramp(W, (i) => W - i)),
+    f32('ys1', [H], ramp(H, (i) => i + 1)),
+    f32('yrev', [H], ramp(H, (i) => H - i)),
+    f32('Wc', [1], [W]),
+    f32('Hc', [1], [H]),
+    f32('one', [1], [1]),
+    f32('dupScore', [1], [0.9]),
+    f32('dupShift', [1, 1, 4], [shift / W, 0, shift / W, 0]),
+    i64('ax2', [2]),
+    i64('s0', [0]),
+    i64('s1', [1]),
+    i64('ax1', [1]),
+  ];
+  const nodes: NodeDef[] = [
+    { op: 'Greater', inputs: [input, 'thr'], outputs: ['mb'] },
+    { op: 'Cast', inputs: ['mb'], outputs: ['m'], attrs: { to: 1 } },
+    { op: 'ReduceMax', inputs: ['m'], outputs: ['colAny'], attrs: { axes: [2], keepdims: 0 } }, // [1,3,W]
+    { op: 'ReduceMax', inputs: ['m'], outputs: ['rowAny'], attrs: { axes: [3], keepdims: 0 } }, // [1,3,H]
+    // last marker column + 1 = max(colAny * (i + 1)); first = W − max(colAny * (W − i))
+    { op: 'Mul', inputs: ['colAny', 'xs1'], outputs: ['cx1'] },
+    { op: 'ReduceMax', inputs: ['cx1'], outputs: ['x1p'], attrs: { axes: [2], keepdims: 0 } },
+    { op: 'Mul', inputs: ['colAny', 'xrev'], outputs: ['cx0'] },
+    { op: 'ReduceMax', inputs: ['cx0'], outputs: ['x0r'], attrs: { axes: [2], keepdims: 0 } },
+    { op: 'Sub', inputs: ['Wc', 'x0r'], outputs: ['x0p'] },
+    { op: 'Mul', inputs: ['rowAny', 'ys1'], outputs: ['cy1'] },
+    { op: 'ReduceMax', inputs: ['cy1'], outputs: ['y1p'], attrs: { axes: [2], keepdims: 0 } },
+    { op: 'Mul', inputs: ['rowAny', 'yrev'], outputs: ['cy0'] },
+    { op: 'ReduceMax', inputs: ['cy0'], outputs: ['y0r'], attrs: { axes: [2], keepdims: 0 } },
+    { op: 'Sub', inputs: ['Hc', 'y0r'], outputs: ['y0p'] },
+    { op: 'Div', inputs: ['x0p', 'Wc'], outputs: ['x0n'] },
+    { op: 'Div', inputs: ['y0p', 'Hc'], outputs: ['y0n'] },
+    { op: 'Div', inputs: ['x1p', 'Wc'], outputs: ['x1n'] },
+    { op: 'Div', inputs: ['y1p', 'Hc'], outputs: ['y1n'] },
+    ...['x0n', 'y0n', 'x1n', 'y1n'].map((n): NodeDef => ({ op: 'Unsqueeze', inputs: [n, 'ax2'], outputs: [`${n}u`] })),
+    { op: 'Concat', inputs: ['x0nu', 'y0nu', 'x1nu', 'y1nu'], outputs: ['box3'], attrs: { axis: 2 } }, // [1,3,4]
+    { op: 'Slice', inputs: ['box3', 's0', 's1', 'ax1'], outputs: ['boxR'] }, // [1,1,4]
+    { op: 'Add', inputs: ['boxR', 'dupShift'], outputs: ['boxD'] },
+    { op: 'Concat', inputs: ['box3', 'boxD'], outputs: [boxesName], attrs: { axis: 1 } }, // [1,4,4]
+    { op: 'ReduceMax', inputs: ['colAny'], outputs: ['present'], attrs: { axes: [2], keepdims: 0 } }, // [1,3]
+    { op: 'Slice', inputs: ['present', 's0', 's1', 'ax1'], outputs: ['presR'] }, // [1,1]
+    { op: 'Mul', inputs: ['presR', 'dupScore'], outputs: ['presD'] },
+    { op: 'Concat', inputs: ['present', 'presD'], outputs: ['s'], attrs: { axis: 1 } }, // [1,4]
+    { op: 'Unsqueeze', inputs: ['s', 'ax2'], outputs: ['s3'] }, // [1,4,1]
+    { op: 'Sub', inputs: ['one', 's3'], outputs: ['bg'] },
+    { op: 'Concat', inputs: ['bg', 's3'], outputs: [scoresName], attrs: { axis: 2 } }, // [1,4,2]
+  ];
+  return encodeModel({
+    nodes,
+    inputs: [{ name: input, shape: [1, 3, H, W] }],
+    outputs: [
+      { name: boxesName, shape: [1, 4, 4] },
+      { name: scoresName, shape: [1, 4, 2] },
+    ],
+    initializers: inits,
+    graphName: 'marker_detector',
+  });
+}
+
+/** Card of `markerDetectorModel` (raw 0..255 input; UltraFace-style outputs). */
+export function markerDetectorCard(o: MarkerDetectorOptions & { resize?: 'stretch' | 'letterbox'; nmsIouThreshold?: number; maxFaces?: number }): DetectorCardInput {
+  return {
+    name: `marker face detector ${o.width}x${o.height} (generated)`,
+    task: 'face-detection',
+    input: { name: o.inputName ?? 'input', width: o.width, height: o.height, scale: 1, mean: [0, 0, 0], std: [1, 1, 1], resize: o.resize ?? 'stretch' },
+    output: { boxes: { name: o.boxesName ?? 'boxes', format: 'xyxy', units: 'normalized' }, scores: { name: o.scoresName ?? 'scores', faceIndex: 1 } },
+    scoreThreshold: 0.5,
+    nmsIouThreshold: o.nmsIouThreshold ?? 0.3,
+    maxFaces: o.maxFaces ?? 16,
+  };
 }
 
 function mulberry32(seed: number): () => number {

@@ -27,6 +27,8 @@ export class InferenceEngine {
   readonly schemaId: string;
   /** ORT intra-op threads per session. */
   readonly intraOpThreads: number;
+  /** Execution provider of the face detector's session (null without a detector). */
+  readonly detectorProvider: string | null;
 
   private nextId = 1;
   private pending = new Map<number, { resolve: (p: Prediction) => void; reject: (e: Error) => void }>();
@@ -43,6 +45,7 @@ export class InferenceEngine {
     this.classes = info.classes;
     this.schemaId = info.schemaId;
     this.intraOpThreads = info.intraOpThreads;
+    this.detectorProvider = info.detectorProvider;
     worker.on('message', (m: OutMsg) => {
       if (m.type === 'result' || m.type === 'error') {
         const p = this.pending.get(m.id);
@@ -81,7 +84,7 @@ export class InferenceEngine {
       worker.once('exit', (code) => reject(new Error(`inference worker exited during start (code ${code})`)));
       worker.postMessage({
         type: 'init',
-        init: { models: opts.models, tta: opts.tta ?? 'none', providers: opts.providers, intraOpThreads: opts.intraOpThreads },
+        init: { models: opts.models, detector: opts.detector, tta: opts.tta ?? 'none', providers: opts.providers, intraOpThreads: opts.intraOpThreads },
       });
     }).catch(async (e: unknown) => {
       await worker.terminate();

@@ -10,10 +10,13 @@
  *   loadModelCard(onnxPath) / inspectModel(onnxPath) / checkCard(card, graph) → problems[]
  *   listSupportedBackends() / defaultProviderOrder() / createSession(path, {providers}) → {session, provider, warnings}
  *   boxFromLandmarks(points), expandBox(box, margin, square)
+ *   detector: InferenceEngine.create({ …, detector: {path, card: DetectorCard} }) → items without faces
+ *     get boxes from it (Prediction.detections); checkDetectorCard(card, graph); decodeDetections(…)
  */
 export type {
   Box,
   ModelSpec,
+  DetectorSpec,
   TtaMode,
   ProviderName,
   EngineOptions,
@@ -25,13 +28,16 @@ export type {
   RunOptions,
   RunSummary,
 } from './types';
-export type { ModelCard, ModelCardInput, InputSpec, OutputSpec } from '../../shared/models/card';
+export type { ModelCard, ModelCardInput, InputSpec, OutputSpec, DetectorCard, DetectorCardInput, AnyModelCard } from '../../shared/models/card';
 export { parseModelCard, parseModelCardJson, CARD_METADATA_KEY, MODEL_CARD_FORMAT } from '../../shared/models/card';
 
 /** The engine: a worker thread owning the sessions (see engine.ts). */
 export { InferenceEngine } from './engine';
 /** Graph signature, card loading (beside the model or in ONNX metadata) and card-vs-graph checks. */
-export { inspectModel, loadModelCard, checkCard, cardPathFor } from './inspect';
+export { inspectModel, loadModelCard, checkCard, checkDetectorCard, cardPathFor } from './inspect';
+/** Face detection post-processing (pure): threshold, box format/units, resize undone, NMS, max faces. */
+export { decodeDetections, nms, iou } from './detect';
+export type { Detection, RawTensor } from './detect';
 export type { GraphInfo, TensorInfo } from './inspect';
 /** Execution providers: platform order, supported backends, session creation with reported fallback. */
 export { listSupportedBackends, defaultProviderOrder, createSession, sessionOptions, providerHint, defaultIntraOpThreads } from './providers';

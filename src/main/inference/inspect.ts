@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { getSchema } from '../../shared/schema';
-import { CARD_METADATA_KEY, parseModelCardJson, type ModelCard } from '../../shared/models/card';
+import { CARD_METADATA_KEY, parseModelCardJson, type DetectorCard, type InputSpec, type ModelCard } from '../../shared/models/card';
 import { readOnnxMetadata } from './onnx-proto';
 
 export interface TensorInfo {
@@ -74,14 +74,12 @@ export function loadModelCard(onnxPath: string): ModelCard {
 const fmt = (s: (number | string)[]) => `[${s.map((d) => (typeof d === 'number' && d < 0 ? '?' : String(d))).join(', ')}]`;
 const fixed = (d: number | string | undefined): d is number => typeof d === 'number' && d > 0;
 
-/**
- * Checks a card against the graph. Returns one message per problem (empty = consistent): the input
- * name, element type, rank, layout/channel count, fixed spatial size, the output name, rank and the
- * number of classes against the card's label schema.
- */
-export function checkCard(card: ModelCard, graph: GraphInfo): string[] {
+const names = (xs: TensorInfo[]) => xs.map((x) => `"${x.name}" ${fmt(x.shape)}`).join(', ');
+
+/** The card's image input against the graph's inputs (parser and detector cards alike). */
+function checkInput(spec: InputSpec, graph: GraphInfo): string[] {
+  const card = { input: spec };
   const problems: string[] = [];
-  const names = (xs: TensorInfo[]) => xs.map((x) => `"${x.name}" ${fmt(x.shape)}`).join(', ');
   const inp = graph.inputs.find((i) => i.name === card.input.name);
   if (!inp) {
     problems.push(`input.name: the graph has no input "${card.input.name}"; its inputs are ${names(graph.inputs)}`);
@@ -112,6 +110,16 @@ export function checkCard(card: ModelCard, graph: GraphInfo): string[] {
     const others = graph.inputs.filter((i) => i.name !== card.input.name);
     if (others.length > 0) problems.push(`the graph has other inputs Parsel cannot feed: ${names(others)}`);
   }
+  return problems;
+}
+
+/**
+ * Checks a card against the graph. Returns one message per problem (empty = consistent): the input
+ * name, element type, rank, layout/channel count, fixed spatial size, the output name, rank and the
+ * number of classes against the card's label schema.
+ */
+export function checkCard(card: ModelCard, graph: GraphInfo): string[] {
+  const problems = checkInput(card.input, graph);
   const outName = card.output.name ?? graph.outputs[0]?.name;
   const out = graph.outputs.find((o) => o.name === outName);
   if (!out) {
@@ -132,6 +140,50 @@ export function checkCard(card: ModelCard, graph: GraphInfo): string[] {
             `choose the schema the model was trained with (or check output.layout)`,
         );
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Checks a face-detector card against the graph: the image input as for parser cards, then the boxes
+ * output (exists, float32, [1, N, 4] or [N, 4]) and the scores output (exists, float32, [1, N, C] or
+ * [N, C] with faceIndex < C, the same N as the boxes when both are fixed).
+ */
+export function checkDetectorCard(card: DetectorCard, graph: GraphInfo): string[] {
+  const problems = checkInput(card.input, graph);
+  const find = (field: string, name: string): TensorInfo | undefined => {
+    const o = graph.outputs.find((x) => x.name === name);
+    if (!o) problems.push(`${field}: the graph has no output "${name}"; its outputs are ${names(graph.outputs)}`);
+    else if (o.type !== 'float32') problems.push(`output "${o.name}" is ${o.type}; Parsel reads float32 detector outputs`);
+    return o;
+  };
+  const boxes = find('output.boxes.name', card.output.boxes.name);
+  const scores = find('output.scores.name', card.output.scores.name);
+  let nBoxes: number | string | undefined;
+  if (boxes) {
+    const r = boxes.shape.length;
+    if (r !== 3 && r !== 2) {
+      problems.push(`output "${boxes.name}" has rank ${r} ${fmt(boxes.shape)}; boxes are [1, N, 4] or [N, 4] (decoded boxes; anchor-based raw outputs are not supported)`);
+    } else {
+      if (r === 3 && fixed(boxes.shape[0]) && boxes.shape[0] !== 1) problems.push(`output "${boxes.name}" ${fmt(boxes.shape)} has a batch of ${boxes.shape[0]}; expected 1`);
+      const last = boxes.shape[r - 1];
+      if (fixed(last) && last !== 4) problems.push(`output "${boxes.name}" ${fmt(boxes.shape)} has ${last} numbers per box; a box is 4 numbers (${card.output.boxes.format})`);
+      nBoxes = boxes.shape[r - 2];
+    }
+  }
+  if (scores) {
+    const r = scores.shape.length;
+    if (r !== 3 && r !== 2) {
+      problems.push(`output "${scores.name}" has rank ${r} ${fmt(scores.shape)}; scores are [1, N, C] or [N, C]`);
+    } else {
+      if (r === 3 && fixed(scores.shape[0]) && scores.shape[0] !== 1) problems.push(`output "${scores.name}" ${fmt(scores.shape)} has a batch of ${scores.shape[0]}; expected 1`);
+      const c = scores.shape[r - 1];
+      if (fixed(c) && card.output.scores.faceIndex >= c) {
+        problems.push(`output.scores.faceIndex: ${card.output.scores.faceIndex} but "${scores.name}" ${fmt(scores.shape)} has ${c} score channel${c === 1 ? '' : 's'} (indices 0..${c - 1})`);
+      }
+      const n = scores.shape[r - 2];
+      if (fixed(n) && fixed(nBoxes) && n !== nBoxes) problems.push(`outputs "${card.output.boxes.name}" ${fmt(boxes?.shape ?? [])} and "${scores.name}" ${fmt(scores.shape)} disagree on the number of candidates (${nBoxes} vs ${n})`);
     }
   }
   return problems;

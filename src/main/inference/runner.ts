@@ -8,16 +8,19 @@
 import sharp from 'sharp';
 import type { Worker } from 'node:worker_threads';
 import { flipPartnerLut, getSchema } from '../../shared/schema';
-import type { ModelCard } from '../../shared/models/card';
-import { checkCard } from './inspect';
+import type { DetectorCard, InputSpec, ModelCard } from '../../shared/models/card';
+import { decodeDetections, type Detection } from './detect';
+import { checkCard, checkDetectorCard } from './inspect';
 import type { SessionReport } from './session-worker';
 import { startWorker } from './spawn';
 import { expandBox, frameOfPlacement, flipTensor, placeImage, sampleFrame, toTensor, type Frame, type Placement } from './preprocess';
 import { mergeFlip, newTarget, paste, resizePlanar, softmaxPlanar, toPlanar } from './postprocess';
-import type { BatchItem, Box, ModelSpec, Prediction, ProviderName, TtaMode } from './types';
+import type { BatchItem, Box, DetectorSpec, ModelSpec, Prediction, ProviderName, TtaMode } from './types';
 
 export interface RunnerInit {
   models: ModelSpec[];
+  /** Face detector: items without face boxes get theirs from it (face-crop models only). */
+  detector?: DetectorSpec;
   tta: TtaMode;
   providers?: ProviderName[];
   intraOpThreads?: number;
@@ -30,6 +33,8 @@ export interface RunnerInfo {
   classes: number;
   schemaId: string;
   intraOpThreads: number;
+  /** Execution provider of the face detector's session (null without a detector). */
+  detectorProvider: string | null;
 }
 
 interface Loaded {
@@ -43,13 +48,13 @@ type RawOutputs = { data: Float32Array; dims: number[]; ms: number }[][][];
 /** Handle of the session worker (session-worker.ts). */
 class SessionHost {
   private next = 1;
-  private pending = new Map<number, { resolve: (o: { data: Float32Array; dims: number[]; ms: number }) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, { resolve: (o: { outs: { data: Float32Array; dims: number[] }[]; ms: number }) => void; reject: (e: Error) => void }>();
   constructor(readonly worker: Worker) {
-    worker.on('message', (m: { type: string; id: number; data: Float32Array; dims: number[]; ms: number; message: string }) => {
+    worker.on('message', (m: { type: string; id: number; outs: { data: Float32Array; dims: number[] }[]; ms: number; message: string }) => {
       const p = this.pending.get(m.id);
       if (!p || (m.type !== 'out' && m.type !== 'err')) return;
       this.pending.delete(m.id);
-      if (m.type === 'out') p.resolve({ data: m.data, dims: m.dims, ms: m.ms });
+      if (m.type === 'out') p.resolve({ outs: m.outs, ms: m.ms });
       else p.reject(new Error(m.message));
     });
     worker.on('error', (e) => {
@@ -57,14 +62,18 @@ class SessionHost {
       this.pending.clear();
     });
   }
-  run(model: number, card: ModelCard, outName: string, tensor: Float32Array, transfer: boolean): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
+  async run(model: number, card: ModelCard, outName: string, tensor: Float32Array, transfer: boolean): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
+    const r = await this.runOutputs(model, card.input, [outName], tensor, transfer);
+    return { ...r.outs[0], ms: r.ms };
+  }
+  /** One session.run of `model` fetching `outputs` (in that order). */
+  runOutputs(model: number, s: InputSpec, outputs: string[], tensor: Float32Array, transfer: boolean): Promise<{ outs: { data: Float32Array; dims: number[] }[]; ms: number }> {
     const id = this.next++;
-    const s = card.input;
     const dims = s.layout === 'NCHW' ? [1, 3, s.height, s.width] : [1, s.height, s.width, 3];
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const t = transfer ? tensor : tensor.slice();
-      this.worker.postMessage({ type: 'run', id, model, input: s.name, dims, tensor: t, output: outName }, [t.buffer as ArrayBuffer]);
+      this.worker.postMessage({ type: 'run', id, model, input: s.name, dims, tensor: t, outputs }, [t.buffer as ArrayBuffer]);
     });
   }
 }
@@ -74,6 +83,10 @@ interface Prepared {
   height: number;
   views: { frame: Frame; tensor: Float32Array }[];
   crops: Box[];
+  /** Faces found by the detector (null when the item came with its boxes or no detector is used). */
+  detections: Detection[] | null;
+  /** session.run time of the detector, ms. */
+  detectMs: number;
   preMs: number;
 }
 
@@ -86,6 +99,7 @@ export class Runner {
     private readonly tta: TtaMode,
     private readonly host: SessionHost,
     readonly info: RunnerInfo,
+    private readonly detector: DetectorSpec | null,
   ) {}
 
   static async create(init: RunnerInit): Promise<Runner> {
@@ -102,6 +116,10 @@ export class Runner {
       if (c.expects === 'face' && (c.crop.margin !== first.crop.margin || c.crop.square !== first.crop.square)) diffs.push('crop settings');
       if (diffs.length) throw new Error(`models of a set must agree; ${m.path} differs from ${init.models[0].path}: ${diffs.join(', ')}`);
     }
+    if (init.detector && first.expects !== 'face') {
+      throw new Error(`a face detector was given but model "${first.name}" parses the whole image (its card says expects "image"); detected faces are only used by face-crop models`);
+    }
+    const paths = [...init.models.map((m) => m.path), ...(init.detector ? [init.detector.path] : [])];
     const worker = startWorker('session-worker', import.meta.url);
     let reports: SessionReport[];
     try {
@@ -114,7 +132,7 @@ export class Runner {
         };
         worker.on('message', onMsg);
         worker.once('error', reject);
-        worker.postMessage({ type: 'init', models: init.models.map((m) => m.path), providers: init.providers, intraOpThreads: init.intraOpThreads });
+        worker.postMessage({ type: 'init', models: paths, providers: init.providers, intraOpThreads: init.intraOpThreads });
       });
       const problems: string[] = [];
       init.models.forEach((m, i) => {
@@ -122,6 +140,11 @@ export class Runner {
         const p = checkCard(m.card, graph);
         if (p.length) problems.push(`model card does not match ${m.path}:\n  ${p.join('\n  ')}`);
       });
+      if (init.detector) {
+        const r = reports[init.models.length];
+        const p = checkDetectorCard(init.detector.card, { inputs: r.inputs, outputs: r.outputs, metadata: {} });
+        if (p.length) problems.push(`face-detector card does not match ${init.detector.path}:\n  ${p.join('\n  ')}`);
+      }
       if (problems.length) throw new Error(problems.join('\n'));
     } catch (e) {
       await worker.terminate();
@@ -129,8 +152,8 @@ export class Runner {
     }
     worker.removeAllListeners('error');
     const loaded: Loaded[] = init.models.map((m, i) => ({ card: m.card, outName: m.card.output.name ?? reports[i].outputs[0].name }));
-    const warnings = reports.flatMap((r, i) => r.warnings.map((w) => `${init.models[i].path}: ${w}`));
-    const providers = reports.map((r) => r.provider);
+    const warnings = reports.flatMap((r, i) => r.warnings.map((w) => `${paths[i]}: ${w}`));
+    const providers = reports.slice(0, init.models.length).map((r) => r.provider);
     const threads = reports[0].intraOpThreads;
     const schema = getSchema(first.labels);
     return new Runner(loaded, init.tta, new SessionHost(worker), {
@@ -140,7 +163,8 @@ export class Runner {
       classes: schema.classes.length,
       schemaId: schema.id,
       intraOpThreads: threads,
-    });
+      detectorProvider: init.detector ? reports[init.models.length].provider : null,
+    }, init.detector ?? null);
   }
 
   private get card(): ModelCard {
@@ -152,18 +176,28 @@ export class Runner {
     const t0 = performance.now();
     const card = this.card;
     const spec = card.input;
-    const faces = item.faces ?? [];
     const kernel = KERNEL[spec.interpolation];
     if (card.expects === 'face') {
-      if (faces.length === 0) throw new Error(`model "${card.name}" expects face crops: give face boxes (or landmarks) for the image`);
       const { rgb, width, height } = 'path' in item ? await decodeRgb(item.path) : item;
+      if (!('path' in item)) checkRgb(rgb, width, height);
+      let detections: Detection[] | null = null;
+      let detectMs = 0;
+      let faces = item.faces ?? [];
+      if (item.faces === undefined && this.detector) {
+        const d = await this.detect(this.detector.card, rgb, width, height);
+        detections = d.detections;
+        detectMs = d.ms;
+        faces = detections.map((x) => x.box);
+      } else if (faces.length === 0) {
+        throw new Error(`model "${card.name}" expects face crops: give face boxes (or landmarks) for the image`);
+      }
       const views = faces.map((b) => {
         const frame = expandBox(b, card.crop.margin, card.crop.square);
         const crop = sampleFrame(rgb, width, height, frame, spec.width, spec.height, spec.padValue);
         return { frame, tensor: toTensor(spec, crop, { left: 0, top: 0, width: spec.width, height: spec.height }) };
       });
       const crops = views.map((v): Box => [v.frame.x0, v.frame.y0, v.frame.x0 + v.frame.w, v.frame.y0 + v.frame.h]);
-      return { width, height, views, crops, preMs: performance.now() - t0 };
+      return { width, height, views, crops, detections, detectMs, preMs: performance.now() - t0 - detectMs };
     }
     let W: number;
     let H: number;
@@ -194,7 +228,22 @@ export class Runner {
       rgb = new Uint8Array(data.buffer, data.byteOffset, data.length);
     }
     const tensor = toTensor(spec, rgb, p);
-    return { width: W, height: H, views: [{ frame: frameOfPlacement(spec, p, W, H), tensor }], crops: [], preMs: performance.now() - t0 };
+    return { width: W, height: H, views: [{ frame: frameOfPlacement(spec, p, W, H), tensor }], crops: [], detections: null, detectMs: 0, preMs: performance.now() - t0 };
+  }
+
+  /**
+   * Runs the face detector on an image: the image is placed into the detector's input by its card's
+   * resize rule (bilinear, `sampleFrame`), normalised, run in the session worker, and the outputs are
+   * decoded (`decodeDetections`: threshold, mapping back through the same frame, NMS, max faces).
+   */
+  private async detect(dc: DetectorCard, rgb: Uint8Array, W: number, H: number): Promise<{ detections: Detection[]; ms: number }> {
+    const spec = dc.input;
+    const frame = frameOfPlacement(spec, placeImage(spec, W, H), W, H);
+    const sampled = sampleFrame(rgb, W, H, frame, spec.width, spec.height, spec.padValue);
+    const tensor = toTensor(spec, sampled, { left: 0, top: 0, width: spec.width, height: spec.height });
+    const r = await this.host.runOutputs(this.models.length, spec, [dc.output.boxes.name, dc.output.scores.name], tensor, true);
+    const [boxes, scores] = r.outs;
+    return { detections: decodeDetections(dc, boxes, scores, frame, W, H), ms: r.ms };
   }
 
   /**
@@ -220,7 +269,7 @@ export class Runner {
   /** Softmax, flip merge, model-set average, upsample + argmax, paste at the image size. */
   finish(prep: Prepared, raw: RawOutputs, wantProbs: boolean): Prediction {
     const t0 = performance.now();
-    const inferMs = raw.flat(2).reduce((a, r) => a + r.ms, 0);
+    const inferMs = raw.flat(2).reduce((a, r) => a + r.ms, 0) + prep.detectMs;
     const K = this.info.classes;
     const faceMode = this.card.expects === 'face';
     const target = newTarget(prep.width, prep.height, K, wantProbs, faceMode);
@@ -274,6 +323,7 @@ export class Runner {
       labels: target.labels,
       probs: target.probs,
       crops: prep.crops,
+      detections: prep.detections,
       timing: { preMs: prep.preMs, inferMs, postMs: performance.now() - t0 },
     };
   }

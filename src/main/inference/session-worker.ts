@@ -2,9 +2,9 @@
  * Session worker: owns the onnxruntime sessions and does nothing but `session.run`, which blocks its
  * thread. The pipeline worker (worker.ts) meanwhile decodes, normalises and post-processes other items
  * on another core. Protocol:
- *   in:  { type: 'init', models: string[], providers?, intraOpThreads? } | { type: 'run', id, model, input, dims, tensor, output } | { type: 'close' }
+ *   in:  { type: 'init', models: string[], providers?, intraOpThreads? } | { type: 'run', id, model, input, dims, tensor, outputs } | { type: 'close' }
  *   out: { type: 'ready', sessions: SessionReport[] } | { type: 'init-error', message }
- *      | { type: 'out', id, data, dims, ms } | { type: 'err', id, message } | { type: 'closed' }
+ *      | { type: 'out', id, outs: { data, dims }[] (one per requested output), ms } | { type: 'err', id, message } | { type: 'closed' }
  */
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
@@ -22,7 +22,7 @@ export interface SessionReport {
 
 type InMsg =
   | { type: 'init'; models: string[]; providers?: ProviderName[]; intraOpThreads?: number }
-  | { type: 'run'; id: number; model: number; input: string; dims: number[]; tensor: Float32Array; output: string }
+  | { type: 'run'; id: number; model: number; input: string; dims: number[]; tensor: Float32Array; outputs: string[] }
   | { type: 'close' };
 
 const port = parentPort;
@@ -60,16 +60,20 @@ port.on('message', (msg: InMsg) => {
       try {
         const s = sessions[msg.model];
         const t0 = performance.now();
-        const out = await s.run({ [msg.input]: new ort.Tensor('float32', msg.tensor, msg.dims) }, [msg.output]);
-        const v = out[msg.output];
+        const out = await s.run({ [msg.input]: new ort.Tensor('float32', msg.tensor, msg.dims) }, msg.outputs);
         const ms = performance.now() - t0;
-        let data = v.data as Float32Array;
-        // Transfer when the buffer is ours alone; otherwise copy once.
-        if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) data = data.slice();
+        const outs = msg.outputs.map((name) => {
+          const v = out[name];
+          let data = v.data as Float32Array;
+          // Transfer when the buffer is ours alone; otherwise copy once.
+          if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) data = data.slice();
+          return { data, dims: [...v.dims] };
+        });
+        const buffers = outs.map((o) => o.data.buffer as ArrayBuffer);
         try {
-          port.postMessage({ type: 'out', id: msg.id, data, dims: [...v.dims], ms }, [data.buffer as ArrayBuffer]);
+          port.postMessage({ type: 'out', id: msg.id, outs, ms }, new Set(buffers).size === buffers.length ? buffers : []);
         } catch {
-          port.postMessage({ type: 'out', id: msg.id, data, dims: [...v.dims], ms });
+          port.postMessage({ type: 'out', id: msg.id, outs, ms });
         }
       } catch (e) {
         port.postMessage({ type: 'err', id: msg.id, message: e instanceof Error ? e.message : String(e) });

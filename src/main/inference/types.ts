@@ -1,7 +1,7 @@
 /**
  * Public types of the inference engine (see index.ts for the entry points).
  */
-import type { ModelCard } from '../../shared/models/card';
+import type { DetectorCard, ModelCard } from '../../shared/models/card';
 
 /** A face box in image pixels: [x0, y0, x1, y1], x1/y1 exclusive. */
 export type Box = [number, number, number, number];
@@ -10,6 +10,12 @@ export type Box = [number, number, number, number];
 export interface ModelSpec {
   path: string;
   card: ModelCard;
+}
+
+/** A face detector: the ONNX file and its detector card (validated against the graph at create). */
+export interface DetectorSpec {
+  path: string;
+  card: DetectorCard;
 }
 
 export type TtaMode = 'none' | 'flip';
@@ -25,6 +31,11 @@ export interface EngineOptions {
   models: ModelSpec[];
   /** 'flip': also run the mirrored image and average, with left/right classes swapped back. */
   tta?: TtaMode;
+  /**
+   * Face detector for face-crop models: an item (or predict call) without `faces` gets its boxes from
+   * it; an image where it finds none is returned all background with `detections: []`.
+   */
+  detector?: DetectorSpec;
   /** Providers to try in order; default `defaultProviderOrder()` for this platform. CPU is always last. */
   providers?: ProviderName[];
   /** ORT intra-op threads per session (default: CPU cores − 1, at least 1: one core is left to decode/post-process). */
@@ -70,6 +81,12 @@ export interface Prediction {
   probs: Uint8Array | null;
   /** Crops actually parsed (expanded, image pixels; may extend beyond the image). Empty for whole-image models. */
   crops: Box[];
+  /**
+   * Faces found by the detector (image pixels, best score first), or null when no detector ran (the
+   * faces were given, or the model parses the whole image). `[]`: the detector found no face, the
+   * labels are all background.
+   */
+  detections: { box: Box; score: number }[] | null;
   /** Milliseconds spent in: decode+resize+normalise, session.run, softmax+upsample+argmax. */
   timing: { preMs: number; inferMs: number; postMs: number };
 }

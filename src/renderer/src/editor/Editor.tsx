@@ -22,6 +22,7 @@ import type { GridSession } from '../views/gridSession';
 import { EditorCore, HISTORY_BUDGET_BYTES } from './core';
 import { MaskView } from './maskView';
 import { classLut } from './overlay';
+import { FaceBoxLayer } from './faceBoxes';
 import { ConflictDialog, HelpOverlay, RevisionPanel, SettingsDialog, type ConflictInfo, type DiffInfo } from './panels';
 import { FlagsPanel, ReviewOverlay } from './review/FlagsPanel';
 import { useNoiseReview } from './review/useNoiseReview';
@@ -1108,6 +1109,8 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
           return setTool('lasso');
         case 'tool.rect':
           return setTool('rect');
+        case 'tool.faceBox':
+          return setTool('face');
         case 'brush.smaller':
           return setBrushSize(stepBrushSize(L.brushSize, -1));
         case 'brush.larger':
@@ -1336,6 +1339,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
           {toolButton('pick', 'tool.pick')}
           {toolButton('lasso', 'tool.lasso')}
           {toolButton('rect', 'tool.rect')}
+          {toolButton('face', 'tool.faceBox')}
         </div>
         <div className="group current-class" title="Current class (digits and letters, see ?)">
           <span className="swatch" style={{ background: curClass ? rgbCss(curClass.color) : 'transparent' }} />
@@ -1456,6 +1460,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
         <div ref={maskHostRef} className="ed-mask-host" />
         <ReviewOverlay canvas={review.overlayCanvas} box={review.selectedBox} getView={getView} />
         <canvas ref={uiCanvasRef} className="ed-ui" />
+        <FaceBoxLayer imageId={imageId} size={img ? { w: img.naturalWidth, h: img.naturalHeight } : null} active={tool === 'face'} getView={getView} />
         {error && (
           <div className="notice" style={{ pointerEvents: 'auto' }}>
             <ErrorBox error={error} />

@@ -15,7 +15,7 @@ import {
 import { ErrorBox, toShownError, type ShownError } from '../views/common';
 
 const GROUPS: { title: string; actions: string[] }[] = [
-  { title: 'Tools', actions: ['tool.brush', 'tool.eraser', 'tool.fill', 'tool.polygon', 'tool.pick', 'tool.lasso', 'tool.rect'] },
+  { title: 'Tools', actions: ['tool.brush', 'tool.eraser', 'tool.fill', 'tool.polygon', 'tool.pick', 'tool.lasso', 'tool.rect', 'tool.faceBox'] },
   {
     title: 'Tool options',
     actions: ['brush.smaller', 'brush.larger', 'brush.shape', 'polygon.mode', 'fill.connectivity', 'selection.reassign'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LassoTool, maskDiff, PolygonTool, RectTool, stepBrushSize } from './tools';
+import { faceBoxFromDrag, LassoTool, maskDiff, PolygonTool, RectTool, stepBrushSize } from './tools';
 
 describe('PolygonTool', () => {
   it('adds snapped vertices, ignores repeats, closes on the first vertex or on close()', () => {
@@ -70,5 +70,15 @@ describe('helpers', () => {
     expect(d.count).toBe(2);
     expect(d.rect).toEqual({ x0: 1, y0: 1, x1: 3, y1: 3 });
     expect(maskDiff(a, a, 4).rect).toBeNull();
+  });
+});
+
+describe('faceBoxFromDrag', () => {
+  it('orders the corners, snaps to pixel corners, clips to the image, drops a click', () => {
+    expect(faceBoxFromDrag({ x: 30.4, y: 40.6 }, { x: 10.6, y: 12.2 }, 64, 48)).toEqual({ x0: 11, y0: 12, x1: 30, y1: 41 });
+    expect(faceBoxFromDrag({ x: -5, y: 40 }, { x: 70, y: 60 }, 64, 48)).toEqual({ x0: 0, y0: 40, x1: 64, y1: 48 });
+    expect(faceBoxFromDrag({ x: 10, y: 10 }, { x: 11.2, y: 30 }, 64, 48)).toBeNull();
+    expect(faceBoxFromDrag({ x: 70, y: 10 }, { x: 90, y: 30 }, 64, 48)).toBeNull();
+    expect(faceBoxFromDrag({ x: 10, y: 10 }, { x: 12, y: 12 }, 64, 48)).toEqual({ x0: 10, y0: 10, x1: 12, y1: 12 });
   });
 });

@@ -6,7 +6,7 @@
  */
 import { MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, type Rect } from '../../../shared/mask/paint';
 
-export type ToolId = 'brush' | 'eraser' | 'fill' | 'polygon' | 'pick' | 'lasso' | 'rect';
+export type ToolId = 'brush' | 'eraser' | 'fill' | 'polygon' | 'pick' | 'lasso' | 'rect' | 'face';
 
 export const TOOL_TITLES: Record<ToolId, string> = {
   brush: 'Brush',
@@ -16,6 +16,7 @@ export const TOOL_TITLES: Record<ToolId, string> = {
   pick: 'Pick',
   lasso: 'Lasso',
   rect: 'Rectangle',
+  face: 'Face box',
 };
 
 /** `[` / `]`: one pixel at a time up to 10, then about 10 % a step. */
@@ -176,4 +177,18 @@ export function maskDiff(a: Uint8Array, b: Uint8Array, width: number): { count: 
     }
   }
   return { count, rect: count ? { x0, y0, x1: x1 + 1, y1: y1 + 1 } : null, map };
+}
+
+/** Smallest face box the editor keeps (image pixels a side): a shorter drag is a click, not a box. */
+export const MIN_DRAWN_FACE_BOX = 2;
+
+/**
+ * The face box of a drag from a to b (image coordinates), snapped to pixel corners and clipped to the
+ * w×h image, corners ordered top-left / bottom-right; null when under MIN_DRAWN_FACE_BOX a side.
+ */
+export function faceBoxFromDrag(a: { x: number; y: number }, b: { x: number; y: number }, w: number, h: number): { x0: number; y0: number; x1: number; y1: number } | null {
+  const cx = (v: number) => Math.min(w, Math.max(0, snap(v)));
+  const cy = (v: number) => Math.min(h, Math.max(0, snap(v)));
+  const r = { x0: Math.min(cx(a.x), cx(b.x)), y0: Math.min(cy(a.y), cy(b.y)), x1: Math.max(cx(a.x), cx(b.x)), y1: Math.max(cy(a.y), cy(b.y)) };
+  return r.x1 - r.x0 >= MIN_DRAWN_FACE_BOX && r.y1 - r.y0 >= MIN_DRAWN_FACE_BOX ? r : null;
 }

@@ -1,0 +1,185 @@
+/**
+ * The "Face box" tool and the face boxes of the image (`faceBox:*`): the crops a model set with faces
+ * mode "box" parses (region-based parsing, as in STN-iCNN; several faces per image).
+ *
+ * The boxes are shown as outlines over the image whatever the tool. With the tool active, a drag draws
+ * a box (snapped to pixel corners, clipped to the image, see `faceBoxFromDrag`) and each box gets a
+ * close button; every change replaces the image's boxes with one `faceBox:set` call (saves run one at
+ * a time, in order). Coordinates are image pixels, corners top-left / bottom-right
+ * (src/shared/api/methods-faces.ts). Space + drag and the middle button still pan (the stage handles
+ * them); the wheel still zooms.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { FaceBoxInput } from '../../../shared/api/methods-faces';
+import { ErrorBox, toShownError, useClient, type ShownError } from '../views/common';
+import { faceBoxFromDrag } from './tools';
+import { screenToImage, type View } from './viewport';
+
+interface Props {
+  imageId: number;
+  /** Image size in pixels; null until the image is loaded (nothing is drawn or accepted before). */
+  size: { w: number; h: number } | null;
+  /** The Face box tool is the current tool. */
+  active: boolean;
+  getView: () => View;
+}
+
+const sameView = (a: View, b: View) => a.x === b.x && a.y === b.y && a.scale === b.scale;
+
+export function FaceBoxLayer({ imageId, size, active, getView }: Props) {
+  const client = useClient();
+  const host = useRef<HTMLDivElement>(null);
+  const [boxes, setBoxes] = useState<FaceBoxInput[]>([]);
+  const [draft, setDraft] = useState<FaceBoxInput | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [view, setView] = useState<View>(getView);
+  const drag = useRef<{ id: number; x: number; y: number } | null>(null);
+  const saving = useRef<Promise<unknown>>(Promise.resolve());
+  const shown = useRef(imageId);
+
+  // The image's boxes.
+  useEffect(() => {
+    shown.current = imageId;
+    setBoxes([]);
+    setDraft(null);
+    setError(null);
+    client
+      .call('faceBox:list', { imageId })
+      .then((list) => {
+        if (shown.current === imageId) setBoxes(list.map(({ x0, y0, x1, y1 }) => ({ x0, y0, x1, y1 })));
+      })
+      .catch((e: unknown) => shown.current === imageId && setError(toShownError(e)));
+  }, [client, imageId]);
+
+  // Follow zoom / pan (the editor keeps its view in a ref; re-render only when it changed).
+  useEffect(() => {
+    let raf = 0;
+    let last = getView();
+    const tick = () => {
+      const v = getView();
+      if (!sameView(v, last)) {
+        last = v;
+        setView({ ...v });
+      }
+      raf = requestAnimationFrame(tick);
+    };
+    tick();
+    return () => cancelAnimationFrame(raf);
+  }, [getView]);
+
+  const save = useCallback(
+    (next: FaceBoxInput[]) => {
+      const id = imageId;
+      setBoxes(next);
+      setError(null);
+      saving.current = saving.current
+        .then(() => client.call('faceBox:set', { imageId: id, boxes: next }))
+        .then((stored) => {
+          if (shown.current === id) setBoxes(stored.map(({ x0, y0, x1, y1 }) => ({ x0, y0, x1, y1 })));
+        })
+        .catch(async (e: unknown) => {
+          if (shown.current !== id) return;
+          setError(toShownError(e));
+          // Show what is stored, not what was refused.
+          const stored = await client.call('faceBox:list', { imageId: id }).catch(() => null);
+          if (stored && shown.current === id) setBoxes(stored.map(({ x0, y0, x1, y1 }) => ({ x0, y0, x1, y1 })));
+        });
+    },
+    [client, imageId],
+  );
+
+  // Esc during a drag drops the box being drawn (and does not leave the editor).
+  useEffect(() => {
+    if (!draft) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      drag.current = null;
+      setDraft(null);
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [draft]);
+
+  const toImage = (e: React.PointerEvent) => {
+    const r = host.current!.getBoundingClientRect();
+    return screenToImage(getView(), e.clientX - r.left, e.clientY - r.top);
+  };
+
+  const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
+    // Space + drag pans (the stage marks itself 'can-pan'); the middle button pans too.
+    if (!active || !size || e.button !== 0 || host.current?.parentElement?.classList.contains('can-pan')) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    const p = toImage(e);
+    drag.current = { id: e.pointerId, x: p.x, y: p.y };
+    setDraft(null);
+  };
+  const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
+    const d = drag.current;
+    if (!d || d.id !== e.pointerId || !size) return;
+    setDraft(faceBoxFromDrag(d, toImage(e), size.w, size.h));
+  };
+  const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
+    const d = drag.current;
+    if (!d || d.id !== e.pointerId || !size) return;
+    drag.current = null;
+    setDraft(null);
+    const box = faceBoxFromDrag(d, toImage(e), size.w, size.h);
+    if (box) save([...boxes, box]);
+  };
+
+  const place = (b: FaceBoxInput) => ({
+    left: b.x0 * view.scale + view.x,
+    top: b.y0 * view.scale + view.y,
+    width: (b.x1 - b.x0) * view.scale,
+    height: (b.y1 - b.y0) * view.scale,
+  });
+
+  if (!active && boxes.length === 0 && !error) return null;
+  return (
+    <div
+      ref={host}
+      className={`ed-face-host${active ? ' active' : ''}`}
+      data-testid="face-boxes"
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      // A native drag (of selected text) would cancel the pointer mid-box.
+      onDragStart={(e) => e.preventDefault()}
+      onPointerCancel={() => {
+        drag.current = null;
+        setDraft(null);
+      }}
+    >
+      {boxes.map((b, i) => (
+        <div key={`${i}:${b.x0},${b.y0},${b.x1},${b.y1}`} className="ed-face-box" style={place(b)} data-testid="face-box" data-box={`${b.x0},${b.y0},${b.x1},${b.y1}`}>
+          <span className="ed-face-label">face {i + 1}</span>
+          {active && (
+            <button
+              className="ed-face-delete"
+              title={`Delete face box ${i + 1}`}
+              aria-label={`Delete face box ${i + 1}`}
+              data-testid="face-box-delete"
+              onPointerDown={(e) => e.stopPropagation()}
+              onClick={() => save(boxes.filter((_, j) => j !== i))}
+            >
+              ×
+            </button>
+          )}
+        </div>
+      ))}
+      {draft && <div className="ed-face-box draft" style={place(draft)} data-testid="face-box-draft" />}
+      {active && (
+        <div className="ed-face-hint" data-testid="face-box-hint">
+          Drag to draw a face box ({boxes.length} on this image). Pre-labelling with a model set in face-box mode parses each box.
+        </div>
+      )}
+      {error && (
+        <div className="ed-face-error">
+          <ErrorBox error={error} />
+        </div>
+      )}
+    </div>
+  );
+}

@@ -188,7 +188,7 @@ describe('pre-labelling with faces mode "box"', () => {
     const last = await runJob(() => api.call('prelabel:start', { modelSetId: set.id, providers: ['cpu'] }));
     expect(last).toMatchObject({ status: 'done', done: 2, failed: 0, total: 2 });
     const job = (await api.call('job:list', {}))[0];
-    expect(job).toMatchObject({ status: 'done', done: 2, failed: 0, skipped: 1, failures: [], skips: [{ imageId: imageIds[1], reason: 'no face box drawn' }] });
+    expect(job).toMatchObject({ status: 'done', done: 2, failed: 0, skipped: 1, failures: [], skips: [{ imageId: imageIds[1], reason: 'no face box drawn' }], skipReasons: [{ reason: 'no face box drawn', images: 1 }] });
     expect(job.message).toMatch(/^2 of 2 done \(0 failed, 1 skipped: no face box drawn\) on cpu/);
 
     // The image without a box: no prediction, no revision, still unlabeled.

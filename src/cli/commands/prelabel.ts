@@ -49,13 +49,13 @@ export const prelabelCommand: Command = {
   summary: 'pre-label images with a model set (cached soft predictions + model revisions; resumable)',
   usage:
     'parsel prelabel <project.parsel> (--model-set <name|id> | --model <model.onnx> [more.onnx ...] | --resume <jobId>) ' +
-    '[--card c.json] [--tta flip] [--faces whole|landmarks] [--margin 0.25] [--force] [--status s,...] [--split s] [--provider cuda,cpu] [--json] [--quiet]',
+    '[--card c.json] [--tta flip] [--faces whole|landmarks|box] [--margin 0.25] [--force] [--status s,...] [--split s] [--provider cuda,cpu] [--json] [--quiet]',
   options: {
     'model-set': { flag: false, help: 'model set to run (name or id; see parsel models list)' },
     model: { flag: false, help: 'run these ONNX models (more paths may follow the first): added to the project and put in a set' },
     card: { flag: false, help: 'with one --model: its card JSON (default: beside the model or in its metadata)' },
     tta: { flag: false, help: 'with --model: flip (horizontal flip, left/right classes swapped back) or none' },
-    faces: { flag: false, help: 'with --model and face-crop models: whole or landmarks (box and detector are not supported yet)' },
+    faces: { flag: false, help: 'with --model and face-crop models: whole, landmarks or box (the face boxes drawn in the editor; images without one are skipped) (detector is not supported yet)' },
     margin: { flag: false, help: 'with --model: fraction of the face box added on each side (default 0.25)' },
     force: { flag: true, help: 'also write model revisions over human/import/fix revisions (default: keep them, cache the prediction only)' },
     resume: { flag: false, help: 'continue job <jobId> (killed, cancelled) with the images it has not done' },
@@ -153,14 +153,18 @@ export const prelabelCommand: Command = {
       if (!job) throw new ParselError('INTERNAL', `job ${started.jobId} disappeared`);
       if (args.options.json) ctx.out(JSON.stringify(job, null, 2));
       else {
+        // Skipped: kept someone's revision (prediction cached), or left alone with a reason (no face box drawn, ...).
+        const kept = job.skipped - job.skipReasons.reduce((n, r) => n + r.images, 0);
         ctx.out(
           `${job.status}: ${job.done} of ${job.total} images pre-labelled on ${job.provider ?? started.provider} ` +
-            `(${job.done - job.skipped} model revisions, ${job.skipped} kept their human/import revision${job.skipped === 1 ? '' : 's'}, ${job.failed} failed)`,
+            `(${job.done - job.skipped} model revisions, ${kept} kept their human/import revision${kept === 1 ? '' : 's'}` +
+            `${job.skipReasons.map((r) => `, ${r.images} skipped: ${r.reason}`).join('')}, ${job.failed} failed)`,
         );
         if (job.message) ctx.out(job.message);
         if (job.status === 'cancelled') ctx.out(`resume with: parsel prelabel ${project} --resume ${job.id}`);
       }
       for (const f of job.failures) ctx.err(`failed: image ${f.imageId}: ${f.error}`);
+      for (const k of job.skips) ctx.err(`skipped: image ${k.imageId}: ${k.reason}`);
       if (job.status === 'failed') return EXIT.internal;
       return job.failed > 0 || job.status !== 'done' ? EXIT.partial : EXIT.ok;
     });

@@ -288,6 +288,7 @@ export class PrelabelJobs {
     const states = store.db.prepare('SELECT state, count(*) AS n FROM job_item WHERE job_id = ? GROUP BY state');
     const failures = store.db.prepare("SELECT image_id, error FROM job_item WHERE job_id = ? AND state = 'failed' ORDER BY image_id LIMIT 50");
     const skips = store.db.prepare("SELECT image_id, error FROM job_item WHERE job_id = ? AND state = 'skipped' AND error IS NOT NULL ORDER BY image_id LIMIT 50");
+    const reasons = store.db.prepare("SELECT error AS reason, count(*) AS images FROM job_item WHERE job_id = ? AND state = 'skipped' AND error IS NOT NULL GROUP BY error ORDER BY error");
     return rows.map((r): JobRecord => {
       const spec = JSON.parse(r.spec) as Partial<JobSpec>;
       const by = new Map((states.all(r.id) as { state: string; n: number }[]).map((s) => [s.state, s.n]));
@@ -311,6 +312,7 @@ export class PrelabelJobs {
         resumable: r.kind === PRELABEL_KIND && !active && r.status !== 'done' && (by.get('todo') ?? 0) > 0,
         failures: (failures.all(r.id) as { image_id: number; error: string | null }[]).map((f) => ({ imageId: f.image_id, error: f.error ?? '' })),
         skips: (skips.all(r.id) as { image_id: number; error: string }[]).map((f) => ({ imageId: f.image_id, reason: f.error })),
+        skipReasons: reasons.all(r.id) as { reason: string; images: number }[],
       };
     });
   }

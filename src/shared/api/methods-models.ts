@@ -154,6 +154,8 @@ export interface JobRecord {
    * `skipped`): e.g. "no face box drawn" for a faces-mode "box" set.
    */
   skips: { imageId: number; reason: string }[];
+  /** Every image skipped without a prediction, counted by reason (all of them; `skips` lists the first). */
+  skipReasons: { reason: string; images: number }[];
 }
 
 export interface PrelabelStarted {

@@ -63,6 +63,8 @@ export function ProviderWarnings({ warnings, testId }: { warnings: string[]; tes
 function Summary({ job, sets }: { job: JobRecord; sets: ModelSetRecord[] }) {
   const set = sets.find((s) => s.id === job.modelSetId);
   const left = job.total - job.done - job.failed;
+  // Skipped images either kept someone's revision (prediction cached) or were left alone with a reason.
+  const kept = job.skipped - job.skipReasons.reduce((n, r) => n + r.images, 0);
   return (
     <div className="prelabel-summary" data-testid="prelabel-summary" data-status={job.status}>
       <div>
@@ -86,13 +88,38 @@ function Summary({ job, sets }: { job: JobRecord; sets: ModelSetRecord[] }) {
       </div>
       <div>
         <b data-testid="summary-done">{fmtInt(job.done)}</b> of {fmtInt(job.total)} images done
-        {job.skipped > 0 && <> ({fmtInt(job.skipped)} kept their human revision: prediction cached only)</>} · <b data-testid="summary-failed">{fmtInt(job.failed)}</b> failed
+        {kept > 0 && <> ({fmtInt(kept)} kept their human revision: prediction cached only)</>}
+        {job.skipReasons.map((r) => (
+          <span key={r.reason} data-testid="summary-skipped">
+            {' '}
+            · {fmtInt(r.images)} skipped: {r.reason}
+          </span>
+        ))}{' '}
+        · <b data-testid="summary-failed">{fmtInt(job.failed)}</b> failed
         {left > 0 && <> · {fmtInt(left)} not done</>} · provider <b data-testid="summary-provider">{providerLabel(job.provider)}</b>
         {job.force && <span className="warnc"> · human revisions overwritten</span>}
       </div>
       {job.status === 'cancelled' && job.done > 0 && <div className="dim">The finished images keep their model revisions.</div>}
       {job.message && <div className="dim">{job.message}</div>}
       <ProviderWarnings warnings={job.warnings} testId="summary-warnings" />
+      {job.skips.length > 0 && (
+        <table className="models-table" aria-label="Skipped images">
+          <thead>
+            <tr>
+              <th>Image</th>
+              <th>Skipped because</th>
+            </tr>
+          </thead>
+          <tbody>
+            {job.skips.map((k) => (
+              <tr key={k.imageId}>
+                <td className="mono">#{k.imageId}</td>
+                <td>{k.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {job.failures.length > 0 && (
         <table className="models-table" aria-label="Failed images">
           <thead>

@@ -101,8 +101,11 @@ describe('parsel models', () => {
     expect(set.code).toBe(0);
     expect(set.out).toMatch(/created model set 1 "ens" \(models 1, tta flip\)/);
     const det = parsel('models', 'set', 'm.parsel', 'det', 'colour', '--faces', 'detector');
-    expect(det.code).toBe(3);
-    expect(det.err).toMatch(/face-detector model, which the inference engine cannot run yet/);
+    expect(det.code).toBe(2);
+    expect(det.err).toMatch(/--faces detector needs --detector/);
+    const notDet = parsel('models', 'set', 'm.parsel', 'det', 'colour', '--faces', 'detector', '--detector', 'colour');
+    expect(notDet.code).toBe(3);
+    expect(notDet.err).toMatch(/faces\.detectorModelId: model 1 "colour" is a face-parsing model/);
     const list = parsel('models', 'list', 'm.parsel');
     expect(list.out).toMatch(/ {2}1 {2}colour {2}lapa-11 \(11 classes\) {2}whole image 32×32 .*colour\.onnx {2}used by set 1/);
     expect(list.out).toMatch(/set 1 "ens": models 1, tta flip, whole image, 0 cached predictions/);

@@ -173,7 +173,7 @@ describe('models', () => {
     expect((await api.call('models:list', {})).map((x) => x.name)).toEqual(['colour rule', 'shifted']);
   });
 
-  it('model sets: members must agree, detector is refused, box/landmarks need a face model, a used model cannot be removed', async () => {
+  it('model sets: members must agree, a detector must have a detector card, box/landmarks need a face model, a used model cannot be removed', async () => {
     const [colour] = await api.call('models:list', {});
     const small = join(dir, 'small.onnx');
     writeFileSync(small, colourRuleModel({ centroids }));
@@ -186,7 +186,9 @@ describe('models', () => {
     await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [999] }), 'NOT_FOUND');
     // "box" crops faces: refused for a whole-image model (face-boxes.test.ts runs it with a face model).
     await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], faces: { mode: 'box', margin: 0.2 } }), 'INVALID_INPUT');
-    await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], faces: { mode: 'detector', margin: 0.2, detectorModelId: s.model.id } }), 'UNSUPPORTED');
+    // "detector" needs a model with a face-detector card (detector-prelabel.test.ts runs a real one).
+    const notDet = await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], faces: { mode: 'detector', margin: 0.2, detectorModelId: s.model.id } }), 'INVALID_INPUT');
+    expect(notDet.message).toMatch(/faces\.detectorModelId: model \d+ "small" is a face-parsing model/);
     await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], faces: { mode: 'landmarks', margin: 0.2 } }), 'INVALID_INPUT');
     await expectCode(api.call('modelSet:create', { name: 'x', modelIds: [colour.id], tta: 'mirror' as never }), 'BAD_REQUEST');
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
 import { FACE_MODES, type FaceMode, type ModelCheck, type ModelRecord } from '../../shared/api/methods-models';
+import type { AnyModelCard } from '../../shared/models/card';
 import { directClient } from '../../main/services/backend';
 import { EXIT, UsageError, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
 
@@ -48,9 +49,23 @@ export function ttaOption(args: ParsedArgs): 'none' | 'flip' | undefined {
   return v;
 }
 
+/** One line about a card: a parser's schema, crop mode, input and output; a detector's outputs and thresholds. */
+function cardSummary(card: AnyModelCard): string {
+  const i = card.input;
+  const input = `input ${i.width}×${i.height} ${i.layout}`;
+  if (card.task === 'face-detection') {
+    const o = card.output;
+    return (
+      `face detector, ${input} ${i.resize}, boxes "${o.boxes.name}" (${o.boxes.format}, ${o.boxes.units}), scores "${o.scores.name}" [face index ${o.scores.faceIndex}], ` +
+      `score ≥ ${card.scoreThreshold}, NMS IoU ${card.nmsIouThreshold}, at most ${card.maxFaces} faces`
+    );
+  }
+  return `${card.labels}, ${card.expects === 'face' ? 'face crops' : 'whole image'}, ${input}, output ${card.output.kind}`;
+}
+
 function printCheck(c: ModelCheck, ctx: Ctx): void {
   const src = c.cardSource === 'file' ? c.cardPath : c.cardSource === 'metadata' ? 'ONNX metadata' : c.cardSource === 'request' ? '--card' : 'none';
-  ctx.out(`card: ${src}${c.card ? ` — "${c.card.name}", ${c.card.labels}, ${c.card.expects === 'face' ? 'face crops' : 'whole image'}, input ${c.card.input.width}×${c.card.input.height} ${c.card.input.layout}, output ${c.card.output.kind}` : ''}`);
+  ctx.out(`card: ${src}${c.card ? ` — "${c.card.name}", ${cardSummary(c.card)}` : ''}`);
   if (c.graph) {
     const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} [${x.shape.join(', ')}]`;
     ctx.out(`graph: inputs ${c.graph.inputs.map(t).join(', ')}; outputs ${c.graph.outputs.map(t).join(', ')}`);
@@ -61,7 +76,7 @@ function printCheck(c: ModelCheck, ctx: Ctx): void {
 
 function printModel(m: ModelRecord, ctx: Ctx): void {
   ctx.out(
-    `${String(m.id).padStart(3)}  ${m.name}  ${m.labels} (${m.classes} classes)  ${m.card.expects === 'face' ? 'face crops' : 'whole image'} ${m.card.input.width}×${m.card.input.height}` +
+    `${String(m.id).padStart(3)}  ${m.name}  ${m.kind === 'detector' ? 'face detector' : `${m.labels} (${m.classes} classes)  ${'expects' in m.card && m.card.expects === 'face' ? 'face crops' : 'whole image'}`} ${m.card.input.width}×${m.card.input.height}` +
       `  ${m.path}${m.available ? '' : `  [${m.unavailableReason}]`}${m.usedBy.length ? `  used by set${m.usedBy.length > 1 ? 's' : ''} ${m.usedBy.join(', ')}` : ''}`,
   );
 }
@@ -79,13 +94,14 @@ export const modelsCommand: Command = {
     'parsel models add <project.parsel> <model.onnx> [--card card.json] [--name n] [--json]',
     '       parsel models list <project.parsel> [--json]',
     '       parsel models check <model.onnx> [--card card.json] [--json]',
-    '       parsel models set <project.parsel> <set name> <model name|id>... [--tta flip] [--faces whole|landmarks] [--margin 0.25] [--json]',
+    '       parsel models set <project.parsel> <set name> <model name|id>... [--tta flip] [--faces whole|landmarks|box|detector] [--detector <model name|id>] [--margin 0.25] [--json]',
   ].join('\n'),
   options: {
     card: { flag: false, help: 'model card JSON (default: <model>.card.json beside the model, else the ONNX metadata "parsel.card")' },
     name: { flag: false, help: 'model name in the project (default: the card\'s name)' },
     tta: { flag: false, help: 'set: test-time augmentation, flip or none (default none)' },
-    faces: { flag: false, help: 'set: where face crops come from for face-crop models: whole, landmarks (box and detector are not supported yet)' },
+    faces: { flag: false, help: 'set: where face crops come from for face-crop models: whole, landmarks, box (drawn in the editor) or detector (--detector)' },
+    detector: { flag: false, help: 'set, with --faces detector: the face-detector model (name or id of a model added with a face-detector card)' },
     margin: { flag: false, help: 'set: fraction of the face box added on each side (default 0.25)' },
     json: { flag: true, help: 'print the result as JSON' },
   },
@@ -147,14 +163,18 @@ export const modelsCommand: Command = {
         const tta = ttaOption(args);
         const mode = faceModeOption(args);
         const margin = marginOption(args);
+        const detectorRef = args.options.detector;
+        if (mode === 'detector' && detectorRef === undefined) throw new UsageError('--faces detector needs --detector <model name|id> (a model added with a face-detector card)');
+        if (mode !== 'detector' && detectorRef !== undefined) throw new UsageError('--detector goes with --faces detector');
         return withProject(ctx, project, async (api) => {
           const modelIds: number[] = [];
           for (const r of refs) modelIds.push(await modelIdOf(api, r));
+          const detectorModelId = detectorRef === undefined ? undefined : await modelIdOf(api, String(detectorRef));
           const s = await api.call('modelSet:create', {
             name: setName,
             modelIds,
             ...(tta ? { tta } : {}),
-            ...(mode || margin !== undefined ? { faces: { mode: mode ?? 'whole', margin: margin ?? 0.25 } } : {}),
+            ...(mode || margin !== undefined ? { faces: { mode: mode ?? 'whole', margin: margin ?? 0.25, ...(detectorModelId !== undefined ? { detectorModelId } : {}) } } : {}),
           });
           if (json) ctx.out(JSON.stringify(s, null, 2));
           else ctx.out(`created model set ${s.id} "${s.name}" (models ${s.modelIds.join(', ')}, tta ${s.tta})`);

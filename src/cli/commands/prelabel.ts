@@ -14,6 +14,10 @@ async function adHocSet(api: ParselApi, args: ParsedArgs, paths: string[], ctx: 
   const tta = ttaOption(args) ?? 'none';
   const mode = faceModeOption(args) ?? 'whole';
   const margin = marginOption(args) ?? 0.25;
+  const detectorRef = args.options.detector;
+  if (mode === 'detector' && detectorRef === undefined) throw new UsageError('--faces detector needs --detector <model name|id|detector.onnx>');
+  if (mode !== 'detector' && detectorRef !== undefined) throw new UsageError('--detector goes with --faces detector');
+  const detectorModelId = detectorRef === undefined ? undefined : await detectorIdOf(api, String(detectorRef), ctx);
   const existing = await api.call('models:list', {});
   const ids: number[] = [];
   for (const p of paths) {
@@ -29,13 +33,30 @@ async function adHocSet(api: ParselApi, args: ParsedArgs, paths: string[], ctx: 
     ids.push(r.model.id);
   }
   // The same models with the same settings reuse one set, so its cached predictions are shared.
-  const setName = `models ${ids.join('+')}${tta === 'flip' ? ' flip' : ''}${mode !== 'whole' ? ` ${mode} ${margin}` : ''}`;
+  const setName = `models ${ids.join('+')}${tta === 'flip' ? ' flip' : ''}${mode !== 'whole' ? ` ${mode} ${margin}` : ''}${detectorModelId !== undefined ? ` model ${detectorModelId}` : ''}`;
   const sets = await api.call('modelSet:list', {});
   const same = sets.find((s) => s.name === setName);
   if (same) return same.id;
-  const s = await api.call('modelSet:create', { name: setName, modelIds: ids, tta, faces: { mode, margin } });
+  const s = await api.call('modelSet:create', { name: setName, modelIds: ids, tta, faces: { mode, margin, ...(detectorModelId !== undefined ? { detectorModelId } : {}) } });
   ctx.err(`created model set ${s.id} "${s.name}"`);
   return s.id;
+}
+
+/**
+ * `--detector <ref>`: a model of the project by id, name or path; a path to an .onnx file not added yet
+ * is added (its card beside it or in its metadata). Whether it is a detector is the set's check.
+ */
+async function detectorIdOf(api: ParselApi, ref: string, ctx: Ctx): Promise<number> {
+  const models = await api.call('models:list', {});
+  const hit = /^\d+$/.test(ref) ? models.find((m) => m.id === Number(ref)) : (models.find((m) => m.name === ref) ?? models.find((m) => m.path === resolve(ref)));
+  if (hit) return hit.id;
+  if (!/\.onnx$/i.test(ref)) {
+    throw new ParselError('NOT_FOUND', `--detector: no model "${ref}" in this project; models: ${models.map((m) => `${m.name} (${m.id})`).join(', ') || 'none'}; or give the detector's .onnx path`);
+  }
+  const name = basename(ref).replace(/\.onnx$/i, '');
+  const r = await api.call('models:add', { path: resolve(ref), name: models.some((m) => m.name === name) ? `${name} (${models.length + 1})` : name });
+  ctx.err(`added model ${r.model.id} "${r.model.name}" (${r.model.kind === 'detector' ? 'face detector' : r.model.labels}, card from ${r.check.cardSource === 'file' ? r.check.cardPath : r.check.cardSource})`);
+  return r.model.id;
 }
 
 function fmtEta(s: number | null | undefined): string {
@@ -49,14 +70,15 @@ export const prelabelCommand: Command = {
   summary: 'pre-label images with a model set (cached soft predictions + model revisions; resumable)',
   usage:
     'parsel prelabel <project.parsel> (--model-set <name|id> | --model <model.onnx> [more.onnx ...] | --resume <jobId>) ' +
-    '[--card c.json] [--tta flip] [--faces whole|landmarks|box] [--margin 0.25] [--force] [--status s,...] [--split s] [--provider cuda,cpu] [--json] [--quiet]',
+    '[--card c.json] [--tta flip] [--faces whole|landmarks|box|detector] [--detector <model>] [--margin 0.25] [--force] [--status s,...] [--split s] [--provider cuda,cpu] [--json] [--quiet]',
   options: {
     'model-set': { flag: false, help: 'model set to run (name or id; see parsel models list)' },
     model: { flag: false, help: 'run these ONNX models (more paths may follow the first): added to the project and put in a set' },
     card: { flag: false, help: 'with one --model: its card JSON (default: beside the model or in its metadata)' },
     tta: { flag: false, help: 'with --model: flip (horizontal flip, left/right classes swapped back) or none' },
-    faces: { flag: false, help: 'with --model and face-crop models: whole, landmarks or box (the face boxes drawn in the editor; images without one are skipped) (detector is not supported yet)' },
+    faces: { flag: false, help: 'with --model and face-crop models: whole, landmarks, box (the face boxes drawn in the editor; images without one are skipped) or detector (the faces found by --detector)' },
     margin: { flag: false, help: 'with --model: fraction of the face box added on each side (default 0.25)' },
+    detector: { flag: false, help: 'with --faces detector: the face-detector model (name, id, or an .onnx path with its detector card; added if new); images where it finds no face are skipped' },
     force: { flag: true, help: 'also write model revisions over human/import/fix revisions (default: keep them, cache the prediction only)' },
     resume: { flag: false, help: 'continue job <jobId> (killed, cancelled) with the images it has not done' },
     status: { flag: false, help: `only images with these statuses (comma-separated: ${IMAGE_STATUSES.join(', ')})` },
@@ -75,7 +97,7 @@ export const prelabelCommand: Command = {
     if (given !== 1) throw new UsageError('give exactly one of --model-set, --model or --resume');
     if (more.length && modelOpt === undefined) throw new UsageError(`unexpected argument: ${more[0]}`);
     if (modelOpt === undefined) {
-      for (const o of ['card', 'tta', 'faces', 'margin']) if (args.options[o] !== undefined) throw new UsageError(`--${o} goes with --model (a model set has its own settings)`);
+      for (const o of ['card', 'tta', 'faces', 'margin', 'detector']) if (args.options[o] !== undefined) throw new UsageError(`--${o} goes with --model (a model set has its own settings)`);
     }
     let resumeId: number | undefined;
     if (resumeOpt !== undefined) {

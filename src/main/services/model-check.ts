@@ -2,15 +2,16 @@
  * Checking a model file and its card before it is added or run: the card is read from the request,
  * from `<model>.card.json` beside the file, or from the ONNX metadata (`parsel.card`), parsed with
  * field-named messages, and checked against the graph (input name, rank, layout, size, class count).
+ * A card with `"task": "face-detection"` is a face-detector card, checked with `checkDetectorCard`.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
 import type { ModelCheck, ModelRecord } from '../../shared/api/methods-models';
-import { CARD_METADATA_KEY, parseModelCard, parseModelCardJson, type ModelCard } from '../../shared/models/card';
+import { CARD_METADATA_KEY, isDetectorCard, parseAnyCard, parseAnyCardJson, type AnyModelCard } from '../../shared/models/card';
 import { getSchema } from '../../shared/schema';
-import { cardPathFor, checkCard, inspectModel, readOnnxMetadata, type GraphInfo } from '../inference';
+import { cardPathFor, checkCard, checkDetectorCard, inspectModel, readOnnxMetadata, type GraphInfo } from '../inference';
 import type { ProjectStore } from '../store/project-store';
 
 /** sha256 of a file, streamed (model files are tens to hundreds of MB). */
@@ -44,16 +45,16 @@ export async function checkModelFile(path: string, override?: Record<string, unk
     problems.push(`${abs}: not a loadable ONNX model: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
   }
 
-  let card: ModelCard | null = null;
+  let card: AnyModelCard | null = null;
   let cardSource: ModelCheck['cardSource'] = null;
   let cardPath: string | null = null;
-  const take = (r: ReturnType<typeof parseModelCard>) => {
+  const take = (r: ReturnType<typeof parseAnyCard>) => {
     if (r.ok) card = r.card;
     else problems.push(...r.problems);
   };
   if (override) {
     cardSource = 'request';
-    const r = parseModelCard(override);
+    const r = parseAnyCard(override);
     take(r.ok ? r : { ok: false, problems: r.problems.map((p) => `card: ${p}`) });
   } else {
     const side = cardPathFor(abs);
@@ -61,7 +62,7 @@ export async function checkModelFile(path: string, override?: Record<string, unk
     if (text !== null) {
       cardSource = 'file';
       cardPath = side;
-      take(parseModelCardJson(text, side));
+      take(parseAnyCardJson(text, side));
     } else {
       let meta: Record<string, string> = graph?.metadata ?? {};
       if (!graph) {
@@ -73,14 +74,14 @@ export async function checkModelFile(path: string, override?: Record<string, unk
       }
       if (meta[CARD_METADATA_KEY] !== undefined) {
         cardSource = 'metadata';
-        take(parseModelCardJson(meta[CARD_METADATA_KEY], `${abs} (metadata "${CARD_METADATA_KEY}")`));
+        take(parseAnyCardJson(meta[CARD_METADATA_KEY], `${abs} (metadata "${CARD_METADATA_KEY}")`));
       } else {
         problems.push(`no model card for ${abs}: write ${side}, store the card in the ONNX metadata key "${CARD_METADATA_KEY}", or give one (--card)`);
       }
     }
   }
-  const parsed = card as ModelCard | null;
-  if (parsed && graph) problems.push(...checkCard(parsed, graph));
+  const parsed = card as AnyModelCard | null;
+  if (parsed && graph) problems.push(...(isDetectorCard(parsed) ? checkDetectorCard(parsed, graph) : checkCard(parsed, graph)));
   return {
     ok: problems.length === 0,
     problems,
@@ -124,16 +125,18 @@ export function modelUsers(store: ProjectStore): Map<number, number[]> {
 }
 
 export function toModelRecord(r: ModelRow, usedBy: number[], exists: boolean): ModelRecord {
-  const card = JSON.parse(r.card) as ModelCard;
+  const card = JSON.parse(r.card) as AnyModelCard;
+  const detector = isDetectorCard(card);
   return {
     id: r.id,
     name: r.name,
     path: r.path,
     sha256: r.sha256,
     card,
+    kind: detector ? 'detector' : 'parser',
     addedAt: r.added_at,
-    labels: card.labels,
-    classes: getSchema(card.labels).classes.length,
+    labels: detector ? null : card.labels,
+    classes: detector ? 0 : getSchema(card.labels).classes.length,
     available: exists,
     unavailableReason: exists ? null : `file missing: ${r.path}`,
     usedBy,

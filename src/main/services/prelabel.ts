@@ -18,10 +18,10 @@ import { ParselError } from '../../shared/api/errors';
 import type { FaceSpec, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo } from '../../shared/api/methods-models';
 import type { ImageStatus } from '../../shared/api/types';
 import { encodeMask } from '../../shared/mask/codec';
-import type { ModelCard } from '../../shared/models/card';
+import { isDetectorCard, type AnyModelCard, type ModelCard } from '../../shared/models/card';
 import { getSchema } from '../../shared/schema';
 import { decodeBmp, isBmp } from '../formats/bmp';
-import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box } from '../inference';
+import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box, type DetectorSpec } from '../inference';
 import { startWorker } from '../inference/spawn';
 import type { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
@@ -115,6 +115,21 @@ const now = () => new Date().toISOString();
 
 /** Why an image of a faces-mode "box" set without boxes is skipped (its job item's reason). */
 export const NO_FACE_BOX = 'no face box drawn';
+
+/** Why an image of a faces-mode "detector" set is skipped when the detector finds no face in it. */
+export const NO_FACE_FOUND = 'no face found';
+
+/** The face detector of a faces-mode "detector" set: its model row, file verified, detector card. */
+async function faceDetectorSpec(store: ProjectStore, set: SetRow, id: number | undefined): Promise<DetectorSpec> {
+  if (id === undefined) throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}" finds faces with a detector but names none (faces.detectorModelId)`, { modelSetId: set.id });
+  const m = modelRow(store, id);
+  const card = JSON.parse(m.card) as AnyModelCard;
+  if (!isDetectorCard(card)) {
+    throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}": its face detector, model ${id} "${m.name}", has no face-detector card`, { modelSetId: set.id, modelId: id });
+  }
+  await verifyModelFile(m);
+  return { path: m.path, card };
+}
 
 /** An image the job leaves alone, with the reason (job item 'skipped'; nothing predicted or written). */
 class SkipItem extends Error {}
@@ -370,8 +385,9 @@ export class PrelabelJobs {
       // The set's margin overrides the card's for face-crop models (the crop is the set's choice).
       card: m.card.expects === 'face' && faces.margin !== undefined ? { ...m.card, crop: { ...m.card.crop, margin: faces.margin } } : m.card,
     }));
+    const detector = faces.mode === 'detector' ? await faceDetectorSpec(store, set, faces.detectorModelId) : undefined;
     try {
-      return await InferenceEngine.create({ models, tta: set.tta, ...(providers ? { providers } : {}) });
+      return await InferenceEngine.create({ models, tta: set.tta, ...(detector ? { detector } : {}), ...(providers ? { providers } : {}) });
     } catch (err) {
       throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}": ${err instanceof Error ? err.message : String(err)}`, { modelSetId: set.id });
     }
@@ -457,6 +473,8 @@ export class PrelabelJobs {
           const drawn = faceBoxesOf(store, r.image_id);
           if (drawn.length === 0) throw new SkipItem(NO_FACE_BOX);
           boxes = drawn.map((b): Box => [b.x0, b.y0, b.x1, b.y1]);
+        } else if (faces.mode === 'detector') {
+          boxes = undefined; // the engine's face detector finds them
         } else {
           boxes = [[0, 0, r.width, r.height]];
         }
@@ -512,6 +530,7 @@ export class PrelabelJobs {
       try {
         if (!row || !stillOpen()) return;
         if (!res.ok) return await fail(imageId, res.error);
+        if (res.detections && res.detections.length === 0) return await skip(imageId, NO_FACE_FOUND);
         if (res.width !== row.width || res.height !== row.height) {
           return await fail(imageId, `${row.path} decodes to ${res.width}×${res.height} but the project has it as ${row.width}×${row.height} (file replaced?)`);
         }

@@ -14,7 +14,7 @@
  *   shared/mask/codec like `revision:mask`) and, when asked, the quantised probability planes.
  */
 import { z } from 'zod';
-import type { ModelCard } from '../models/card';
+import type { AnyModelCard } from '../models/card';
 import { method } from './define';
 import type { EncodedMask } from './types';
 import { IMAGE_STATUSES } from './types';
@@ -32,12 +32,13 @@ export interface FaceSpec {
    * 'whole': the whole image is one face box (whole-image models ignore boxes anyway);
    * 'landmarks': one box per landmark set stored with the image (dataset import);
    * 'box': the boxes drawn by the user (`faceBox:set`; an image without one is skipped with the
-   * reason "no face box drawn"); 'detector': a face-detector model (refused for now, see the
-   * service's message).
+   * reason "no face box drawn"); 'detector': the faces found by the face-detector model
+   * `detectorModelId` (an image where it finds none is skipped with the reason "no face found").
    */
   mode: FaceMode;
   /** Fraction of the box added on each side before cropping (the card's crop.margin is the default). */
   margin: number;
+  /** With mode 'detector': the model (a face-detector card) that finds the faces. */
   detectorModelId?: number;
 }
 
@@ -61,8 +62,8 @@ export interface ModelCheck {
   cardSource: 'request' | 'file' | 'metadata' | 'stored' | null;
   /** The card file when cardSource is 'file'. */
   cardPath: string | null;
-  /** The parsed card (defaults filled in), or null when it did not parse. */
-  card: ModelCard | null;
+  /** The parsed card (defaults filled in): a face parser's or a face detector's; null when it did not parse. */
+  card: AnyModelCard | null;
   /** The graph's inputs and outputs, or null when the file is not a loadable ONNX model. */
   graph: { inputs: TensorSummary[]; outputs: TensorSummary[] } | null;
   sha256: string | null;
@@ -74,10 +75,13 @@ export interface ModelRecord {
   /** Absolute path of the .onnx file. */
   path: string;
   sha256: string;
-  card: ModelCard;
+  /** A face-parsing card, or a face-detector card (`kind` 'detector', `card.task` "face-detection"). */
+  card: AnyModelCard;
+  /** 'parser': a face-parsing model (a model set member); 'detector': a face detector (a set's faces.detectorModelId). */
+  kind: 'parser' | 'detector';
   addedAt: string;
-  /** Label schema id and its class count. */
-  labels: string;
+  /** Label schema id and its class count (null and 0 for a detector). */
+  labels: string | null;
   classes: number;
   /** false when the file is gone or its content changed since it was added (it cannot be run). */
   available: boolean;

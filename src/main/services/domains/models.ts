@@ -8,10 +8,11 @@ import { resolve } from 'node:path';
 import { ParselError } from '../../../shared/api/errors';
 import type { FaceSpec, ModelCheck, ModelSetRecord } from '../../../shared/api/methods-models';
 import { encodeMask } from '../../../shared/mask/codec';
-import type { ModelCard } from '../../../shared/models/card';
+import { DETECTOR_TASK, isDetectorCard, type AnyModelCard, type ModelCard } from '../../../shared/models/card';
 import { argmaxProbs } from '../../../shared/noise/probs';
 import { getSchema } from '../../../shared/schema';
 import { defaultProviderOrder, listSupportedBackends } from '../../inference';
+import type { ProjectStore } from '../../store/project-store';
 import type { DomainServices, ServiceContext } from '../context';
 import { checkModelFile, modelRow, modelRows, modelUsers, toModelRecord } from '../model-check';
 import { PrelabelJobs, setRow, toSetRecord } from '../prelabel';
@@ -39,6 +40,26 @@ function describe(c: ModelCard): string {
   return `${c.labels} (${s.classes.length} classes), ${c.expects === 'face' ? 'face crops' : 'whole image'}, input ${c.input.width}×${c.input.height} ${c.input.resize}`;
 }
 
+/**
+ * The face detector of a set with faces.mode "detector": `id` must name a model of this project whose
+ * card is a face-detector card. Returns the id; throws a message naming what is wrong otherwise.
+ */
+function faceDetectorOf(store: ProjectStore, id: number | undefined): number {
+  if (id === undefined) {
+    throw new ParselError('INVALID_INPUT', 'faces: "detector" needs faces.detectorModelId: the id of a model added with a face-detector card ("task": "face-detection")');
+  }
+  const r = modelRow(store, id);
+  const card = JSON.parse(r.card) as AnyModelCard;
+  if (!isDetectorCard(card)) {
+    throw new ParselError(
+      'INVALID_INPUT',
+      `faces.detectorModelId: model ${id} "${r.name}" is a face-parsing model (its card says task "face-parsing"); the detector must be a model whose card says "task": "${DETECTOR_TASK}"`,
+      { modelId: id },
+    );
+  }
+  return id;
+}
+
 export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx)): DomainServices<ModelMethods> & { jobs: PrelabelJobs } {
   return {
     jobs,
@@ -60,7 +81,8 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
         throw new ParselError('INVALID_INPUT', `${abs}: the model card does not fit the model:\n  ${check.problems.join('\n  ')}`, { path: abs, problems: check.problems });
       }
       const project = store.schema();
-      if (check.card.labels !== project.id) {
+      // A face detector labels nothing: only a parser's schema must be the project's.
+      if (!isDetectorCard(check.card) && check.card.labels !== project.id) {
         throw new ParselError(
           'INVALID_INPUT',
           `${abs}: the model labels in schema "${check.card.labels}" but this project's schema is "${project.id}"; pre-labels would use the wrong class indices`,
@@ -110,7 +132,15 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       if (dup !== undefined) throw new ParselError('INVALID_INPUT', `model ${dup} is listed twice; a set averages distinct models`);
       const members = modelIds.map((id) => {
         const r = modelRow(store, id);
-        return { id, name: r.name, card: cardOf(r.card) };
+        const card = JSON.parse(r.card) as AnyModelCard;
+        if (isDetectorCard(card)) {
+          throw new ParselError(
+            'INVALID_INPUT',
+            `model ${id} "${r.name}" is a face detector (its card says task "${DETECTOR_TASK}"); it finds faces for a set (faces.mode "detector", faces.detectorModelId ${id}) but cannot be one of its parsing models`,
+            { modelId: id },
+          );
+        }
+        return { id, name: r.name, card };
       });
       const first = members[0];
       for (const m of members.slice(1)) {
@@ -130,16 +160,14 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
           );
         }
       }
-      if (faces.mode === 'detector') {
-        throw new ParselError('UNSUPPORTED', 'faces: "detector" needs a face-detector model, which the inference engine cannot run yet; use "landmarks" or "whole"');
-      }
-      if (faces.detectorModelId !== undefined) throw new ParselError('INVALID_INPUT', 'faces.detectorModelId is only used with faces.mode "detector"');
-      if ((faces.mode === 'landmarks' || faces.mode === 'box') && first.card.expects !== 'face') {
+      const detectorModelId = faces.mode === 'detector' ? faceDetectorOf(store, faces.detectorModelId) : undefined;
+      if (faces.mode !== 'detector' && faces.detectorModelId !== undefined) throw new ParselError('INVALID_INPUT', 'faces.detectorModelId is only used with faces.mode "detector"');
+      if ((faces.mode === 'landmarks' || faces.mode === 'box' || faces.mode === 'detector') && first.card.expects !== 'face') {
         throw new ParselError('INVALID_INPUT', `faces: "${faces.mode}" crops faces, but model ${first.id} "${first.name}" parses the whole image (its card says expects "image")`);
       }
       const taken = store.db.prepare('SELECT id FROM model_set WHERE name = ?').get(name) as { id: number } | undefined;
       if (taken) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${taken.id})`, { modelSetId: taken.id });
-      const spec: FaceSpec = { mode: faces.mode, margin: faces.margin };
+      const spec: FaceSpec = { mode: faces.mode, margin: faces.margin, ...(detectorModelId !== undefined ? { detectorModelId } : {}) };
       const id = Number(
         store.db
           .prepare('INSERT INTO model_set(name, members, tta, faces, created_at) VALUES (?, ?, ?, ?, ?)')

@@ -274,8 +274,8 @@ function ModelTable({
               <td className="mono path" title={`${m.path}\nsha256 ${m.sha256}`}>
                 <bdi>{m.path}</bdi>
               </td>
-              <td>{m.labels}</td>
-              <td className="n">{m.classes}</td>
+              <td>{m.labels ?? 'face detector'}</td>
+              <td className="n">{m.kind === 'detector' ? '—' : m.classes}</td>
               <td className="mono">{inputLabel(m)}</td>
               <td>{expectsLabel(m)}</td>
               <td data-testid="model-status">
@@ -329,8 +329,12 @@ function CreateSet({ models, onCreated }: { models: ModelRecord[]; onCreated: (s
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
 
-  const usable = models.filter((m) => m.available);
-  const facesMatter = picked.some((id) => models.find((m) => m.id === id)?.card.expects === 'face');
+  const usable = models.filter((m) => m.available && m.kind === 'parser');
+  const detectors = models.filter((m) => m.available && m.kind === 'detector');
+  const facesMatter = picked.some((id) => {
+    const c = models.find((m) => m.id === id)?.card;
+    return c !== undefined && c.task !== 'face-detection' && c.expects === 'face';
+  });
 
   async function create(e: FormEvent) {
     e.preventDefault();
@@ -407,8 +411,8 @@ function CreateSet({ models, onCreated }: { models: ModelRecord[]; onCreated: (s
           <div className="models-row">
             <label htmlFor="ms-detector">Detector model</label>
             <select id="ms-detector" value={detector} onChange={(e) => setDetector(e.target.value === '' ? '' : Number(e.target.value))}>
-              <option value="">(choose)</option>
-              {usable.map((m) => (
+              <option value="">{detectors.length ? '(choose)' : '(no face-detector model added)'}</option>
+              {detectors.map((m) => (
                 <option key={m.id} value={m.id}>
                   {m.name}
                 </option>
@@ -507,7 +511,7 @@ export function ModelsDialog({ project, nativeDialogs, onClose }: { project: Pro
           <AddModel
             nativeDialogs={nativeDialogs}
             onAdded={(m) => {
-              setNotice(`Added ${m.name} (${m.labels}, ${m.classes} classes, ${inputLabel(m)}).`);
+              setNotice(`Added ${m.name} (${m.kind === 'detector' ? 'face detector' : `${m.labels}, ${m.classes} classes`}, ${inputLabel(m)}).`);
               void reload();
             }}
           />

@@ -60,7 +60,9 @@ export function inputLabel(m: Pick<ModelRecord, 'card'>): string {
 
 /** Whole image or face crop (with the card's margin). */
 export function expectsLabel(m: Pick<ModelRecord, 'card'>): string {
-  return m.card.expects === 'face' ? `face crop (margin ${m.card.crop.margin})` : 'whole image';
+  const c = m.card;
+  if (c.task === 'face-detection') return `finds faces (score ≥ ${c.scoreThreshold}, NMS IoU ${c.nmsIouThreshold}, at most ${c.maxFaces})`;
+  return c.expects === 'face' ? `face crop (margin ${c.crop.margin})` : 'whole image';
 }
 
 const FACE_MODE_LABEL: Record<FaceSpec['mode'], string> = {

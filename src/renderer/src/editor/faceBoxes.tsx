@@ -51,10 +51,13 @@ export function FaceBoxLayer({ imageId, size, active, getView }: Props) {
       .catch((e: unknown) => shown.current === imageId && setError(toShownError(e)));
   }, [client, imageId]);
 
-  // Follow zoom / pan (the editor keeps its view in a ref; re-render only when it changed).
+  const visible = active || boxes.length > 0;
+  // Follow zoom / pan while anything is shown (the editor keeps its view in a ref; re-render only when it changed).
   useEffect(() => {
+    if (!visible) return;
     let raf = 0;
     let last = getView();
+    setView({ ...last });
     const tick = () => {
       const v = getView();
       if (!sameView(v, last)) {
@@ -65,7 +68,7 @@ export function FaceBoxLayer({ imageId, size, active, getView }: Props) {
     };
     tick();
     return () => cancelAnimationFrame(raf);
-  }, [getView]);
+  }, [getView, visible]);
 
   const save = useCallback(
     (next: FaceBoxInput[]) => {
@@ -136,7 +139,7 @@ export function FaceBoxLayer({ imageId, size, active, getView }: Props) {
     height: (b.y1 - b.y0) * view.scale,
   });
 
-  if (!active && boxes.length === 0 && !error) return null;
+  if (!visible && !error) return null;
   return (
     <div
       ref={host}

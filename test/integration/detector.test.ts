@@ -5,14 +5,14 @@
  * are cropped, parsed and pasted back exactly, images without a face come back with no detection,
  * and cards that do not fit the graph are refused with specific messages.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceEngine, checkDetectorCard, expandBox, inspectModel, type Box, type DetectorCard, type ModelCard } from '../../src/main/inference';
 import { parseDetectorCard, parseModelCard, type DetectorCardInput } from '../../src/shared/models/card';
 import { CENTROIDS, expectedLabels, faceImage, type Face } from '../tooling/detector-images';
-import { colourRuleModel, markerDetectorCard, markerDetectorModel } from '../tooling/onnx-gen';
+import { ROOT, colourRuleModel, markerDetectorCard, markerDetectorModel } from '../tooling/onnx-gen';
 
 let dir: string;
 let parserPath: string;
@@ -183,6 +183,12 @@ describe('face detector in the engine', () => {
       'input.height: the card says 240 but the graph\'s input height is 64 [1, 3, 64, 64]',
       'input.width: the card says 320 but the graph\'s input width is 64 [1, 3, 64, 64]',
     ]);
+    // the UltraFace example card fits a graph of UltraFace's signature (input [1, 3, 240, 320], boxes, scores)
+    const ultra = dcard(JSON.parse(readFileSync(join(ROOT, 'models', 'ultraface-rfb-320.card.json'), 'utf8')) as DetectorCardInput);
+    const ultraPath = join(dir, 'ultra-shaped.onnx');
+    writeFileSync(ultraPath, markerDetectorModel({ width: 320, height: 240 }));
+    expect(checkDetectorCard(ultra, await inspectModel(ultraPath))).toEqual([]);
+    expect(checkDetectorCard({ ...ultra, input: { ...ultra.input, width: 240, height: 320 } }, await inspectModel(ultraPath))).toHaveLength(2);
     // the engine refuses to start with a detector card that does not fit its graph
     await expect(
       InferenceEngine.create({

@@ -18,7 +18,7 @@ import {
   type ModelCard,
 } from '../../src/main/inference';
 import { mergeFlip, softmaxPlanar, argmaxPlanar } from '../../src/main/inference/postprocess';
-import { parseModelCard, parseModelCardJson, type ModelCardInput } from '../../src/shared/models/card';
+import { parseAnyCardJson, parseModelCard, type ModelCardInput } from '../../src/shared/models/card';
 import { flipPartnerLut, getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { asymmetricModel, bisenetLikeModel, colourRuleModel } from '../tooling/onnx-gen';
@@ -125,7 +125,14 @@ describe('model cards', () => {
   it('the example cards in models/ are valid', () => {
     const files = readdirSync('models').filter((f) => f.endsWith('.card.json'));
     expect(files.length).toBeGreaterThanOrEqual(5);
-    for (const f of files) expect(parseModelCardJson(readFileSync(join('models', f), 'utf8'), f)).toMatchObject({ ok: true });
+    for (const f of files) expect(parseAnyCardJson(readFileSync(join('models', f), 'utf8'), f)).toMatchObject({ ok: true });
+    // the face-detector example is a detector card (face-detection), the others parser cards
+    const tasks = files.map((f) => {
+      const r = parseAnyCardJson(readFileSync(join('models', f), 'utf8'), f);
+      return r.ok ? r.card.task : 'invalid';
+    });
+    expect(tasks.filter((t) => t === 'face-detection')).toHaveLength(1);
+    expect(tasks.filter((t) => t === 'face-parsing')).toHaveLength(files.length - 1);
   });
 
   it('load from the ONNX metadata when no .card.json is beside the model', () => {

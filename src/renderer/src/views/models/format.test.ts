@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParselError } from '../../../../shared/api/errors';
-import { detailProblems, facesLabel, fmtEta, isFinalStatus, jobLine, jobState, parseCardText, percent, progressLine, providerLabel } from './format';
+import type { ModelRecord } from '../../../../shared/api/methods-models';
+import { detailProblems, expectsLabel, facesLabel, fmtEta, inputLabel, isFinalStatus, jobLine, jobState, parseCardText, percent, progressLine, providerLabel } from './format';
 
 describe('fmtEta', () => {
   it('is a dash until the job can estimate', () => {
@@ -82,5 +83,42 @@ describe('errors and card text', () => {
     expect(parseCardText('{"name":"x"}')).toEqual({ card: { name: 'x' } });
     expect(parseCardText('[1]')).toEqual({ error: expect.stringMatching(/must be a JSON object/) });
     expect(parseCardText('{name')).toEqual({ error: expect.stringMatching(/^card: not valid JSON/) });
+  });
+});
+
+describe('expectsLabel / inputLabel', () => {
+  const input = { name: 'input', width: 320, height: 240, layout: 'NCHW', colorOrder: 'RGB', scale: 1, mean: [127, 127, 127], std: [128, 128, 128], resize: 'stretch', interpolation: 'bilinear', padValue: 0 } as const;
+  it('a face detector says what it finds with; a parser whether it crops', () => {
+    const detector = {
+      card: {
+        format: 'parsel-model-card/1',
+        name: 'ultra',
+        description: '',
+        task: 'face-detection',
+        input: { ...input, mean: [...input.mean] as [number, number, number], std: [...input.std] as [number, number, number] },
+        output: { boxes: { name: 'boxes', format: 'xyxy', units: 'normalized' }, scores: { name: 'scores', faceIndex: 1 } },
+        scoreThreshold: 0.7,
+        nmsIouThreshold: 0.3,
+        maxFaces: 16,
+        source: {},
+      },
+    } as const satisfies Pick<ModelRecord, 'card'>;
+    expect(expectsLabel(detector)).toBe('finds faces (score ≥ 0.7, NMS IoU 0.3, at most 16)');
+    expect(inputLabel(detector)).toBe('320×240 NCHW RGB');
+    const parser = {
+      card: {
+        format: 'parsel-model-card/1',
+        name: 'p',
+        description: '',
+        task: 'face-parsing',
+        input: { ...input, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] },
+        output: { kind: 'logits', layout: 'NCHW' },
+        labels: 'lapa-11',
+        expects: 'face',
+        crop: { margin: 0.4, square: true },
+        source: {},
+      },
+    } as const satisfies Pick<ModelRecord, 'card'>;
+    expect(expectsLabel(parser)).toBe('face crop (margin 0.4)');
   });
 });

@@ -42,6 +42,10 @@ port.on('message', (msg: InMsg) => {
       return;
     }
     const prep = r.prepare(msg.item);
+    // A failed prepare (missing file, bad image) is awaited and reported for ITS item below, maybe only
+    // after earlier items' runs; mark it handled now, or Node's unhandled-rejection rule kills this
+    // worker and every item in flight fails with this item's error.
+    prep.catch(() => undefined);
     // Runs are posted to the session worker in arrival order as soon as each item is prepared; the
     // session worker queues them, so it never waits for this thread's post-processing.
     const ran = runChain.then(async () => {

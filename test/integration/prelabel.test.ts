@@ -376,6 +376,18 @@ describe('pre-labelling', () => {
     }
   });
 
+  it('two starts of one set at once: the second is refused while the first is still starting its engine', async () => {
+    const tries = await Promise.allSettled([0, 2].map((i) => api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[i]], providers: ['cpu'] })));
+    const started = tries.flatMap((t) => (t.status === 'fulfilled' ? [t.value] : []));
+    // Every job started here ends before the next test (they are short; poll, no timing assumption).
+    while ((await api.call('job:list', {})).some((j) => j.active)) await new Promise((r) => setTimeout(r, 20));
+    expect(started).toHaveLength(1);
+    const refused = tries.find((t) => t.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toBeInstanceOf(ParselError);
+    expect((refused.reason as ParselError).code).toBe('CONFLICT');
+    expect((refused.reason as Error).message).toMatch(new RegExp(`^job \\d+ is already pre-labelling with model set ${setId}`));
+  });
+
   it('face crops from stored landmarks; an image without landmarks fails with the reason', async () => {
     const faceModel = join(dir, 'face.onnx');
     writeFileSync(faceModel, colourRuleModel({ centroids }));

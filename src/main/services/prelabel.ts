@@ -201,6 +201,8 @@ class WriterHandle {
 
 export class PrelabelJobs {
   private readonly active = new Map<number, { abort: AbortController; finished: Promise<void>; modelSetId: number }>();
+  /** Jobs whose engine is starting (job id → model set id): not in `active` yet, but already busy. */
+  private readonly starting = new Map<number, number>();
   /** Provider of the latest engine started in this process (the status bar's "CPU (CUDA failed: …)"). */
   last: ProvidersInfo['last'] = null;
 
@@ -256,7 +258,7 @@ export class PrelabelJobs {
     const { store } = this.ctx.project();
     const job = this.jobRow(store, jobId);
     if (job.kind !== PRELABEL_KIND) throw new ParselError('INVALID_INPUT', `job ${jobId} is a ${job.kind} job, not a pre-labelling job`);
-    if (this.active.has(jobId)) throw new ParselError('CONFLICT', `job ${jobId} is already running`);
+    if (this.active.has(jobId) || this.starting.has(jobId)) throw new ParselError('CONFLICT', `job ${jobId} is already running`);
     const spec = JSON.parse(job.spec) as JobSpec;
     this.refuseBusy(spec.modelSetId);
     if (job.status === 'running' && spec.run && spec.run.host === hostname() && spec.run.pid !== process.pid && alive(spec.run.pid)) {
@@ -334,8 +336,9 @@ export class PrelabelJobs {
 
   /** Two jobs of one set at once would pre-label the same images twice (and split the CPU/GPU). */
   private refuseBusy(modelSetId: number): void {
-    for (const [id, a] of this.active) {
-      if (a.modelSetId === modelSetId) {
+    const busy = [...[...this.active].map(([id, a]): [number, number] => [id, a.modelSetId]), ...this.starting];
+    for (const [id, setId] of busy) {
+      if (setId === modelSetId) {
         throw new ParselError('CONFLICT', `job ${id} is already pre-labelling with model set ${modelSetId}; wait for it or cancel it`, { jobId: id });
       }
     }
@@ -358,6 +361,9 @@ export class PrelabelJobs {
     }
     let set: SetRow;
     let engine: InferenceEngine;
+    // Busy from here, not only once the engine has started: a second start of this set (or resume of
+    // this job) while the engine starts is refused by refuseBusy / resume.
+    this.starting.set(jobId, spec.modelSetId);
     try {
       set = setRow(store, spec.modelSetId);
       engine = await this.engineFor(store, set, providers);
@@ -366,6 +372,8 @@ export class PrelabelJobs {
       store.db.prepare("UPDATE job SET status = 'failed', message = ?, updated_at = ? WHERE id = ?").run(message, now(), jobId);
       if (err instanceof ParselError) throw err;
       throw new ParselError('INVALID_INPUT', message, { jobId });
+    } finally {
+      this.starting.delete(jobId);
     }
     this.last = { provider: engine.provider, warnings: [...engine.warnings], at: now(), jobId };
     spec.run = { pid: process.pid, host: hostname(), startedAt: now(), provider: engine.provider, warnings: [...engine.warnings] };

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Events } from '../../src/shared/api/contract';
@@ -513,5 +514,41 @@ describe('pre-labelling', () => {
     expect(events.some((e) => e.status === 'running' && typeof e.etaSeconds === 'number')).toBe(true);
     expect(h.max / 1e6).toBeLessThan(200);
     expect(ms).toBeGreaterThan(h.max / 1e6);
+  });
+
+  it('closing the project while the last item is being committed: the job stays running in the file, no unhandled rejection', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (e: unknown) => rejections.push(e);
+    process.on('unhandledRejection', onRejection);
+    // Another connection holds the write lock, so the job's writer thread waits (busy timeout) on its commit.
+    const locker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const db = new (require('better-sqlite3'))(workerData, { fileMustExist: true });
+       parentPort.once('message', () => {
+         db.exec('BEGIN IMMEDIATE');
+         parentPort.postMessage('locked');
+         parentPort.once('message', () => { db.exec('ROLLBACK'); db.close(); parentPort.postMessage('released'); });
+       });`,
+      { eval: true, workerData: projectPath },
+    );
+    const said = () => new Promise<void>((r) => locker.once('message', () => r()));
+    try {
+      const s = await api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0]], force: true, providers: ['cpu'] });
+      locker.postMessage('lock');
+      await said();
+      await new Promise((r) => setTimeout(r, 1500)); // the writer thread starts and blocks on its commit
+      await api.call('project:close', {});
+      locker.postMessage('release');
+      await said();
+      await api.call('project:open', { path: projectPath });
+      while ((await api.call('job:list', {})).some((j) => j.active)) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(rejections.map(String)).toEqual([]);
+      expect((await api.call('job:list', {})).find((j) => j.id === s.jobId)).toMatchObject({ status: 'running', active: false });
+      await api.call('prelabel:cancel', { jobId: s.jobId });
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      await locker.terminate();
+    }
   });
 });

@@ -577,6 +577,7 @@ export class PrelabelJobs {
       writer = await WriterHandle.open(store.path, ctx.opts.sqliteNativeBinding);
     } catch (err) {
       await engine.close().catch(() => undefined);
+      if (!stillOpen()) return; // closed meanwhile: nothing can be recorded (the job resumes later)
       fatal = `cannot start the writer: ${err instanceof Error ? err.message : String(err)}`;
       db.prepare("UPDATE job SET status = 'failed', message = ?, updated_at = ? WHERE id = ?").run(fatal, now(), jobId);
       this.active.delete(jobId);
@@ -592,7 +593,10 @@ export class PrelabelJobs {
       await engine.close().catch(() => undefined);
       await writer.close();
     }
-    if (projectGone) return; // the store is closed: the job stays 'running' in the file and resumes later
+    // The store is closed (maybe only during the last item's commit, after every stillOpen check): the
+    // job stays 'running' in the file and resumes later. Touching the closed store here would reject
+    // `finished`, which nobody awaits: an unhandled rejection.
+    if (projectGone || !stillOpen()) return;
     const left = (db.prepare("SELECT count(*) AS n FROM job_item WHERE job_id = ? AND state = 'todo'").get(jobId) as { n: number }).n;
     const status: JobStatus = fatal ? 'failed' : left === 0 ? 'done' : signal.aborted ? 'cancelled' : 'paused';
     const c = counters.get(jobId) as { total: number; done: number; failed: number };

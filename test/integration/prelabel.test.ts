@@ -389,6 +389,22 @@ describe('pre-labelling', () => {
     expect((refused.reason as Error).message).toMatch(new RegExp(`^job \\d+ is already pre-labelling with model set ${setId}`));
   });
 
+  it('a job whose engine is still starting is listed active (not offered for resume) and a cancel then is kept', async () => {
+    const before = new Set((await api.call('job:list', {})).map((j) => j.id));
+    const starting = api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] });
+    let job = (await api.call('job:list', {})).find((j) => !before.has(j.id));
+    for (let i = 0; !job && i < 500; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      job = (await api.call('job:list', {})).find((j) => !before.has(j.id));
+    }
+    expect(job).toMatchObject({ status: 'pending', active: true, resumable: false });
+    expect(await api.call('prelabel:cancel', { jobId: job!.id })).toEqual({ cancelled: true });
+    const started = await starting;
+    expect(started.jobId).toBe(job!.id);
+    while ((await api.call('job:list', {})).some((j) => j.active)) await new Promise((r) => setTimeout(r, 20));
+    expect((await api.call('job:list', {})).find((j) => j.id === job!.id)).toMatchObject({ status: 'cancelled', done: 0, resumable: true });
+  });
+
   it('face crops from stored landmarks; an image without landmarks fails with the reason', async () => {
     const faceModel = join(dir, 'face.onnx');
     writeFileSync(faceModel, colourRuleModel({ centroids }));

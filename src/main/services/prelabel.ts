@@ -201,8 +201,8 @@ class WriterHandle {
 
 export class PrelabelJobs {
   private readonly active = new Map<number, { abort: AbortController; finished: Promise<void>; modelSetId: number }>();
-  /** Jobs whose engine is starting (job id → model set id): not in `active` yet, but already busy. */
-  private readonly starting = new Map<number, number>();
+  /** Jobs whose engine is starting: not in `active` yet, but already busy (listed active, cancellable). */
+  private readonly starting = new Map<number, { abort: AbortController; modelSetId: number }>();
   /** Provider of the latest engine started in this process (the status bar's "CPU (CUDA failed: …)"). */
   last: ProvidersInfo['last'] = null;
 
@@ -272,7 +272,7 @@ export class PrelabelJobs {
   }
 
   cancel(jobId: number): boolean {
-    const a = this.active.get(jobId);
+    const a = this.active.get(jobId) ?? this.starting.get(jobId);
     if (a) {
       a.abort.abort();
       return true;
@@ -309,7 +309,7 @@ export class PrelabelJobs {
     return rows.map((r): JobRecord => {
       const spec = JSON.parse(r.spec) as Partial<JobSpec>;
       const by = new Map((states.all(r.id) as { state: string; n: number }[]).map((s) => [s.state, s.n]));
-      const active = this.active.has(r.id);
+      const active = this.active.has(r.id) || this.starting.has(r.id);
       return {
         id: r.id,
         kind: r.kind,
@@ -336,9 +336,8 @@ export class PrelabelJobs {
 
   /** Two jobs of one set at once would pre-label the same images twice (and split the CPU/GPU). */
   private refuseBusy(modelSetId: number): void {
-    const busy = [...[...this.active].map(([id, a]): [number, number] => [id, a.modelSetId]), ...this.starting];
-    for (const [id, setId] of busy) {
-      if (setId === modelSetId) {
+    for (const [id, a] of [...this.active, ...this.starting]) {
+      if (a.modelSetId === modelSetId) {
         throw new ParselError('CONFLICT', `job ${id} is already pre-labelling with model set ${modelSetId}; wait for it or cancel it`, { jobId: id });
       }
     }
@@ -362,8 +361,10 @@ export class PrelabelJobs {
     let set: SetRow;
     let engine: InferenceEngine;
     // Busy from here, not only once the engine has started: a second start of this set (or resume of
-    // this job) while the engine starts is refused by refuseBusy / resume.
-    this.starting.set(jobId, spec.modelSetId);
+    // this job) while the engine starts is refused by refuseBusy / resume, job:list shows it active, and
+    // a cancel meanwhile aborts the run before it reads any item.
+    const abort = new AbortController();
+    this.starting.set(jobId, { abort, modelSetId: spec.modelSetId });
     try {
       set = setRow(store, spec.modelSetId);
       engine = await this.engineFor(store, set, providers);
@@ -378,7 +379,6 @@ export class PrelabelJobs {
     this.last = { provider: engine.provider, warnings: [...engine.warnings], at: now(), jobId };
     spec.run = { pid: process.pid, host: hostname(), startedAt: now(), provider: engine.provider, warnings: [...engine.warnings] };
     store.db.prepare("UPDATE job SET status = 'running', spec = ?, message = NULL, updated_at = ? WHERE id = ?").run(JSON.stringify(spec), now(), jobId);
-    const abort = new AbortController();
     const finished = this.loop(store, jobId, set, spec, engine, abort.signal, todo).finally(() => this.active.delete(jobId));
     this.active.set(jobId, { abort, finished, modelSetId: set.id });
     return { jobId, total: job.total, todo, provider: engine.provider, warnings: [...engine.warnings] };
@@ -423,7 +423,8 @@ export class PrelabelJobs {
     let projectGone = false;
     let fatal: string | null = null;
     const stopper = new AbortController();
-    signal.addEventListener('abort', () => stopper.abort(), { once: true });
+    if (signal.aborted) stopper.abort(); // cancelled while the engine started
+    else signal.addEventListener('abort', () => stopper.abort(), { once: true });
 
     const stillOpen = () => {
       if (ctx.current()?.store === store) return true;

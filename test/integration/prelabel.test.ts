@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Events } from '../../src/shared/api/contract';
 import { ParselError } from '../../src/shared/api/errors';
 import type { PrelabelStarted } from '../../src/shared/api/methods-models';
@@ -566,5 +566,21 @@ describe('pre-labelling', () => {
       process.off('unhandledRejection', onRejection);
       await locker.terminate();
     }
+  });
+
+  it('closing the project while a job\'s engine starts: the start is refused with NO_PROJECT and the engine is closed', async () => {
+    const close = vi.spyOn(InferenceEngine.prototype, 'close');
+    try {
+      const starting = api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0]], providers: ['cpu'] });
+      await api.call('project:close', {});
+      const e = await expectCode(starting, 'NO_PROJECT');
+      expect(e.message).toMatch(/^the project was closed while job \d+ was starting/);
+      expect(close).toHaveBeenCalledTimes(1);
+    } finally {
+      close.mockRestore();
+      await api.call('project:open', { path: projectPath });
+    }
+    const [job] = await api.call('job:list', {});
+    expect(job).toMatchObject({ status: 'pending', active: false, resumable: true });
   });
 });

@@ -370,11 +370,16 @@ export class PrelabelJobs {
       engine = await this.engineFor(store, set, providers);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      store.db.prepare("UPDATE job SET status = 'failed', message = ?, updated_at = ? WHERE id = ?").run(message, now(), jobId);
+      if (this.ctx.current()?.store === store) store.db.prepare("UPDATE job SET status = 'failed', message = ?, updated_at = ? WHERE id = ?").run(message, now(), jobId);
       if (err instanceof ParselError) throw err;
       throw new ParselError('INVALID_INPUT', message, { jobId });
     } finally {
       this.starting.delete(jobId);
+    }
+    if (this.ctx.current()?.store !== store) {
+      // Closed while the engine started: its store is gone; end the engine's threads, leave the job as it was.
+      await engine.close().catch(() => undefined);
+      throw new ParselError('NO_PROJECT', `the project was closed while job ${jobId} was starting; it did not run (resume it once the project is open)`, { jobId });
     }
     this.last = { provider: engine.provider, warnings: [...engine.warnings], at: now(), jobId };
     spec.run = { pid: process.pid, host: hostname(), startedAt: now(), provider: engine.provider, warnings: [...engine.warnings] };

@@ -143,6 +143,28 @@ describe('parsel prelabel', () => {
     expect(parsel('prelabel', 'p.parsel', '--resume', '1').code).toBe(3); // nothing left to do
   });
 
+  it('Ctrl-C while the engine starts cancels the job once it has started (not swallowed)', async () => {
+    // Enough images that the job cannot end before a late Ctrl-C (a loaded machine) reaches it.
+    await faceFolder(join(dir, 'ctrl-c'), 100, 48);
+    expect(parsel('init', 'c.parsel', '--schema', 'lapa-11').code).toBe(0);
+    expect(parsel('add', 'c.parsel', 'ctrl-c').code).toBe(0);
+    const child = spawn(process.execPath, [join(OUT, 'run.mjs'), 'prelabel', 'c.parsel', '--model', 'colour.onnx', '--provider', 'cpu', '--quiet'], { cwd: dir, env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // The model is added, then the set is made and the job's engine starts: Ctrl-C there.
+    child.stderr.on('data', (d: Buffer) => {
+      const had = /added model/.test(err);
+      err += d.toString();
+      if (!had && /added model/.test(err)) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    expect(err).toMatch(/job 1: 100 images/);
+    expect(out).toMatch(/^cancelled: /);
+    expect(out).toMatch(/resume with: parsel prelabel c\.parsel --resume 1/);
+    expect(code).toBe(4);
+  }, 60_000);
+
   it('SIGKILL mid-job: finished images stay stored; --resume does only the rest', async () => {
     await faceFolder(join(dir, 'many'), 150, 32);
     expect(parsel('init', 'k.parsel', '--schema', 'lapa-11').code).toBe(0);

@@ -142,8 +142,11 @@ export const prelabelCommand: Command = {
         }
       });
       let started: PrelabelStarted;
+      // Ctrl-C before the job is known (its engine is still starting) cancels it as soon as it is.
+      let cancelAsked = false;
       const onSigint = () => {
         if (jobId !== null) void api.call('prelabel:cancel', { jobId: Number(jobId) });
+        else cancelAsked = true;
       };
       process.once('SIGINT', onSigint);
       try {
@@ -163,6 +166,7 @@ export const prelabelCommand: Command = {
         ctx.err(`provider: ${started.provider}`);
         for (const w of started.warnings) ctx.err(`warning: ${w}`);
         jobId = String(started.jobId);
+        if (cancelAsked) await api.call('prelabel:cancel', { jobId: started.jobId });
         const early = seen.find((p) => p.jobId === jobId && p.status && p.status !== 'running');
         if (early) finish(early);
         await ended;

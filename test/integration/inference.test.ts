@@ -209,6 +209,18 @@ describe('engine (through the worker)', () => {
   });
 });
 
+describe('a dead worker', () => {
+  it('fails predictions at once, and close() does not wait for a reply it cannot get', async () => {
+    const e = await InferenceEngine.create({ models: [{ path: colourPath, card: colourCard(8) }], providers: ['cpu'], intraOpThreads: 1 });
+    await (e as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect(e.predict({ rgb: new Uint8Array(8 * 8 * 3), width: 8, height: 8 })).rejects.toThrow(/inference worker exited/);
+    const t0 = performance.now();
+    await e.close();
+    // A live worker answers in milliseconds; close()'s own wait for an answer is 10 s.
+    expect(performance.now() - t0).toBeLessThan(5000);
+  }, 30_000);
+});
+
 describe('output kinds, TTA, model sets', () => {
   it('logits and probabilities outputs give the same labels and probabilities', async () => {
     const e1 = await InferenceEngine.create({ models: [{ path: colourPath, card: colourCard(48) }], providers: ['cpu'], intraOpThreads: 1 });

@@ -163,16 +163,21 @@ export class InferenceEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 10_000);
-      this.worker.on('message', (m: OutMsg) => {
-        if (m.type === 'closed') {
+    // A worker that exited or failed (this.failure) answers nothing: do not wait 10 s for it.
+    if (!this.failure) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 10_000);
+        const done = () => {
           clearTimeout(t);
           resolve();
-        }
+        };
+        this.worker.on('message', (m: OutMsg) => {
+          if (m.type === 'closed') done();
+        });
+        this.worker.once('exit', done);
+        this.worker.postMessage({ type: 'close' });
       });
-      this.worker.postMessage({ type: 'close' });
-    });
+    }
     await this.worker.terminate();
   }
 }

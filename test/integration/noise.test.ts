@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import { writePrediction } from '../../src/main/services/predictions';
@@ -399,5 +399,32 @@ describe('export filter by noise score', () => {
     const other = await api.call('export:preview', { spec: { ...base, filter: { noiseScore: { min: 0, modelSetId: P.modelSetId + 1 } } } });
     expect(other.total).toBe(0);
     await expectCode(api.call('export:preview', { spec: { ...base, filter: { noiseScore: { min: 5, max: 1 } } } }), 'BAD_REQUEST');
+  });
+});
+
+describe('noise:scan with the project closed part-way', () => {
+  it.each(['thresholds', 'scoring'])('closed in the %s pass: the scan stops and rejects with NO_PROJECT, never ends "done"', async (phase) => {
+    const before = await api.call('noise:queue', {});
+    let clock = Date.now();
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => (clock += 1000)); // every progress event is emitted
+    const phases: string[] = [];
+    let closing: Promise<unknown> | null = null;
+    const off = api.on('job:progress', (p) => {
+      if (p.kind !== 'noise-scan') return;
+      phases.push(`${p.phase}:${p.status}`);
+      if (!closing && p.phase === phase) closing = api.call('project:close', {});
+    });
+    try {
+      const e = await expectCode(api.call('noise:scan', { modelSetId: P.modelSetId, selection: {}, options: {} }), 'NO_PROJECT');
+      expect(e.message).toMatch(/^the project was closed while noise scan \S+ was running/);
+      expect(phases).not.toContain('done:done');
+    } finally {
+      off();
+      now.mockRestore();
+      await closing;
+      await api.call('project:open', { path: P.file });
+    }
+    // Nothing half-written: in the threshold pass nothing at all; each scored image is one transaction.
+    if (phase === 'thresholds') expect(await api.call('noise:queue', {})).toEqual(before);
   });
 });

@@ -58,6 +58,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
           selection,
           options,
           isCancelled: () => job.cancelled,
+          projectGone: () => ctx.current() !== p,
         });
       } finally {
         jobs.delete(id);

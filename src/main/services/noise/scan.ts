@@ -32,6 +32,8 @@ export interface ScanJob {
   selection: NoiseSelection;
   options: ScanOptions;
   isCancelled: () => boolean;
+  /** True once the project the scan runs on was closed (its store is gone). */
+  projectGone: () => boolean;
 }
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -114,6 +116,11 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     bus.emit('job:progress', { jobId, kind: 'noise-scan', done: 0, total, phase: 'cancelled', status: 'cancelled' });
     return { ...result, status: 'cancelled' };
   };
+  const stopIfGone = () => {
+    if (!job.projectGone()) return;
+    bus.emit('job:progress', { jobId, kind: 'noise-scan', done: 0, total, phase: 'failed', status: 'failed', failed: result.failed.length });
+    throw new ParselError('NO_PROJECT', `the project was closed while noise scan ${jobId} was running; it stopped (images scanned so far are kept, scan again once the project is open)`, { jobId });
+  };
   const failedIds = new Set<number>();
   const fail = (img: SelectedImage, reason: string) => {
     failedIds.add(img.id);
@@ -140,6 +147,7 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     }
     progress(n + 1, 'thresholds');
     await tick();
+    stopIfGone();
     if (job.isCancelled()) return cancelled();
   }
   const thresholds = acc.result();
@@ -213,6 +221,7 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     }
     progress(todo.length + n + 1, 'scoring');
     await tick();
+    stopIfGone();
     if (job.isCancelled()) return cancelled();
   }
   bus.emit('job:progress', { jobId, kind: 'noise-scan', done: total, total, phase: 'done', status: 'done', failed: result.failed.length });

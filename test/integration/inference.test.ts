@@ -17,6 +17,7 @@ import {
   type Box,
   type ModelCard,
 } from '../../src/main/inference';
+import { Runner } from '../../src/main/inference/runner';
 import { mergeFlip, softmaxPlanar, argmaxPlanar } from '../../src/main/inference/postprocess';
 import { parseAnyCardJson, parseModelCard, type ModelCardInput } from '../../src/shared/models/card';
 import { flipPartnerLut, getSchema } from '../../src/shared/schema';
@@ -416,4 +417,27 @@ describe('providers and responsiveness', () => {
       await e.close();
     }
   });
+});
+
+describe('session worker death', () => {
+  it('a pending run and later runs reject at once with the exit code; release returns promptly', async () => {
+    const runner = await Runner.create({ models: [{ path: colourPath, card: colourCard(32) }], tta: 'none', providers: ['cpu'] });
+    const worker = (runner as unknown as { host: { worker: import('node:worker_threads').Worker } }).host.worker;
+    const prep = await runner.prepare({ key: 'a', rgb: new Uint8Array(32 * 32 * 3).fill(128), width: 32, height: 32 });
+    expect((await runner.infer(prep, false)).width).toBe(32);
+    // A run the worker never answers (its message is held back), then the worker dies.
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = () => undefined;
+    const pending = runner.infer(await runner.prepare({ key: 'b', rgb: new Uint8Array(32 * 32 * 3).fill(128), width: 32, height: 32 }), false);
+    worker.postMessage = post;
+    const exited = new Promise<number>((r) => worker.once('exit', r));
+    await worker.terminate();
+    const code = await exited;
+    await expect(pending).rejects.toThrow(`inference session worker exited (code ${code})`);
+    const later = runner.infer(await runner.prepare({ key: 'c', rgb: new Uint8Array(32 * 32 * 3).fill(128), width: 32, height: 32 }), false);
+    await expect(later).rejects.toThrow(`inference session worker exited (code ${code})`);
+    const t0 = Date.now();
+    await runner.release();
+    expect(Date.now() - t0).toBeLessThan(1000);
+  }, 20_000);
 });

@@ -61,13 +61,22 @@ class SessionHost {
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
     });
+    worker.on('exit', (code) => {
+      // Its pending runs are never answered; later ones are refused at once (runOutputs).
+      this.exited = new Error(`inference session worker exited (code ${code})`);
+      for (const p of this.pending.values()) p.reject(this.exited);
+      this.pending.clear();
+    });
   }
+  /** Set once the worker has exited (the reason later runs are refused with). */
+  exited: Error | null = null;
   async run(model: number, card: ModelCard, outName: string, tensor: Float32Array, transfer: boolean): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
     const r = await this.runOutputs(model, card.input, [outName], tensor, transfer);
     return { ...r.outs[0], ms: r.ms };
   }
   /** One session.run of `model` fetching `outputs` (in that order). */
   runOutputs(model: number, s: InputSpec, outputs: string[], tensor: Float32Array, transfer: boolean): Promise<{ outs: { data: Float32Array; dims: number[] }[]; ms: number }> {
+    if (this.exited) return Promise.reject(this.exited);
     const id = this.next++;
     const dims = s.layout === 'NCHW' ? [1, 3, s.height, s.width] : [1, s.height, s.width, 3];
     return new Promise((resolve, reject) => {
@@ -335,8 +344,13 @@ export class Runner {
 
   async release(): Promise<void> {
     const w = this.host.worker;
+    if (this.host.exited) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, 10_000);
+      w.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
       w.on('message', (m: { type: string }) => {
         if (m.type === 'closed') {
           clearTimeout(t);

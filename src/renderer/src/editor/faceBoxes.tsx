@@ -5,14 +5,14 @@
  * The boxes are shown as outlines over the image whatever the tool. With the tool active, a drag draws
  * a box (snapped to pixel corners, clipped to the image, see `faceBoxFromDrag`) and each box gets a
  * close button; every change replaces the image's boxes with one `faceBox:set` call (saves run one at
- * a time, in order). Coordinates are image pixels, corners top-left / bottom-right
+ * a time, in order; only the reply to the newest one is shown). Coordinates are image pixels, corners top-left / bottom-right
  * (src/shared/api/methods-faces.ts). Space + drag and the middle button still pan (the stage handles
  * them); the wheel still zooms.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FaceBoxInput } from '../../../shared/api/methods-faces';
 import { ErrorBox, toShownError, useClient, type ShownError } from '../views/common';
-import { faceBoxFromDrag } from './tools';
+import { faceBoxFromDrag, serialSaves } from './tools';
 import { screenToImage, type View } from './viewport';
 
 interface Props {
@@ -34,7 +34,6 @@ export function FaceBoxLayer({ imageId, size, active, getView }: Props) {
   const [error, setError] = useState<ShownError | null>(null);
   const [view, setView] = useState<View>(getView);
   const drag = useRef<{ id: number; x: number; y: number } | null>(null);
-  const saving = useRef<Promise<unknown>>(Promise.resolve());
   const shown = useRef(imageId);
 
   // The image's boxes.
@@ -70,25 +69,31 @@ export function FaceBoxLayer({ imageId, size, active, getView }: Props) {
     return () => cancelAnimationFrame(raf);
   }, [getView, visible]);
 
-  const save = useCallback(
-    (next: FaceBoxInput[]) => {
-      const id = imageId;
-      setBoxes(next);
-      setError(null);
-      saving.current = saving.current
-        .then(() => client.call('faceBox:set', { imageId: id, boxes: next }))
-        .then((stored) => {
+  // One at a time, in order; only the reply to the newest save replaces the boxes (serialSaves).
+  const saves = useMemo(
+    () =>
+      serialSaves((s: { imageId: number; boxes: FaceBoxInput[] }) => client.call('faceBox:set', s), {
+        stored: (stored, { imageId: id }) => {
           if (shown.current === id) setBoxes(stored.map(({ x0, y0, x1, y1 }) => ({ x0, y0, x1, y1 })));
-        })
-        .catch(async (e: unknown) => {
+        },
+        failed: async (e, { imageId: id }, latest) => {
           if (shown.current !== id) return;
           setError(toShownError(e));
+          if (!latest) return;
           // Show what is stored, not what was refused.
           const stored = await client.call('faceBox:list', { imageId: id }).catch(() => null);
           if (stored && shown.current === id) setBoxes(stored.map(({ x0, y0, x1, y1 }) => ({ x0, y0, x1, y1 })));
-        });
+        },
+      }),
+    [client],
+  );
+  const save = useCallback(
+    (next: FaceBoxInput[]) => {
+      setBoxes(next);
+      setError(null);
+      void saves({ imageId, boxes: next });
     },
-    [client, imageId],
+    [saves, imageId],
   );
 
   // Esc during a drag drops the box being drawn (and does not leave the editor).

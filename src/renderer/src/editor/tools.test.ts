@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faceBoxFromDrag, LassoTool, maskDiff, PolygonTool, RectTool, stepBrushSize } from './tools';
+import { faceBoxFromDrag, LassoTool, maskDiff, PolygonTool, RectTool, serialSaves, stepBrushSize } from './tools';
 
 describe('PolygonTool', () => {
   it('adds snapped vertices, ignores repeats, closes on the first vertex or on close()', () => {
@@ -80,5 +80,39 @@ describe('faceBoxFromDrag', () => {
     expect(faceBoxFromDrag({ x: 10, y: 10 }, { x: 11.2, y: 30 }, 64, 48)).toBeNull();
     expect(faceBoxFromDrag({ x: 70, y: 10 }, { x: 90, y: 30 }, 64, 48)).toBeNull();
     expect(faceBoxFromDrag({ x: 10, y: 10 }, { x: 12, y: 12 }, 64, 48)).toEqual({ x0: 10, y0: 10, x1: 12, y1: 12 });
+  });
+});
+
+describe('serialSaves (face boxes)', () => {
+  it('sends one at a time in order; only the reply to the newest save is applied', async () => {
+    const sent: string[][] = [];
+    const replies: ((r: string[]) => void)[] = [];
+    const shown: string[][] = [];
+    const failed: boolean[] = [];
+    const save = serialSaves(
+      (list: string[]) => {
+        sent.push(list);
+        return new Promise<string[]>((r) => replies.push(r));
+      },
+      { stored: (r) => shown.push(r), failed: (_e, _l, latest) => void failed.push(latest) },
+    );
+    const flush = () => new Promise((r) => setTimeout(r, 0));
+    const a = save(['a']);
+    const b = save(['a', 'b']); // made while the first is in flight
+    await flush();
+    expect(sent).toEqual([['a']]); // the second waits for the first
+    replies[0](['a']);
+    await a;
+    // The reply to the first save must not replace the newer list on screen.
+    expect(shown).toEqual([]);
+    await flush();
+    expect(sent).toEqual([['a'], ['a', 'b']]);
+    replies[1](['a', 'b']);
+    await b;
+    expect(shown).toEqual([['a', 'b']]);
+    // A failure of an older save is reported as not the latest.
+    const fails = serialSaves(() => Promise.reject(new Error('x')), { stored: () => undefined, failed: (_e, _l, latest) => void failed.push(latest) });
+    await Promise.all([fails(['1']), fails(['2'])]);
+    expect(failed).toEqual([false, true]);
   });
 });

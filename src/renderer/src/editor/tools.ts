@@ -192,3 +192,28 @@ export function faceBoxFromDrag(a: { x: number; y: number }, b: { x: number; y: 
   const r = { x0: Math.min(cx(a.x), cx(b.x)), y0: Math.min(cy(a.y), cy(b.y)), x1: Math.max(cx(a.x), cx(b.x)), y1: Math.max(cy(a.y), cy(b.y)) };
   return r.x1 - r.x0 >= MIN_DRAWN_FACE_BOX && r.y1 - r.y0 >= MIN_DRAWN_FACE_BOX ? r : null;
 }
+
+/**
+ * Saves of a whole list (the image's face boxes, `faceBox:set`), one at a time and in order. `stored`
+ * gets the reply (the list as stored) to the NEWEST save only: a reply to an earlier one would replace
+ * the newer local list on screen, and a change made meanwhile would be built on it. `failed` gets a
+ * save's error, with `latest` false when a newer save was made since.
+ */
+export function serialSaves<L, R>(
+  send: (list: L) => Promise<R>,
+  on: { stored: (reply: R, list: L) => void; failed: (err: unknown, list: L, latest: boolean) => void | Promise<void> },
+): (list: L) => Promise<void> {
+  let chain: Promise<unknown> = Promise.resolve();
+  let seq = 0;
+  return (list) => {
+    const n = ++seq;
+    const done = chain.then(() => send(list)).then(
+      (r) => {
+        if (n === seq) on.stored(r, list);
+      },
+      (e: unknown) => on.failed(e, list, n === seq),
+    );
+    chain = done.catch(() => undefined);
+    return done;
+  };
+}

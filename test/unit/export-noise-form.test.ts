@@ -1,28 +1,8 @@
 /** The export dialog's noise-score fields → the spec's `filter.noiseScore` (or a message). */
 import { describe, expect, it } from 'vitest';
-import { specOf } from '../../src/renderer/src/views/export/ExportDialog';
+import { initialForm, specOf } from '../../src/renderer/src/views/export/ExportDialog';
 
-const base: Parameters<typeof specOf>[0] = {
-  format: 'index-png',
-  target: '',
-  ignoreIndex: '255',
-  overrides: '',
-  status: [],
-  kinds: [],
-  authors: '',
-  split: '',
-  source: '',
-  tags: '',
-  present: '',
-  absent: '',
-  stratify: '',
-  limit: '',
-  mix: '',
-  assign: false,
-  ratios: ['0.8', '0.1', '0.1'],
-  seed: '0',
-  dest: '/tmp/x',
-};
+const base = initialForm('/tmp/x');
 
 describe('export form: noise score', () => {
   it('no bounds: no filter; one or two bounds: a range', () => {

@@ -147,16 +147,9 @@ function Counts({ title, counts }: { title: string; counts: Record<string, numbe
   );
 }
 
-interface Props {
-  project: ProjectInfo;
-  schema: LabelSchema | null;
-  onClose: () => void;
-}
-
-export function ExportDialog({ project, schema, onClose }: Props) {
-  const client = useClient();
-  const [schemas, setSchemas] = useState<LabelSchema[]>([]);
-  const [form, setForm] = useState<Form>(() => ({
+/** The dialog's fields when it opens: no filters, index PNGs, splits 80/10/10, seed 0. */
+export function initialForm(dest: string): Form {
+  return {
     format: 'index-png',
     target: '',
     ignoreIndex: '255',
@@ -175,8 +168,20 @@ export function ExportDialog({ project, schema, onClose }: Props) {
     assign: false,
     ratios: ['0.8', '0.1', '0.1'],
     seed: '0',
-    dest: `${project.root}/${project.name}-export`,
-  }));
+    dest,
+  };
+}
+
+interface Props {
+  project: ProjectInfo;
+  schema: LabelSchema | null;
+  onClose: () => void;
+}
+
+export function ExportDialog({ project, schema, onClose }: Props) {
+  const client = useClient();
+  const [schemas, setSchemas] = useState<LabelSchema[]>([]);
+  const [form, setForm] = useState<Form>(() => initialForm(`${project.root}/${project.name}-export`));
   const [preview, setPreview] = useState<ExportPreview | null>(null);
   const [previewError, setPreviewError] = useState<ShownError | null>(null);
   const [running, setRunning] = useState<string | null>(null);

@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { buildCliBundle } from '../tooling/cli-bundle';
 import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,17 +104,7 @@ async function run(bytes: Uint8Array, input: Float32Array): Promise<Float32Array
 }
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [join(ROOT, 'src/cli/index.ts')],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
-    banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
+  await buildCliBundle(dirname(BUNDLE));
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { buildCliBundle } from '../tooling/cli-bundle';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Events } from '../../src/shared/api/contract';
@@ -175,24 +175,7 @@ describe('parsel prelabel --faces detector (CLI bundle)', () => {
   // Built like scripts/build-cli.mjs builds it (the CLI and its worker scripts side by side), into a folder of its own.
   const OUT = join(ROOT, 'out', 'test-cli-detector');
   beforeAll(async () => {
-    await build({
-      entryPoints: [
-        { in: join(ROOT, 'src/cli/index.ts'), out: 'parsel' },
-        { in: join(ROOT, 'src/main/inference/worker.ts'), out: 'inference-worker' },
-        { in: join(ROOT, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
-        { in: join(ROOT, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
-      ],
-      outdir: OUT,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
-      banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
-      logLevel: 'error',
-    });
-    writeFileSync(join(OUT, 'run.mjs'), "import { main } from './parsel.mjs';\nprocess.exitCode = await main(process.argv.slice(2), { rendererDir: '' });\n");
+    await buildCliBundle(OUT, { workers: true });
   }, 120_000);
   const parsel = (...args: string[]) =>
     spawnSync(process.execPath, [join(OUT, 'run.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, PARSEL_USER_DATA: join(dir, 'cli-user') } });

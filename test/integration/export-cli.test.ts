@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { buildCliBundle } from '../tooling/cli-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeExportProject } from '../tooling/export-project';
 
@@ -39,17 +39,7 @@ function tree(root: string): [string, string][] {
 
 beforeAll(async () => {
   // Own bundle (same options as scripts/build-cli.mjs) so the test never runs a stale out/cli build.
-  await build({
-    entryPoints: [join(ROOT, 'src/cli/index.ts')],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
-    banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
+  await buildCliBundle(dirname(BUNDLE));
   const p = await makeExportProject(dir, {
     count: 12,
     size: 64,

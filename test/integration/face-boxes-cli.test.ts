@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
+import { buildCliBundle } from '../tooling/cli-bundle';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directClient } from '../../src/main/services/backend';
@@ -30,24 +30,7 @@ function parsel(...args: string[]) {
 }
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [
-      { in: join(ROOT, 'src/cli/index.ts'), out: 'parsel' },
-      { in: join(ROOT, 'src/main/inference/worker.ts'), out: 'inference-worker' },
-      { in: join(ROOT, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
-      { in: join(ROOT, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
-    ],
-    outdir: OUT,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
-    banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
-  writeFileSync(join(OUT, 'run.mjs'), "import { main } from './parsel.mjs';\nprocess.exitCode = await main(process.argv.slice(2), { rendererDir: '' });\n");
+  await buildCliBundle(OUT, { workers: true });
   writeFileSync(join(dir, 'face.onnx'), colourRuleModel({ centroids }));
   writeFileSync(
     join(dir, 'face.card.json'),

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
+import { buildCliBundle } from '../tooling/cli-bundle';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeIndexFolder, writeLapa } from '../tooling/formats';
 
@@ -22,23 +22,7 @@ function parsel(...args: string[]) {
 }
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [{ in: join(ROOT, 'src/cli/index.ts'), out: 'parsel' }],
-    outdir: OUT,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
-    banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
-  // What bin/parsel.mjs does, against this bundle.
-  writeFileSync(
-    join(OUT, 'run.mjs'),
-    "import { main } from './parsel.mjs';\nprocess.exitCode = await main(process.argv.slice(2), { rendererDir: '' });\n",
-  );
+  await buildCliBundle(OUT);
   await writeLapa(join(dir, 'lapa'), { counts: { train: 3, test: 1 }, size: 40, seed: 5 });
 });
 

@@ -6,9 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { buildCliBundle } from '../tooling/cli-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePrediction } from '../../src/main/services/predictions';
 import { ProjectStore } from '../../src/main/store/project-store';
@@ -53,17 +53,7 @@ const swapEye = (m: Uint8Array) => m.map((v) => (v === L_EYE ? R_EYE : v));
 const count = (m: Uint8Array, v: number) => m.reduce((s, x) => s + (x === v ? 1 : 0), 0);
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [join(ROOT, 'src/cli/index.ts')],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
-    banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
+  await buildCliBundle(dirname(BUNDLE));
   P = await makeExportProject(dir, { count: 4, size: SIZE, schemaId: 'helen-11', userDataDir: join(dir, 'user'), meta: (i) => ({ split: i < 2 ? 'train' : 'test', source: 'synthetic' }) });
   for (const id of P.ids.slice(0, 2)) {
     const m = swapEye(P.masks.get(id)!);

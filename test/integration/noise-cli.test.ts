@@ -2,9 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { buildCliBundle } from '../tooling/cli-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
@@ -29,17 +29,7 @@ function parsel(...args: string[]) {
 
 beforeAll(async () => {
   // Own bundle (same options as scripts/build-cli.mjs) so the test never runs a stale out/cli build.
-  await build({
-    entryPoints: [join(ROOT, 'src/cli/index.ts')],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['better-sqlite3', 'sharp', 'onnxruntime-node', 'ws', 'electron'],
-    banner: { js: "import { createRequire as __parselCreateRequire } from 'node:module'; const require = __parselCreateRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
+  await buildCliBundle(dirname(BUNDLE));
   const backend = createBackend({ mode: 'direct', userDataDir: join(dir, 'user') });
   P = await makeNoiseProject(directClient(backend.services, backend.bus), dir, { count: 3, size: 96, corruptions: [['class_swap'], []] });
   backend.close();

@@ -1,19 +1,20 @@
-import type { ScanOptions } from '../../shared/api/methods-noise';
+import { DEFAULT_MATCH_IOU, type ScanOptions } from '../../shared/api/methods-noise';
+import { DEFAULT_SCORE_OPTIONS as D } from '../../shared/noise/score';
 import { EXIT, need, withProject, type Command } from '../command';
 import { numberOpt, resolveModelSet, selectionFromArgs, SELECTION_OPTIONS } from './noise-args';
 
 export const scanCommand: Command = {
   summary: 'label-noise scan: flag regions where a model set confidently disagrees with the labels',
   usage:
-    'parsel scan <project.parsel> --model-set <name|id> [--band 2] [--band-weight 0.1] [--min-area 8] [--min-score 6] [--match-iou 0.5] ' +
+    `parsel scan <project.parsel> --model-set <name|id> [--band ${D.bandRadius}] [--band-weight ${D.bandWeight}] [--min-area ${D.minRegionArea}] [--min-score ${D.minRegionScore}] [--match-iou ${DEFAULT_MATCH_IOU}] ` +
     '[--ids ...] [--status ...] [--split ...] [--source ...] [--json] [--quiet]',
   options: {
     'model-set': { flag: false, help: 'model set whose cached predictions are the teacher (name or id; run parsel prelabel first)' },
-    band: { flag: false, help: 'boundary band radius in pixels around label edges, down-weighted (default 2)' },
-    'band-weight': { flag: false, help: 'weight of suspect pixels inside the band, 0-1 (default 0.1)' },
-    'min-area': { flag: false, help: 'smallest flagged region, pixels (default 8)' },
-    'min-score': { flag: false, help: 'smallest flagged region score (default 6)' },
-    'match-iou': { flag: false, help: 'a new region is an earlier flag (dismissal kept) at this IoU or more (default 0.5)' },
+    band: { flag: false, help: `boundary band radius in pixels around label edges, down-weighted (default ${D.bandRadius})` },
+    'band-weight': { flag: false, help: `weight of suspect pixels inside the band, 0-1 (default ${D.bandWeight})` },
+    'min-area': { flag: false, help: `smallest flagged region, pixels (default ${D.minRegionArea})` },
+    'min-score': { flag: false, help: `smallest flagged region score (default ${D.minRegionScore})` },
+    'match-iou': { flag: false, help: `a new region is an earlier flag (dismissal kept) at this IoU or more (default ${DEFAULT_MATCH_IOU})` },
     ...SELECTION_OPTIONS,
     json: { flag: true, help: 'print the result as JSON' },
     quiet: { flag: true, help: 'no progress on stderr' },

@@ -8,6 +8,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import type { QueuePage, ScanResult } from '../../../../shared/api/methods-noise';
 import type { JobProgress, ProjectInfo } from '../../../../shared/api/types';
+import { DEFAULT_SCORE_OPTIONS } from '../../../../shared/noise/score';
 import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
 import { reviewQueue } from './queueStore';
 import './review.css';
@@ -39,7 +40,8 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
   const [sets, setSets] = useState<ModelSetRecord[] | null>(null);
   const [setsError, setSetsError] = useState<string | null>(null);
   const [modelSetId, setModelSetId] = useState<number | null>(null);
-  const [band, setBand] = useState('2');
+  // The scorer's default radius (chosen by measurement, docs/bench/noise.md).
+  const [band, setBand] = useState(String(DEFAULT_SCORE_OPTIONS.bandRadius));
   const [scanning, setScanning] = useState<string | null>(null);
   const [progress, setProgress] = useState<JobProgress | null>(null);
   const [scanResult, setScanResult] = useState<ScanResult | null>(null);

@@ -21,11 +21,19 @@
  *     as a real model's confident mistakes do.
  *  5. Softmax, quantised to the cache format (src/shared/noise/probs.ts).
  *
+ * Model set (`members` > 1): the app's teacher for a model set is the mean of its members' softmax
+ * (DESIGN.md §5). Members share 1 (soft boundaries) and 2 (confusions); of 3 (noise field and per-class
+ * bias) they share the part `shared` (ρ): field = √ρ·shared + √(1−ρ)·own, so each member's field has the
+ * same variance; of 4 (confident errors) each member has Poisson(ρ·errorRate) blobs common to all and
+ * Poisson((1−ρ)·errorRate) of its own, i.e. the same rate per member. ρ = 1 is an ensemble of identical
+ * members and gives exactly the single teacher; ρ = 0, members whose mistakes are independent. Their
+ * softmaxes are averaged in float before quantising, as the prediction job does.
+ *
  * Deterministic by seed. The benchmark reports the teacher's own per-class F1 against the clean labels
  * so the calibration is visible (target: mean F1 without background 0.85-0.92, as in the seed papers).
  */
 import type { LabelSchema } from '../../src/shared/api/types';
-import { Rng } from '../../src/shared/synth/rng';
+import { hash32, Rng } from '../../src/shared/synth/rng';
 
 export interface TeacherParams {
   /** Blur σ in px (default 1.6). */
@@ -36,10 +44,14 @@ export interface TeacherParams {
   errorRate: number;
   /** Per-class, per-image logit bias sd (default 0.8): systematic over/under-segmentation. */
   bias: number;
+  /** Members of the simulated model set whose mean softmax is the teacher (default 1). */
+  members: number;
+  /** Share ρ of the noise, bias and confident errors common to all members, 0..1 (default 1; file header). */
+  shared: number;
 }
 
 /** The documented calibration (fields above): mean F1 without background about 0.91 on the bench faces. */
-export const DEFAULT_TEACHER: TeacherParams = { sigma: 1.6, noise: 1.2, errorRate: 1.0, bias: 0.8 };
+export const DEFAULT_TEACHER: TeacherParams = { sigma: 1.6, noise: 1.2, errorRate: 1.0, bias: 0.8, members: 1, shared: 1 };
 
 /**
  * A deliberately worse teacher for the stress rows of the benchmark (mean F1 without background about
@@ -47,7 +59,7 @@ export const DEFAULT_TEACHER: TeacherParams = { sigma: 1.6, noise: 1.2, errorRat
  * noise and bias, twice the confident errors. Not the figure of record; it shows how flagging degrades
  * when the teacher is weaker than the labels.
  */
-export const HARSH_TEACHER: TeacherParams = { sigma: 2.5, noise: 1.5, errorRate: 2.0, bias: 1.0 };
+export const HARSH_TEACHER: TeacherParams = { sigma: 2.5, noise: 1.5, errorRate: 2.0, bias: 1.0, members: 1, shared: 1 };
 
 const CONFIDENCE: Record<string, number> = {
   background: 7,
@@ -107,102 +119,35 @@ function boxRadii(sigma: number): number[] {
   return [r, r, r];
 }
 
-export function simulateTeacher(
+interface Blob {
+  cx: number;
+  cy: number;
+  rx: number;
+  ry: number;
+  wrong: number;
+  amp: number;
+}
+
+/** Poisson(rate) confident-error blobs drawn from `rng` (point 4 of the file header). */
+function drawBlobs(
+  rng: Rng,
+  rate: number,
   clean: Uint8Array,
   w: number,
   h: number,
-  schema: LabelSchema,
-  seed: number,
-  params: Partial<TeacherParams> = {},
-): Uint8Array {
-  const P = { ...DEFAULT_TEACHER, ...params };
-  const K = schema.classes.length;
-  const HW = w * h;
-  const rng = new Rng(seed ^ 0x5eed7eac);
-  const names = schema.classes.map((c) => c.name);
-  const idx = new Map(names.map((n, i) => [n, i] as [string, number]));
-  const conf = names.map((n) => CONFIDENCE[n] ?? PART_CONFIDENCE);
-  const present = new Uint8Array(K);
-  for (let i = 0; i < HW; i++) if (clean[i] < K) present[clean[i]] = 1;
-
-  const logits = new Float32Array(K * HW);
-  const tmp = new Float32Array(HW);
-  const plane = new Float32Array(HW);
-  const radii = boxRadii(P.sigma);
-  const blurred: (Float32Array | null)[] = new Array(K).fill(null);
-  for (let k = 0; k < K; k++) {
-    if (!present[k]) continue;
-    plane.fill(0);
-    for (let i = 0; i < HW; i++) if (clean[i] === k) plane[i] = 1;
-    for (const r of radii) if (r > 0) boxBlur(plane, tmp, w, h, r);
-    blurred[k] = plane.slice();
-  }
-  // 1 + 2: confidence and confusion.
-  const add = (to: number, from: number, scale: number) => {
-    const b = blurred[from];
-    if (!b) return;
-    const off = to * HW;
-    for (let i = 0; i < HW; i++) logits[off + i] += scale * b[i];
-  };
-  for (let k = 0; k < K; k++) add(k, k, conf[k]);
-  for (const [a, b, beta, both] of CONFUSION) {
-    const ia = idx.get(a);
-    const ib = idx.get(b);
-    if (ia === undefined || ib === undefined) continue;
-    add(ib, ia, beta * conf[ia]);
-    if (both) add(ia, ib, beta * conf[ib]);
-  }
-  // 3: smooth per-class noise.
-  const G = 24;
-  const gw = Math.ceil(w / G) + 2;
-  const gh = Math.ceil(h / G) + 2;
-  const grid = new Float32Array(gw * gh);
-  const active = present.slice();
-  for (const [a, b] of CONFUSION) {
-    const ia = idx.get(a);
-    const ib = idx.get(b);
-    if (ia !== undefined && ib !== undefined && (present[ia] || present[ib])) active[ia] = active[ib] = 1;
-  }
-  for (let k = 0; k < K; k++) {
-    for (let j = 0; j < grid.length; j++) grid[j] = rng.normal(0, P.noise);
-    // Per-class bias: the teacher over- or under-segments each class a little (boundary offset).
-    const bias = rng.normal(0, P.bias);
-    if (!active[k]) continue;
-    for (let j = 0; j < grid.length; j++) grid[j] += bias;
-    const off = k * HW;
-    for (let y = 0; y < h; y++) {
-      const gy = y / G;
-      const y0 = Math.floor(gy);
-      const fy = gy - y0;
-      for (let x = 0; x < w; x++) {
-        const gx = x / G;
-        const x0 = Math.floor(gx);
-        const fx = gx - x0;
-        const a = grid[y0 * gw + x0] * (1 - fx) + grid[y0 * gw + x0 + 1] * fx;
-        const b = grid[(y0 + 1) * gw + x0] * (1 - fx) + grid[(y0 + 1) * gw + x0 + 1] * fx;
-        logits[off + y * w + x] += a * (1 - fy) + b * fy;
-      }
-    }
-  }
-  // 4: confident error blobs.
-  const confusable = new Map<number, number[]>();
-  for (const [a, b] of CONFUSION) {
-    const ia = idx.get(a);
-    const ib = idx.get(b);
-    if (ia === undefined || ib === undefined) continue;
-    confusable.set(ia, [...(confusable.get(ia) ?? []), ib]);
-    confusable.set(ib, [...(confusable.get(ib) ?? []), ia]);
-  }
+  K: number,
+  present: Uint8Array,
+  confusable: Map<number, number[]>,
+): Blob[] {
   let nErr = 0;
   // Poisson by inversion.
-  {
-    const L = Math.exp(-P.errorRate);
-    let p = rng.next();
-    while (p > L) {
-      nErr++;
-      p *= rng.next();
-    }
+  const L = Math.exp(-rate);
+  let p = rng.next();
+  while (p > L) {
+    nErr++;
+    p *= rng.next();
   }
+  const blobs: Blob[] = [];
   for (let e = 0; e < nErr; e++) {
     const cx = rng.int(0, w - 1);
     const cy = rng.int(0, h - 1);
@@ -226,33 +171,148 @@ export function simulateTeacher(
       if (pool.length === 0) continue;
       wrong = rng.pick(pool);
     }
-    const amp = rng.uniform(6, 10);
-    const off = wrong * HW;
-    for (let yy = Math.max(0, Math.floor(cy - ry - 2)); yy <= Math.min(h - 1, cy + ry + 2); yy++) {
-      for (let xx = Math.max(0, Math.floor(cx - rx - 2)); xx <= Math.min(w - 1, cx + rx + 2); xx++) {
-        const d = Math.sqrt(((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2);
-        // Soft-edged ellipse.
-        const s = d < 0.8 ? 1 : d < 1.2 ? (1.2 - d) / 0.4 : 0;
-        if (s > 0) logits[off + yy * w + xx] += amp * s;
-      }
+    blobs.push({ cx, cy, rx, ry, wrong, amp: rng.uniform(6, 10) });
+  }
+  return blobs;
+}
+
+function addBlob(logits: Float32Array, b: Blob, w: number, h: number): void {
+  const HW = w * h;
+  const off = b.wrong * HW;
+  for (let yy = Math.max(0, Math.floor(b.cy - b.ry - 2)); yy <= Math.min(h - 1, b.cy + b.ry + 2); yy++) {
+    for (let xx = Math.max(0, Math.floor(b.cx - b.rx - 2)); xx <= Math.min(w - 1, b.cx + b.rx + 2); xx++) {
+      const d = Math.sqrt(((xx - b.cx) / b.rx) ** 2 + ((yy - b.cy) / b.ry) ** 2);
+      // Soft-edged ellipse.
+      const s = d < 0.8 ? 1 : d < 1.2 ? (1.2 - d) / 0.4 : 0;
+      if (s > 0) logits[off + yy * w + xx] += b.amp * s;
     }
   }
-  // 5: softmax and quantise.
-  const out = new Uint8Array(K * HW);
+}
+
+export function simulateTeacher(
+  clean: Uint8Array,
+  w: number,
+  h: number,
+  schema: LabelSchema,
+  seed: number,
+  params: Partial<TeacherParams> = {},
+): Uint8Array {
+  const P = { ...DEFAULT_TEACHER, ...params };
+  const M = Math.max(1, Math.floor(P.members));
+  const rho = Math.min(1, Math.max(0, P.shared));
+  const K = schema.classes.length;
+  const HW = w * h;
+  const rng = new Rng(seed ^ 0x5eed7eac);
+  const names = schema.classes.map((c) => c.name);
+  const idx = new Map(names.map((n, i) => [n, i] as [string, number]));
+  const conf = names.map((n) => CONFIDENCE[n] ?? PART_CONFIDENCE);
+  const present = new Uint8Array(K);
+  for (let i = 0; i < HW; i++) if (clean[i] < K) present[clean[i]] = 1;
+
+  const base = new Float32Array(K * HW);
+  const tmp = new Float32Array(HW);
+  const plane = new Float32Array(HW);
+  const radii = boxRadii(P.sigma);
+  const blurred: (Float32Array | null)[] = new Array(K).fill(null);
+  for (let k = 0; k < K; k++) {
+    if (!present[k]) continue;
+    plane.fill(0);
+    for (let i = 0; i < HW; i++) if (clean[i] === k) plane[i] = 1;
+    for (const r of radii) if (r > 0) boxBlur(plane, tmp, w, h, r);
+    blurred[k] = plane.slice();
+  }
+  // 1 + 2: confidence and confusion (common to all members).
+  const add = (to: number, from: number, scale: number) => {
+    const b = blurred[from];
+    if (!b) return;
+    const off = to * HW;
+    for (let i = 0; i < HW; i++) base[off + i] += scale * b[i];
+  };
+  for (let k = 0; k < K; k++) add(k, k, conf[k]);
+  for (const [a, b, beta, both] of CONFUSION) {
+    const ia = idx.get(a);
+    const ib = idx.get(b);
+    if (ia === undefined || ib === undefined) continue;
+    add(ib, ia, beta * conf[ia]);
+    if (both) add(ia, ib, beta * conf[ib]);
+  }
+  // 3: smooth per-class noise fields and biases; the common parts drawn once.
+  const G = 24;
+  const gw = Math.ceil(w / G) + 2;
+  const gh = Math.ceil(h / G) + 2;
+  const active = present.slice();
+  for (const [a, b] of CONFUSION) {
+    const ia = idx.get(a);
+    const ib = idx.get(b);
+    if (ia !== undefined && ib !== undefined && (present[ia] || present[ib])) active[ia] = active[ib] = 1;
+  }
+  const sharedGrid = new Float32Array(K * gw * gh);
+  const sharedBias = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    for (let j = 0; j < gw * gh; j++) sharedGrid[k * gw * gh + j] = rng.normal(0, P.noise);
+    // Per-class bias: the teacher over- or under-segments each class a little (boundary offset).
+    sharedBias[k] = rng.normal(0, P.bias);
+  }
+  // 4: confident error blobs; the common ones drawn once.
+  const confusable = new Map<number, number[]>();
+  for (const [a, b] of CONFUSION) {
+    const ia = idx.get(a);
+    const ib = idx.get(b);
+    if (ia === undefined || ib === undefined) continue;
+    confusable.set(ia, [...(confusable.get(ia) ?? []), ib]);
+    confusable.set(ib, [...(confusable.get(ib) ?? []), ia]);
+  }
+  const sharedBlobs = drawBlobs(rng, rho * P.errorRate, clean, w, h, K, present, confusable);
+
+  const a = Math.sqrt(rho);
+  const b = Math.sqrt(1 - rho);
+  const mean = new Float64Array(K * HW);
+  const logits = new Float32Array(K * HW);
+  const grid = new Float32Array(gw * gh);
   const ex = new Float64Array(K);
-  for (let i = 0; i < HW; i++) {
-    let m = -Infinity;
-    for (let k = 0; k < K; k++) if (logits[k * HW + i] > m) m = logits[k * HW + i];
-    let s = 0;
+  for (let m = 0; m < M; m++) {
+    const own = new Rng(hash32(seed, m, 0x0e1b));
+    logits.set(base);
     for (let k = 0; k < K; k++) {
-      const v = Math.exp(logits[k * HW + i] - m);
-      ex[k] = v;
-      s += v;
+      for (let j = 0; j < grid.length; j++) grid[j] = a * sharedGrid[k * gw * gh + j] + b * own.normal(0, P.noise);
+      const bias = a * sharedBias[k] + b * own.normal(0, P.bias);
+      if (!active[k]) continue;
+      for (let j = 0; j < grid.length; j++) grid[j] += bias;
+      const off = k * HW;
+      for (let y = 0; y < h; y++) {
+        const gy = y / G;
+        const y0 = Math.floor(gy);
+        const fy = gy - y0;
+        for (let x = 0; x < w; x++) {
+          const gx = x / G;
+          const x0 = Math.floor(gx);
+          const fx = gx - x0;
+          const top = grid[y0 * gw + x0] * (1 - fx) + grid[y0 * gw + x0 + 1] * fx;
+          const bot = grid[(y0 + 1) * gw + x0] * (1 - fx) + grid[(y0 + 1) * gw + x0 + 1] * fx;
+          logits[off + y * w + x] += top * (1 - fy) + bot * fy;
+        }
+      }
     }
-    for (let k = 0; k < K; k++) {
-      const q = (ex[k] / s) * 255 + 0.5;
-      out[k * HW + i] = q >= 255 ? 255 : q | 0;
+    for (const blob of sharedBlobs) addBlob(logits, blob, w, h);
+    for (const blob of drawBlobs(own, (1 - rho) * P.errorRate, clean, w, h, K, present, confusable)) addBlob(logits, blob, w, h);
+    // 5: softmax, accumulated into the members' mean.
+    for (let i = 0; i < HW; i++) {
+      let mx = -Infinity;
+      for (let k = 0; k < K; k++) if (logits[k * HW + i] > mx) mx = logits[k * HW + i];
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const v = Math.exp(logits[k * HW + i] - mx);
+        ex[k] = v;
+        s += v;
+      }
+      for (let k = 0; k < K; k++) mean[k * HW + i] += ex[k] / s / M;
     }
+  }
+  // Quantise to the cache format.
+  const out = new Uint8Array(K * HW);
+  for (let j = 0; j < K * HW; j++) {
+    const q = mean[j] * 255 + 0.5;
+    out[j] = q >= 255 ? 255 : q | 0;
   }
   return out;
 }

@@ -8,6 +8,7 @@
  *   npm run bench -- noise --speed-only
  *   npm run bench -- noise --harsh      # the stress teacher (HARSH_TEACHER) instead of the documented one
  *   npm run bench -- noise --error-rate 0   # diagnostic: no confident teacher errors
+ *   npm run bench -- noise --members 3 --shared 0.5   # teacher = mean of a 3-member model set sharing half its errors
  *
  * Data: synthetic faces (src/shared/synth, celebamask-hq-a, 512², accessories made more frequent so the
  * tail types have material). Each face is scored clean and once per corruption type (one instance,
@@ -61,7 +62,14 @@ const SPEED_ONLY = args.includes('--speed-only');
 const BASE_TEACHER = args.includes('--harsh') ? HARSH_TEACHER : DEFAULT_TEACHER;
 // Diagnostic: the same teacher with another rate of confident-error blobs (e.g. 0: a teacher that is
 // only ever unsure, never confidently wrong), to see how much of the gap those errors explain.
-const TEACHER = args.includes('--error-rate') ? { ...BASE_TEACHER, errorRate: arg('error-rate', BASE_TEACHER.errorRate) } : BASE_TEACHER;
+// Model set: the teacher as the mean of `--members` simulated members sharing `--shared` (ρ) of their
+// noise and confident errors (teacher-sim.ts header); ρ = 1 is the single teacher.
+const TEACHER = {
+  ...BASE_TEACHER,
+  errorRate: arg('error-rate', BASE_TEACHER.errorRate),
+  members: arg('members', BASE_TEACHER.members),
+  shared: arg('shared', BASE_TEACHER.shared),
+};
 const ACCESSORIES = { glasses: 0.3, hat: 0.2, earring: 0.5, necklace: 0.5 };
 const MATCH_IOU = 0.25;
 /** Smallest region either method reports (Parsel's default minRegionArea; the baseline gets the same floor). */
@@ -100,6 +108,12 @@ const methods: Method[] = [
   { name: 'parsel', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts()) },
   { name: 'softmin', run: (l, p) => softminBaseline(l, p, K, SIZE, SIZE, { withPixels: true, maxRegions: 100000, minRegionArea: MIN_AREA }) },
 ];
+if (SWEEP || args.includes('--firm')) {
+  // The region rule's neighbours; `firm=0` is the scorer before it (every region kept, band at 0.1).
+  methods.push({ name: 'parsel firm=0', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: 0 })) });
+  for (const f of [0.1, 0.2, 0.3]) methods.push({ name: `parsel firm=${f} no restore`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: f, restoreBand: false })) });
+  for (const f of [0.1, 0.2]) methods.push({ name: `parsel firm=${f} restore`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: f, restoreBand: true })) });
+}
 if (SWEEP) {
   for (const r of [2, 3]) methods.push({ name: `parsel r=${r}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandRadius: r })) });
   for (const bw of [0, 0.3, 1]) methods.push({ name: `parsel bw=${bw}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandWeight: bw })) });
@@ -108,14 +122,17 @@ if (SWEEP) {
   methods.push({ name: 'parsel as found', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandAcross: false, grow: false, pooling: 'sum' })) });
 }
 
+// Faces and teachers `--offset` onwards (default 0): a disjoint set to choose scorer parameters on.
+const OFFSET = arg('offset', 0);
+
 function face(i: number) {
-  return generateFace({ seed: 1000 + i, width: SIZE, height: SIZE, schema, accessories: ACCESSORIES });
+  return generateFace({ seed: 1000 + OFFSET + i, width: SIZE, height: SIZE, schema, accessories: ACCESSORIES });
 }
 
 function variants(clean: Uint8Array, i: number): { kind: Kind; label: Uint8Array; gt: RegionMask | null }[] {
   const out: { kind: Kind; label: Uint8Array; gt: RegionMask | null }[] = [{ kind: 'clean', label: clean, gt: null }];
   for (const t of CORRUPTION_TYPES) {
-    const r = corrupt(clean, SIZE, SIZE, schema, { type: t, seed: hash32(i, CORRUPTION_TYPES.indexOf(t)) });
+    const r = corrupt(clean, SIZE, SIZE, schema, { type: t, seed: hash32(OFFSET + i, CORRUPTION_TYPES.indexOf(t)) });
     if (r.regions.length === 0) continue;
     out.push({ kind: t, label: r.label, gt: r.regions[0].mask });
   }
@@ -247,7 +264,7 @@ function quality(): void {
   const acc = new ThresholdAccumulator(K);
   for (let i = 0; i < N_THR; i++) {
     const f = face(i);
-    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, i, TEACHER);
+    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, OFFSET + i, TEACHER);
     for (const v of variants(f.mask, i)) acc.add(v.label, probs, SIZE, SIZE);
   }
   const thr = acc.result();
@@ -259,7 +276,7 @@ function quality(): void {
   const teacherAgree = new AgreementAccumulator(schema);
   for (let i = 0; i < N; i++) {
     const f = face(i);
-    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, i, TEACHER);
+    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, OFFSET + i, TEACHER);
     teacherAgree.add(f.mask, argmaxProbs(probs, K, SIZE, SIZE));
     for (const v of variants(f.mask, i)) {
       for (const m of methods) {
@@ -362,7 +379,7 @@ function quality(): void {
     const better = a.auroc >= b.auroc && a.ap >= b.ap && a.rec >= b.rec;
     console.log(`| ${t} | ${f3(a.auroc)} | ${f3(b.auroc)} | ${f3(a.ap)} | ${f3(b.ap)} | ${f3(a.rec)} | ${f3(b.rec)} | ${better ? 'yes' : 'no'} |`);
   }
-  if (SWEEP) {
+  if (methods.length > 2) {
     console.log('\n## Variants (image AUROC per type; jitter: lower is better)\n');
     console.log(`| variant | ${CORRUPTION_TYPES.join(' | ')} | region recall @P0.8, mean over non-boundary types |`);
     console.log(`|---|${CORRUPTION_TYPES.map(() => '---').join('|')}|---|`);

@@ -43,6 +43,9 @@ describe('parsel scan / flags / export-probs', () => {
     const bad = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--band', '-1');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--band must be an integer 0-64/);
+    const firm = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--min-firm', '1.5');
+    expect(firm.code).toBe(2);
+    expect(firm.err).toMatch(/--min-firm must be a number 0-1, got "1.5"/);
     expect(parsel('scan', P.file, '--model-set', String(P.modelSetId), '--frobnicate').code).toBe(2);
     const missing = parsel('scan', P.file, '--model-set', '999');
     expect(missing.code).toBe(3);

@@ -294,6 +294,7 @@ describe('accept, dismiss, rescan', () => {
     await expectCode(api.call('noise:flags', { imageId: 1, top: 3 }), 'BAD_REQUEST');
     await expectCode(api.call('noise:accept', { flagId: 1, author: '  ' }), 'BAD_REQUEST');
     await expectCode(api.call('noise:scan', { modelSetId: P.modelSetId, options: { bandWeight: 2 } }), 'BAD_REQUEST');
+    await expectCode(api.call('noise:scan', { modelSetId: P.modelSetId, options: { minFirmShare: 1.5 } }), 'BAD_REQUEST');
   });
 });
 

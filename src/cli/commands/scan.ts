@@ -6,12 +6,16 @@ import { numberOpt, resolveModelSet, selectionFromArgs, SELECTION_OPTIONS } from
 export const scanCommand: Command = {
   summary: 'label-noise scan: flag regions where a model set confidently disagrees with the labels',
   usage:
-    `parsel scan <project.parsel> --model-set <name|id> [--band ${D.bandRadius}] [--band-weight ${D.bandWeight}] [--min-area ${D.minRegionArea}] [--min-score ${D.minRegionScore}] [--match-iou ${DEFAULT_MATCH_IOU}] ` +
+    `parsel scan <project.parsel> --model-set <name|id> [--band ${D.bandRadius}] [--band-weight ${D.bandWeight}] [--min-firm ${D.minFirmShare}] [--min-area ${D.minRegionArea}] [--min-score ${D.minRegionScore}] [--match-iou ${DEFAULT_MATCH_IOU}] ` +
     '[--ids ...] [--status ...] [--split ...] [--source ...] [--json] [--quiet]',
   options: {
     'model-set': { flag: false, help: 'model set whose cached predictions are the teacher (name or id; run parsel prelabel first)' },
     band: { flag: false, help: `boundary band radius in pixels around label edges, down-weighted (default ${D.bandRadius})` },
     'band-weight': { flag: false, help: `weight of suspect pixels inside the band, 0-1 (default ${D.bandWeight})` },
+    'min-firm': {
+      flag: false,
+      help: `regions with a smaller share of pixels outside the band are boundary imprecision and not flagged, 0-1; 0 keeps every region (default ${D.minFirmShare})`,
+    },
     'min-area': { flag: false, help: `smallest flagged region, pixels (default ${D.minRegionArea})` },
     'min-score': { flag: false, help: `smallest flagged region score (default ${D.minRegionScore})` },
     'match-iou': { flag: false, help: `a new region is an earlier flag (dismissal kept) at this IoU or more (default ${DEFAULT_MATCH_IOU})` },
@@ -24,11 +28,13 @@ export const scanCommand: Command = {
     const options: ScanOptions = {};
     const band = numberOpt(args, 'band', 0, 64, true);
     const bandWeight = numberOpt(args, 'band-weight', 0, 1, false);
+    const minFirm = numberOpt(args, 'min-firm', 0, 1, false);
     const minArea = numberOpt(args, 'min-area', 1, 1_000_000, true);
     const minScore = numberOpt(args, 'min-score', 0, 1e9, false);
     const matchIoU = numberOpt(args, 'match-iou', 0.001, 1, false);
     if (band !== undefined) options.bandRadius = band;
     if (bandWeight !== undefined) options.bandWeight = bandWeight;
+    if (minFirm !== undefined) options.minFirmShare = minFirm;
     if (minArea !== undefined) options.minRegionArea = minArea;
     if (minScore !== undefined) options.minRegionScore = minScore;
     if (matchIoU !== undefined) options.matchIoU = matchIoU;

@@ -34,6 +34,8 @@ export const scanOptionsSchema = z
     bandRadius: z.number().int().min(0).max(64).optional(),
     /** Weight of a suspect pixel inside the band, 0..1. */
     bandWeight: z.number().min(0).max(1).optional(),
+    /** Regions with a smaller share of pixels outside the band are boundary imprecision, 0..1 (0 keeps all). */
+    minFirmShare: z.number().min(0).max(1).optional(),
     minRegionArea: z.number().int().min(1).max(1_000_000).optional(),
     minRegionScore: z.number().min(0).max(1e9).optional(),
     maxRegions: z.number().int().min(1).max(1000).optional(),

@@ -58,10 +58,12 @@ describe('scoreImage on hand-built cases', () => {
     expect(res.suspectOutsideBand).toBe(60);
     expect(res.pairs).toEqual([{ from: GLASSES, to: EYE, pixels: 60 }]);
     // The plain DML-CSR band (every suspect band pixel down-weighted): the 10x6 block is all band at r = 2.
-    const plain = scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2 });
+    // Without the region rule it weighs a tenth; with it (the default) an all-band region is dropped.
+    const plain = scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2, minFirmShare: 0 });
     expect(plain.suspectOutsideBand).toBe(0);
     expect(plain.imageScore).toBeCloseTo(60 * margin * 0.1, 4);
     expect(plain.regions).toEqual([]);
+    expect(scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2 }).imageScore).toBe(0);
   });
 
   it('gives a confidently correct label no region and image score 0', () => {
@@ -77,13 +79,48 @@ describe('scoreImage on hand-built cases', () => {
     const margin = (q(0.9) - q(0.025)) / 255;
     expect(res.suspectPixels).toBe(32);
     expect(res.suspectOutsideBand).toBe(0);
-    // Band weight 0.1: 32 px of margin 0.88 weigh 2.8 < minRegionScore 6, so no flag.
+    // Every pixel of the region is in the band: by default (minFirmShare 0.3) it is boundary imprecision,
+    // neither a flag nor part of the image score.
     expect(res.regions).toEqual([]);
-    expect(res.imageScore).toBeCloseTo(32 * margin * 0.1, 4);
+    expect(res.imageScore).toBe(0);
+    // Without the region rule: band weight 0.1, 32 px of margin 0.88 weigh 2.8 < minRegionScore 6, no flag.
+    const weighted = scoreImage(label, probs, K, W, H, T05, { minFirmShare: 0 });
+    expect(weighted.regions).toEqual([]);
+    expect(weighted.imageScore).toBeCloseTo(32 * margin * 0.1, 4);
     const full = scoreImage(label, probs, K, W, H, T05, { bandWeight: 1 });
     expect(full.regions).toHaveLength(1);
     expect(full.regions[0].score).toBeCloseTo(32 * margin, 4);
     expect(full.regions[0]).toMatchObject({ bbox: [16, 0, 17, 32], labelClass: HAIR, suggestedClass: SKIN });
+  });
+
+  it('with minFirmShare, drops a region of (mostly) band pixels and keeps one that reaches past the band', () => {
+    const margin = (q(0.9) - q(0.025)) / 255;
+    // Off by one pixel: the whole region is boundary-ambiguous, so it is neither reported nor pooled.
+    const jitter = scoreImage(labelOf((x) => (x < 16 ? SKIN : HAIR)), teacher((x) => (x < 17 ? SKIN : HAIR)), K, W, H, T05, {
+      minFirmShare: 0.01,
+      minRegionScore: 0,
+    });
+    expect(jitter.suspectPixels).toBe(32);
+    expect(jitter.regions).toEqual([]);
+    expect(jitter.imageScore).toBe(0);
+    // Off by four: x = 16, 17 lie in the band (edge at 15|16 widened by 1) and weigh 0.1; x = 18, 19 are
+    // firm, so the region stays, band pixels included in its score.
+    const label = labelOf((x) => (x < 16 ? SKIN : HAIR));
+    const probs = teacher((x) => (x < 20 ? SKIN : HAIR));
+    const shifted = scoreImage(label, probs, K, W, H, T05, { minFirmShare: 0.5, restoreBand: false });
+    expect(shifted.suspectOutsideBand).toBe(64);
+    expect(shifted.regions).toHaveLength(1);
+    expect(shifted.regions[0]).toMatchObject({ bbox: [16, 0, 20, 32], area: 128, labelClass: HAIR, suggestedClass: SKIN });
+    expect(shifted.regions[0].score).toBeCloseTo(64 * margin + 64 * margin * 0.1, 4);
+    expect(scoreImage(label, probs, K, W, H, T05, { minFirmShare: 0, restoreBand: false }).regions).toEqual(shifted.regions);
+    // restoreBand: a region that passes the share counts its band pixels at full weight.
+    const restored = scoreImage(label, probs, K, W, H, T05, { minFirmShare: 0.5, restoreBand: true });
+    expect(restored.regions[0].score).toBeCloseTo(128 * margin, 4);
+    expect(restored.imageScore).toBeCloseTo(128 * margin, 4);
+    // Half its pixels are firm: a share above one half drops it.
+    const strict = scoreImage(label, probs, K, W, H, T05, { minFirmShare: 0.51, restoreBand: false });
+    expect(strict.regions).toEqual([]);
+    expect(strict.imageScore).toBe(0);
   });
 
   it('does not down-weight a band pixel whose suggestion is not across its edge', () => {
@@ -192,10 +229,12 @@ describe('grown components reused for the regions', () => {
         const o = { ...DEFAULT_SCORE_OPTIONS, minRegionScore: 0, withPixels: true };
         const sugg = new Uint8Array(w * h);
         const mass = new Float32Array(w * h);
-        const [a, b] = suspectPixels(label, probs, k, w, h, thr, 1, 2, 0.1, 255, sugg, mass);
-        const g = growSuspects(label, probs, k, w, h, 1, 2, 0.1, 255, sugg, mass, a, b);
-        const reused = regionsFromSuspects(label, sugg, mass, k, w, h, g.counts[0], g.counts[1], o, g.components);
-        const fresh = regionsFromSuspects(label, sugg, mass, k, w, h, g.counts[0], g.counts[1], o);
+        // Boundary-ambiguous pixels, for the region rule (minFirmShare / restoreBand defaults).
+        const band = new Uint8Array(w * h);
+        const [a, b] = suspectPixels(label, probs, k, w, h, thr, 1, 2, 0.1, 255, sugg, mass, band);
+        const g = growSuspects(label, probs, k, w, h, 1, 2, 0.1, 255, sugg, mass, a, b, band);
+        const reused = regionsFromSuspects(label, sugg, mass, k, w, h, g.counts[0], g.counts[1], o, g.components, band);
+        const fresh = regionsFromSuspects(label, sugg, mass, k, w, h, g.counts[0], g.counts[1], o, undefined, band);
         const key = (r: { bbox: number[]; area: number; score: number }) => `${r.bbox.join(',')}:${r.area}:${r.score.toFixed(9)}`;
         expect(reused.regions.map(key).sort()).toEqual(fresh.regions.map(key).sort());
         expect(reused.imageScore).toBeCloseTo(fresh.imageScore, 9);

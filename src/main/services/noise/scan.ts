@@ -83,6 +83,7 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     withPixels: true,
     ...(job.options.bandRadius !== undefined && { bandRadius: job.options.bandRadius }),
     ...(job.options.bandWeight !== undefined && { bandWeight: job.options.bandWeight }),
+    ...(job.options.minFirmShare !== undefined && { minFirmShare: job.options.minFirmShare }),
     ...(job.options.minRegionArea !== undefined && { minRegionArea: job.options.minRegionArea }),
     ...(job.options.minRegionScore !== undefined && { minRegionScore: job.options.minRegionScore }),
     ...(job.options.maxRegions !== undefined && { maxRegions: job.options.maxRegions }),

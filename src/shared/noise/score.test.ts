@@ -58,12 +58,15 @@ describe('scoreImage on hand-built cases', () => {
     expect(res.suspectOutsideBand).toBe(60);
     expect(res.pairs).toEqual([{ from: GLASSES, to: EYE, pixels: 60 }]);
     // The plain DML-CSR band (every suspect band pixel down-weighted): the 10x6 block is all band at r = 2.
-    // Without the region rule it weighs a tenth; with it (the default) an all-band region is dropped.
+    // Without the region rule it weighs a tenth.
     const plain = scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2, minFirmShare: 0 });
     expect(plain.suspectOutsideBand).toBe(0);
     expect(plain.imageScore).toBeCloseTo(60 * margin * 0.1, 4);
     expect(plain.regions).toEqual([]);
-    expect(scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2 }).imageScore).toBe(0);
+    // With the region rule (the default) it is all band, but it is the whole glasses part (partCover):
+    // kept, at full weight.
+    expect(scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2 }).imageScore).toBeCloseTo(60 * margin, 4);
+    expect(scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2, partCover: 2 }).imageScore).toBe(0);
   });
 
   it('gives a confidently correct label no region and image score 0', () => {
@@ -121,6 +124,24 @@ describe('scoreImage on hand-built cases', () => {
     const strict = scoreImage(label, probs, K, W, H, T05, { minFirmShare: 0.51, restoreBand: false });
     expect(strict.regions).toEqual([]);
     expect(strict.imageScore).toBe(0);
+  });
+
+  it('keeps a whole thin part with the wrong label although it is all band (partCover)', () => {
+    // Two 2-px stripes swapped, like upper and lower lip at 128²: every pixel is band, and its suggestion
+    // is the label across the edge, so no pixel is firm.
+    const stripes = (swap: boolean) => (x: number, y: number) =>
+      x >= 8 && x < 24 && y >= 10 && y < 14 ? ((y < 12) !== swap ? EYE : GLASSES) : SKIN;
+    const label = labelOf(stripes(true));
+    const probs = teacher(stripes(false));
+    const margin = (q(0.9) - q(0.025)) / 255;
+    const res = scoreImage(label, probs, K, W, H, T05);
+    expect(res.suspectOutsideBand).toBe(0);
+    expect(res.regions).toHaveLength(1);
+    expect(res.regions[0]).toMatchObject({ bbox: [8, 10, 24, 14], area: 64 });
+    // Kept as a part: band pixels at full weight.
+    expect(res.regions[0].score).toBeCloseTo(64 * margin, 4);
+    // Without the exception it would be taken for boundary imprecision.
+    expect(scoreImage(label, probs, K, W, H, T05, { partCover: 2 }).regions).toEqual([]);
   });
 
   it('does not down-weight a band pixel whose suggestion is not across its edge', () => {

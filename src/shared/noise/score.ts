@@ -23,7 +23,9 @@
  *   Regions with area < minRegionArea or score < minRegionScore are not reported (not flags).
  * Region rule (`minFirmShare`, default 0.3; `restoreBand`, default on): a region whose FIRM pixels
  *   (suspect pixels not down-weighted as boundary-ambiguous) are less than minFirmShare of its area is
- *   boundary imprecision: a strip along label edges, however long. It is neither reported nor pooled.
+ *   boundary imprecision: a strip along label edges, however long. It is neither reported nor pooled,
+ *   unless it holds at least half of the label parts it lies on (`partCover`, 0.5): a thin part with
+ *   the wrong label, lips swapped at 128² say, is all band but is a whole part, not a strip.
  *   A region that passes is a real error reaching past the band (a shifted or grown part), and its band
  *   pixels count at full weight: they belong to the same error. Measured (docs/bench/noise.md): with a
  *   teacher that is good at boundaries, long jittered edges summed to flags on nearly every jittered
@@ -81,6 +83,13 @@ export interface ScoreOptions {
    * pixels of a region that reaches well past the band are part of the error, not boundary ambiguity).
    */
   restoreBand?: boolean;
+  /**
+   * A region below minFirmShare is kept all the same when its pixels of its label class are at least
+   * this share of the label parts they belong to (8-connected pixels of that class): a whole thin part
+   * with the wrong label (lips swapped at 128²) is all band, but it is a part, not a strip along an edge.
+   * Above 1: no exception. Default 0.5.
+   */
+  partCover?: number;
 }
 
 export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
@@ -96,6 +105,7 @@ export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
   bandAcross: true,
   minFirmShare: 0.3,
   restoreBand: true,
+  partCover: 0.5,
 };
 
 export interface NoiseRegion {
@@ -377,13 +387,68 @@ export function regionsFromSuspects(
     suggMass[id * K + s - 1] += mass[i] + 1e-9;
     pairCounts[l * K + s - 1]++;
   }
+  const argmaxRow = (arr: Float64Array, r: number): number => {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (arr[r * K + k] > arr[r * K + best]) best = k;
+    return best;
+  };
+  // Whether region r holds at least partCover of the label parts its pixels of its label class belong
+  // to (see ScoreOptions): a flood fill over that class from those pixels, stopped as soon as the parts
+  // are too big, so a strip along a large part costs about its own area.
+  let part: { head: Int32Array; next: Int32Array; seen: Int32Array; queue: Int32Array } | null = null;
+  const coversPart = (r: number): boolean => {
+    if (o.partCover > 1) return false;
+    if (!part) {
+      // Pixel lists per region, built once and only when a region needs the test.
+      const head = new Int32Array(count).fill(-1);
+      const next = new Int32Array(HW);
+      for (let i = HW - 1; i >= 0; i--) {
+        if (sugg[i] === 0) continue;
+        next[i] = head[ids[i]];
+        head[ids[i]] = i;
+      }
+      part = { head, next, seen: new Int32Array(HW), queue: new Int32Array(HW) };
+    }
+    const { head, next, seen, queue } = part;
+    const c = argmaxRow(labelHist, r);
+    const limit = labelHist[r * K + c] / o.partCover;
+    const stamp = r + 1;
+    let n = 0;
+    let qn = 0;
+    for (let i = head[r]; i >= 0; i = next[i]) {
+      if (label[i] === c && seen[i] !== stamp) {
+        seen[i] = stamp;
+        queue[qn++] = i;
+        n++;
+      }
+    }
+    for (let qi = 0; qi < qn; qi++) {
+      const i = queue[qi];
+      const x = i % w;
+      const y = (i - x) / w;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w) continue;
+          const j = yy * w + xx;
+          if (label[j] !== c || seen[j] === stamp) continue;
+          seen[j] = stamp;
+          if (++n > limit) return false;
+          queue[qn++] = j;
+        }
+      }
+    }
+    return true;
+  };
   // The image score pools every component of at least minRegionArea pixels, so the ranking of images
   // does not depend on the reporting threshold minRegionScore.
   const pooled: number[] = [];
   const kept: number[] = [];
   for (let r = 0; r < count; r++) {
     if (area[r] === 0 || area[r] < o.minRegionArea) continue;
-    if (firm && firm[r] < o.minFirmShare * area[r]) continue;
+    if (firm && firm[r] < o.minFirmShare * area[r] && !coversPart(r)) continue;
     if (bandMass) score[r] += bandMass[r] * (1 / o.bandWeight - 1);
     pooled.push(score[r]);
     if (score[r] >= o.minRegionScore) kept.push(r);
@@ -391,11 +456,6 @@ export function regionsFromSuspects(
   pooled.sort((a, b) => b - a);
   kept.sort((a, b) => score[b] - score[a] || a - b);
   if (kept.length > o.maxRegions) kept.length = o.maxRegions;
-  const argmaxRow = (arr: Float64Array, r: number): number => {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (arr[r * K + k] > arr[r * K + best]) best = k;
-    return best;
-  };
   const regions: NoiseRegion[] = kept.map((r) => {
     const bbox: BBox = [bx0[r], by0[r], bx1[r] + 1, by1[r] + 1];
     const reg: NoiseRegion = {

@@ -39,6 +39,8 @@ describe('review queue (browser mode)', () => {
       // Scan from the queue view (model set and band from the form).
       await page.goto(f.server.url);
       await page.getByTestId('open-review').click();
+      // The fixture's teacher set has one member: the form says what that costs.
+      expect(await page.getByTestId('single-model-hint').textContent()).toMatch(/One model: its confident mistakes look like label errors/);
       await page.getByRole('button', { name: 'Scan' }).click();
       await expect.poll(() => page.getByTestId('scan-result').textContent(), { timeout: 20_000 }).toMatch(/Scanned 4 images \(0 without a cached prediction\)/);
       const queue = await f.api.call('noise:queue', {});

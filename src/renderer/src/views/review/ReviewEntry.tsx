@@ -105,6 +105,7 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
     reviewQueue.reopen = true;
     onOpenImage(id);
   };
+  const selectedSet = sets?.find((x) => x.id === modelSetId) ?? null;
   const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
   const reviewedPct = page && page.queued > 0 ? (100 * page.reviewed) / page.queued : 0;
 
@@ -158,6 +159,11 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
             </span>
           )}
           {sets && sets.length === 0 && <span className="dim">No model set yet: create one and pre-label first (Models).</span>}
+          {selectedSet && selectedSet.modelIds.length === 1 && (
+            <span className="dim" data-testid="single-model-hint" title="docs/bench/noise.md: teacher made of one model against a set of three">
+              One model: its confident mistakes look like label errors. A set of several models (snapshots, seeds or architectures) averages them out and flags fewer clean images.
+            </span>
+          )}
           {setsError && <span className="dim">Model sets unavailable: {setsError}</span>}
           {scanResult && (
             <span className="dim" data-testid="scan-result">

@@ -112,7 +112,7 @@ if (SWEEP || args.includes('--firm')) {
   // The region rule's neighbours; `firm=0` is the scorer before it (every region kept, band at 0.1).
   methods.push({ name: 'parsel firm=0', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: 0 })) });
   for (const f of [0.1, 0.2, 0.3]) methods.push({ name: `parsel firm=${f} no restore`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: f, restoreBand: false })) });
-  for (const f of [0.1, 0.2]) methods.push({ name: `parsel firm=${f} restore`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: f, restoreBand: true })) });
+  for (const f of [0.1, 0.3]) methods.push({ name: `parsel firm=${f} restore`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: f, restoreBand: true })) });
 }
 if (SWEEP) {
   for (const r of [2, 3]) methods.push({ name: `parsel r=${r}`, run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ bandRadius: r })) });

@@ -21,7 +21,7 @@
  *   area-weighted confidence margin, "how many pixels' worth of confident disagreement"). Label class =
  *   the most common label among its pixels, suggested class = the suggestion with the most mass.
  *   Regions with area < minRegionArea or score < minRegionScore are not reported (not flags).
- * Region rule (`minFirmShare`, default 0.3; `restoreBand`, default on): a region whose FIRM pixels
+ * Region rule (`minFirmShare`, default 0.2; `restoreBand`, default on): a region whose FIRM pixels
  *   (suspect pixels not down-weighted as boundary-ambiguous) are less than minFirmShare of its area is
  *   boundary imprecision: a strip along label edges, however long. It is neither reported nor pooled,
  *   unless it holds at least half of the label parts it lies on (`partCover`, 0.5): a thin part with
@@ -103,7 +103,7 @@ export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
   maxRegions: 100,
   grow: true,
   bandAcross: true,
-  minFirmShare: 0.3,
+  minFirmShare: 0.2,
   restoreBand: true,
   partCover: 0.5,
 };

@@ -395,7 +395,7 @@ export function regionsFromSuspects(
   // Whether region r holds at least partCover of the label parts its pixels of its label class belong
   // to (see ScoreOptions): a flood fill over that class from those pixels, stopped as soon as the parts
   // are too big, so a strip along a large part costs about its own area.
-  let part: { head: Int32Array; next: Int32Array; seen: Int32Array; queue: Int32Array } | null = null;
+  let part: { head: Int32Array; next: Int32Array; seen: Uint8Array; queue: Int32Array } | null = null;
   const coversPart = (r: number): boolean => {
     if (o.partCover > 1) return false;
     if (!part) {
@@ -407,22 +407,23 @@ export function regionsFromSuspects(
         next[i] = head[ids[i]];
         head[ids[i]] = i;
       }
-      part = { head, next, seen: new Int32Array(HW), queue: new Int32Array(HW) };
+      part = { head, next, seen: new Uint8Array(HW), queue: new Int32Array(64) };
     }
-    const { head, next, seen, queue } = part;
+    const { head, next, seen } = part;
     const c = argmaxRow(labelHist, r);
     const limit = labelHist[r * K + c] / o.partCover;
-    const stamp = r + 1;
-    let n = 0;
+    // The fill stops once it holds more than `limit` pixels, so the queue needs floor(limit) + 1 slots.
+    if (part.queue.length < limit + 1) part.queue = new Int32Array(Math.max(Math.floor(limit) + 1, 2 * part.queue.length));
+    const queue = part.queue;
     let qn = 0;
+    let covers = true;
     for (let i = head[r]; i >= 0; i = next[i]) {
-      if (label[i] === c && seen[i] !== stamp) {
-        seen[i] = stamp;
+      if (label[i] === c && seen[i] === 0) {
+        seen[i] = 1;
         queue[qn++] = i;
-        n++;
       }
     }
-    for (let qi = 0; qi < qn; qi++) {
+    fill: for (let qi = 0; qi < qn; qi++) {
       const i = queue[qi];
       const x = i % w;
       const y = (i - x) / w;
@@ -433,14 +434,19 @@ export function regionsFromSuspects(
           const xx = x + dx;
           if (xx < 0 || xx >= w) continue;
           const j = yy * w + xx;
-          if (label[j] !== c || seen[j] === stamp) continue;
-          seen[j] = stamp;
-          if (++n > limit) return false;
+          if (label[j] !== c || seen[j] !== 0) continue;
+          seen[j] = 1;
           queue[qn++] = j;
+          if (qn > limit) {
+            covers = false;
+            break fill;
+          }
         }
       }
     }
-    return true;
+    // Every pixel marked is in the queue: unmark them for the next region.
+    for (let k = 0; k < qn; k++) seen[queue[k]] = 0;
+    return covers;
   };
   // The image score pools every component of at least minRegionArea pixels, so the ranking of images
   // does not depend on the reporting threshold minRegionScore.

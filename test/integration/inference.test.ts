@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -391,7 +391,7 @@ describe('providers and responsiveness', () => {
     }
   });
 
-  it('the main thread stays responsive during a batch (event-loop delay)', async () => {
+  it('the main thread stays responsive during a batch (event-loop utilisation)', async () => {
     const path = join(dir, 'bisenet-128.onnx');
     writeFileSync(path, bisenetLikeModel({ size: 128, seed: 1 }));
     const c = card({ name: 'b', input: { name: 'input', width: 128, height: 128 }, output: { name: 'out', kind: 'logits' }, labels: 'celebamask-hq-b' });
@@ -400,6 +400,7 @@ describe('providers and responsiveness', () => {
       const f = generateFace({ seed: 9, width: 256, height: 256, schema: B });
       const h = monitorEventLoopDelay({ resolution: 10 });
       h.enable();
+      const elu0 = performance.eventLoopUtilization();
       const t0 = performance.now();
       let n = 0;
       async function* items() {
@@ -407,11 +408,15 @@ describe('providers and responsiveness', () => {
       }
       const s = await e.run(items(), { concurrency: 3, onResult: () => void n++ });
       h.disable();
+      const elu = performance.eventLoopUtilization(elu0);
       const ms = performance.now() - t0;
       expect(s.done).toBe(12);
       expect(n).toBe(12);
-      // The whole batch takes far longer than the worst stall of the main thread.
-      expect(h.max / 1e6).toBeLessThan(200);
+      // Inference runs in worker threads, so the main loop is mostly idle, waiting for their messages
+      // (with session.run on the main thread it is busy nearly all the time, utilisation near 1). A
+      // share, not a duration: it holds on a loaded machine, where a stall bound in ms did not (the
+      // stall figures are the benchmark's: docs/BENCHMARKS.md). The batch outlasts the worst stall.
+      expect(elu.utilization).toBeLessThan(0.5);
       expect(ms).toBeGreaterThan(h.max / 1e6);
     } finally {
       await e.close();

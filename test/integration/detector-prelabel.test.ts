@@ -13,9 +13,6 @@ import { join } from 'node:path';
 import { buildCliBundle } from '../tooling/cli-bundle';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Events } from '../../src/shared/api/contract';
-import { ParselError } from '../../src/shared/api/errors';
-import type { PrelabelStarted } from '../../src/shared/api/methods-models';
 import { decodeMask } from '../../src/shared/mask/codec';
 import type { ModelCardInput } from '../../src/shared/models/card';
 import { expandBox } from '../../src/main/inference';
@@ -24,6 +21,7 @@ import { createBackend } from '../../src/main/services';
 import type { Box } from '../../src/main/inference/types';
 import { CENTROIDS, expectedLabels, faceImage, type Face } from '../tooling/detector-images';
 import { ROOT, colourRuleModel, markerDetectorCard, markerDetectorModel } from '../tooling/onnx-gen';
+import { expectCode, runJob } from '../tooling/api-expect';
 
 const W = 128;
 const H = 64;
@@ -59,37 +57,6 @@ const parserCard: ModelCardInput = {
   labels: 'lapa-11',
   expects: 'face',
 };
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<ParselError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParselError);
-    expect((e as ParselError).code, (e as Error).message).toBe(code);
-    return e as ParselError;
-  }
-  throw new Error(`expected ${code}`);
-}
-
-async function runJob(start: () => Promise<PrelabelStarted>): Promise<Events['job:progress']> {
-  let id: string | null = null;
-  let last: Events['job:progress'] | null = null;
-  let finish: () => void = () => {};
-  const ended = new Promise<void>((r) => (finish = r));
-  const off = api.on('job:progress', (e) => {
-    if (e.status === 'running') return;
-    last = e;
-    if (id !== null && e.jobId === id) finish();
-  });
-  try {
-    id = String((await start()).jobId);
-    if (last !== null && (last as Events['job:progress']).jobId === id) finish();
-    await ended;
-    return last as unknown as Events['job:progress'];
-  } finally {
-    off();
-  }
-}
 
 beforeAll(async () => {
   mkdirSync(imgDir, { recursive: true });
@@ -145,7 +112,7 @@ describe('faces mode "detector" (services)', () => {
     expect((await api.call('models:list', {})).find((m) => m.id === det.model.id)!.usedBy).toEqual([set.id]);
     await expectCode(api.call('models:remove', { id: det.model.id }), 'CONFLICT');
 
-    const last = await runJob(() => api.call('prelabel:start', { modelSetId: set.id, providers: ['cpu'] }));
+    const last = (await runJob(api, () => api.call('prelabel:start', { modelSetId: set.id, providers: ['cpu'] }))).events.at(-1)!;
     expect(last).toMatchObject({ status: 'done', done: 3, failed: 0, total: 3 });
     const ids = Object.fromEntries((await api.call('image:list', {})).items.map((i) => [i.path.split('/').pop()!, i.id]));
     const job = (await api.call('job:list', {}))[0];

@@ -4,27 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ParselError } from '../../src/shared/api/errors';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
+import { expectCode } from '../tooling/api-expect';
 
 const dir = mkdtempSync(join(tmpdir(), 'parsel-edsvc-'));
 const userDataDir = join(dir, 'user');
 const backend = createBackend({ mode: 'direct', userDataDir });
 const api = directClient(backend.services, backend.bus);
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<ParselError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParselError);
-    expect((e as ParselError).code).toBe(code);
-    return e as ParselError;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 beforeAll(async () => {
   mkdirSync(join(dir, 'faces'), { recursive: true });

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, readIndexPng, readColorPng } from '../../src/main/formats/png';
-import { ParselError } from '../../src/shared/api/errors';
 import { MANIFEST_FILE, type ExportSpecInput } from '../../src/shared/api/methods-export';
 import { decodeBinary } from '../../src/shared/dataset/coco-rle';
 import { applyRemap, buildRemap } from '../../src/shared/dataset/remap';
 import { getSchema } from '../../src/shared/schema';
 import { makeExportProject, type ExportProject } from '../tooling/export-project';
+import { expectCode } from '../tooling/api-expect';
 
 const A = getSchema('celebamask-hq-a');
 const LAPA = getSchema('lapa-11');
@@ -44,18 +44,6 @@ function tree(root: string): Map<string, string> {
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-async function expectCode(pr: Promise<unknown>, code: string, msg?: RegExp): Promise<void> {
-  try {
-    await pr;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParselError);
-    expect((e as ParselError).code).toBe(code);
-    if (msg) expect((e as ParselError).message).toMatch(msg);
-    return;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 /** Leftover temporary folders next to destinations. */

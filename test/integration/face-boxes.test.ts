@@ -10,10 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Events } from '../../src/shared/api/contract';
-import { ParselError } from '../../src/shared/api/errors';
 import type { FaceBoxInput } from '../../src/shared/api/methods-faces';
-import type { PrelabelStarted } from '../../src/shared/api/methods-models';
 import { decodeMask } from '../../src/shared/mask/codec';
 import type { ModelCardInput } from '../../src/shared/models/card';
 import { getSchema } from '../../src/shared/schema';
@@ -21,6 +18,7 @@ import { generateFace, type SynthFace } from '../../src/shared/synth';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
 import { colourRuleModel } from '../tooling/onnx-gen';
+import { expectCode, runJob } from '../tooling/api-expect';
 
 const LAPA = getSchema('lapa-11');
 const W = 128;
@@ -45,37 +43,6 @@ const card = (expects: 'face' | 'image'): ModelCardInput => ({
   labels: 'lapa-11',
   expects,
 });
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<ParselError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParselError);
-    expect((e as ParselError).code, (e as Error).message).toBe(code);
-    return e as ParselError;
-  }
-  throw new Error(`expected ${code}`);
-}
-
-async function runJob(start: () => Promise<PrelabelStarted>): Promise<Events['job:progress']> {
-  let id: string | null = null;
-  let last: Events['job:progress'] | null = null;
-  let finish: () => void = () => {};
-  const ended = new Promise<void>((r) => (finish = r));
-  const off = api.on('job:progress', (e) => {
-    if (e.status === 'running') return;
-    last = e;
-    if (id !== null && e.jobId === id) finish();
-  });
-  try {
-    id = String((await start()).jobId);
-    if (last !== null && (last as Events['job:progress']).jobId === id) finish();
-    await ended;
-    return last as unknown as Events['job:progress'];
-  } finally {
-    off();
-  }
-}
 
 /** The colour rule (nearest centroid) at pixel q, or null on a near tie (either class is right). */
 function colourRule(rgb: Uint8Array, q: number): number | null {
@@ -185,7 +152,7 @@ describe('pre-labelling with faces mode "box"', () => {
     expect(crops[0].x1 <= crops[1].x0 || crops[1].x1 <= crops[0].x0 || crops[0].y1 <= crops[1].y0 || crops[1].y1 <= crops[0].y0).toBe(true);
     await api.call('faceBox:set', { imageId: imageIds[0], boxes });
 
-    const last = await runJob(() => api.call('prelabel:start', { modelSetId: set.id, providers: ['cpu'] }));
+    const last = (await runJob(api, () => api.call('prelabel:start', { modelSetId: set.id, providers: ['cpu'] }))).events.at(-1)!;
     expect(last).toMatchObject({ status: 'done', done: 2, failed: 0, total: 2 });
     const job = (await api.call('job:list', {}))[0];
     expect(job).toMatchObject({ status: 'done', done: 2, failed: 0, skipped: 1, failures: [], skips: [{ imageId: imageIds[1], reason: 'no face box drawn' }], skipReasons: [{ reason: 'no face box drawn', images: 1 }] });

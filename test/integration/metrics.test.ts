@@ -12,11 +12,11 @@ import { buildCliBundle } from '../tooling/cli-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePrediction } from '../../src/main/services/predictions';
 import { ProjectStore } from '../../src/main/store/project-store';
-import { ParselError } from '../../src/shared/api/errors';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { HELEN_11 } from '../../src/shared/schema';
 import { makeExportProject, type ExportProject } from '../tooling/export-project';
 import { softTeacher } from '../tooling/noise-project';
+import { expectCode } from '../tooling/api-expect';
 
 const ROOT = resolve(__dirname, '../..');
 const BUNDLE = join(ROOT, 'out', 'test-metrics-cli', 'parsel.mjs');
@@ -35,18 +35,6 @@ function parsel(...args: string[]) {
   const script = `const { main } = await import(${JSON.stringify(pathToFileURL(BUNDLE).href)}); process.exitCode = await main(${JSON.stringify(args)});`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: { ...process.env, PARSEL_USER_DATA: join(dir, 'user') }, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-async function expectCode(p: Promise<unknown>, code: string, msg: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParselError);
-    expect((e as ParselError).code).toBe(code);
-    expect((e as Error).message).toMatch(msg);
-    return;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 const swapEye = (m: Uint8Array) => m.map((v) => (v === L_EYE ? R_EYE : v));

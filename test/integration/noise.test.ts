@@ -15,28 +15,17 @@ import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import { writePrediction } from '../../src/main/services/predictions';
 import { ProjectStore } from '../../src/main/store/project-store';
-import { ParselError } from '../../src/shared/api/errors';
 import type { FlagInfo } from '../../src/shared/api/methods-noise';
 import { float16Bits } from '../../src/shared/dataset/npy';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { maskIoU, paintMask, type RegionMask } from '../../src/shared/noise';
 import { makeNoiseProject, softTeacher, type NoiseProject } from '../tooling/noise-project';
+import { expectCode } from '../tooling/api-expect';
 
 const dir = mkdtempSync(join(tmpdir(), 'parsel-noise-'));
 const backend = createBackend({ mode: 'direct', userDataDir: join(dir, 'user') });
 const api = directClient(backend.services, backend.bus);
 let P: NoiseProject;
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<ParselError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParselError);
-    expect((e as ParselError).code).toBe(code);
-    return e as ParselError;
-  }
-  throw new Error(`expected ${code}`);
-}
 
 /** The flag's region as a bit-packed crop, rebuilt from the stored row. */
 function regionOf(flagId: number): RegionMask {

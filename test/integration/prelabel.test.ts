@@ -12,9 +12,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Events } from '../../src/shared/api/contract';
 import { ParselError } from '../../src/shared/api/errors';
-import type { PrelabelStarted } from '../../src/shared/api/methods-models';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { parseModelCard, type ModelCardInput } from '../../src/shared/models/card';
 import { argmaxProbs } from '../../src/shared/noise/probs';
@@ -26,6 +24,7 @@ import { createBackend } from '../../src/main/services';
 import { readPrediction } from '../../src/main/services/predictions';
 import { ProjectStore } from '../../src/main/store/project-store';
 import { asymmetricModel, colourRuleModel } from '../tooling/onnx-gen';
+import { expectCode, runJob } from '../tooling/api-expect';
 
 const LAPA = getSchema('lapa-11');
 const W = 48;
@@ -48,38 +47,6 @@ const colourCard = (w: number, h: number, extra: Partial<ModelCardInput> = {}): 
   labels: 'lapa-11',
   ...extra,
 });
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<ParselError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParselError);
-    expect((e as ParselError).code, (e as Error).message).toBe(code);
-    return e as ParselError;
-  }
-  throw new Error(`expected ${code}`);
-}
-
-/** Starts (or resumes) a job and resolves with its start reply and every progress event of it, after the last. */
-async function runJob(start: () => Promise<PrelabelStarted>): Promise<{ started: PrelabelStarted; events: Events['job:progress'][] }> {
-  const events: Events['job:progress'][] = [];
-  let finish: () => void = () => {};
-  const ended = new Promise<void>((r) => (finish = r));
-  let id: string | null = null;
-  const off = api.on('job:progress', (e) => {
-    events.push(e);
-    if (id !== null && e.jobId === id && e.status !== 'running') finish();
-  });
-  try {
-    const started = await start();
-    id = String(started.jobId);
-    if (events.some((e) => e.jobId === id && e.status !== 'running')) finish();
-    await ended;
-    return { started, events: events.filter((e) => e.jobId === id) };
-  } finally {
-    off();
-  }
-}
 
 function openStore(): ProjectStore {
   return ProjectStore.open(projectPath);
@@ -229,7 +196,7 @@ describe('pre-labelling', () => {
     await expectCode(api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0]], filter: { status: ['unlabeled'] } }), 'BAD_REQUEST');
     await expectCode(api.call('prelabel:start', { modelSetId: setId, filter: { status: ['reviewed'] } }), 'INVALID_INPUT');
 
-    const { started, events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] }));
+    const { started, events } = await runJob(api, () => api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] }));
     expect(started).toMatchObject({ total: N, todo: N, provider: 'cpu', warnings: [] });
     const last = events[events.length - 1];
     expect(last).toMatchObject({ kind: 'prelabel', status: 'done', done: N, total: N, failed: 0, provider: 'cpu' });
@@ -286,7 +253,7 @@ describe('pre-labelling', () => {
   });
 
   it('force writes a model revision over the human one, on top of it (parent = the human head)', async () => {
-    const { events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, imageIds: [humanImage], force: true, providers: ['cpu'] }));
+    const { events } = await runJob(api, () => api.call('prelabel:start', { modelSetId: setId, imageIds: [humanImage], force: true, providers: ['cpu'] }));
     expect(events[events.length - 1]).toMatchObject({ status: 'done', done: 1, total: 1 });
     const [head, prev] = await api.call('revision:list', { imageId: humanImage });
     expect(head).toMatchObject({ kind: 'model', parentId: humanRevision });
@@ -297,7 +264,7 @@ describe('pre-labelling', () => {
     const last = imageIds[N - 1];
     const [head] = await api.call('revision:list', { imageId: last });
     let saved = 0;
-    const { events } = await runJob(async () => {
+    const { events } = await runJob(api, async () => {
       const s = await api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] });
       // The main connection writes while the job's writer thread commits (WAL, busy timeout).
       const m = encodeMask(new Uint8Array(W * H).fill(6), W, H);
@@ -311,7 +278,7 @@ describe('pre-labelling', () => {
   });
 
   it('a failed GPU provider is reported in the job and for the status bar, and CPU is used', async () => {
-    const { started, events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0]], providers: ['cuda'] }));
+    const { started, events } = await runJob(api, () => api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[0]], providers: ['cuda'] }));
     expect(started.provider).toBe('cpu');
     expect(started.warnings.some((w) => w.includes('"cuda" failed to initialise'))).toBe(true);
     expect(events[0].warnings!.some((w) => w.includes('fell back from "cuda"'))).toBe(true);
@@ -320,7 +287,7 @@ describe('pre-labelling', () => {
   });
 
   it('cancel stops with finished items stored; resume does only the rest', async () => {
-    const { started, events } = await runJob(async () => {
+    const { started, events } = await runJob(api, async () => {
       const s = await api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] });
       const busy = await expectCode(api.call('prelabel:start', { modelSetId: setId, providers: ['cpu'] }), 'CONFLICT');
       expect(busy.message).toBe(`job ${s.jobId} is already pre-labelling with model set ${setId}; wait for it or cancel it`);
@@ -339,7 +306,7 @@ describe('pre-labelling', () => {
     expect(doneIds).not.toContain(probe);
     const before = await api.call('revision:list', { imageId: probe });
 
-    const resumed = await runJob(() => api.call('prelabel:resume', { jobId: started.jobId }));
+    const resumed = await runJob(api, () => api.call('prelabel:resume', { jobId: started.jobId }));
     expect(resumed.started).toMatchObject({ total: N, todo: N - job.done, provider: 'cpu' });
     expect(resumed.events[resumed.events.length - 1]).toMatchObject({ status: 'done', done: N, total: N });
     [job] = await api.call('job:list', {});
@@ -370,7 +337,7 @@ describe('pre-labelling', () => {
       const e = await expectCode(api.call('prelabel:resume', { jobId: s2.jobId }), 'CONFLICT');
       expect(e.message).toMatch(new RegExp(`running in another process \\(pid ${other.pid}\\)`));
       expect(await api.call('prelabel:cancel', { jobId: s2.jobId })).toEqual({ cancelled: true });
-      const r = await runJob(() => api.call('prelabel:resume', { jobId: s2.jobId }));
+      const r = await runJob(api, () => api.call('prelabel:resume', { jobId: s2.jobId }));
       expect(r.events[r.events.length - 1]).toMatchObject({ status: 'done', done: 2, total: 2 });
     } finally {
       other.kill();
@@ -416,7 +383,7 @@ describe('pre-labelling', () => {
       .prepare("INSERT INTO landmark(image_id, source, points, created_at) VALUES (?, 'test', ?, '2026-01-01')")
       .run(imageIds[0], JSON.stringify([[8, 8], [24, 8], [8, 24], [24, 24]]));
     store.close();
-    const { events } = await runJob(() => api.call('prelabel:start', { modelSetId: set.id, imageIds: [imageIds[0], imageIds[2]], providers: ['cpu'] }));
+    const { events } = await runJob(api, () => api.call('prelabel:start', { modelSetId: set.id, imageIds: [imageIds[0], imageIds[2]], providers: ['cpu'] }));
     expect(events[events.length - 1]).toMatchObject({ status: 'done', done: 1, failed: 1 });
     const job = (await api.call('job:list', {}))[0];
     expect(job.failures).toEqual([{ imageId: imageIds[2], error: expect.stringMatching(/has no landmarks/) }]);
@@ -433,7 +400,7 @@ describe('pre-labelling', () => {
     writeFileSync(asymPath, asymmetricModel({ classes: 11, left: 4, right: 5, width: 32, height: 16 }));
     const am = await api.call('models:add', { path: asymPath, name: 'asym', card: colourCard(32, 16, { name: 'asym' }) as never });
     const tta = await api.call('modelSet:create', { name: 'asym flip', modelIds: [am.model.id], tta: 'flip' });
-    await runJob(() => api.call('prelabel:start', { modelSetId: tta.id, imageIds: [imageIds[0]], providers: ['cpu'] }));
+    await runJob(api, () => api.call('prelabel:start', { modelSetId: tta.id, imageIds: [imageIds[0]], providers: ['cpu'] }));
     const labels = decodeMask((await api.call('prediction:get', { imageId: imageIds[0], modelSetId: tta.id })).labels);
     expect(labels[20 * W + 2]).toBe(4); // left half: l_eye
     expect(labels[20 * W + W - 3]).toBe(5); // right half: r_eye (a flip without the swap would smear them)
@@ -441,7 +408,7 @@ describe('pre-labelling', () => {
     const models = await api.call('models:list', {});
     const ids = ['colour rule', 'shifted'].map((n) => models.find((m) => m.name === n)!.id);
     const ens = await api.call('modelSet:create', { name: 'ensemble', modelIds: ids });
-    await runJob(() => api.call('prelabel:start', { modelSetId: ens.id, imageIds: [imageIds[3]], providers: ['cpu'] }));
+    await runJob(api, () => api.call('prelabel:start', { modelSetId: ens.id, imageIds: [imageIds[3]], providers: ['cpu'] }));
     const c = (x: ModelCardInput) => {
       const r = parseModelCard(x);
       if (!r.ok) throw new Error(r.problems.join('; '));
@@ -495,7 +462,7 @@ describe('pre-labelling', () => {
     writeFileSync(join(bmpDir, 'face.bmp'), bmp);
     expect((await api.call('image:addFolder', { folder: bmpDir })).added).toBe(1);
     const id = (await api.call('image:list', { limit: 1000 })).items.find((i) => i.path.endsWith('face.bmp'))!.id;
-    const { events } = await runJob(() => api.call('prelabel:start', { modelSetId: setId, imageIds: [id], providers: ['cpu'] }));
+    const { events } = await runJob(api, () => api.call('prelabel:start', { modelSetId: setId, imageIds: [id], providers: ['cpu'] }));
     expect(events[events.length - 1]).toMatchObject({ status: 'done', done: 1, failed: 0 });
     const direct = await engine.predict({ rgb, width: W, height: H });
     const store = openStore();
@@ -518,7 +485,7 @@ describe('pre-labelling', () => {
     const h = monitorEventLoopDelay({ resolution: 10 });
     let t0 = 0;
     let elu0: ReturnType<typeof performance.eventLoopUtilization> | undefined;
-    const { events } = await runJob(async () => {
+    const { events } = await runJob(api, async () => {
       const s = await api.call('prelabel:start', { modelSetId: setId, imageIds: ids, providers: ['cpu'] });
       // From here on the job runs: decode, inference and deflate off the main thread; writes on it.
       h.enable();

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ParselError } from '../../src/shared/api/errors';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
+import { expectCode } from '../tooling/api-expect';
 
 const dir = mkdtempSync(join(tmpdir(), 'parsel-svc-'));
 const images = join(dir, 'faces');
@@ -38,17 +38,6 @@ function bmp24(w: number, h: number, rgb: [number, number, number]): Buffer {
       buf[o + 2] = rgb[0];
     }
   return buf;
-}
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<ParselError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ParselError);
-    expect((e as ParselError).code).toBe(code);
-    return e as ParselError;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 beforeAll(async () => {

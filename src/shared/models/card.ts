@@ -78,13 +78,28 @@ export const outputSpecSchema = z.strictObject({
 
 const schemaIds = SCHEMAS.map((s) => s.id);
 
-export const modelCardSchema = z.strictObject({
+/** Fields every card starts with: format (optional in JSON), display name, description. */
+const cardHead = {
   format: z
     .literal(MODEL_CARD_FORMAT, { error: `format must be "${MODEL_CARD_FORMAT}" (or left out)` })
     .default(MODEL_CARD_FORMAT),
   /** Display name. */
   name: z.string().min(1, 'name must not be empty').max(200),
   description: z.string().max(4000).default(''),
+};
+
+/** Provenance: where the weights come from, licence, how the ONNX file was exported. */
+const sourceSchema = z
+  .strictObject({
+    weights: z.string().max(2000).optional(),
+    license: z.string().max(200).optional(),
+    export: z.string().max(4000).optional(),
+    notes: z.string().max(4000).optional(),
+  })
+  .default({});
+
+export const modelCardSchema = z.strictObject({
+  ...cardHead,
   /** What the model does. Only 'face-parsing' models are run by the engine. */
   task: z.literal('face-parsing', { error: 'task must be "face-parsing"' }).default('face-parsing'),
   input: inputSpecSchema,
@@ -108,15 +123,7 @@ export const modelCardSchema = z.strictObject({
       square: z.boolean().default(true),
     })
     .default({ margin: 0.25, square: true }),
-  /** Provenance: where the weights come from, licence, how the ONNX file was exported. */
-  source: z
-    .strictObject({
-      weights: z.string().max(2000).optional(),
-      license: z.string().max(200).optional(),
-      export: z.string().max(4000).optional(),
-      notes: z.string().max(4000).optional(),
-    })
-    .default({}),
+  source: sourceSchema,
 });
 
 export type ModelCard = z.output<typeof modelCardSchema>;
@@ -195,11 +202,7 @@ const fraction = (what: string) =>
  * Boxes are mapped back to image pixels through the input's resize rule (stretch or letterbox).
  */
 export const detectorCardSchema = z.strictObject({
-  format: z
-    .literal(MODEL_CARD_FORMAT, { error: `format must be "${MODEL_CARD_FORMAT}" (or left out)` })
-    .default(MODEL_CARD_FORMAT),
-  name: z.string().min(1, 'name must not be empty').max(200),
-  description: z.string().max(4000).default(''),
+  ...cardHead,
   task: z.literal(DETECTOR_TASK, { error: `task must be "${DETECTOR_TASK}" for a face-detector card` }),
   input: inputSpecSchema,
   output: z.strictObject({
@@ -237,14 +240,7 @@ export const detectorCardSchema = z.strictObject({
     .min(1, 'maxFaces must be at least 1')
     .max(256, 'maxFaces must be at most 256')
     .default(16),
-  source: z
-    .strictObject({
-      weights: z.string().max(2000).optional(),
-      license: z.string().max(200).optional(),
-      export: z.string().max(4000).optional(),
-      notes: z.string().max(4000).optional(),
-    })
-    .default({}),
+  source: sourceSchema,
 });
 
 export type DetectorCard = z.output<typeof detectorCardSchema>;

@@ -7,20 +7,14 @@
  */
 import type { EncodedMask } from '../../shared/api/types';
 import type { ProjectStore } from '../store/project-store';
-import { writePrediction } from './predictions';
+import { writePrediction, type PredictionRow } from './predictions';
 
 /** Revision kinds a pre-label never writes over unless forced: someone's work. */
 const PROTECTED_KINDS = "('human','import','fix','merge')";
 
-export interface ItemWrite {
+/** The prediction row of the item, and what the job writes besides. */
+export interface ItemWrite extends PredictionRow {
   jobId: number;
-  imageId: number;
-  modelSetId: number;
-  imageSha256: string;
-  width: number;
-  height: number;
-  classes: number;
-  provider: string;
   /** Probability planes deflated with `deflateProbs`, and their raw length (K·H·W). */
   deflated: Uint8Array;
   rawLength: number;
@@ -40,11 +34,7 @@ export function commitItem(store: ProjectStore, w: ItemWrite): ItemOutcome {
       const item = db.prepare('SELECT state FROM job_item WHERE job_id = ? AND image_id = ?').get(w.jobId, w.imageId) as { state: string } | undefined;
       // Another run of this job already did it (cannot happen with one writer per job; cheap to guard).
       if (item?.state !== 'todo') return 'stale';
-      writePrediction(
-        store,
-        { imageId: w.imageId, modelSetId: w.modelSetId, imageSha256: w.imageSha256, width: w.width, height: w.height, classes: w.classes, provider: w.provider },
-        { deflated: w.deflated, rawLength: w.rawLength },
-      );
+      writePrediction(store, w, { deflated: w.deflated, rawLength: w.rawLength });
       const keep = !w.force && db.prepare(`SELECT 1 FROM revision WHERE image_id = ? AND kind IN ${PROTECTED_KINDS} LIMIT 1`).get(w.imageId) !== undefined;
       if (!keep) {
         const parentId = (db.prepare('SELECT head_revision_id AS h FROM image WHERE id = ?').get(w.imageId) as { h: number | null }).h;

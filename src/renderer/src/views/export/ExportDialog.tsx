@@ -260,8 +260,8 @@ export function ExportDialog({ project, schema, onClose }: Props) {
   const canRun = !running && !('error' in built) && !!preview && preview.problems.length === 0 && preview.total > 0 && form.dest.trim() !== '';
 
   return (
-    <div className="export-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && !running && onClose()}>
-      <form className="export-dialog" role="dialog" aria-label="Export dataset" onSubmit={run}>
+    <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && !running && onClose()}>
+      <form className="modal-panel export-dialog" role="dialog" aria-label="Export dataset" onSubmit={run}>
         <h2>Export {project.name}</h2>
         <div>
           <fieldset disabled={!!running}>

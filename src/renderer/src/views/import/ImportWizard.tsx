@@ -221,8 +221,8 @@ export function ImportWizard({
   ];
 
   return (
-    <div className="import-backdrop" role="dialog" aria-modal="true" aria-label="Import dataset">
-      <div className="import-dialog" data-testid="import-wizard">
+    <div className="modal-backdrop" role="dialog" aria-modal="true" aria-label="Import dataset">
+      <div className="modal-panel import-dialog" data-testid="import-wizard">
         <h2>
           Import a dataset into {project.name} <span className="dim">(schema {schema?.name ?? project.schemaId})</span>
         </h2>

@@ -494,8 +494,8 @@ export function ModelsDialog({ project, nativeDialogs, onClose }: { project: Pro
   }, [reload]);
 
   return (
-    <div className="models-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <div className="models-dialog" role="dialog" aria-modal="true" aria-label="Models">
+    <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <div className="modal-panel models-dialog" role="dialog" aria-modal="true" aria-label="Models">
         <h2>
           Models of {project.name} <span className="dim">(project schema {project.schemaId})</span>
         </h2>

@@ -335,8 +335,8 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
   const setName = (id: number | null) => sets?.find((s) => s.id === id)?.name ?? (id === null ? '—' : `set #${id}`);
 
   return (
-    <div className="models-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-      <div className="models-dialog prelabel-dialog" role="dialog" aria-modal="true" aria-label="Pre-label images">
+    <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <div className="modal-panel models-dialog prelabel-dialog" role="dialog" aria-modal="true" aria-label="Pre-label images">
         <h2>
           Pre-label {project.name} <span className="dim">(schema {project.schemaId})</span>
         </h2>

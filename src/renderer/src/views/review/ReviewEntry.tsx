@@ -110,8 +110,8 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
   const reviewedPct = page && page.queued > 0 ? (100 * page.reviewed) / page.queued : 0;
 
   return (
-    <div className="review-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && !scanning && onClose()}>
-      <div className="review-dialog" role="dialog" aria-label="Review queue">
+    <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && !scanning && onClose()}>
+      <div className="modal-panel review-dialog" role="dialog" aria-label="Review queue">
         <div className="review-head">
           <h2>Review queue</h2>
           {page && (

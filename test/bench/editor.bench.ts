@@ -20,8 +20,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
-import { ROOT } from '../e2e/helpers';
-import { addImagesWithMasks, newEditorPage, openEditor, startEditorFixture, type EditorFixture } from '../e2e/editor-helpers';
+import { newPage, ROOT, startBrowserFixture, type BrowserFixture } from '../e2e/helpers';
+import { addImagesWithMasks, openEditor } from '../e2e/editor-helpers';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -218,12 +218,12 @@ async function main() {
     console.log(s);
     lines.push(s);
   };
-  const f: EditorFixture = await startEditorFixture({ settings: { authorName: 'bench', autosaveMs: 600_000 } });
+  const f: BrowserFixture = await startBrowserFixture({ settings: { authorName: 'bench', autosaveMs: 600_000 } });
   try {
     console.log('making 2048² and 4096² images…');
     const [id2k] = await addImagesWithMasks(f, 'big2k', 2048, 2048, [faceMask(2048, 2048)]);
     const [id4k] = await addImagesWithMasks(f, 'big4k', 4096, 4096, [faceMask(4096, 4096)]);
-    const { context, page } = await newEditorPage(f);
+    const { context, page } = await newPage(f);
     // tsx (esbuild keepNames) wraps named functions inside page.evaluate bodies in __name(); define it.
     await context.addInitScript({ content: 'window.__name = (f) => f;' });
     const cdp = await context.newCDPSession(page);

@@ -7,39 +7,21 @@
  * feature yet) → reload → scroll the grid to the end → open an image → overlay at 100 % opacity shows
  * the schema's colours at known mask locations (screenshot pixel sampling). Also: no token → 401.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBackend, type Backend } from '../../src/main/services';
-import { directClient } from '../../src/main/services/backend';
-import { startServer, type RunningServer } from '../../src/main/server';
-import type { ParselApi } from '../../src/shared/api/contract';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { getSchema } from '../../src/shared/schema';
 import { readIndexPng, writeSyntheticFolder } from '../tooling/dataset';
-import {
-  collectPageErrors,
-  decodePng,
-  ensureRendererBuild,
-  interiorPoint,
-  launchChromium,
-  RENDERER_DIR,
-  rgbAt,
-} from './helpers';
+import { decodePng, interiorPoint, newPage, rgbAt, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const COUNT = 40;
 const SIZE = 256;
 const SCHEMA_ID = 'celebamask-hq-a';
 const schema = getSchema(SCHEMA_ID);
 
-let tmp: string;
-let backend: Backend;
-let api: ParselApi;
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext;
+let f: BrowserFixture;
 let page: Page;
 let pageErrors: string[] = [];
 let imagesDir: string;
@@ -47,9 +29,9 @@ let imagesDir: string;
 const masksByName = new Map<string, Uint8Array>();
 
 beforeAll(async () => {
-  ensureRendererBuild();
-  tmp = mkdtempSync(join(tmpdir(), 'parsel-e2e-'));
-  const written = await writeSyntheticFolder(join(tmp, 'faces'), {
+  // No project: the test creates one on the Home screen.
+  f = await startBrowserFixture({ project: null });
+  const written = await writeSyntheticFolder(join(f.tmp, 'faces'), {
     count: COUNT,
     width: SIZE,
     height: SIZE,
@@ -66,30 +48,21 @@ beforeAll(async () => {
     if (m.width !== SIZE || m.height !== SIZE) throw new Error(`${item.maskPath}: ${m.width}x${m.height}`);
     masksByName.set(basename(item.imagePath), m.data);
   }
-  backend = createBackend({ mode: 'browser', userDataDir: join(tmp, 'user') });
-  api = directClient(backend.services, backend.bus);
-  server = await startServer({ backend, rendererDir: RENDERER_DIR });
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-  page = await context.newPage();
-  pageErrors = collectPageErrors(page);
+  ({ page, errors: pageErrors } = await newPage(f));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  backend?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await f?.close();
 });
 
 describe('browser mode', () => {
   it('refuses the app without the token', async () => {
-    const res = await fetch(`${server.origin}/`);
+    const res = await fetch(`${f.server.origin}/`);
     expect(res.status).toBe(401);
-    const fresh = await browser.newContext();
+    const fresh = await f.browser.newContext();
     try {
       const p = await fresh.newPage();
-      const r = await p.goto(`${server.origin}/`);
+      const r = await p.goto(`${f.server.origin}/`);
       expect(r?.status()).toBe(401);
     } finally {
       await fresh.close();
@@ -98,10 +71,10 @@ describe('browser mode', () => {
 
   it('creates a project, adds a folder, browses the grid and shows the mask overlay in schema colours', async () => {
     // ---- Home: create ----------------------------------------------------------------------------
-    await page.goto(server.url);
+    await page.goto(f.server.url);
     const createForm = page.getByTestId('create-form');
     await createForm.waitFor();
-    await createForm.getByLabel('File').fill(join(tmp, 'e2e.parsel'));
+    await createForm.getByLabel('File').fill(join(f.tmp, 'e2e.parsel'));
     await createForm.getByLabel('Schema').selectOption(SCHEMA_ID);
     // The schema's classes are shown as chips.
     await expect(createForm.locator('.chip').count()).resolves.toBe(schema.classes.length);
@@ -118,14 +91,14 @@ describe('browser mode', () => {
     await expect.poll(() => page.getByTestId('total-count').textContent()).toBe(String(COUNT));
 
     // ---- Masks as import revisions, through the API ------------------------------------------------
-    const list = await api.call('image:list', { limit: 1000 });
+    const list = await f.api.call('image:list', { limit: 1000 });
     expect(list.total).toBe(COUNT);
     const idByName = new Map<string, number>();
     for (const it of list.items) {
       const mask = masksByName.get(basename(it.path));
       if (!mask) throw new Error(`no generated mask for ${it.path}`);
       idByName.set(basename(it.path), it.id);
-      await api.call('revision:save', {
+      await f.api.call('revision:save', {
         imageId: it.id,
         parentId: null,
         kind: 'import',

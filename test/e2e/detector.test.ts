@@ -5,22 +5,17 @@
  * "Face-detector model" is made with it; pre-labelling from the dialog crops the detected faces,
  * writes exactly the expected masks and reports the image without a face as skipped ("no face found").
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandBox } from '../../src/main/inference';
 import type { Box } from '../../src/main/inference/types';
-import { startServer, type RunningServer } from '../../src/main/server';
-import { createBackend, type Backend } from '../../src/main/services';
-import { directClient } from '../../src/main/services/backend';
-import type { ParselApi } from '../../src/shared/api/contract';
 import { decodeMask } from '../../src/shared/mask/codec';
 import { CENTROIDS, expectedLabels, faceImage, type Face } from '../tooling/detector-images';
 import { colourRuleModel, markerDetectorCard, markerDetectorModel } from '../tooling/onnx-gen';
-import { collectPageErrors, ensureRendererBuild, launchChromium, RENDERER_DIR } from './helpers';
+import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const W = 128;
 const H = 64;
@@ -31,49 +26,34 @@ const FACES: Face[] = [
 const MARGIN = 0.25;
 const images: Record<string, Uint8Array> = { 'a-two.png': faceImage(W, H, FACES), 'b-none.png': faceImage(W, H, []) };
 
-let tmp: string;
-let backend: Backend;
-let api: ParselApi;
-let server: RunningServer;
-let browser: Browser;
+let f: BrowserFixture;
 let page: Page;
 let pageErrors: string[] = [];
 let parserPath: string;
 let detPath: string;
 
 beforeAll(async () => {
-  ensureRendererBuild();
-  tmp = mkdtempSync(join(tmpdir(), 'parsel-e2e-detector-'));
-  const imgDir = join(tmp, 'img');
+  f = await startBrowserFixture({ prefix: 'parsel-e2e-detector-', project: { file: 'p.parsel', schemaId: 'lapa-11' } });
+  const imgDir = join(f.tmp, 'img');
   mkdirSync(imgDir);
   for (const [name, rgb] of Object.entries(images)) await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(imgDir, name));
-  parserPath = join(tmp, 'colour.onnx');
+  parserPath = join(f.tmp, 'colour.onnx');
   writeFileSync(parserPath, colourRuleModel({ centroids: CENTROIDS }));
-  writeFileSync(join(tmp, 'colour.card.json'), JSON.stringify({ name: 'colour face', input: { name: 'image', width: 48, height: 48 }, output: { kind: 'logits' }, labels: 'lapa-11', expects: 'face' }));
-  detPath = join(tmp, 'det.onnx');
+  writeFileSync(join(f.tmp, 'colour.card.json'), JSON.stringify({ name: 'colour face', input: { name: 'image', width: 48, height: 48 }, output: { kind: 'logits' }, labels: 'lapa-11', expects: 'face' }));
+  detPath = join(f.tmp, 'det.onnx');
   writeFileSync(detPath, markerDetectorModel({ width: 64, height: 64 }));
-  writeFileSync(join(tmp, 'det.card.json'), JSON.stringify({ ...markerDetectorCard({ width: 64, height: 64, resize: 'letterbox' }), name: 'marker detector' }));
-
-  backend = createBackend({ mode: 'browser', userDataDir: join(tmp, 'user') });
-  api = directClient(backend.services, backend.bus);
-  await api.call('project:create', { path: join(tmp, 'p.parsel'), schemaId: 'lapa-11' });
-  await api.call('image:addFolder', { folder: imgDir });
-  server = await startServer({ backend, rendererDir: RENDERER_DIR });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  pageErrors = collectPageErrors(page);
+  writeFileSync(join(f.tmp, 'det.card.json'), JSON.stringify({ ...markerDetectorCard({ width: 64, height: 64, resize: 'letterbox' }), name: 'marker detector' }));
+  await f.api.call('image:addFolder', { folder: imgDir });
+  ({ page, errors: pageErrors } = await newPage(f, { width: 1280, height: 900 }));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  backend?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await f?.close();
 });
 
 describe('faces from a detector (UI)', () => {
   it('adds the detector, makes a detector set, pre-labels: exact crops, the face-less image skipped', async () => {
-    await page.goto(server.url);
+    await page.goto(f.server.url);
     await page.getByTestId('open-models').click();
     const dialog = page.getByRole('dialog', { name: 'Models' });
     await dialog.getByTestId('no-models').waitFor();
@@ -113,12 +93,12 @@ describe('faces from a detector (UI)', () => {
     expect(await summary.getByTestId('summary-skipped').textContent()).toMatch(/1 skipped: no face found/);
     expect(await summary.getByTestId('summary-failed').textContent()).toBe('0');
 
-    const ids = Object.fromEntries((await api.call('image:list', {})).items.map((i) => [i.path.split('/').pop()!, i.id]));
-    expect(await api.call('revision:list', { imageId: ids['b-none.png'] })).toEqual([]);
-    const [head] = await api.call('revision:list', { imageId: ids['a-two.png'] });
-    const mask = decodeMask(await api.call('revision:mask', { revisionId: head.id }));
-    const crops = FACES.map((f): Box => {
-      const r = expandBox(f.box, MARGIN, true);
+    const ids = Object.fromEntries((await f.api.call('image:list', {})).items.map((i) => [i.path.split('/').pop()!, i.id]));
+    expect(await f.api.call('revision:list', { imageId: ids['b-none.png'] })).toEqual([]);
+    const [head] = await f.api.call('revision:list', { imageId: ids['a-two.png'] });
+    const mask = decodeMask(await f.api.call('revision:mask', { revisionId: head.id }));
+    const crops = FACES.map((face): Box => {
+      const r = expandBox(face.box, MARGIN, true);
       return [r.x0, r.y0, r.x0 + r.w, r.y0 + r.h];
     });
     expect(Buffer.from(mask).equals(Buffer.from(expectedLabels(images['a-two.png'], W, H, crops)))).toBe(true);

@@ -1,60 +1,22 @@
 /**
- * Helpers for the mask editor's browser tests and benchmark: a backend + server + Chromium fixture,
- * crafted masks, driving the editor with real mouse events at pixel centres / corners, and reading
+ * Helpers for the mask editor's browser tests and benchmark (on the fixture of helpers.ts): images with
+ * masks, crafted masks, driving the editor with real mouse events at pixel centres / corners, and reading
  * masks back through the API.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { createBackend, type Backend } from '../../src/main/services';
-import { directClient } from '../../src/main/services/backend';
-import { startServer, type RunningServer } from '../../src/main/server';
 import type { ParselApi } from '../../src/shared/api/contract';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import type { EditorTestHook } from '../../src/renderer/src/editor/Editor';
-import { collectPageErrors, ensureRendererBuild, launchChromium, RENDERER_DIR } from './helpers';
-
-export interface EditorFixture {
-  tmp: string;
-  backend: Backend;
-  api: ParselApi;
-  server: RunningServer;
-  browser: Browser;
-  close(): Promise<void>;
-}
-
-/** Backend with a fresh project (schema celebamask-hq-a), the server, and Chromium. */
-export async function startEditorFixture(opts: { settings?: Parameters<ParselApi['call']>[1] } = {}): Promise<EditorFixture> {
-  ensureRendererBuild();
-  const tmp = mkdtempSync(join(tmpdir(), 'parsel-editor-'));
-  const backend = createBackend({ mode: 'browser', userDataDir: join(tmp, 'user') });
-  const api = directClient(backend.services, backend.bus);
-  await api.call('project:create', { path: join(tmp, 'p.parsel'), schemaId: 'celebamask-hq-a' });
-  if (opts.settings) await api.call('settings:set', opts.settings as never);
-  const server = await startServer({ backend, rendererDir: RENDERER_DIR });
-  const browser = await launchChromium();
-  return {
-    tmp,
-    backend,
-    api,
-    server,
-    browser,
-    close: async () => {
-      await browser.close().catch(() => undefined);
-      await server.close().catch(() => undefined);
-      backend.close();
-      rmSync(tmp, { recursive: true, force: true });
-    },
-  };
-}
+import type { BrowserFixture } from './helpers';
 
 /**
  * Adds `masks.length` images of w×h (a soft gradient, so the photo is visible under the mask) and saves
  * each mask as an `import` revision. Returns image ids in order.
  */
-export async function addImagesWithMasks(f: EditorFixture, folder: string, w: number, h: number, masks: Uint8Array[]): Promise<number[]> {
+export async function addImagesWithMasks(f: BrowserFixture, folder: string, w: number, h: number, masks: Uint8Array[]): Promise<number[]> {
   const dir = join(f.tmp, folder);
   mkdirSync(dir, { recursive: true });
   for (let i = 0; i < masks.length; i++) {
@@ -85,15 +47,8 @@ export async function addImagesWithMasks(f: EditorFixture, folder: string, w: nu
   return ids;
 }
 
-export async function newEditorPage(f: EditorFixture): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await f.browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  const errors = collectPageErrors(page);
-  return { context, page, errors };
-}
-
 /** Opens the editor on an image (token URL + hash route) and waits until it is drawn. */
-export async function openEditor(f: EditorFixture, page: Page, imageId: number): Promise<void> {
+export async function openEditor(f: BrowserFixture, page: Page, imageId: number): Promise<void> {
   const url = new URL(f.server.url);
   url.hash = `#/image/${imageId}`;
   await page.goto(url.toString());

@@ -25,25 +25,23 @@ import {
   dragCorners,
   editorState,
   headMask,
-  newEditorPage,
   openEditor,
   revisionMask,
   saveNow,
-  startEditorFixture,
   strokePixels,
   toScreen,
-  type EditorFixture,
 } from './editor-helpers';
+import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const W = 256;
 const H = 256;
-let f: EditorFixture;
+let f: BrowserFixture;
 let ids: number[];
 const shots = process.env.PARSEL_E2E_SHOTS;
 
 beforeAll(async () => {
   // A long autosave delay: these tests save explicitly (Ctrl+S), except the autosave test.
-  f = await startEditorFixture({ settings: { authorName: 'Ann Otator', autosaveMs: 600_000 } });
+  f = await startBrowserFixture({ settings: { authorName: 'Ann Otator', autosaveMs: 600_000 } });
   ids = await addImagesWithMasks(f, 'faces', W, H, [craftedMask(W, H), craftedMask(W, H), craftedMask(W, H), craftedMask(W, H), craftedMask(W, H)]);
 });
 
@@ -64,7 +62,7 @@ async function setBrush(page: import('playwright-core').Page, size: number) {
 
 describe('mask editor (browser mode)', () => {
   it('a brush stroke changes exactly the footprint pixels; undo restores byte for byte, redo re-applies', async () => {
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       const id = ids[0];
       const original = (await headMask(f.api, id)).data;
@@ -114,7 +112,7 @@ describe('mask editor (browser mode)', () => {
   });
 
   it('polygon fill equals the reference even-odd rasterisation (concave), subtract mode, Esc cancels', async () => {
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       const id = ids[1];
       const original = (await headMask(f.api, id)).data;
@@ -170,7 +168,7 @@ describe('mask editor (browser mode)', () => {
   });
 
   it('bucket fill respects 4- and 8-connectivity', async () => {
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       const id = ids[2];
       const original = (await headMask(f.api, id)).data;
@@ -203,7 +201,7 @@ describe('mask editor (browser mode)', () => {
   });
 
   it('locks ("paint only over", "protect") apply to brush, eraser, polygon, fill, rectangle and lasso reassign', async () => {
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       const id = ids[3];
       const original = (await headMask(f.api, id)).data;
@@ -310,7 +308,7 @@ describe('mask editor (browser mode)', () => {
 
   it('autosave makes a human revision after an idle moment, which survives a reload', async () => {
     await f.api.call('settings:set', { autosaveMs: 400 });
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       const id = ids[4];
       const before = await headMask(f.api, id);
@@ -354,8 +352,8 @@ describe('mask editor (browser mode)', () => {
   });
 
   it('two browser contexts on one image: the later save shows the conflict choice and nothing is lost', async () => {
-    const a = await newEditorPage(f);
-    const b = await newEditorPage(f);
+    const a = await newPage(f);
+    const b = await newPage(f);
     try {
       const id = ids[0];
       const start = await headMask(f.api, id);
@@ -435,7 +433,7 @@ describe('mask editor (browser mode)', () => {
   });
 
   it('N / B move through the grid and save the image being left', async () => {
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       const url = new URL(f.server.url);
       url.hash = '#/project';
@@ -474,7 +472,7 @@ describe('mask editor (browser mode)', () => {
   });
 
   it('keyboard help lists the configurable shortcuts; settings refuse a conflicting binding; status keys', async () => {
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       await openEditor(f, page, ids[2]);
       await page.keyboard.press('?');

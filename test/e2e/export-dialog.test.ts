@@ -4,50 +4,42 @@
  * see a mix error, export with progress and read the summary's manifest; then start a bigger export
  * and cancel it: nothing is left on disk.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/main/server';
-import { makeExportProject, type ExportProject } from '../tooling/export-project';
-import { collectPageErrors, ensureRendererBuild, launchChromium, RENDERER_DIR } from './helpers';
+import { makeExportProject } from '../tooling/export-project';
+import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const COUNT = 48;
-let tmp: string;
-let p: ExportProject;
-let server: RunningServer;
-let browser: Browser;
+let f: BrowserFixture;
 let page: Page;
 let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  ensureRendererBuild();
-  tmp = mkdtempSync(join(tmpdir(), 'parsel-e2e-export-'));
-  p = await makeExportProject(tmp, {
-    count: COUNT,
-    size: 160,
-    schemaId: 'celebamask-hq-a',
-    mode: 'browser',
-    meta: (i) => ({ source: i % 4 === 0 ? 'real' : 'synthetic' }),
+  f = await startBrowserFixture({
+    prefix: 'parsel-e2e-export-',
+    backend: async (tmp) =>
+      (
+        await makeExportProject(tmp, {
+          count: COUNT,
+          size: 160,
+          schemaId: 'celebamask-hq-a',
+          mode: 'browser',
+          meta: (i) => ({ source: i % 4 === 0 ? 'real' : 'synthetic' }),
+        })
+      ).backend,
   });
-  server = await startServer({ backend: p.backend, rendererDir: RENDERER_DIR });
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  pageErrors = collectPageErrors(page);
+  ({ page, errors: pageErrors } = await newPage(f, { width: 1280, height: 900 }));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  p?.backend.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await f?.close();
 });
 
 describe('export dialog', () => {
   it('previews, exports with a manifest, shows errors, and cancels cleanly', async () => {
-    await page.goto(server.url);
+    await page.goto(f.server.url);
     await page.getByTestId('open-export').click();
     const dialog = page.getByRole('dialog', { name: 'Export dataset' });
     await dialog.waitFor();
@@ -78,7 +70,7 @@ describe('export dialog', () => {
     if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'export-dialog.png') });
 
     // Export.
-    const dest = join(tmp, 'lapa-out');
+    const dest = join(f.tmp, 'lapa-out');
     await dialog.getByLabel('Destination').fill(dest);
     await dialog.getByRole('button', { name: 'Export' }).click();
     const summary = dialog.getByTestId('export-summary');
@@ -97,15 +89,15 @@ describe('export dialog', () => {
     await dialog.getByLabel('Format').selectOption('helen');
     await expect.poll(() => dialog.getByLabel('Remap to').inputValue()).toBe('helen-11');
     await expect.poll(() => dialog.getByTestId('preview-total').textContent()).toBe(String(COUNT));
-    const dest2 = join(tmp, 'helen-out');
+    const dest2 = join(f.tmp, 'helen-out');
     await dialog.getByLabel('Destination').fill(dest2);
     await dialog.getByRole('button', { name: 'Export' }).click();
     await dialog.getByRole('button', { name: 'Cancel export' }).click();
     await expect.poll(() => summary.getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled');
     expect(existsSync(dest2)).toBe(false);
-    expect(readdirSync(tmp).filter((n) => n.includes('.parsel-export-'))).toEqual([]);
+    expect(readdirSync(f.tmp).filter((n) => n.includes('.parsel-export-'))).toEqual([]);
 
-    const list = await p.api.call('export:list', {});
+    const list = await f.api.call('export:list', {});
     expect(list.map((r) => r.format)).toEqual(['lapa']);
     expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });

@@ -7,15 +7,16 @@
  * Drawing a box never touches the mask.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addImagesWithMasks, craftedMask, dragCorners, editorState, headMask, newEditorPage, openEditor, startEditorFixture, toScreen, type EditorFixture } from './editor-helpers';
+import { addImagesWithMasks, craftedMask, dragCorners, editorState, headMask, openEditor, toScreen } from './editor-helpers';
+import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const W = 256;
 const H = 192;
-let f: EditorFixture;
+let f: BrowserFixture;
 let id: number;
 
 beforeAll(async () => {
-  f = await startEditorFixture({ settings: { authorName: 'Ann Otator', autosaveMs: 600_000 } });
+  f = await startBrowserFixture({ settings: { authorName: 'Ann Otator', autosaveMs: 600_000 } });
   [id] = await addImagesWithMasks(f, 'faces', W, H, [craftedMask(W, H)]);
 });
 
@@ -27,7 +28,7 @@ const listed = async () => (await f.api.call('faceBox:list', { imageId: id })).m
 
 describe('face box tool (browser mode)', () => {
   it('draws a box with the mouse, keeps it across a reload, deletes it; the mask is untouched', async () => {
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       const before = await headMask(f.api, id);
       await openEditor(f, page, id);

@@ -1,12 +1,18 @@
 /**
- * Helpers for browser end-to-end tests and benchmarks: renderer build, Chromium launch, screenshot
- * pixel sampling, and picking sample points inside mask regions.
+ * Helpers for browser end-to-end tests and benchmarks: renderer build, Chromium launch, the backend +
+ * server + Chromium fixture every browser test starts from, screenshot pixel sampling, and picking
+ * sample points inside mask regions.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
+import { createBackend, type Backend } from '../../src/main/services';
+import { directClient } from '../../src/main/services/backend';
+import { startServer, type RunningServer } from '../../src/main/server';
+import type { ParselApi } from '../../src/shared/api/contract';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const RENDERER_DIR = join(ROOT, 'out', 'renderer');
@@ -45,6 +51,86 @@ export function ensureRendererBuild(): void {
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export interface BrowserFixture {
+  /** A fresh temporary folder, removed by `close`. */
+  tmp: string;
+  backend: Backend;
+  /** In-process client of `backend` (what the tests use to set up and to read back). */
+  api: ParselApi;
+  server: RunningServer;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export interface BrowserFixtureOptions {
+  /** Prefix of the temporary folder's name (which test left it, should one survive a crash). */
+  prefix?: string;
+  /**
+   * The project the backend opens, its path relative to `tmp`; `null` for none (the Home screen).
+   * Default `p.parsel` with schema celebamask-hq-a. Ignored when `backend` is given.
+   */
+  project?: { file: string; schemaId: string } | null;
+  /** Settings applied before the server starts. */
+  settings?: Parameters<ParselApi['call']>[1];
+  /** Makes the backend instead (e.g. a tooling helper that opens its own project); closed with the fixture. */
+  backend?: (tmp: string) => Promise<Backend>;
+}
+
+/**
+ * The renderer build served by the real server over an in-process browser-mode backend, and Chromium:
+ * what each browser end-to-end test starts from. `close` releases all of it and removes `tmp`.
+ */
+export async function startBrowserFixture(opts: BrowserFixtureOptions = {}): Promise<BrowserFixture> {
+  ensureRendererBuild();
+  const tmp = mkdtempSync(join(tmpdir(), opts.prefix ?? 'parsel-e2e-'));
+  let backend: Backend | undefined;
+  let server: RunningServer | undefined;
+  try {
+    backend = opts.backend ? await opts.backend(tmp) : createBackend({ mode: 'browser', userDataDir: join(tmp, 'user') });
+    const api = directClient(backend.services, backend.bus);
+    const project = opts.project === undefined ? { file: 'p.parsel', schemaId: 'celebamask-hq-a' } : opts.project;
+    if (!opts.backend && project) {
+      const path = join(tmp, project.file);
+      mkdirSync(dirname(path), { recursive: true });
+      await api.call('project:create', { path, schemaId: project.schemaId });
+    }
+    if (opts.settings) await api.call('settings:set', opts.settings as never);
+    server = await startServer({ backend, rendererDir: RENDERER_DIR });
+    const browser = await launchChromium();
+    const b = backend;
+    const srv = server;
+    return {
+      tmp,
+      backend: b,
+      api,
+      server: srv,
+      browser,
+      close: async () => {
+        await browser.close().catch(() => undefined);
+        await srv.close().catch(() => undefined);
+        b.close();
+        rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await server?.close().catch(() => undefined);
+    backend?.close();
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** A new browser context (its own storage) and page, with page errors collected. */
+export async function newPage(
+  f: BrowserFixture,
+  viewport: { width: number; height: number } = { width: 1280, height: 800 },
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await f.browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  return { context, page, errors };
 }
 
 /** Forwards page errors and console errors to the test output (a blank page then explains itself). */

@@ -3,57 +3,36 @@
  * format → dry-run report with the problem grouped by kind → choose skip → run → summary; the grid
  * count follows and every imported mask is pixel-exact.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeIndexPng } from '../../src/main/formats/png';
-import { startServer, type RunningServer } from '../../src/main/server';
-import { createBackend, type Backend } from '../../src/main/services';
-import { directClient } from '../../src/main/services/backend';
-import type { ParselApi } from '../../src/shared/api/contract';
 import { decodeMask } from '../../src/shared/mask/codec';
 import { writeLapa, type WrittenDataset } from '../tooling/formats';
-import { collectPageErrors, ensureRendererBuild, launchChromium, RENDERER_DIR } from './helpers';
+import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
-let tmp: string;
-let backend: Backend;
-let api: ParselApi;
-let server: RunningServer;
-let browser: Browser;
+let f: BrowserFixture;
 let page: Page;
 let pageErrors: string[] = [];
 let ds: WrittenDataset;
 
 beforeAll(async () => {
-  ensureRendererBuild();
-  tmp = mkdtempSync(join(tmpdir(), 'parsel-e2e-import-'));
-  ds = await writeLapa(join(tmp, 'LaPa'), { counts: { train: 4, test: 2 }, size: 64, seed: 31 });
+  f = await startBrowserFixture({ prefix: 'parsel-e2e-import-', project: { file: 'proj/faces.parsel', schemaId: 'lapa-11' } });
+  ds = await writeLapa(join(f.tmp, 'LaPa'), { counts: { train: 4, test: 2 }, size: 64, seed: 31 });
   // One label with a value LaPa does not define (12 pixels of 200).
   const bad = new Uint8Array(ds.items[1].mask);
   bad.fill(200, 0, 12);
   await writeIndexPng(ds.items[1].image.replace('/images/', '/labels/').replace('.jpg', '.png'), bad, 64, 64);
-  backend = createBackend({ mode: 'browser', userDataDir: join(tmp, 'user') });
-  api = directClient(backend.services, backend.bus);
-  mkdirSync(join(tmp, 'proj'));
-  await api.call('project:create', { path: join(tmp, 'proj', 'faces.parsel'), schemaId: 'lapa-11' });
-  server = await startServer({ backend, rendererDir: RENDERER_DIR });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-  pageErrors = collectPageErrors(page);
+  ({ page, errors: pageErrors } = await newPage(f));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  backend?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await f?.close();
 });
 
 describe('import wizard', () => {
   it('detects LaPa, reports the bad label, skips it and imports the rest', async () => {
-    await page.goto(server.url);
+    await page.goto(f.server.url);
     await page.getByTestId('open-import').click();
     const wizard = page.getByTestId('import-wizard');
     await wizard.getByLabel('Dataset folder').fill(ds.dir);
@@ -76,7 +55,7 @@ describe('import wizard', () => {
     await wizard.getByTestId('import-close').click();
     await expect.poll(() => page.getByTestId('total-count').textContent()).toBe('5');
 
-    const list = await api.call('image:list', { limit: 100 });
+    const list = await f.api.call('image:list', { limit: 100 });
     const byPath = new Map(list.items.map((i) => [i.path, i]));
     for (const [k, it] of ds.items.entries()) {
       const img = byPath.get(it.image);
@@ -85,7 +64,7 @@ describe('import wizard', () => {
         continue;
       }
       expect(img?.split).toBe(it.split);
-      const m = decodeMask(await api.call('revision:mask', { revisionId: img!.headRevisionId! }));
+      const m = decodeMask(await f.api.call('revision:mask', { revisionId: img!.headRevisionId! }));
       expect(Buffer.from(m).equals(Buffer.from(it.mask))).toBe(true);
     }
     expect(pageErrors).toEqual([]);

@@ -11,14 +11,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlagInfo } from '../../src/shared/api/methods-noise';
 import { flagRegionMap, makeNoiseProject, type NoiseProject } from '../tooling/noise-project';
-import { editorState, newEditorPage, revisionMask, startEditorFixture, type EditorFixture } from './editor-helpers';
+import { editorState, revisionMask } from './editor-helpers';
+import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const shots = process.env.PARSEL_E2E_SHOTS;
-let f: EditorFixture;
+let f: BrowserFixture;
 let P: NoiseProject;
 
 beforeAll(async () => {
-  f = await startEditorFixture({ settings: { authorName: 'Rev Iewer', autosaveMs: 600_000 } });
+  f = await startBrowserFixture({ settings: { authorName: 'Rev Iewer', autosaveMs: 600_000 } });
   // Opens this project in the backend the server serves.
   P = await makeNoiseProject(f.api, join(f.tmp, 'noise'), { count: 4, size: 128, corruptions: [['class_swap', 'drop_part', 'lr_swap'], ['lip_swap'], [], []] });
 }, 120_000);
@@ -34,7 +35,7 @@ async function flagsOf(imageId: number, revisionId?: number): Promise<FlagInfo[]
 
 describe('review queue (browser mode)', () => {
   it('queue → top image → A accepts (fix revision only in the region) → D dismisses (kept on rescan) → next image', async () => {
-    const { context, page, errors } = await newEditorPage(f);
+    const { context, page, errors } = await newPage(f);
     try {
       // Scan from the queue view (model set and band from the form).
       await page.goto(f.server.url);

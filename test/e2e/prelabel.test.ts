@@ -9,22 +9,17 @@
  * job whose process was killed (SIGKILL) mid-way.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/main/server';
-import { createBackend, type Backend } from '../../src/main/services';
-import { directClient } from '../../src/main/services/backend';
-import type { ParselApi } from '../../src/shared/api/contract';
 import { decodeMask } from '../../src/shared/mask/codec';
 import type { ModelCardInput } from '../../src/shared/models/card';
 import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { colourRuleModel } from '../tooling/onnx-gen';
-import { collectPageErrors, ensureRendererBuild, launchChromium, RENDERER_DIR, ROOT } from './helpers';
+import { newPage, ROOT, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const LAPA = getSchema('lapa-11');
 const W = 96;
@@ -35,11 +30,7 @@ const BIG_N = 40;
 const BIG = 384;
 const centroids = LAPA.classes.map((c) => c.color.map((v) => v / 255) as [number, number, number]);
 
-let tmp: string;
-let backend: Backend;
-let api: ParselApi;
-let server: RunningServer;
-let browser: Browser;
+let f: BrowserFixture;
 let page: Page;
 let pageErrors: string[] = [];
 const rgbByName = new Map<string, Uint8Array>();
@@ -70,24 +61,23 @@ function colourRule(rgb: Uint8Array): Int16Array {
 }
 
 beforeAll(async () => {
-  ensureRendererBuild();
-  tmp = mkdtempSync(join(tmpdir(), 'parsel-e2e-prelabel-'));
-  const imgDir = join(tmp, 'faces');
+  f = await startBrowserFixture({ prefix: 'parsel-e2e-prelabel-', project: { file: 'faces.parsel', schemaId: 'lapa-11' } });
+  const imgDir = join(f.tmp, 'faces');
   mkdirSync(imgDir);
   for (let i = 0; i < N; i++) {
-    const f = generateFace({ seed: 200 + i, width: W, height: H, schema: LAPA });
+    const face = generateFace({ seed: 200 + i, width: W, height: H, schema: LAPA });
     const name = `f${i}.png`;
-    rgbByName.set(name, f.rgb);
-    await sharp(Buffer.from(f.rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(imgDir, name));
+    rgbByName.set(name, face.rgb);
+    await sharp(Buffer.from(face.rgb), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(imgDir, name));
   }
-  bigDir = join(tmp, 'big');
+  bigDir = join(f.tmp, 'big');
   mkdirSync(bigDir);
   for (let i = 0; i < BIG_N; i++) {
-    const f = generateFace({ seed: 300 + i, width: BIG, height: BIG, schema: LAPA });
-    await sharp(Buffer.from(f.rgb), { raw: { width: BIG, height: BIG, channels: 3 } }).png({ compressionLevel: 1 }).toFile(join(bigDir, `b${String(i).padStart(2, '0')}.png`));
+    const face = generateFace({ seed: 300 + i, width: BIG, height: BIG, schema: LAPA });
+    await sharp(Buffer.from(face.rgb), { raw: { width: BIG, height: BIG, channels: 3 } }).png({ compressionLevel: 1 }).toFile(join(bigDir, `b${String(i).padStart(2, '0')}.png`));
   }
   // The colour-rule model with its card beside it, and a copy whose card does not fit its graph.
-  const models = join(tmp, 'models');
+  const models = join(f.tmp, 'models');
   mkdirSync(models);
   goodModel = join(models, 'colour.onnx');
   writeFileSync(goodModel, colourRuleModel({ centroids }));
@@ -98,27 +88,18 @@ beforeAll(async () => {
   writeFileSync(bareModel, colourRuleModel({ centroids }));
   writeFileSync(join(models, 'wrong.card.json'), JSON.stringify(card({ name: 'wrong', input: { name: 'input', width: W, height: H }, labels: 'celebamask-hq-b' })));
 
-  backend = createBackend({ mode: 'browser', userDataDir: join(tmp, 'user') });
-  api = directClient(backend.services, backend.bus);
-  await api.call('project:create', { path: join(tmp, 'faces.parsel'), schemaId: 'lapa-11' });
-  const added = await api.call('image:addFolder', { folder: imgDir });
+  const added = await f.api.call('image:addFolder', { folder: imgDir });
   expect(added.added).toBe(N);
-  server = await startServer({ backend, rendererDir: RENDERER_DIR });
-  browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  pageErrors = collectPageErrors(page);
+  ({ page, errors: pageErrors } = await newPage(f, { width: 1280, height: 900 }));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  backend?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await f?.close();
 });
 
 describe('models and pre-labelling', () => {
   it('refuses a card that does not fit, adds a model, makes a set, refuses removing a used model', async () => {
-    await page.goto(server.url);
+    await page.goto(f.server.url);
     await expect.poll(() => page.getByTestId('status-provider').textContent(), { timeout: 15_000 }).toMatch(/Provider\s*—/);
     await page.getByTestId('open-models').click();
     const dialog = page.getByRole('dialog', { name: 'Models' });
@@ -240,14 +221,14 @@ describe('models and pre-labelling', () => {
     await expect.poll(() => page.locator('button[data-filter="prelabeled"] .count').textContent()).toBe(String(N));
 
     // Each image's head is a `model` revision with exactly the colour-rule mask.
-    const [set] = await api.call('modelSet:list', {});
-    const images = (await api.call('image:list', {})).items;
+    const [set] = await f.api.call('modelSet:list', {});
+    const images = (await f.api.call('image:list', {})).items;
     expect(images).toHaveLength(N);
     for (const img of images) {
       expect(img.status).toBe('prelabeled');
-      const [head] = await api.call('revision:list', { imageId: img.id });
+      const [head] = await f.api.call('revision:list', { imageId: img.id });
       expect(head).toMatchObject({ kind: 'model', author: 'model set "colour"', width: W, height: H });
-      const mask = decodeMask(await api.call('revision:mask', { revisionId: head.id }));
+      const mask = decodeMask(await f.api.call('revision:mask', { revisionId: head.id }));
       const expected = colourRule(rgbByName.get(img.path.split('/').pop()!)!);
       let checked = 0;
       for (let q = 0; q < expected.length; q++) {
@@ -257,7 +238,7 @@ describe('models and pre-labelling', () => {
       }
       expect(checked).toBeGreaterThan(W * H * 0.9);
       // The soft prediction is cached for later features (noise flags) with the provider that made it.
-      const pred = await api.call('prediction:get', { imageId: img.id, modelSetId: set.id });
+      const pred = await f.api.call('prediction:get', { imageId: img.id, modelSetId: set.id });
       expect(pred).toMatchObject({ width: W, height: H, classes: 11, provider: 'cpu' });
     }
   });
@@ -285,7 +266,7 @@ describe('models and pre-labelling', () => {
   });
 
   it('a job cancelled mid-way keeps finished items and is resumed to the end', async () => {
-    const added = await api.call('image:addFolder', { folder: bigDir });
+    const added = await f.api.call('image:addFolder', { folder: bigDir });
     expect(added.added).toBe(BIG_N);
     await page.locator('button[data-filter="unlabeled"]').click();
     await expect.poll(() => page.locator('button[data-filter="unlabeled"] .count').textContent(), { timeout: 10_000 }).toBe(String(BIG_N));
@@ -325,13 +306,13 @@ describe('models and pre-labelling', () => {
     await expect.poll(() => page.getByTestId('status-job').count()).toBe(0);
 
     // The finished items are stored: exactly `done` of the big images have a model revision.
-    const big = (await api.call('image:list', { limit: 1000 })).items.filter((i) => i.path.includes('big'));
+    const big = (await f.api.call('image:list', { limit: 1000 })).items.filter((i) => i.path.includes('big'));
     expect(big).toHaveLength(BIG_N);
     expect(big.filter((i) => i.status === 'prelabeled')).toHaveLength(done);
     expect(big.filter((i) => i.status === 'unlabeled')).toHaveLength(BIG_N - done);
 
     // Offered for resume; resuming finishes the rest.
-    const jobs = await api.call('job:list', { kind: 'prelabel' });
+    const jobs = await f.api.call('job:list', { kind: 'prelabel' });
     const cancelled = jobs.find((j) => j.status === 'cancelled')!;
     expect(cancelled).toMatchObject({ resumable: true, done, total: BIG_N });
     const unfinished = dialog.getByRole('region', { name: 'Unfinished jobs' });
@@ -340,16 +321,16 @@ describe('models and pre-labelling', () => {
     await expect.poll(() => summary.getAttribute('data-status'), { timeout: 60_000 }).toBe('done');
     expect(await summary.getByTestId('summary-done').textContent()).toBe(String(BIG_N));
     expect(await dialog.getByRole('button', { name: `Resume job ${cancelled.id}` }).count()).toBe(0);
-    const after = (await api.call('image:list', { limit: 1000 })).items.filter((i) => i.path.includes('big'));
+    const after = (await f.api.call('image:list', { limit: 1000 })).items.filter((i) => i.path.includes('big'));
     expect(after.every((i) => i.status === 'prelabeled')).toBe(true);
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   });
 
   it('a job left running by a killed process is offered for resume and finished from the UI', async () => {
-    const [set] = await api.call('modelSet:list', {});
+    const [set] = await f.api.call('modelSet:list', {});
     const total = N + BIG_N;
-    const info = await api.call('project:info', {});
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/tooling/prelabel-child.ts'), info.path, String(set.id), join(tmp, 'child-user')], {
+    const info = await f.api.call('project:info', {});
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/tooling/prelabel-child.ts'), info.path, String(set.id), join(f.tmp, 'child-user')], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -375,7 +356,7 @@ describe('models and pre-labelling', () => {
       child.on('exit', () => rej(new Error(`child exited before it was killed: ${stderr}`)));
     });
     expect(await exited).toBe('SIGKILL');
-    const left = (await api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)!;
+    const left = (await f.api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)!;
     expect(left).toMatchObject({ status: 'running', active: false, resumable: true, total });
     expect(left.done).toBeGreaterThanOrEqual(2);
     expect(left.done).toBeLessThan(total);
@@ -389,7 +370,7 @@ describe('models and pre-labelling', () => {
     const summary = dialog.getByTestId('prelabel-summary');
     await expect.poll(() => summary.getAttribute('data-status'), { timeout: 60_000 }).toBe('done');
     expect(await summary.getByTestId('summary-done').textContent()).toBe(String(total));
-    const done = (await api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)!;
+    const done = (await f.api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)!;
     expect(done).toMatchObject({ status: 'done', done: total, failed: 0, resumable: false });
     expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import { ProjectStore } from '../../src/main/store/project-store';
 import type { ImageFlags, ScanResult } from '../../src/shared/api/methods-noise';
+import { getSchema } from '../../src/shared/schema';
 import { makeNoiseProject, type NoiseProject } from '../tooling/noise-project';
 
 const ROOT = resolve(__dirname, '../..');
@@ -98,6 +99,29 @@ describe('parsel scan / flags / export-probs', () => {
     expect(one.code).toBe(0);
     expect(one.out).toMatch(new RegExp(`^image ${P.images[1].id}  score 0\\.0  open 0  fixed 0  dismissed 0 `));
     expect(one.out).not.toMatch(/flag \d+/);
+  });
+
+  it('flags --pair keeps one label → suggested pair (class names or indexes) and names unknown classes', () => {
+    const reg = P.images[0].regions[0];
+    const names = getSchema('celebamask-hq-a').classes.map((c) => c.name);
+    const all = JSON.parse(parsel('flags', P.file, '--json').out) as ImageFlags[];
+    const want = all[0].flags.filter((f) => f.labelClass === reg.toClass && f.suggestedClass === reg.fromClass);
+    expect(want.length).toBeGreaterThan(0);
+    for (const spec of [`${names[reg.toClass]}:${names[reg.fromClass]}`, `${reg.toClass}:${reg.fromClass}`]) {
+      const r = parsel('flags', P.file, '--pair', spec, '--json');
+      expect(r.code, r.err).toBe(0);
+      const items = JSON.parse(r.out) as ImageFlags[];
+      expect(items.map((i) => i.imageId)).toEqual([P.images[0].id]);
+      expect(items[0].flags.map((f) => f.id)).toEqual(want.map((f) => f.id));
+    }
+    // A pair no flag has: no image.
+    const other = reg.toClass === 18 ? 17 : 18;
+    expect(parsel('flags', P.file, '--pair', `${reg.fromClass}:${other}`).out).toMatch(/^no flags/);
+    const bad = parsel('flags', P.file, '--pair', 'l_eye:glasses');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--pair: "glasses" is not a class of schema celebamask-hq-a; classes: 0 background, 1 skin,/);
+    expect(parsel('flags', P.file, '--pair', 'l_eye').code).toBe(2);
+    expect(parsel('flags', P.file, '--pair', 'skin:1').err).toMatch(/same/);
   });
 
   it('export-probs writes the .npy files (float16) and refuses an existing folder (3)', () => {

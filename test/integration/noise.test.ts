@@ -19,6 +19,7 @@ import type { FlagInfo } from '../../src/shared/api/methods-noise';
 import { float16Bits } from '../../src/shared/dataset/npy';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { maskIoU, paintMask, type RegionMask } from '../../src/shared/noise';
+import { getSchema } from '../../src/shared/schema';
 import { makeNoiseProject, softTeacher, type NoiseProject } from '../tooling/noise-project';
 import { expectCode } from '../tooling/api-expect';
 
@@ -129,6 +130,56 @@ describe('noise:scan', () => {
     expect(pair, swap.what).toBeDefined();
     expect(pair!.pixels).toBeGreaterThan(0);
     expect(pair!.images).toBe(1);
+  });
+
+  it("the queue groups each image's flags by class pair, sums them over the queue, and filters by one pair", async () => {
+    const q = await api.call('noise:queue', {});
+    for (const it of q.items) {
+      expect(it.pairs.reduce((n, p) => n + p.flags, 0)).toBe(it.openFlags + it.fixedFlags + it.dismissedFlags);
+      expect(it.pairs.reduce((n, p) => n + p.open, 0)).toBe(it.openFlags);
+      const flags = await flagsOf(it.imageId);
+      for (const p of it.pairs) expect(p.flags).toBe(flags.filter((f) => f.labelClass === p.from && f.suggestedClass === p.to).length);
+    }
+    // Every corrupted region's pair (label → the clean class) is in its image's list and the summary.
+    for (const im of P.images.slice(0, 2)) {
+      const item = q.items.find((i) => i.imageId === im.id)!;
+      for (const reg of im.regions) expect(item.pairs, reg.what).toContainEqual(expect.objectContaining({ from: reg.toClass, to: reg.fromClass }));
+    }
+    for (const s of q.pairs) {
+      const having = q.items.filter((i) => i.pairs.some((p) => p.from === s.from && p.to === s.to));
+      expect(s.images).toBe(having.length);
+      expect(s.flags).toBe(having.reduce((n, i) => n + i.pairs.find((p) => p.from === s.from && p.to === s.to)!.flags, 0));
+      expect([s.fromName, s.toName]).toEqual([getSchema('celebamask-hq-a').classes[s.from].name, getSchema('celebamask-hq-a').classes[s.to].name]);
+    }
+    expect(q.pairs.map((p) => p.open)).toEqual([...q.pairs.map((p) => p.open)].sort((a, b) => b - a));
+
+    // Filtered by the pair of image 1's dropped part: only images with such a flag, counted for that pair.
+    const reg = P.images[1].regions[0];
+    const pair = { from: reg.toClass, to: reg.fromClass };
+    const f = await api.call('noise:queue', { pair });
+    const want = q.items.filter((i) => i.pairs.some((p) => p.from === pair.from && p.to === pair.to)).map((i) => i.imageId);
+    expect(f.items.map((i) => i.imageId)).toEqual(want);
+    expect(want).toContain(P.images[1].id);
+    expect(f).toMatchObject({ total: want.length, queued: want.length, reviewed: 0 });
+    expect(f.pairs).toEqual(q.pairs);
+    const top = await api.call('noise:flags', { top: 10, pair });
+    expect(top.map((i) => i.imageId)).toEqual(want);
+    for (const i of top) {
+      expect(i.flags.length).toBeGreaterThan(0);
+      for (const fl of i.flags) expect([fl.labelClass, fl.suggestedClass]).toEqual([pair.from, pair.to]);
+    }
+    const reg0 = P.images[0].regions[0];
+    const pair0 = { from: reg0.toClass, to: reg0.fromClass };
+    const one = await api.call('noise:flags', { imageId: P.images[0].id, pair: pair0 });
+    const item0 = q.items.find((i) => i.imageId === P.images[0].id)!;
+    expect(one[0].flags.length).toBe(item0.pairs.find((p) => p.from === pair0.from && p.to === pair0.to)!.flags);
+    expect(one[0].flags.length).toBeLessThan(item0.openFlags);
+    for (const fl of one[0].flags) expect([fl.labelClass, fl.suggestedClass]).toEqual([pair0.from, pair0.to]);
+
+    const e = await expectCode(api.call('noise:queue', { pair: { from: 1, to: 40 } }), 'INVALID_INPUT');
+    expect(e.message).toBe('pair 1 → 40: class 40 is not in schema celebamask-hq-a (classes 0–18)');
+    await expectCode(api.call('noise:queue', { pair: { from: 4, to: 4 } }), 'BAD_REQUEST', /different classes/);
+    await expectCode(api.call('noise:flags', { top: 5, pair: { from: 99, to: 1 } }), 'INVALID_INPUT', /class 99/);
   });
 
   it('heat map: high in corrupted regions, low elsewhere; the model overlay is the clean mask', async () => {
@@ -244,6 +295,14 @@ describe('accept, dismiss, rescan', () => {
     expect((await flagsOf(im.id)).filter((f) => f.status === 'dismissed')).toHaveLength(1);
     const q = await api.call('noise:queue', {});
     expect(q.items.find((i) => i.imageId === im.id)).toMatchObject({ openFlags: stillOpen.length, dismissedFlags: 1 });
+    // By the dismissed flag's pair: the image counts as reviewed for it once no flag of that pair is open.
+    const pair = { from: carried!.labelClass, to: carried!.suggestedClass };
+    const openOfPair = now.filter((f) => f.status === 'open' && f.labelClass === pair.from && f.suggestedClass === pair.to).length;
+    const byPair = await api.call('noise:queue', { pair });
+    const openOnly = await api.call('noise:queue', { pair, onlyOpen: true });
+    expect(byPair.items.some((i) => i.imageId === im.id)).toBe(true);
+    expect(openOnly.items.some((i) => i.imageId === im.id)).toBe(openOfPair > 0);
+    expect(byPair.queued - byPair.reviewed).toBe(openOnly.total);
   });
 
   it('a hand fix closes the flag on rescan', async () => {

@@ -15,13 +15,28 @@ function print(items: ImageFlags[], schema: LabelSchema, out: (s: string) => voi
   }
 }
 
+/** `--pair from:to` with class names or indexes of the project schema → a pair filter. */
+function parsePair(v: string, schema: LabelSchema): { from: number; to: number } {
+  const parts = v.split(':');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new UsageError(`--pair needs label:suggested (class names or indexes), got "${v}"`);
+  const [from, to] = parts.map((t) => {
+    const byName = schema.classes.find((c) => c.name === t);
+    if (byName) return byName.index;
+    if (/^\d+$/.test(t) && schema.classes.some((c) => c.index === Number(t))) return Number(t);
+    throw new UsageError(`--pair: "${t}" is not a class of schema ${schema.id}; classes: ${schema.classes.map((c) => `${c.index} ${c.name}`).join(', ')}`);
+  });
+  if (from === to) throw new UsageError(`--pair: label and suggested class are the same (${v})`);
+  return { from, to };
+}
+
 export const flagsCommand: Command = {
   summary: 'label-noise flags: the top images by noise score, or one image, with their flags',
-  usage: 'parsel flags <project.parsel> [--top N] [--image id] [--status open,fixed,dismissed] [--json]',
+  usage: 'parsel flags <project.parsel> [--top N] [--image id] [--status open,fixed,dismissed] [--pair label:suggested] [--json]',
   options: {
     top: { flag: false, help: 'the N images with the highest noise score (default 20)' },
     image: { flag: false, help: 'one image id instead of the top list' },
     status: { flag: false, help: `only flags with these statuses: ${FLAG_STATUSES.join(', ')}` },
+    pair: { flag: false, help: 'only flags whose label is the first class and whose suggestion the second, e.g. eye_g:l_eye (names or indexes); with --top, the top images that have one' },
     json: { flag: true, help: 'print as JSON' },
   },
   async run(args, ctx) {
@@ -31,15 +46,16 @@ export const flagsCommand: Command = {
     if (top !== undefined && image !== undefined) throw new UsageError('give --top or --image, not both');
     const status = listOpt(args, 'status');
     if (status) for (const s of status) if (!(FLAG_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status: unknown value "${s}"; known: ${FLAG_STATUSES.join(', ')}`);
+    const pairArg = args.options.pair === undefined ? undefined : String(args.options.pair);
     return withProject(ctx, project, async (api) => {
+      const schemas = await api.call('schema:list', {});
+      const info = await api.call('project:info', {});
+      const schema = schemas.find((s) => s.id === info.schemaId)!;
+      const pair = pairArg === undefined ? undefined : parsePair(pairArg, schema);
       const req = image !== undefined ? { imageId: image } : { top: top ?? 20 };
-      const items = await api.call('noise:flags', { ...req, ...(status && { status: status as FlagStatus[] }) });
+      const items = await api.call('noise:flags', { ...req, ...(status && { status: status as FlagStatus[] }), ...(pair && { pair }) });
       if (args.options.json) ctx.out(JSON.stringify(items, null, 2));
-      else {
-        const schemas = await api.call('schema:list', {});
-        const info = await api.call('project:info', {});
-        print(items, schemas.find((s) => s.id === info.schemaId)!, ctx.out);
-      }
+      else print(items, schema, ctx.out);
       return EXIT.ok;
     });
   },

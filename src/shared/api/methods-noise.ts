@@ -107,17 +107,40 @@ export interface QueueItem {
   fixedFlags: number;
   dismissedFlags: number;
   scannedAt: string;
+  /** The flags of the scanned revision by label → suggested class pair, most open first. */
+  pairs: QueuePair[];
+}
+
+/** Flags of one label → suggested class pair (class indexes of the project schema). */
+export interface QueuePair {
+  from: number;
+  to: number;
+  flags: number;
+  open: number;
+}
+
+/** A label → suggested pair over the whole queue: the review queue's "confusions" filter. */
+export interface QueuePairSummary extends QueuePair {
+  fromName: string;
+  toName: string;
+  /** Queue images with a flag of this pair / with an open one. */
+  images: number;
+  openImages: number;
 }
 
 export interface QueuePage {
   /** Items matching the filter. */
   total: number;
-  /** Of all queue images (any filter but `onlyOpen`), those with no open flag left. */
+  /**
+   * Of the queued images, those with no open flag left (with `pair`: no open flag of that pair).
+   */
   reviewed: number;
-  /** All queue images (scanned, with at least one flag), before `onlyOpen`/`minScore`. */
+  /** Queue images (scanned, with at least one flag; with `pair`: one of that pair), before `onlyOpen`/`minScore`. */
   queued: number;
   offset: number;
   items: QueueItem[];
+  /** Every label → suggested pair of the queue (before `pair`, `onlyOpen` and `minScore`), most open flags first. */
+  pairs: QueuePairSummary[];
 }
 
 export interface ImageFlags extends QueueItem {
@@ -158,6 +181,13 @@ export interface ExportProbsResult {
   withoutPrediction: number;
 }
 
+const classIndex = z.number().int().min(0).max(255);
+/** A label → suggested class pair (schema class indexes). */
+export const pairSchema = z
+  .object({ from: classIndex, to: classIndex })
+  .strict()
+  .refine((p) => p.from !== p.to, { message: 'pair: from and to must be different classes' });
+
 export const noiseMethods = {
   'noise:scan': method<ScanResult>()(
     z
@@ -179,6 +209,8 @@ export const noiseMethods = {
         /** Or the top N images by score, with their flags. */
         top: z.number().int().min(1).max(10000).optional(),
         status: z.array(z.enum(FLAG_STATUSES)).min(1).max(FLAG_STATUSES.length).optional(),
+        /** Only flags of this label → suggested pair (with `top`: the top images that have one). */
+        pair: pairSchema.optional(),
       })
       .strict(),
   ),
@@ -188,6 +220,8 @@ export const noiseMethods = {
         modelSetId: id.optional(),
         onlyOpen: z.boolean().default(false),
         minScore: z.number().min(0).max(1e12).optional(),
+        /** Only images with a flag of this label → suggested pair (an open one with `onlyOpen`). */
+        pair: pairSchema.optional(),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(5000).default(200),
       })

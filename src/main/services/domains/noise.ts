@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ParselError } from '../../../shared/api/errors';
-import type { FlagInfo, ImageFlags, PairSummary } from '../../../shared/api/methods-noise';
+import type { FlagInfo, ImageFlags, PairSummary, QueueItem, QueuePairSummary } from '../../../shared/api/methods-noise';
 import { decodeMask, encodeMask } from '../../../shared/mask/codec';
 import { argmaxProbs, maskHas } from '../../../shared/noise';
 import type { DomainServices, ServiceContext } from '../context';
@@ -72,8 +72,10 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       return { cancelled: true };
     },
 
-    'noise:flags': ({ imageId, revisionId, top, status }): ImageFlags[] => {
+    'noise:flags': ({ imageId, revisionId, top, status, pair }): ImageFlags[] => {
       const { store } = ctx.project();
+      if (pair) checkPair(store, pair);
+      const ofPair = (flags: FlagInfo[]) => (pair ? flags.filter((x) => x.labelClass === pair.from && x.suggestedClass === pair.to) : flags);
       if ((imageId === undefined) === (top === undefined)) throw new ParselError('BAD_REQUEST', 'noise:flags: give either imageId or top (exactly one)');
       if (revisionId !== undefined && imageId === undefined) throw new ParselError('BAD_REQUEST', 'noise:flags: revisionId needs imageId');
       if (imageId !== undefined) {
@@ -85,23 +87,35 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
           const owner = store.getRevision(revisionId).imageId;
           if (owner !== imageId) throw new ParselError('INVALID_INPUT', `revision ${revisionId} belongs to image ${owner}, not image ${imageId}`);
         }
-        return [{ ...queueItem(row), flags: flagsOf(store, imageId, rev, row.model_set_id, status).map(flagInfo) }];
+        return [{ ...queueItem(row), flags: ofPair(flagsOf(store, imageId, rev, row.model_set_id, status).map(flagInfo)) }];
       }
-      return queueRows(store, {})
-        .slice(0, top)
-        .map((r) => ({ ...queueItem(r), flags: flagsOf(store, r.image_id, r.revision_id, r.model_set_id, status).map(flagInfo) }));
+      const out: ImageFlags[] = [];
+      for (const r of queueRows(store, {})) {
+        if (out.length >= top!) break;
+        const item = queueItem(r);
+        if (pair && !item.pairs.some((x) => x.from === pair.from && x.to === pair.to)) continue;
+        const flags = ofPair(flagsOf(store, r.image_id, r.revision_id, r.model_set_id, status).map(flagInfo));
+        if (pair && flags.length === 0) continue;
+        out.push({ ...item, flags });
+      }
+      return out;
     },
 
-    'noise:queue': ({ modelSetId, onlyOpen, minScore, offset, limit }) => {
+    'noise:queue': ({ modelSetId, onlyOpen, minScore, pair, offset, limit }) => {
       const { store } = ctx.project();
-      const all = queueRows(store, { modelSetId });
-      const rows = all.filter((r) => (!onlyOpen || r.open > 0) && (minScore === undefined || r.score >= minScore));
+      if (pair) checkPair(store, pair);
+      const all = queueRows(store, { modelSetId }).map(queueItem);
+      // With a pair, "open" and "reviewed" are about that pair's flags.
+      const openOf = (it: QueueItem) => (pair ? (it.pairs.find((x) => x.from === pair.from && x.to === pair.to)?.open ?? 0) : it.openFlags);
+      const scope = pair ? all.filter((it) => it.pairs.some((x) => x.from === pair.from && x.to === pair.to)) : all;
+      const rows = scope.filter((it) => (!onlyOpen || openOf(it) > 0) && (minScore === undefined || it.score >= minScore));
       return {
         total: rows.length,
-        queued: all.length,
-        reviewed: all.filter((r) => r.open === 0).length,
+        queued: scope.length,
+        reviewed: scope.filter((it) => openOf(it) === 0).length,
         offset,
-        items: rows.slice(offset, offset + limit).map(queueItem),
+        items: rows.slice(offset, offset + limit),
+        pairs: pairSummary(store, all),
       };
     },
 
@@ -131,7 +145,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
           }
         }
       }
-      const nameOf = (k: number) => schema.classes.find((c) => c.index === k)?.name ?? String(k);
+      const nameOf = className(store);
       if (changed === 0) {
         throw new ParselError(
           'INVALID_INPUT',
@@ -204,8 +218,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       if (modelSetId !== undefined) requireModelSet(store, modelSetId);
       const ids = new Set(selectImages(store, selection).map((i) => i.id));
       const rows = store.db.prepare('SELECT image_id, model_set_id, pairs FROM image_score').all() as { image_id: number; model_set_id: number; pairs: string }[];
-      const schema = store.schema();
-      const nameOf = (k: number) => schema.classes.find((c) => c.index === k)?.name ?? String(k);
+      const nameOf = className(store);
       const acc = new Map<string, PairSummary>();
       let images = 0;
       for (const r of rows) {
@@ -228,4 +241,37 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       return exportProbs(p.store, teacherOf(p), req);
     },
   };
+}
+
+function className(store: ReturnType<ServiceContext['project']>['store']): (k: number) => string {
+  const schema = store.schema();
+  return (k) => schema.classes.find((c) => c.index === k)?.name ?? String(k);
+}
+
+/** Both classes of a pair filter must be classes of the project schema. */
+function checkPair(store: ReturnType<ServiceContext['project']>['store'], pair: { from: number; to: number }): void {
+  const schema = store.schema();
+  for (const k of [pair.from, pair.to]) {
+    if (!schema.classes.some((c) => c.index === k)) {
+      throw new ParselError('INVALID_INPUT', `pair ${pair.from} → ${pair.to}: class ${k} is not in schema ${schema.id} (classes 0–${schema.classes.length - 1})`, { pair });
+    }
+  }
+}
+
+/** The queue's label → suggested pairs with flag and image counts, most open flags first. */
+function pairSummary(store: ReturnType<ServiceContext['project']>['store'], items: QueueItem[]): QueuePairSummary[] {
+  const nameOf = className(store);
+  const acc = new Map<number, QueuePairSummary>();
+  for (const it of items) {
+    for (const p of it.pairs) {
+      const key = p.from * 256 + p.to;
+      let s = acc.get(key);
+      if (!s) acc.set(key, (s = { from: p.from, to: p.to, fromName: nameOf(p.from), toName: nameOf(p.to), flags: 0, open: 0, images: 0, openImages: 0 }));
+      s.flags += p.flags;
+      s.open += p.open;
+      s.images++;
+      if (p.open > 0) s.openImages++;
+    }
+  }
+  return [...acc.values()].sort((a, b) => b.open - a.open || b.flags - a.flags || a.from - b.from || a.to - b.to);
 }

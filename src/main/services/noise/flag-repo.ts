@@ -8,7 +8,7 @@
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { ParselError } from '../../../shared/api/errors';
-import type { FlagInfo, FlagStatus, NoiseSelection, QueueItem } from '../../../shared/api/methods-noise';
+import type { FlagInfo, FlagStatus, NoiseSelection, QueueItem, QueuePair } from '../../../shared/api/methods-noise';
 import type { BBox, RegionMask } from '../../../shared/noise';
 import type { ProjectStore } from '../../store/project-store';
 
@@ -138,6 +138,21 @@ interface QueueRow {
   open: number;
   fixed: number;
   dismissed: number;
+  /** JSON array of [label_class, suggested_class, status] of the flags counted. */
+  flag_pairs: string;
+}
+
+/** Flags grouped by label → suggested pair, most open first, then most flags, then class order. */
+function groupPairs(json: string): QueuePair[] {
+  const acc = new Map<number, QueuePair>();
+  for (const [from, to, status] of JSON.parse(json) as [number, number, FlagStatus][]) {
+    const key = from * 256 + to;
+    let p = acc.get(key);
+    if (!p) acc.set(key, (p = { from, to, flags: 0, open: 0 }));
+    p.flags++;
+    if (status === 'open') p.open++;
+  }
+  return [...acc.values()].sort((a, b) => b.open - a.open || b.flags - a.flags || a.from - b.from || a.to - b.to);
 }
 
 export function queueItem(r: QueueRow): QueueItem {
@@ -154,6 +169,7 @@ export function queueItem(r: QueueRow): QueueItem {
     fixedFlags: r.fixed,
     dismissedFlags: r.dismissed,
     scannedAt: r.scanned_at,
+    pairs: groupPairs(r.flag_pairs),
   };
 }
 
@@ -163,7 +179,8 @@ export function queueItem(r: QueueRow): QueueItem {
  */
 const QUEUE_SQL = `
   SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
-         sum(f.status = 'open') AS open, sum(f.status = 'fixed') AS fixed, sum(f.status = 'dismissed') AS dismissed
+         sum(f.status = 'open') AS open, sum(f.status = 'fixed') AS fixed, sum(f.status = 'dismissed') AS dismissed,
+         json_group_array(json_array(f.label_class, f.suggested_class, f.status)) AS flag_pairs
   FROM image_score s
   JOIN image i ON i.id = s.image_id
   JOIN flag f ON f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id
@@ -188,7 +205,9 @@ export function imageScoreRow(store: ProjectStore, imageId: number): QueueRow | 
       `SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
               (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'open') AS open,
               (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'fixed') AS fixed,
-              (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'dismissed') AS dismissed
+              (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'dismissed') AS dismissed,
+              (SELECT json_group_array(json_array(f.label_class, f.suggested_class, f.status)) FROM flag f
+                WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id) AS flag_pairs
        FROM image_score s JOIN image i ON i.id = s.image_id WHERE s.image_id = ?`,
     )
     .get(imageId) as QueueRow | undefined;

@@ -10,18 +10,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlagInfo } from '../../src/shared/api/methods-noise';
+import { getSchema } from '../../src/shared/schema';
 import { flagRegionMap, makeNoiseProject, type NoiseProject } from '../tooling/noise-project';
 import { editorState, revisionMask } from './editor-helpers';
 import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const shots = process.env.PARSEL_E2E_SHOTS;
+const schema = getSchema('celebamask-hq-a');
 let f: BrowserFixture;
 let P: NoiseProject;
 
 beforeAll(async () => {
   f = await startBrowserFixture({ settings: { authorName: 'Rev Iewer', autosaveMs: 600_000 } });
   // Opens this project in the backend the server serves.
-  P = await makeNoiseProject(f.api, join(f.tmp, 'noise'), { count: 4, size: 128, corruptions: [['class_swap', 'drop_part', 'lr_swap'], ['lip_swap'], [], []] });
+  P = await makeNoiseProject(f.api, join(f.tmp, 'noise'), { count: 4, size: 128, corruptions: [['class_swap', 'drop_part', 'lr_swap'], ['lip_swap', 'class_swap'], [], []] });
 }, 120_000);
 
 afterAll(async () => {
@@ -146,6 +148,66 @@ describe('review queue (browser mode)', () => {
       await page.goto(`${f.server.url}#/project`);
       await page.getByTestId('open-review').click();
       await expect.poll(async () => page.getByTestId('review-progress').textContent()).toMatch(/1 of 2 reviewed/);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it("a confusion chip filters the queue by class pair; the editor goes through that pair's flags only, then the rest", async () => {
+    const { context, page, errors } = await newPage(f);
+    try {
+      const all = await f.api.call('noise:queue', {});
+      // The image test 1 left open has flags of two or more pairs.
+      const lips = all.items.find((i) => i.pairs.filter((p) => p.open > 0).length >= 2)!;
+      expect(lips, JSON.stringify(all.items.map((i) => i.pairs))).toBeDefined();
+      const pair = lips.pairs.find((p) => p.open > 0)!;
+      const filtered = await f.api.call('noise:queue', { pair: { from: pair.from, to: pair.to } });
+
+      await page.goto(f.server.url);
+      await page.getByTestId('open-review').click();
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(all.items.length);
+      expect(await page.getByTestId('pair-chip').count()).toBe(Math.min(8, all.pairs.length));
+      const title = (k: number) => schema.classes[k].title;
+      const row = page.locator(`[data-testid="review-item"][data-image-id="${lips.imageId}"]`);
+      expect(await row.getByTestId('row-pairs').textContent()).toContain(`${title(pair.from)}→${title(pair.to)}`);
+
+      await page.locator(`[data-testid="pair-chip"][data-from="${pair.from}"][data-to="${pair.to}"]`).click();
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(filtered.items.length);
+      expect(await page.getByTestId('review-item').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-image-id'))))).toEqual(filtered.items.map((i) => i.imageId));
+      expect(await page.getByTestId('review-progress').textContent()).toMatch(new RegExp(`${filtered.reviewed} of ${filtered.queued} reviewed for ${title(pair.from)} → ${title(pair.to)}`));
+      if (shots) writeFileSync(join(shots, 'review-pair-filter.png'), await page.screenshot());
+
+      // Open the lips image: the selected flag is of the pair; D on each of them, then the other pair's flag is selected.
+      await row.locator('button').click();
+      await page.waitForFunction(() => window.__parselViewer?.ready === true && !!window.__parselEditor, null, { timeout: 20_000 });
+      expect(await page.getByTestId('focus-pair').textContent()).toContain(`${title(pair.from)} → ${title(pair.to)}`);
+      const ofPair = (xs: FlagInfo[]) => xs.filter((x) => x.status === 'open' && x.labelClass === pair.from && x.suggestedClass === pair.to);
+      const others = (await flagsOf(lips.imageId)).filter((x) => x.status === 'open' && !(x.labelClass === pair.from && x.suggestedClass === pair.to));
+      expect(others.length).toBeGreaterThan(0);
+      for (let k = 0; k < 10 && ofPair(await flagsOf(lips.imageId)).length > 0; k++) {
+        await page.locator('[data-testid="flag-item"].current[data-status="open"]').waitFor();
+        await expect.poll(() => page.getByRole('button', { name: /^Dismiss/ }).isEnabled()).toBe(true);
+        const sel = Number(await page.locator('[data-testid="flag-item"].current').getAttribute('data-flag-id'));
+        const selFlag = (await flagsOf(lips.imageId)).find((x) => x.id === sel)!;
+        expect([selFlag.labelClass, selFlag.suggestedClass]).toEqual([pair.from, pair.to]);
+        const before = ofPair(await flagsOf(lips.imageId)).length;
+        await page.keyboard.press('d');
+        await expect.poll(async () => ofPair(await flagsOf(lips.imageId)).length, { timeout: 10_000 }).toBe(before - 1);
+      }
+      // No open flag of the pair left anywhere in the filtered queue: the editor stays and selects another pair's flag.
+      const left = (await f.api.call('noise:queue', { pair: { from: pair.from, to: pair.to }, onlyOpen: true })).total;
+      expect(left).toBe(0);
+      await expect.poll(async () => Number(await page.locator('[data-testid="flag-item"].current').getAttribute('data-flag-id'))).toBe(others[0].id);
+      expect(await page.getByTestId('flag-message').textContent()).toMatch(/No open flag of the filtered pair left in the queue/);
+      expect(new URL(page.url()).hash).toBe(`#/image/${lips.imageId}`);
+      expect((await flagsOf(lips.imageId)).filter((x) => others.some((o) => o.id === x.id)).every((x) => x.status === 'open')).toBe(true);
+
+      // Back on the queue (the editor's "← Grid"), the filter is kept and counts the pair as reviewed.
+      await page.getByRole('button', { name: '← Grid' }).click();
+      await expect.poll(async () => page.getByTestId('review-progress').textContent()).toMatch(new RegExp(`${filtered.queued} of ${filtered.queued} reviewed for`));
+      await page.getByTestId('pair-all').click();
+      await expect.poll(() => page.getByTestId('review-item').count()).toBe(all.items.length);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

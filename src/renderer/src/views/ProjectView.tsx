@@ -53,7 +53,7 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
         <ImportEntry project={project} schema={schema} nativeDialogs={nativeDialogs} />
         <ExportEntry project={project} schema={schema} />
         <ModelsEntry project={project} session={session} nativeDialogs={nativeDialogs} />
-        <ReviewEntry project={project} onOpenImage={onOpenImage} />
+        <ReviewEntry project={project} schema={schema} onOpenImage={onOpenImage} />
       </div>
       <div className="toolbar" role="toolbar" aria-label="Status filter">
         <FilterButton session={session} value="all" label="All" count={counts.total} />

@@ -25,6 +25,12 @@ export function FlagsPanel({ review, schema, acceptKey, dismissKey }: { review: 
         {review.queuePosition && (
           <span className="dim" style={{ textTransform: 'none', letterSpacing: 0 }}>
             queue {review.queuePosition.index + 1} / {review.queuePosition.total}
+            {review.focusPair && (
+              <span data-testid="focus-pair" title="The review queue is filtered by this pair: A / D go through its flags, then to the next image">
+                {' '}
+                · {name(review.focusPair.from)} → {name(review.focusPair.to)}
+              </span>
+            )}
           </span>
         )}
       </h3>

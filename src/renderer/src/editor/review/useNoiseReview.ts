@@ -39,6 +39,11 @@ export interface NoiseReview {
   /** Inclusive bbox of the selected flag, or null. */
   selectedBox: [number, number, number, number] | null;
   queuePosition: { index: number; total: number } | null;
+  /**
+   * The queue's label → suggested pair filter when this image was reached through it: A / D go through
+   * that pair's open flags, then on to the next image of the (filtered) queue. Null otherwise.
+   */
+  focusPair: { from: number; to: number } | null;
 }
 
 interface Params {
@@ -113,15 +118,23 @@ export function useNoiseReview({ client, imageId, schema, core, saver, author, z
     }
   }, [client, imageId]);
 
+  // The queue's pair filter applies to images opened from the (filtered) queue.
+  const focusPair = reviewQueue.position(imageId) ? reviewQueue.pair : null;
+  const inFocus = useCallback(
+    (f: FlagInfo) => f.status === 'open' && (!focusPair || (f.labelClass === focusPair.from && f.suggestedClass === focusPair.to)),
+    [focusPair],
+  );
+
   useEffect(() => {
     setScan(null);
     setSelectedId(null);
     setError(null);
     setMessage(null);
     void refresh().then((s) => {
-      const first = s?.flags.find((f) => f.status === 'open');
+      const first = s?.flags.find(inFocus) ?? s?.flags.find((f) => f.status === 'open');
       if (first) setSelectedId(first.id);
     });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on a new image only (inFocus follows it)
   }, [refresh]);
 
   const flags = useMemo(() => scan?.flags ?? [], [scan]);
@@ -137,24 +150,35 @@ export function useNoiseReview({ client, imageId, schema, core, saver, author, z
     [flags],
   );
 
-  /** After a decision: the next open flag (in list order after `doneId`), else the next queued image. */
+  /**
+   * After a decision: the next open flag (in list order after `doneId`; of the focus pair when there is
+   * one), else the next queued image; at the queue's end, any open flag left on this image.
+   */
   const advance = useCallback(
     (s: ImageFlags | null, doneId: number) => {
       const list = s?.flags ?? [];
-      const open = list.filter((f) => f.status === 'open');
-      if (open.length > 0) {
-        const at = list.findIndex((f) => f.id === doneId);
-        const next = list.slice(at + 1).find((f) => f.status === 'open') ?? open[0];
+      const goTo = (next: FlagInfo) => {
         setSelectedId(next.id);
         zoomRef.current(next.bbox[0], next.bbox[1], next.bbox[2] + 1, next.bbox[3] + 1);
+      };
+      const focus = list.filter(inFocus);
+      if (focus.length > 0) {
+        const at = list.findIndex((f) => f.id === doneId);
+        goTo(list.slice(at + 1).find(inFocus) ?? focus[0]);
         return;
       }
-      setSelectedId(null);
       const nextImage = reviewQueue.next(imageId);
-      if (nextImage !== null) onNavigate(nextImage);
-      else setMessage('No open flag left on this image.');
+      if (nextImage !== null) {
+        setSelectedId(null);
+        onNavigate(nextImage);
+        return;
+      }
+      const open = list.find((f) => f.status === 'open');
+      if (open) goTo(open);
+      else setSelectedId(null);
+      setMessage(focusPair && open ? 'No open flag of the filtered pair left in the queue; other flags of this image remain.' : 'No open flag left on this image.');
     },
-    [imageId, onNavigate],
+    [imageId, onNavigate, inFocus, focusPair],
   );
 
   const current = (): FlagInfo | null => {
@@ -240,5 +264,6 @@ export function useNoiseReview({ client, imageId, schema, core, saver, author, z
     overlayCanvas,
     selectedBox: flags.find((f) => f.id === selectedId)?.bbox ?? null,
     queuePosition: reviewQueue.position(imageId),
+    focusPair,
   };
 }

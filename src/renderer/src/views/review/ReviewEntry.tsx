@@ -1,21 +1,28 @@
 /**
  * The Project screen's entry to the label-noise review queue: a button that opens the queue (images
- * sorted by noise score, thumbnails, open flag counts, "n of m reviewed") with a scan form (model set,
- * boundary band). Opening an image goes to the editor, whose flags panel takes over (A / D, next flag,
- * next image in the queue); coming back to the Project screen shows the queue again.
+ * sorted by noise score, thumbnails, open flag counts and their label → suggested class pairs, "n of m
+ * reviewed") with a scan form (model set, boundary band) and the queue's confusions (class pairs by
+ * open flags) as a filter: work through all "eyes labelled as glasses" at once. Opening an image goes
+ * to the editor, whose flags panel takes over (A / D, next flag, next image in the queue, which follows
+ * the filter); coming back to the Project screen shows the queue again, filter kept.
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
-import type { QueuePage, ScanResult } from '../../../../shared/api/methods-noise';
-import type { JobProgress, ProjectInfo } from '../../../../shared/api/types';
+import type { QueuePage, QueuePair, ScanResult } from '../../../../shared/api/methods-noise';
+import type { JobProgress, LabelSchema, ProjectInfo } from '../../../../shared/api/types';
 import { DEFAULT_SCORE_OPTIONS } from '../../../../shared/noise/score';
-import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
+import { ErrorBox, fmtInt, rgbCss, toShownError, useClient, type ShownError } from '../common';
 import { reviewQueue } from './queueStore';
 import './review.css';
 
 const PAGE = 500;
+/** Pairs shown as filter chips before "more". */
+const CHIPS = 8;
 
-export function ReviewEntry({ project, onOpenImage }: { project: ProjectInfo; onOpenImage: (id: number) => void }) {
+type Pair = { from: number; to: number };
+const samePair = (a: Pair | null, b: Pair) => !!a && a.from === b.from && a.to === b.to;
+
+export function ReviewEntry({ project, schema, onOpenImage }: { project: ProjectInfo; schema: LabelSchema | null; onOpenImage: (id: number) => void }) {
   const [open, setOpen] = useState(reviewQueue.reopen);
   const close = () => {
     reviewQueue.reopen = false;
@@ -26,16 +33,49 @@ export function ReviewEntry({ project, onOpenImage }: { project: ProjectInfo; on
       <button type="button" onClick={() => setOpen(true)} data-testid="open-review">
         Review queue
       </button>
-      {open && <ReviewQueue project={project} onClose={close} onOpenImage={onOpenImage} />}
+      {open && <ReviewQueue project={project} schema={schema} onClose={close} onOpenImage={onOpenImage} />}
     </>
   );
 }
 
-function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; onClose: () => void; onOpenImage: (id: number) => void }) {
+/** A class name with its schema colour swatch. */
+function ClassName({ schema, index }: { schema: LabelSchema | null; index: number }) {
+  const c = schema?.classes.find((x) => x.index === index);
+  return (
+    <span className="class-name" title={c ? `${c.name} (${c.index})` : undefined}>
+      {c && <span className="swatch" style={{ background: rgbCss(c.color) }} />}
+      {c?.title ?? index}
+    </span>
+  );
+}
+
+/** "label → suggested" of an image's flags, the pairs with open flags first. */
+function RowPairs({ schema, pairs, active }: { schema: LabelSchema | null; pairs: QueuePair[]; active: Pair | null }) {
+  const shown = pairs.slice(0, 3);
+  return (
+    <span className="row-pairs" data-testid="row-pairs">
+      {shown.map((p) => (
+        <span key={`${p.from}>${p.to}`} className={`${p.open > 0 ? 'open' : 'done'}${samePair(active, p) ? ' active' : ''}`} title={`${p.open} open of ${p.flags} flag${p.flags === 1 ? '' : 's'}`}>
+          <ClassName schema={schema} index={p.from} />→<ClassName schema={schema} index={p.to} />
+          {p.flags > 1 ? ` ×${p.flags}` : ''}
+        </span>
+      ))}
+      {pairs.length > shown.length && <span className="dim">+{pairs.length - shown.length}</span>}
+    </span>
+  );
+}
+
+function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: ProjectInfo; schema: LabelSchema | null; onClose: () => void; onOpenImage: (id: number) => void }) {
   const client = useClient();
   const [page, setPage] = useState<QueuePage | null>(null);
   const [limit, setLimit] = useState(PAGE);
   const [onlyOpen, setOnlyOpen] = useState(false);
+  const [pair, setPairState] = useState<Pair | null>(reviewQueue.pair);
+  const [allChips, setAllChips] = useState(false);
+  const setPair = (p: Pair | null) => {
+    reviewQueue.pair = p;
+    setPairState(p);
+  };
   const [error, setError] = useState<ShownError | null>(null);
   const [sets, setSets] = useState<ModelSetRecord[] | null>(null);
   const [setsError, setSetsError] = useState<string | null>(null);
@@ -48,14 +88,14 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
 
   const load = useCallback(async () => {
     try {
-      const p = await client.call('noise:queue', { onlyOpen, limit, offset: 0 });
+      const p = await client.call('noise:queue', { onlyOpen, limit, offset: 0, ...(pair && { pair }) });
       setPage(p);
       reviewQueue.setOrder(p.items.map((i) => i.imageId));
       setError(null);
     } catch (err) {
       setError(toShownError(err));
     }
-  }, [client, onlyOpen, limit]);
+  }, [client, onlyOpen, limit, pair]);
 
   useEffect(() => {
     void load();
@@ -108,6 +148,8 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
   const selectedSet = sets?.find((x) => x.id === modelSetId) ?? null;
   const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
   const reviewedPct = page && page.queued > 0 ? (100 * page.reviewed) / page.queued : 0;
+  const activeSummary = pair ? page?.pairs.find((p) => samePair(pair, p)) : undefined;
+  const chips = page ? (allChips ? page.pairs : page.pairs.slice(0, CHIPS)) : [];
 
   return (
     <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && !scanning && onClose()}>
@@ -117,6 +159,12 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
           {page && (
             <span className="review-progress" data-testid="review-progress">
               <b>{fmtInt(page.reviewed)}</b> of <b>{fmtInt(page.queued)}</b> reviewed
+              {pair && (
+                <>
+                  {' '}
+                  for <ClassName schema={schema} index={pair.from} /> → <ClassName schema={schema} index={pair.to} />
+                </>
+              )}
               <span className="bar">
                 <span style={{ width: `${reviewedPct}%` }} />
               </span>
@@ -184,6 +232,43 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
           </span>
         </div>
 
+        {page && (page.pairs.length > 0 || pair) && (
+          <div className="review-pairs" role="group" aria-label="Confusions: label → suggested class">
+            <span className="dim" title="Flags by label class → the class the model set suggests, most open flags first. Pick one to review only those images; A / D then work through them.">
+              Confusions
+            </span>
+            <button type="button" className="pair-chip" aria-pressed={!pair} onClick={() => setPair(null)} data-testid="pair-all">
+              All
+            </button>
+            {pair && !activeSummary && (
+              <button type="button" className="pair-chip" aria-pressed onClick={() => setPair(null)} data-testid="pair-chip" data-from={pair.from} data-to={pair.to} title="No flag of this pair any more; click for all">
+                <ClassName schema={schema} index={pair.from} /> → <ClassName schema={schema} index={pair.to} /> <span className="dim">none left</span>
+              </button>
+            )}
+            {chips.map((p) => (
+              <button
+                key={`${p.from}>${p.to}`}
+                type="button"
+                className="pair-chip"
+                aria-pressed={samePair(pair, p)}
+                onClick={() => setPair(samePair(pair, p) ? null : { from: p.from, to: p.to })}
+                data-testid="pair-chip"
+                data-from={p.from}
+                data-to={p.to}
+                title={`${p.open} open of ${p.flags} flags, on ${p.openImages} of ${p.images} images`}
+              >
+                <ClassName schema={schema} index={p.from} /> → <ClassName schema={schema} index={p.to} />{' '}
+                <span className={p.open > 0 ? 'count open' : 'count'}>{p.open > 0 ? `${fmtInt(p.open)} open` : 'done'}</span>
+              </button>
+            ))}
+            {page.pairs.length > CHIPS && (
+              <button type="button" className="link" onClick={() => setAllChips((v) => !v)}>
+                {allChips ? 'fewer' : `${page.pairs.length - CHIPS} more`}
+              </button>
+            )}
+          </div>
+        )}
+
         {page && page.total === 0 && <div className="dim review-empty">No flagged image{page.queued > 0 ? ' left' : ''}. Run a scan over a model set’s cached predictions.</div>}
         <ul className="review-list" aria-label="Flagged images">
           {page?.items.map((it) => (
@@ -197,6 +282,7 @@ function ReviewQueue({ project, onClose, onOpenImage }: { project: ProjectInfo; 
                 <span className={`flags ${it.openFlags > 0 ? 'open' : 'done'}`} data-testid="open-flags">
                   {it.openFlags > 0 ? `${it.openFlags} open` : 'reviewed'}
                 </span>
+                <RowPairs schema={schema} pairs={it.pairs} active={pair} />
                 <span className="dim">
                   {it.fixedFlags > 0 ? `${it.fixedFlags} fixed ` : ''}
                   {it.dismissedFlags > 0 ? `${it.dismissedFlags} dismissed` : ''}

@@ -5,6 +5,7 @@
  */
 let order: number[] = [];
 let reopen = false;
+let pair: { from: number; to: number } | null = null;
 
 export const reviewQueue = {
   /** The queue's image ids in display order (highest score first). */
@@ -26,5 +27,12 @@ export const reviewQueue = {
   },
   set reopen(v: boolean) {
     reopen = v;
+  },
+  /** The label → suggested pair the queue is filtered by (kept while the editor is open), or null. */
+  get pair(): { from: number; to: number } | null {
+    return pair;
+  },
+  set pair(v: { from: number; to: number } | null) {
+    pair = v;
   },
 };

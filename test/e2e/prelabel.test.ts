@@ -18,6 +18,7 @@ import { decodeMask } from '../../src/shared/mask/codec';
 import type { ModelCardInput } from '../../src/shared/models/card';
 import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
+import { averageFiles } from '../../src/main/inference/average';
 import { colourRuleModel } from '../tooling/onnx-gen';
 import { newPage, ROOT, startBrowserFixture, type BrowserFixture } from './helpers';
 
@@ -37,6 +38,7 @@ const rgbByName = new Map<string, Uint8Array>();
 let goodModel: string;
 let badModel: string;
 let bareModel: string;
+let averagedModel: string;
 let bigDir: string;
 
 const card = (extra: Partial<ModelCardInput> = {}): ModelCardInput => ({
@@ -87,6 +89,15 @@ beforeAll(async () => {
   bareModel = join(models, 'bare.onnx');
   writeFileSync(bareModel, colourRuleModel({ centroids }));
   writeFileSync(join(models, 'wrong.card.json'), JSON.stringify(card({ name: 'wrong', input: { name: 'input', width: W, height: H }, labels: 'celebamask-hq-b' })));
+  // Two checkpoints of one graph averaged (DML-CSR eq. 6, plain mean); the card beside the first is copied.
+  const ckpt = (name: string, shift: number) => {
+    writeFileSync(join(models, name), colourRuleModel({ centroids: centroids.map((c) => c.map((v) => Math.min(1, v + shift)) as [number, number, number]) }));
+    return join(models, name);
+  };
+  const first = ckpt('ckpt1.onnx', 0);
+  writeFileSync(join(models, 'ckpt1.card.json'), JSON.stringify(card({ name: 'averaged colour' })));
+  averagedModel = join(models, 'averaged.onnx');
+  averageFiles(averagedModel, [first, ckpt('ckpt2.onnx', 0.02)]);
 
   const added = await f.api.call('image:addFolder', { folder: imgDir });
   expect(added.added).toBe(N);
@@ -188,6 +199,21 @@ describe('models and pre-labelling', () => {
     await dialog.getByRole('button', { name: 'Remove typed card' }).click();
     await expect.poll(() => typed.count()).toBe(0);
     expect(await dialog.getByRole('table', { name: 'Models' }).locator('tr[data-model]').count()).toBe(1);
+
+    // A weight-averaged model (parsel average): the check and the row say what it is.
+    await dialog.getByLabel('Card JSON').fill('');
+    await dialog.getByLabel('Model file').fill(averagedModel);
+    await dialog.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect
+      .poll(() => dialog.getByTestId('averaging-note').textContent())
+      .toBe('Weight-averaged self-ensemble of 2 checkpoints (plain mean); normalisation statistics (BatchNorm) averaged, not re-estimated on data.');
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const averaged = dialog.getByRole('table', { name: 'Models' }).locator('tr[data-model="averaged colour"]');
+    await averaged.waitFor();
+    expect(await averaged.getByTestId('model-averaged').textContent()).toBe('averaged ×2');
+    expect(await averaged.getByTestId('model-averaged').getAttribute('title')).toMatch(/not re-estimated on data/);
+    await dialog.getByRole('button', { name: 'Remove averaged colour' }).click();
+    await expect.poll(() => averaged.count()).toBe(0);
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   });
 

@@ -231,6 +231,10 @@ describe('parsel average (built bundle)', () => {
     expect(rec).toMatchObject({ k: 1, averagedInitializers: 6, copiedInitializers: 1, card: join(dir, 'avg.card.json') });
     expect(readFileSync(join(dir, 'avg.card.json'), 'utf8')).toBe(CARD);
     expect(floats(new Uint8Array(readFileSync(out))).get('shape')).toEqual([1, K, -1]);
+    // `parsel models check` reads the averaging record back and says what the model is.
+    const said = parsel('models', 'check', out);
+    expect(said.out).toContain('averaged: Weight-averaged self-ensemble of 2 checkpoints and best model best.onnx (k = 1, DML-CSR eq. 6); normalisation statistics (BatchNorm) averaged, not re-estimated on data.');
+    expect(parsel('models', 'check', paths[0]).out).not.toContain('averaged:');
     const again = parsel('average', out, paths[0], paths[1]);
     expect(again.code).toBe(3);
     expect(again.err).toMatch(/exists; pass --force/);

@@ -19,6 +19,8 @@ import { argmaxProbs } from '../../src/shared/noise/probs';
 import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { InferenceEngine, appendOnnxMetadata } from '../../src/main/inference';
+import { averageFiles } from '../../src/main/inference/average';
+import { describeAveraging } from '../../src/shared/models/averaging';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
 import { readPrediction } from '../../src/main/services/predictions';
@@ -139,6 +141,33 @@ describe('models', () => {
     const m = await api.call('models:add', { path: meta });
     expect(m.check.cardSource).toBe('metadata');
     expect((await api.call('models:list', {})).map((x) => x.name)).toEqual(['colour rule', 'shifted']);
+  });
+
+  it('a weight-averaged model says so: its averaging record is read on check and kept with the model', async () => {
+    const a = join(dir, 'ckpt-a.onnx');
+    const b = join(dir, 'ckpt-b.onnx');
+    writeFileSync(a, appendOnnxMetadata(colourRuleModel({ centroids }), { 'parsel.card': JSON.stringify(colourCard(W, H, { name: 'averaged' })) }));
+    writeFileSync(b, colourRuleModel({ centroids: shifted }));
+    const avg = join(dir, 'avg.onnx');
+    averageFiles(avg, [a, b]);
+    const check = await api.call('models:check', { path: avg });
+    expect(check.ok).toBe(true);
+    expect(check.averaging).toMatchObject({ k: null, best: null, checkpoints: [{ name: 'ckpt-a.onnx' }, { name: 'ckpt-b.onnx' }], normalisation: expect.stringMatching(/not re-estimated/) });
+    expect(describeAveraging(check.averaging!)).toBe('Weight-averaged self-ensemble of 2 checkpoints (plain mean); normalisation statistics (BatchNorm) averaged, not re-estimated on data.');
+    const added = await api.call('models:add', { path: avg });
+    expect(added.model.averaging).toEqual(check.averaging);
+    const listed = await api.call('models:list', {});
+    expect(listed.find((m) => m.id === added.model.id)!.averaging).toEqual(check.averaging);
+    expect(listed.find((m) => m.name === 'colour rule')!.averaging).toBeNull();
+    expect((await api.call('models:check', { path: a })).averaging).toBeNull();
+
+    // A record that is not one is a problem named with the field, not a silent null.
+    const odd = join(dir, 'odd-avg.onnx');
+    writeFileSync(odd, appendOnnxMetadata(colourRuleModel({ centroids }), { 'parsel.card': JSON.stringify(colourCard(W, H, { name: 'odd' })), 'parsel.averaging': '{"formula": 1}' }));
+    const bad = await api.call('models:check', { path: odd });
+    expect(bad.ok).toBe(false);
+    expect(bad.problems).toEqual([expect.stringMatching(/odd-avg\.onnx: metadata "parsel\.averaging": formula: /)]);
+    await api.call('models:remove', { id: added.model.id });
   });
 
   it('model sets: members must agree, a detector must have a detector card, box/landmarks need a face model, a used model cannot be removed', async () => {

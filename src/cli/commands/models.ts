@@ -1,3 +1,4 @@
+import { describeAveraging } from '../../shared/models/averaging';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
@@ -70,6 +71,7 @@ function printCheck(c: ModelCheck, ctx: Ctx): void {
     const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} [${x.shape.join(', ')}]`;
     ctx.out(`graph: inputs ${c.graph.inputs.map(t).join(', ')}; outputs ${c.graph.outputs.map(t).join(', ')}`);
   }
+  if (c.averaging) ctx.out(`averaged: ${describeAveraging(c.averaging)}`);
   if (c.ok) ctx.out('ok: the card fits the graph');
   else for (const p of c.problems) ctx.err(`problem: ${p}`);
 }
@@ -77,7 +79,8 @@ function printCheck(c: ModelCheck, ctx: Ctx): void {
 function printModel(m: ModelRecord, ctx: Ctx): void {
   ctx.out(
     `${String(m.id).padStart(3)}  ${m.name}  ${m.kind === 'detector' ? 'face detector' : `${m.labels} (${m.classes} classes)  ${'expects' in m.card && m.card.expects === 'face' ? 'face crops' : 'whole image'}`} ${m.card.input.width}×${m.card.input.height}` +
-      `  ${m.path}${m.available ? '' : `  [${m.unavailableReason}]`}${m.usedBy.length ? `  used by set${m.usedBy.length > 1 ? 's' : ''} ${m.usedBy.join(', ')}` : ''}`,
+      `  ${m.path}${m.available ? '' : `  [${m.unavailableReason}]`}${m.usedBy.length ? `  used by set${m.usedBy.length > 1 ? 's' : ''} ${m.usedBy.join(', ')}` : ''}` +
+      `${m.averaging ? `  [weight-averaged: ${m.averaging.checkpoints.length} checkpoints${m.averaging.best ? ' + best' : ''}]` : ''}`,
   );
 }
 

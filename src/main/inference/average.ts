@@ -22,9 +22,11 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { AVERAGING_METADATA_KEY, type AveragingRecord } from '../../shared/models/averaging';
 import { appendOnnxMetadata, DataType, readGraphStructure, readInitializers, type InitializerInfo } from './onnx-proto';
 
-export const AVERAGING_METADATA_KEY = 'parsel.averaging';
+export { AVERAGING_METADATA_KEY };
+export type { AveragingRecord };
 
 /** `<dir>/<name>.card.json` for `<dir>/<name>.onnx` (as inspect.ts, without loading onnxruntime). */
 const cardPathFor = (onnxPath: string) => onnxPath.replace(/\.onnx$/i, '') + '.card.json';
@@ -42,15 +44,6 @@ export interface AverageOptions {
   k?: number;
 }
 
-export interface AveragingRecord {
-  formula: string;
-  k: number | null;
-  best: { name: string; sha256: string } | null;
-  checkpoints: { name: string; sha256: string }[];
-  averagedInitializers: number;
-  copiedInitializers: number;
-  normalisation: string;
-}
 
 export class GraphMismatchError extends Error {}
 

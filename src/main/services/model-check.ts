@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
 import type { ModelCheck, ModelRecord } from '../../shared/api/methods-models';
 import { CARD_METADATA_KEY, isDetectorCard, parseAnyCard, parseAnyCardJson, type AnyModelCard } from '../../shared/models/card';
+import { readAveragingRecord, type AveragingRecord } from '../../shared/models/averaging';
 import { getSchema } from '../../shared/schema';
 import { cardPathFor, checkCard, checkDetectorCard, inspectModel, readOnnxMetadata, type GraphInfo } from '../inference';
 import type { ProjectStore } from '../store/project-store';
@@ -82,6 +83,8 @@ export async function checkModelFile(path: string, override?: Record<string, unk
   }
   const parsed = card as AnyModelCard | null;
   if (parsed && graph) problems.push(...(isDetectorCard(parsed) ? checkDetectorCard(parsed, graph) : checkCard(parsed, graph)));
+  const averaging = graph ? readAveragingRecord(graph.metadata) : { record: null, problem: null };
+  if (averaging.problem) problems.push(`${abs}: ${averaging.problem}`);
   return {
     ok: problems.length === 0,
     problems,
@@ -90,6 +93,7 @@ export async function checkModelFile(path: string, override?: Record<string, unk
     card: parsed,
     graph: graph ? { inputs: graph.inputs, outputs: graph.outputs } : null,
     sha256,
+    averaging: averaging.record,
   };
 }
 
@@ -100,14 +104,15 @@ interface ModelRow {
   sha256: string;
   card: string;
   added_at: string;
+  averaging: string | null;
 }
 
 export function modelRows(store: ProjectStore): ModelRow[] {
-  return store.db.prepare('SELECT id, name, path, sha256, card, added_at FROM model ORDER BY id').all() as ModelRow[];
+  return store.db.prepare('SELECT id, name, path, sha256, card, added_at, averaging FROM model ORDER BY id').all() as ModelRow[];
 }
 
 export function modelRow(store: ProjectStore, id: number): ModelRow {
-  const r = store.db.prepare('SELECT id, name, path, sha256, card, added_at FROM model WHERE id = ?').get(id) as ModelRow | undefined;
+  const r = store.db.prepare('SELECT id, name, path, sha256, card, added_at, averaging FROM model WHERE id = ?').get(id) as ModelRow | undefined;
   if (!r) throw new ParselError('NOT_FOUND', `model ${id} does not exist in this project`, { modelId: id });
   return r;
 }
@@ -140,6 +145,7 @@ export function toModelRecord(r: ModelRow, usedBy: number[], exists: boolean): M
     available: exists,
     unavailableReason: exists ? null : `file missing: ${r.path}`,
     usedBy,
+    averaging: r.averaging === null ? null : (JSON.parse(r.averaging) as AveragingRecord),
   };
 }
 

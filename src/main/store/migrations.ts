@@ -246,6 +246,17 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'model provenance: the weight-averaging record of an averaged model',
+    up(db) {
+      db.exec(`
+        -- JSON of shared/models/averaging.ts (the "parsel.averaging" ONNX metadata read when the model
+        -- was added), NULL for a model that is not a weight average.
+        ALTER TABLE model ADD COLUMN averaging TEXT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

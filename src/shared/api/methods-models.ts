@@ -13,6 +13,7 @@
  * - `prediction:get` returns a cached prediction: the arg-max labels as an encoded mask (decode with
  *   shared/mask/codec like `revision:mask`) and, when asked, the quantised probability planes.
  */
+import type { AveragingRecord } from '../models/averaging';
 import { z } from 'zod';
 import type { AnyModelCard } from '../models/card';
 import { method } from './define';
@@ -67,6 +68,8 @@ export interface ModelCheck {
   /** The graph's inputs and outputs, or null when the file is not a loadable ONNX model. */
   graph: { inputs: TensorSummary[]; outputs: TensorSummary[] } | null;
   sha256: string | null;
+  /** The weight-averaging record in the ONNX metadata (`parsel average`), or null (shared/models/averaging.ts). */
+  averaging: AveragingRecord | null;
 }
 
 export interface ModelRecord {
@@ -89,6 +92,8 @@ export interface ModelRecord {
   unavailableReason: string | null;
   /** Model sets using this model (as a member or as the face detector). */
   usedBy: number[];
+  /** The weight-averaging record read when the model was added (a `parsel average` output), or null. */
+  averaging: AveragingRecord | null;
 }
 
 export interface ModelAddResult {

@@ -15,3 +15,5 @@ export {
   parseAnyCardJson,
 } from './card';
 export type { ModelCard, ModelCardInput, InputSpec, OutputSpec, CardParseResult, DetectorCard, DetectorCardInput, AnyModelCard, AnyCardParseResult, DetectorCardParseResult } from './card';
+export { AVERAGING_METADATA_KEY, averagingRecordSchema, readAveragingRecord, describeAveraging } from './averaging';
+export type { AveragingRecord } from './averaging';

@@ -96,8 +96,8 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       if (same) throw new ParselError('ALREADY_EXISTS', `${abs} is already model ${same.id} "${same.name}"`, { modelId: same.id });
       const id = Number(
         store.db
-          .prepare('INSERT INTO model(name, path, sha256, card, added_at) VALUES (?, ?, ?, ?, ?)')
-          .run(finalName, abs, check.sha256, JSON.stringify(check.card), new Date().toISOString()).lastInsertRowid,
+          .prepare('INSERT INTO model(name, path, sha256, card, added_at, averaging) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(finalName, abs, check.sha256, JSON.stringify(check.card), new Date().toISOString(), check.averaging ? JSON.stringify(check.averaging) : null).lastInsertRowid,
       );
       return { model: toModelRecord(modelRow(store, id), [], true), check };
     },

@@ -17,6 +17,7 @@ import {
   type TtaModeName,
 } from '../../../../shared/api/methods-models';
 import type { ProjectInfo } from '../../../../shared/api/types';
+import { describeAveraging } from '../../../../shared/models/averaging';
 import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
 import { detailProblems, expectsLabel, facesLabel, inputLabel, parseCardText } from './format';
 import './models.css';
@@ -53,6 +54,11 @@ export function CheckReport({ check, testId }: { check: ModelCheck; testId: stri
           card from {check.cardSource === 'file' ? <span className="mono">{check.cardPath}</span> : (check.cardSource ?? 'nowhere')}
         </span>
       </div>
+      {check.averaging && (
+        <div className="dim" data-testid="averaging-note">
+          {describeAveraging(check.averaging)}
+        </div>
+      )}
       {check.problems.length > 0 && (
         <ul className="problems" aria-label="Card problems">
           {check.problems.map((p, i) => (
@@ -270,7 +276,18 @@ function ModelTable({
         {models.map((m) => (
           <Fragment key={m.id}>
             <tr data-model={m.name} className={m.available ? '' : 'unavailable'}>
-              <td>{m.name}</td>
+              <td>
+                {m.name}
+                {m.averaging && (
+                  <>
+                    {' '}
+                    <span className="tag" data-testid="model-averaged" title={describeAveraging(m.averaging)}>
+                      averaged ×{m.averaging.checkpoints.length}
+                      {m.averaging.best ? ' + best' : ''}
+                    </span>
+                  </>
+                )}
+              </td>
               <td className="mono path" title={`${m.path}\nsha256 ${m.sha256}`}>
                 <bdi>{m.path}</bdi>
               </td>

@@ -11,6 +11,7 @@ import { ExportEntry } from './export/ExportEntry';
 import { ImportEntry } from './import/ImportEntry';
 import { ModelsEntry } from './models/ModelsEntry';
 import { ReviewEntry } from './review/ReviewEntry';
+import { StatsEntry } from './stats/StatsEntry';
 import { StatusBar } from './StatusBar';
 
 interface Props {
@@ -54,6 +55,7 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
         <ExportEntry project={project} schema={schema} />
         <ModelsEntry project={project} session={session} nativeDialogs={nativeDialogs} />
         <ReviewEntry project={project} schema={schema} onOpenImage={onOpenImage} />
+        <StatsEntry project={project} schema={schema} onOpenImage={onOpenImage} />
       </div>
       <div className="toolbar" role="toolbar" aria-label="Status filter">
         <FilterButton session={session} value="all" label="All" count={counts.total} />

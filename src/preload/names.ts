@@ -57,6 +57,7 @@ export const PRELOAD_METHOD_NAMES = [
   'noise:exportProbs',
   'metrics:agreement',
   'metrics:stats',
+  'metrics:cancel',
   'faceBox:list',
   'faceBox:set',
 ] as const satisfies readonly MethodName[];

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildCliBundle } from '../tooling/cli-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sliced } from '../../src/main/services/domains/metrics';
 import { writePrediction } from '../../src/main/services/predictions';
 import { ProjectStore } from '../../src/main/store/project-store';
 import { encodeMask } from '../../src/shared/mask/codec';
@@ -148,6 +149,61 @@ describe('metrics:stats', () => {
     expect(alices.classes[L_EYE].pixels).toBe(0);
     const test = await P.api.call('metrics:stats', { selection: { split: ['test'], status: ['unlabeled', 'prelabeled', 'in_progress', 'done', 'reviewed'] } });
     expect(test.images).toBe(2);
+  });
+});
+
+describe('long runs: progress, cancel, the event loop', () => {
+  it('metrics:agreement / metrics:stats report progress under their job id and end "done"', async () => {
+    const events: { jobId: string; kind: string; phase: string; done: number; total: number; status?: string }[] = [];
+    const off = P.api.on('job:progress', (e) => events.push(e));
+    const r = await P.api.call('metrics:agreement', { a: { kind: 'import' }, b: 'head', jobId: 'agree-1' });
+    const s = await P.api.call('metrics:stats', { jobId: 'stats-1' });
+    off();
+    expect(r.status).toBe('done');
+    expect(s.status).toBe('done');
+    const of = (id: string) => events.filter((e) => e.jobId === id);
+    expect(of('agree-1')[0]).toMatchObject({ kind: 'metrics', phase: 'agreement', done: 0, total: 4, status: 'running' });
+    expect(of('agree-1').at(-1)).toMatchObject({ done: 4, total: 4, status: 'done' });
+    expect(of('stats-1').at(-1)).toMatchObject({ kind: 'metrics', phase: 'stats', done: 4, status: 'done' });
+    expect(await P.api.call('metrics:cancel', { jobId: 'agree-1' })).toEqual({ cancelled: false });
+  });
+
+  it('sliced: yields the event loop between slices, stops on cancel, and refuses a closed project', async () => {
+    const emitted: { done: number; status?: string }[] = [];
+    let project: object | null = {};
+    const fake = { bus: { emit: (_n: string, e: { done: number; status?: string }) => emitted.push(e) }, current: () => project } as unknown as Parameters<typeof sliced>[0];
+    const busy = (ms: number) => {
+      const t = performance.now();
+      while (performance.now() - t < ms);
+    };
+    // Other work gets turns while it runs: an immediate scheduled at the start runs before the end.
+    let other = 0;
+    const ping = () => {
+      other++;
+      if (other < 1000) setImmediate(ping);
+    };
+    setImmediate(ping);
+    let steps = 0;
+    expect(await sliced(fake, Array.from({ length: 30 }, (_, i) => i), () => (steps++, busy(3)), { id: 'x', phase: 'test', cancelled: () => false })).toBe('done');
+    expect(steps).toBe(30);
+    expect(other).toBeGreaterThan(2);
+    expect(emitted[0]).toMatchObject({ done: 0, status: 'running' });
+    expect(emitted.at(-1)).toMatchObject({ done: 30, status: 'done' });
+
+    emitted.length = 0;
+    steps = 0;
+    expect(await sliced(fake, Array.from({ length: 30 }, (_, i) => i), () => (steps++, busy(3)), { id: 'x', phase: 'test', cancelled: () => steps >= 10 })).toBe('cancelled');
+    expect(steps).toBeGreaterThanOrEqual(10);
+    expect(steps).toBeLessThan(30);
+    expect(emitted.at(-1)).toMatchObject({ done: steps, status: 'cancelled' });
+
+    steps = 0;
+    const closing = sliced(fake, Array.from({ length: 30 }, (_, i) => i), () => {
+      steps++;
+      busy(3);
+      if (steps === 5) project = {};
+    }, { id: 'x', phase: 'test', cancelled: () => false });
+    await expect(closing).rejects.toMatchObject({ code: 'NO_PROJECT', message: 'test: the project was closed during the computation' });
   });
 });
 

@@ -9,6 +9,7 @@ import { method } from './define';
 import { IMAGE_STATUSES, REVISION_KINDS } from './types';
 
 const id = z.number().int().positive();
+const jobId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'job id: letters, digits, _ and - only');
 const names = z.array(z.string().trim().min(1).max(200)).min(1).max(1000);
 
 /**
@@ -62,6 +63,8 @@ export interface AgreementFigures {
 }
 
 export interface AgreementResult {
+  /** 'cancelled' (`metrics:cancel`): the figures cover the images done before the cancel. */
+  status: 'done' | 'cancelled';
   schemaId: string;
   /** Whether the schema has exactly the Helen classes (helen-11, lapa-11, …): helenOverallF1 is given. */
   helenLike: boolean;
@@ -87,6 +90,8 @@ export interface ClassStats {
 }
 
 export interface StatsResult {
+  /** 'cancelled' (`metrics:cancel`): the figures cover the images done before the cancel. */
+  status: 'done' | 'cancelled';
   schemaId: string;
   /** Images counted (those of the selection with a map from `source`). */
   images: number;
@@ -107,10 +112,14 @@ export const metricsMethods = {
         selection: metricsSelectionSchema.default({}),
         /** Per-image figures in the response (default true). */
         perImage: z.boolean().default(true),
+        /** Names the run for `job:progress` (kind 'metrics') and `metrics:cancel`. */
+        jobId: jobId.optional(),
       })
       .strict(),
   ),
   'metrics:stats': method<StatsResult>()(
-    z.object({ selection: metricsSelectionSchema.default({}), source: labelSourceSchema.default('head') }).strict(),
+    z.object({ selection: metricsSelectionSchema.default({}), source: labelSourceSchema.default('head'), jobId: jobId.optional() }).strict(),
   ),
+  /** Stops a running agreement or statistics computation; it answers with what it has ('cancelled'). */
+  'metrics:cancel': method<{ cancelled: boolean }>()(z.object({ jobId }).strict()),
 } as const;

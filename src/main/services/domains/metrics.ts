@@ -3,6 +3,7 @@
  * (a revision selector or a model set's cached prediction), then the pure maths of src/shared/metrics.
  * Figures over a selection come from ONE confusion matrix summed over its images (FORMATS.md).
  */
+import { randomUUID } from 'node:crypto';
 import { ParselError } from '../../../shared/api/errors';
 import type {
   AgreementFigures,
@@ -135,9 +136,71 @@ export function figuresOf(s: AgreementSummary, schema: LabelSchema, helenLike: b
   };
 }
 
-export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:agreement' | 'metrics:stats'> {
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** Work between two yields of the event loop, and between two progress events. */
+const SLICE_MS = 20;
+const PROGRESS_MS = 150;
+
+/**
+ * Runs `step` over the images in slices of about 20 ms, yielding the event loop between them (a
+ * comparison over a large dataset decodes two maps per image: seconds to minutes), with `job:progress`
+ * events (kind 'metrics') and cancellation. A project closed meanwhile ends it with NO_PROJECT.
+ */
+export async function sliced<T>(
+  ctx: ServiceContext,
+  items: T[],
+  step: (x: T) => void,
+  job: { id: string; phase: string; cancelled: () => boolean },
+): Promise<'done' | 'cancelled'> {
+  const p = ctx.current();
+  const total = items.length;
+  const emit = (done: number, status: string) => ctx.bus.emit('job:progress', { jobId: job.id, kind: 'metrics', phase: job.phase, done, total, status });
+  emit(0, 'running');
+  let sliceStart = performance.now();
+  let lastEmit = sliceStart;
+  for (let i = 0; i < total; i++) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await tick();
+      if (ctx.current() !== p) throw new ParselError('NO_PROJECT', `${job.phase}: the project was closed during the computation`);
+      if (job.cancelled()) {
+        emit(i, 'cancelled');
+        return 'cancelled';
+      }
+      sliceStart = performance.now();
+      if (sliceStart - lastEmit > PROGRESS_MS) {
+        emit(i, 'running');
+        lastEmit = sliceStart;
+      }
+    }
+    step(items[i]);
+  }
+  emit(total, 'done');
+  return 'done';
+}
+
+export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:agreement' | 'metrics:stats' | 'metrics:cancel'> {
+  const jobs = new Map<string, { cancelled: boolean }>();
+  /** Registers a run under its job id (CONFLICT while one of that id runs) for `metrics:cancel`. */
+  const run = async <R>(jobId: string | undefined, body: (id: string, cancelled: () => boolean) => Promise<R>): Promise<R> => {
+    const id = jobId ?? randomUUID();
+    if (jobs.has(id)) throw new ParselError('CONFLICT', `metrics job ${id} is already running`);
+    const job = { cancelled: false };
+    jobs.set(id, job);
+    try {
+      return await body(id, () => job.cancelled);
+    } finally {
+      jobs.delete(id);
+    }
+  };
   return {
-    'metrics:agreement': ({ a, b, selection, perImage }): AgreementResult => {
+    'metrics:cancel': ({ jobId }) => {
+      const job = jobs.get(jobId);
+      if (!job) return { cancelled: false };
+      job.cancelled = true;
+      return { cancelled: true };
+    },
+
+    'metrics:agreement': ({ a, b, selection, perImage, jobId }): Promise<AgreementResult> => run(jobId, async (id, cancelled) => {
       const { store } = ctx.project();
       const schema = store.schema();
       const K = schema.classes.length;
@@ -149,6 +212,7 @@ export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:ag
       const rb = labelResolver(store, b, K);
       const total = new ConfusionMatrix(K);
       const out: AgreementResult = {
+        status: 'done',
         schemaId: schema.id,
         helenLike,
         images: 0,
@@ -161,31 +225,23 @@ export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:ag
         out.skippedCount++;
         if (out.skipped.length < SKIPPED_LISTED) out.skipped.push({ imageId, reason });
       };
-      for (const img of images) {
+      const compare = (img: SelectedImage) => {
         const x = ra(img);
-        if ('missing' in x) {
-          skip(img.id, `a: ${x.missing}`);
-          continue;
-        }
+        if ('missing' in x) return skip(img.id, `a: ${x.missing}`);
         const y = rb(img);
-        if ('missing' in y) {
-          skip(img.id, `b: ${y.missing}`);
-          continue;
-        }
-        if (x.width !== y.width || x.height !== y.height) {
-          skip(img.id, `sizes differ: a ${x.width}×${x.height}, b ${y.width}×${y.height}`);
-          continue;
-        }
+        if ('missing' in y) return skip(img.id, `b: ${y.missing}`);
+        if (x.width !== y.width || x.height !== y.height) return skip(img.id, `sizes differ: a ${x.width}×${x.height}, b ${y.width}×${y.height}`);
         const one = new ConfusionMatrix(K).add(x.map, y.map, ignore);
         total.merge(one);
         out.images++;
         if (perImage) out.perImage.push({ imageId: img.id, a: x.revisionId, b: y.revisionId, figures: figuresOf(summarize(one, 0, group), schema, helenLike) });
-      }
+      };
+      out.status = await sliced(ctx, images, compare, { id, phase: 'agreement', cancelled });
       out.overall = figuresOf(summarize(total, 0, group), schema, helenLike);
       return out;
-    },
+    }),
 
-    'metrics:stats': ({ selection, source }): StatsResult => {
+    'metrics:stats': ({ selection, source, jobId }): Promise<StatsResult> => run(jobId, async (id, cancelled) => {
       const { store } = ctx.project();
       const schema = store.schema();
       const K = schema.classes.length;
@@ -193,13 +249,15 @@ export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:ag
       const resolve = labelResolver(store, source, K);
       const acc = new StatsAccumulator(K, schema.ignoreIndex ?? 255);
       let withoutMask = 0;
-      for (const img of images) {
+      const count = (img: SelectedImage) => {
         const r = resolve(img);
         if ('missing' in r) withoutMask++;
         else acc.add(r.map);
-      }
+      };
+      const status = await sliced(ctx, images, count, { id, phase: 'stats', cancelled });
       const s = acc.result();
       return {
+        status,
         schemaId: schema.id,
         images: s.images,
         withoutMask,
@@ -208,6 +266,6 @@ export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:ag
         outOfRangePixels: s.outOfRangePixels,
         classes: s.classes.map((c) => ({ ...c, name: schema.classes.find((d) => d.index === c.index)?.name ?? String(c.index) })),
       };
-    },
+    }),
   };
 }

@@ -6,10 +6,10 @@
  * by an author, or a model set's cached prediction. The least agreeing images open in the editor.
  * Conventions (one confusion matrix summed over the selection): FORMATS.md, src/shared/metrics.
  */
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import type { AgreementFigures, AgreementResult, LabelSource, MetricsSelection, StatsResult } from '../../../../shared/api/methods-metrics';
-import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type LabelSchema, type ProjectInfo } from '../../../../shared/api/types';
+import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type JobProgress, type LabelSchema, type ProjectInfo } from '../../../../shared/api/types';
 import { ErrorBox, fmtInt, rgbCss, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
 import './stats.css';
 
@@ -117,6 +117,8 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
   const [stats, setStats] = useState<StatsResult | null>(null);
   const [agree, setAgree] = useState<AgreementResult | null>(null);
   const [worst, setWorst] = useState<(AgreementResult['perImage'][number] & { path: string })[]>([]);
+  const [progress, setProgress] = useState<JobProgress | null>(null);
+  const runningJob = useRef<string | null>(null);
 
   useEffect(() => {
     client
@@ -143,11 +145,17 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
       setError({ code: null, message: bad });
       return;
     }
+    const jobId = `metrics-${Date.now().toString(36)}`;
     setBusy(true);
+    setProgress(null);
+    const off = client.on('job:progress', (p) => {
+      if (p.jobId === jobId) setProgress(p);
+    });
+    runningJob.current = jobId;
     try {
-      if (tab === 'classes') setStats(await client.call('metrics:stats', { selection, source: s as LabelSource }));
+      if (tab === 'classes') setStats(await client.call('metrics:stats', { selection, source: s as LabelSource, jobId }));
       else {
-        const r = await client.call('metrics:agreement', { a: sa as LabelSource, b: sb as LabelSource, selection, perImage: true });
+        const r = await client.call('metrics:agreement', { a: sa as LabelSource, b: sb as LabelSource, selection, perImage: true, jobId });
         const key = (f: AgreementFigures) => f.meanF1 ?? f.pixelAccuracy ?? 1;
         const least = [...r.perImage].sort((x, y) => key(x.figures) - key(y.figures) || x.imageId - y.imageId).slice(0, WORST);
         const details = await Promise.all(least.map((p) => client.call('image:get', { id: p.imageId }).catch(() => null)));
@@ -157,12 +165,26 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
     } catch (err) {
       setError(toShownError(err));
     } finally {
+      off();
+      runningJob.current = null;
       setBusy(false);
+      setProgress(null);
     }
   }
 
+  const cancel = () => {
+    if (runningJob.current) void client.call('metrics:cancel', { jobId: runningJob.current });
+  };
+  // Closing the dialog stops a computation it started.
+  useEffect(
+    () => () => {
+      if (runningJob.current) void client.call('metrics:cancel', { jobId: runningJob.current }).catch(() => undefined);
+    },
+    [client],
+  );
+
   return (
-    <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && !busy && onClose()}>
+    <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <div className="modal-panel stats-dialog" role="dialog" aria-label="Statistics">
         <div className="stats-head">
           <h2>Statistics</h2>
@@ -175,7 +197,7 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
             </button>
           </span>
           <span className="spacer" />
-          <button type="button" onClick={onClose} disabled={busy}>
+          <button type="button" onClick={onClose}>
             Close
           </button>
         </div>
@@ -214,12 +236,23 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
           <button type="submit" className="primary" disabled={busy}>
             {busy ? 'Computing…' : tab === 'classes' ? 'Compute' : 'Compare'}
           </button>
+          {busy && (
+            <>
+              <button type="button" onClick={cancel}>
+                Cancel
+              </button>
+              <span className="mono dim" data-testid="stats-progress">
+                {progress ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)} images` : 'starting'}
+              </span>
+            </>
+          )}
         </form>
         <ErrorBox error={error} />
 
         {tab === 'classes' && stats && (
           <div data-testid="stats-result">
             <div className="dim">
+              {stats.status === 'cancelled' && <b className="warn-text">Cancelled: partial figures. </b>}
               {fmtInt(stats.images)} images, {fmtInt(stats.pixels)} labelled pixels
               {stats.withoutMask > 0 && `; ${fmtInt(stats.withoutMask)} of the selection have no such labels`}
               {stats.ignoredPixels > 0 && `; ${fmtInt(stats.ignoredPixels)} ignore pixels`}
@@ -257,6 +290,7 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
         {tab === 'agreement' && agree && (
           <div data-testid="agree-result">
             <div>
+              {agree.status === 'cancelled' && <b className="warn-text">Cancelled: partial figures. </b>}
               <b>{fmtInt(agree.images)}</b> images compared
               {agree.skippedCount > 0 && (
                 <span className="dim" title={agree.skipped.slice(0, 5).map((s) => `image ${s.imageId}: ${s.reason}`).join('\n')}>

@@ -12,6 +12,7 @@ import { HomeView } from './views/HomeView';
 import { ProjectView } from './views/ProjectView';
 import { GridSession } from './views/gridSession';
 import { Editor } from './editor/Editor';
+import { reviewQueue } from './views/review/queueStore';
 
 type Route = { name: 'home' } | { name: 'project' } | { name: 'image'; imageId: number };
 
@@ -104,6 +105,7 @@ export function App() {
   const session = useMemo(() => {
     if (!client || !project) return null;
     if (sessionRef.current && sessionRef.current.projectPath === project.path) return sessionRef.current;
+    reviewQueue.forProject(project.path); // the review queue's order and pair filter are per project
     sessionRef.current?.dispose();
     sessionRef.current = new GridSession(client, project.path);
     return sessionRef.current;

@@ -6,8 +6,17 @@
 let order: number[] = [];
 let reopen = false;
 let pair: { from: number; to: number } | null = null;
+let project: string | null = null;
 
 export const reviewQueue = {
+  /** Forgets the order and the pair filter when another project is open than the one they were of. */
+  forProject(path: string): void {
+    if (project === path) return;
+    project = path;
+    order = [];
+    pair = null;
+    reopen = false;
+  },
   /** The queue's image ids in display order (highest score first). */
   setOrder(ids: number[]): void {
     order = ids.slice();

@@ -9,7 +9,7 @@
  * job whose process was killed (SIGKILL) mid-way.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -19,6 +19,7 @@ import type { ModelCardInput } from '../../src/shared/models/card';
 import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { averageFiles } from '../../src/main/inference/average';
+import { runJob } from '../tooling/api-expect';
 import { colourRuleModel } from '../tooling/onnx-gen';
 import { newPage, ROOT, startBrowserFixture, type BrowserFixture } from './helpers';
 
@@ -398,6 +399,38 @@ describe('models and pre-labelling', () => {
     expect(await summary.getByTestId('summary-done').textContent()).toBe(String(total));
     const done = (await f.api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)!;
     expect(done).toMatchObject({ status: 'done', done: total, failed: 0, resumable: false });
+    expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+
+  it('a job with a failed image offers "Retry 1 failed"; it runs once the file is back', async () => {
+    const set = (await f.api.call('modelSet:list', {})).find((s) => s.name === 'colour')!;
+    const imgs = (await f.api.call('image:list', { limit: 1000 })).items.filter((i) => /faces\/f\d\.png$/.test(i.path)).slice(0, 2);
+    const file = join((await f.api.call('project:info', {})).root, imgs[1].path);
+    renameSync(file, `${file}.away`);
+    let jobId: number;
+    try {
+      const { started, events } = await runJob(f.api, () => f.api.call('prelabel:start', { modelSetId: set.id, imageIds: imgs.map((i) => i.id), providers: ['cpu'] }));
+      jobId = started.jobId;
+      expect(events.at(-1)).toMatchObject({ status: 'done', done: 1, failed: 1 });
+    } finally {
+      renameSync(`${file}.away`, file);
+    }
+    await page.goto(f.server.url);
+    await page.getByTestId('open-prelabel').click();
+    const dialog = page.getByRole('dialog', { name: 'Pre-label images' });
+    const item = dialog.getByRole('region', { name: 'Unfinished jobs' }).locator(`li[data-job="${jobId}"]`);
+    await item.waitFor();
+    expect(await item.textContent()).toContain('1 / 2 done · 1 failed');
+    expect(await item.getByRole('button', { name: `Resume job ${jobId}` }).count()).toBe(0);
+    const retry = item.getByRole('button', { name: `Retry the failed images of job ${jobId}` });
+    expect(await retry.textContent()).toBe('Retry 1 failed');
+    expect(await retry.getAttribute('title')).toContain(`image ${imgs[1].id}: `);
+    await retry.click();
+    const summary = dialog.getByTestId('prelabel-summary');
+    await expect.poll(() => summary.getAttribute('data-status'), { timeout: 60_000 }).toBe('done');
+    expect(await summary.getByTestId('summary-failed').textContent()).toBe('0');
+    expect((await f.api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)).toMatchObject({ done: 2, failed: 0, retryable: false });
+    await expect.poll(() => item.count()).toBe(0);
     expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

@@ -124,6 +124,11 @@ describe('parsel prelabel', () => {
     expect(parsel('prelabel', 'p.parsel', '--model-set', '1', '--tta', 'flip').code).toBe(2);
     expect(parsel('prelabel', 'p.parsel', '--model-set', 'nope').code).toBe(3);
     expect(parsel('prelabel', 'p.parsel', '--resume', '1').code).toBe(3); // nothing left to do
+    const retryAlone = parsel('prelabel', 'p.parsel', '--model-set', '1', '--retry-failed');
+    expect(retryAlone.code).toBe(2);
+    expect(retryAlone.err).toMatch(/--retry-failed goes with --resume <jobId>/);
+    // Job 1 has no failed item: retrying them leaves nothing to do either.
+    expect(parsel('prelabel', 'p.parsel', '--resume', '1', '--retry-failed').code).toBe(3);
   });
 
   it('Ctrl-C while the engine starts cancels the job once it has started (not swallowed)', async () => {

@@ -5,7 +5,7 @@
  * face crops from stored landmarks, and the main thread's responsiveness during a job.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -304,6 +304,32 @@ describe('pre-labelling', () => {
     const [now] = await api.call('revision:list', { imageId: last });
     expect(now).toMatchObject({ id: saved, kind: 'human', author: 'bo' });
     expect((await api.call('job:list', {}))[0].skipped).toBe(2); // the earlier human image and this one
+  });
+
+  it('a failed item runs again with retryFailed once its file is back; plain resume has nothing to do', async () => {
+    const probe = imageIds[N - 2]; // no human revision: the retried run writes a model revision
+    const info = await api.call('project:info', {});
+    const file = join(info.root, (await api.call('image:get', { id: probe })).path);
+    renameSync(file, `${file}.away`);
+    let job;
+    try {
+      const { started, events } = await runJob(api, () => api.call('prelabel:start', { modelSetId: setId, imageIds: [imageIds[1], probe], providers: ['cpu'] }));
+      expect(events.at(-1)).toMatchObject({ status: 'done', done: 1, failed: 1 });
+      job = (await api.call('job:list', {})).find((j) => j.id === started.jobId)!;
+      expect(job).toMatchObject({ status: 'done', done: 1, failed: 1, resumable: false, retryable: true });
+      expect(job.failures).toEqual([{ imageId: probe, error: expect.stringContaining(file) }]);
+      await expectCode(api.call('prelabel:resume', { jobId: job.id }), 'INVALID_INPUT', /nothing left to do \(1 done, 1 failed\)/);
+    } finally {
+      renameSync(`${file}.away`, file);
+    }
+    const before = await api.call('revision:list', { imageId: probe });
+    const retried = await runJob(api, () => api.call('prelabel:resume', { jobId: job.id, retryFailed: true }));
+    expect(retried.started).toMatchObject({ total: 2, todo: 1 });
+    expect(retried.events.at(-1)).toMatchObject({ status: 'done', done: 2, failed: 0 });
+    expect((await api.call('job:list', {})).find((j) => j.id === job.id)).toMatchObject({ done: 2, failed: 0, failures: [], retryable: false });
+    const after = await api.call('revision:list', { imageId: probe });
+    expect(after.length).toBe(before.length + 1);
+    expect(after[0]).toMatchObject({ kind: 'model' });
   });
 
   it('a failed GPU provider is reported in the job and for the status bar, and CPU is used', async () => {

@@ -69,7 +69,7 @@ function fmtEta(s: number | null | undefined): string {
 export const prelabelCommand: Command = {
   summary: 'pre-label images with a model set (cached soft predictions + model revisions; resumable)',
   usage:
-    'parsel prelabel <project.parsel> (--model-set <name|id> | --model <model.onnx> [more.onnx ...] | --resume <jobId>) ' +
+    'parsel prelabel <project.parsel> (--model-set <name|id> | --model <model.onnx> [more.onnx ...] | --resume <jobId> [--retry-failed]) ' +
     '[--card c.json] [--tta flip] [--faces whole|landmarks|box|detector] [--detector <model>] [--margin 0.25] [--force] [--status s,...] [--split s] [--provider cuda,cpu] [--json] [--quiet]',
   options: {
     'model-set': { flag: false, help: 'model set to run (name or id; see parsel models list)' },
@@ -81,6 +81,7 @@ export const prelabelCommand: Command = {
     detector: { flag: false, help: 'with --faces detector: the face-detector model (name, id, or an .onnx path with its detector card; added if new); images where it finds no face are skipped' },
     force: { flag: true, help: 'also write model revisions over human/import/fix revisions (default: keep them, cache the prediction only)' },
     resume: { flag: false, help: 'continue job <jobId> (killed, cancelled) with the images it has not done' },
+    'retry-failed': { flag: true, help: 'with --resume: also run the images that failed in that job again (e.g. after restoring a file)' },
     status: { flag: false, help: `only images with these statuses (comma-separated: ${IMAGE_STATUSES.join(', ')})` },
     split: { flag: false, help: 'only images of this split' },
     provider: { flag: false, help: 'execution providers to try in order, comma-separated (default: the platform order; cpu is always last)' },
@@ -104,6 +105,8 @@ export const prelabelCommand: Command = {
       if (!/^\d+$/.test(String(resumeOpt))) throw new UsageError(`--resume needs a job id, got "${String(resumeOpt)}"`);
       resumeId = Number(resumeOpt);
       for (const o of ['force', 'status', 'split']) if (args.options[o] !== undefined) throw new UsageError(`--${o} cannot change a job being resumed`);
+    } else if (args.options['retry-failed'] !== undefined) {
+      throw new UsageError('--retry-failed goes with --resume <jobId>');
     }
     let status: ImageStatus[] | undefined;
     if (args.options.status !== undefined) {
@@ -151,7 +154,7 @@ export const prelabelCommand: Command = {
       process.once('SIGINT', onSigint);
       try {
         if (resumeId !== undefined) {
-          started = await api.call('prelabel:resume', { jobId: resumeId, ...(providers ? { providers } : {}) });
+          started = await api.call('prelabel:resume', { jobId: resumeId, retryFailed: Boolean(args.options['retry-failed']), ...(providers ? { providers } : {}) });
           ctx.err(`resuming job ${started.jobId}: ${started.todo} of ${started.total} images left`);
         } else {
           const modelSetId = modelOpt !== undefined ? await adHocSet(api, args, [String(modelOpt), ...more], ctx) : await resolveModelSet(api, args);

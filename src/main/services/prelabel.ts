@@ -253,8 +253,11 @@ export class PrelabelJobs {
     return this.launch(store, jobId, req.providers);
   }
 
-  /** Continues a job that is not running (killed, cancelled, failed) with its items still 'todo'. */
-  async resume(jobId: number, providers?: string[]): Promise<PrelabelStarted> {
+  /**
+   * Continues a job that is not running (killed, cancelled, failed) with its items still 'todo'; with
+   * `retryFailed`, its failed items first become 'todo' again (the failure count drops by as many).
+   */
+  async resume(jobId: number, providers?: string[], retryFailed = false): Promise<PrelabelStarted> {
     const { store } = this.ctx.project();
     const job = this.jobRow(store, jobId);
     if (job.kind !== PRELABEL_KIND) throw new ParselError('INVALID_INPUT', `job ${jobId} is a ${job.kind} job, not a pre-labelling job`);
@@ -267,6 +270,12 @@ export class PrelabelJobs {
         `job ${jobId} is running in another process (pid ${spec.run.pid}); if that process is not Parsel any more, cancel the job (prelabel:cancel) and resume it`,
         { jobId, pid: spec.run.pid },
       );
+    }
+    if (retryFailed) {
+      store.db.transaction(() => {
+        const n = store.db.prepare("UPDATE job_item SET state = 'todo', error = NULL WHERE job_id = ? AND state = 'failed'").run(jobId).changes;
+        if (n > 0) store.db.prepare('UPDATE job SET failed = failed - ?, updated_at = ? WHERE id = ?').run(n, now(), jobId);
+      })();
     }
     return this.launch(store, jobId, providers ?? spec.providers);
   }
@@ -327,6 +336,7 @@ export class PrelabelJobs {
         warnings: spec.run?.warnings ?? [],
         active,
         resumable: r.kind === PRELABEL_KIND && !active && r.status !== 'done' && (by.get('todo') ?? 0) > 0,
+        retryable: r.kind === PRELABEL_KIND && !active && (by.get('failed') ?? 0) > 0,
         failures: (failures.all(r.id) as { image_id: number; error: string | null }[]).map((f) => ({ imageId: f.image_id, error: f.error ?? '' })),
         skips: (skips.all(r.id) as { image_id: number; error: string }[]).map((f) => ({ imageId: f.image_id, reason: f.error })),
         skipReasons: reasons.all(r.id) as { reason: string; images: number }[],

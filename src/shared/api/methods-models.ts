@@ -156,6 +156,8 @@ export interface JobRecord {
   active: boolean;
   /** Can be continued with `prelabel:resume` (not done, not running, items left to do). */
   resumable: boolean;
+  /** Not running and has failed items: `prelabel:resume` with `retryFailed` runs them again. */
+  retryable: boolean;
   /** First failures: image id and reason (at most 50). */
   failures: { imageId: number; error: string }[];
   /**
@@ -246,7 +248,16 @@ export const modelMethods = {
       .strict(),
   ),
   'prelabel:cancel': method<{ cancelled: boolean }>()(z.object({ jobId: id }).strict()),
-  'prelabel:resume': method<PrelabelStarted>()(z.object({ jobId: id, providers: providers.optional() }).strict()),
+  'prelabel:resume': method<PrelabelStarted>()(
+    z
+      .object({
+        jobId: id,
+        providers: providers.optional(),
+        /** Also run the job's failed items again (their failure is forgotten; e.g. after a file was restored). */
+        retryFailed: z.boolean().default(false),
+      })
+      .strict(),
+  ),
   'job:list': method<JobRecord[]>()(z.object({ kind: z.string().min(1).max(32).optional() }).strict()),
   'prediction:get': method<PredictionPayload>()(
     z.object({ imageId: id, modelSetId: id, probs: z.boolean().default(false) }).strict(),

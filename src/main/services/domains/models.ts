@@ -183,7 +183,7 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
     },
 
     'prelabel:start': (req) => jobs.start(req),
-    'prelabel:resume': ({ jobId, providers }) => jobs.resume(jobId, providers),
+    'prelabel:resume': ({ jobId, providers, retryFailed }) => jobs.resume(jobId, providers, retryFailed),
     'prelabel:cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
     'job:list': ({ kind }) => jobs.list(kind),
 

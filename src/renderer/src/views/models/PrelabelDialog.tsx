@@ -3,7 +3,8 @@
  * selected image), "overwrite human revisions" (off by default, with a warning when on), the execution
  * provider; then progress (done/total, failed, ETA, the provider in use and every provider warning, in
  * plain sight), cancel, and a summary. Unfinished jobs (paused after the app was killed, cancelled with
- * items left) are offered for resume; a job already running is shown when the dialog opens.
+ * items left) are offered for resume, and jobs with failed images for "Retry N failed" (once the file
+ * is fixed); a job already running is shown when the dialog opens.
  * All rules live in the pre-labelling service (`prelabel:*`, `job:list`): this view asks and shows.
  */
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
@@ -303,13 +304,13 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
     }
   }
 
-  async function resume(job: JobRecord) {
+  async function resume(job: JobRecord, retryFailed = false) {
     setBusy(true);
     setError(null);
     try {
       // Events of the job's earlier run are stale; those of this run may arrive before the answer.
       latest.current.delete(String(job.id));
-      const r = await client.call('prelabel:resume', { jobId: job.id, ...(provider ? { providers: [provider] } : {}) });
+      const r = await client.call('prelabel:resume', { jobId: job.id, retryFailed, ...(provider ? { providers: [provider] } : {}) });
       watch(r.jobId, { ...job, provider: r.provider, warnings: r.warnings, status: 'running', message: null });
       void loadJobs().catch(() => undefined);
     } catch (err) {
@@ -331,7 +332,7 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
   const running = watching !== null;
   const pct = shown ? percent(shown.done + shown.failed, shown.total) : 0;
   const set = sets?.find((s) => s.id === setId);
-  const unfinished = jobs.filter((j) => j.resumable && !j.active && j.id !== watching);
+  const unfinished = jobs.filter((j) => (j.resumable || j.retryable) && !j.active && j.id !== watching);
   const setName = (id: number | null) => sets?.find((s) => s.id === id)?.name ?? (id === null ? '—' : `set #${id}`);
 
   return (
@@ -461,9 +462,22 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
                     {j.force && <span className="warnc"> · overwrites human revisions</span>}
                     <span className="faint"> · started {j.createdAt}</span>
                   </span>
-                  <button type="button" onClick={() => resume(j)} disabled={busy || running} aria-label={`Resume job ${j.id}`}>
-                    Resume
-                  </button>
+                  {j.resumable && (
+                    <button type="button" onClick={() => resume(j)} disabled={busy || running} aria-label={`Resume job ${j.id}`}>
+                      Resume
+                    </button>
+                  )}
+                  {j.retryable && (
+                    <button
+                      type="button"
+                      onClick={() => resume(j, true)}
+                      disabled={busy || running}
+                      aria-label={`Retry the failed images of job ${j.id}`}
+                      title={j.failures.slice(0, 5).map((f) => `image ${f.imageId}: ${f.error}`).join('\n')}
+                    >
+                      Retry {fmtInt(j.failed)} failed{j.resumable ? ' and resume' : ''}
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>

@@ -1,7 +1,7 @@
 /** Small pieces shared by the screens: the client context, error display, colour helpers. */
 import { createContext, useContext } from 'react';
 import type { RendererClient } from '../api/client';
-import type { ImageStatus, Rgb } from '../../../shared/api/types';
+import type { ImageStatus, LabelSchema, Rgb } from '../../../shared/api/types';
 
 export const ClientContext = createContext<RendererClient | null>(null);
 
@@ -51,3 +51,16 @@ export const STATUS_LABEL: Record<ImageStatus, string> = {
 export function fmtInt(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/** A class of the schema as people see it: its colour swatch and title (the canonical name and index on hover, or shown). */
+export function ClassLabel({ schema, index, showIndex = false }: { schema: LabelSchema | null; index: number; showIndex?: boolean }) {
+  const c = schema?.classes.find((x) => x.index === index);
+  return (
+    <span className="class-label" title={c ? `${c.name} (${c.index})` : undefined}>
+      {c && <span className="swatch" style={{ background: rgbCss(c.color) }} />}
+      {c?.title ?? index}
+      {showIndex && <span className="faint mono">{index}</span>}
+    </span>
+  );
+}
+

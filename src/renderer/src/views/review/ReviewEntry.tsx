@@ -11,7 +11,7 @@ import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import type { QueuePage, QueuePair, ScanResult } from '../../../../shared/api/methods-noise';
 import type { JobProgress, LabelSchema, ProjectInfo } from '../../../../shared/api/types';
 import { DEFAULT_SCORE_OPTIONS } from '../../../../shared/noise/score';
-import { ErrorBox, fmtInt, rgbCss, toShownError, useClient, type ShownError } from '../common';
+import { ClassLabel, ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
 import { reviewQueue } from './queueStore';
 import './review.css';
 
@@ -38,17 +38,6 @@ export function ReviewEntry({ project, schema, onOpenImage }: { project: Project
   );
 }
 
-/** A class name with its schema colour swatch. */
-function ClassName({ schema, index }: { schema: LabelSchema | null; index: number }) {
-  const c = schema?.classes.find((x) => x.index === index);
-  return (
-    <span className="class-name" title={c ? `${c.name} (${c.index})` : undefined}>
-      {c && <span className="swatch" style={{ background: rgbCss(c.color) }} />}
-      {c?.title ?? index}
-    </span>
-  );
-}
-
 /** "label → suggested" of an image's flags, the pairs with open flags first. */
 function RowPairs({ schema, pairs, active }: { schema: LabelSchema | null; pairs: QueuePair[]; active: Pair | null }) {
   const shown = pairs.slice(0, 3);
@@ -56,7 +45,7 @@ function RowPairs({ schema, pairs, active }: { schema: LabelSchema | null; pairs
     <span className="row-pairs" data-testid="row-pairs">
       {shown.map((p) => (
         <span key={`${p.from}>${p.to}`} className={`${p.open > 0 ? 'open' : 'done'}${samePair(active, p) ? ' active' : ''}`} title={`${p.open} open of ${p.flags} flag${p.flags === 1 ? '' : 's'}`}>
-          <ClassName schema={schema} index={p.from} />→<ClassName schema={schema} index={p.to} />
+          <ClassLabel schema={schema} index={p.from} />→<ClassLabel schema={schema} index={p.to} />
           {p.flags > 1 ? ` ×${p.flags}` : ''}
         </span>
       ))}
@@ -162,7 +151,7 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
               {pair && (
                 <>
                   {' '}
-                  for <ClassName schema={schema} index={pair.from} /> → <ClassName schema={schema} index={pair.to} />
+                  for <ClassLabel schema={schema} index={pair.from} /> → <ClassLabel schema={schema} index={pair.to} />
                 </>
               )}
               <span className="bar">
@@ -242,7 +231,7 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
             </button>
             {pair && !activeSummary && (
               <button type="button" className="pair-chip" aria-pressed onClick={() => setPair(null)} data-testid="pair-chip" data-from={pair.from} data-to={pair.to} title="No flag of this pair any more; click for all">
-                <ClassName schema={schema} index={pair.from} /> → <ClassName schema={schema} index={pair.to} /> <span className="dim">none left</span>
+                <ClassLabel schema={schema} index={pair.from} /> → <ClassLabel schema={schema} index={pair.to} /> <span className="dim">none left</span>
               </button>
             )}
             {chips.map((p) => (
@@ -257,7 +246,7 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
                 data-to={p.to}
                 title={`${p.open} open of ${p.flags} flags, on ${p.openImages} of ${p.images} images`}
               >
-                <ClassName schema={schema} index={p.from} /> → <ClassName schema={schema} index={p.to} />{' '}
+                <ClassLabel schema={schema} index={p.from} /> → <ClassLabel schema={schema} index={p.to} />{' '}
                 <span className={p.open > 0 ? 'count open' : 'count'}>{p.open > 0 ? `${fmtInt(p.open)} open` : 'done'}</span>
               </button>
             ))}

@@ -10,7 +10,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import type { AgreementFigures, AgreementResult, LabelSource, MetricsSelection, StatsResult } from '../../../../shared/api/methods-metrics';
 import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type JobProgress, type LabelSchema, type ProjectInfo } from '../../../../shared/api/types';
-import { ErrorBox, fmtInt, rgbCss, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
+import { ClassLabel, ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
 import './stats.css';
 
 /** Images listed under "least agreeing". */
@@ -73,18 +73,6 @@ function SourcePicker({ label, value, author, sets, onChange, onAuthor, testId }
 }
 
 const pct = (v: number | null, digits = 1) => (v === null ? '—' : `${(100 * v).toFixed(digits)}`);
-
-function ClassCell({ schema, index, name }: { schema: LabelSchema | null; index: number; name: string }) {
-  const c = schema?.classes.find((x) => x.index === index);
-  return (
-    <td>
-      <span className="stats-class">
-        <span className="swatch" style={{ background: c ? rgbCss(c.color) : 'transparent' }} />
-        {c?.title ?? name} <span className="faint mono">{index}</span>
-      </span>
-    </td>
-  );
-}
 
 function Summary({ f, helenLike }: { f: AgreementFigures; helenLike: boolean }) {
   return (
@@ -272,7 +260,9 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
                 <tbody>
                   {stats.classes.map((c) => (
                     <tr key={c.index} data-class={c.name}>
-                      <ClassCell schema={schema} index={c.index} name={c.name} />
+                      <td>
+                        <ClassLabel schema={schema} index={c.index} showIndex />
+                      </td>
                       <td className="n mono">{pct(c.ratio, 2)}</td>
                       <td className="bar-cell">
                         <span className="bar" style={{ width: `${Math.max(c.ratio > 0 ? 1 : 0, Math.round(100 * c.ratio))}%` }} />
@@ -314,7 +304,9 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
                   <tbody>
                     {agree.overall.classes.map((c) => (
                       <tr key={c.index} data-class={c.name}>
-                        <ClassCell schema={schema} index={c.index} name={c.name} />
+                        <td>
+                        <ClassLabel schema={schema} index={c.index} showIndex />
+                      </td>
                         <td className="n mono">{pct(c.f1)}</td>
                         <td className="n mono">{pct(c.iou)}</td>
                       </tr>

@@ -40,6 +40,7 @@ let goodModel: string;
 let badModel: string;
 let bareModel: string;
 let averagedModel: string;
+let celebModel: string;
 let bigDir: string;
 
 const card = (extra: Partial<ModelCardInput> = {}): ModelCardInput => ({
@@ -97,6 +98,10 @@ beforeAll(async () => {
   };
   const first = ckpt('ckpt1.onnx', 0);
   writeFileSync(join(models, 'ckpt1.card.json'), JSON.stringify(card({ name: 'averaged colour' })));
+  // A 19-class CelebAMask-HQ colour model: another schema than the project's (remapped).
+  celebModel = join(models, 'celeb.onnx');
+  writeFileSync(celebModel, colourRuleModel({ centroids: getSchema('celebamask-hq-a').classes.map((c) => c.color.map((v) => v / 255) as [number, number, number]) }));
+  writeFileSync(join(models, 'celeb.card.json'), JSON.stringify(card({ name: 'celeb colour', labels: 'celebamask-hq-a' })));
   averagedModel = join(models, 'averaged.onnx');
   averageFiles(averagedModel, [first, ckpt('ckpt2.onnx', 0.02)]);
 
@@ -215,6 +220,7 @@ describe('models and pre-labelling', () => {
     expect(await averaged.getByTestId('model-averaged').getAttribute('title')).toMatch(/not re-estimated on data/);
     await dialog.getByRole('button', { name: 'Remove averaged colour' }).click();
     await expect.poll(() => averaged.count()).toBe(0);
+
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   });
 
@@ -431,6 +437,34 @@ describe('models and pre-labelling', () => {
     expect(await summary.getByTestId('summary-failed').textContent()).toBe('0');
     expect((await f.api.call('job:list', { kind: 'prelabel' })).find((j) => j.id === jobId)).toMatchObject({ done: 2, failed: 0, retryable: false });
     await expect.poll(() => item.count()).toBe(0);
+    expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+
+  it('a model of another schema is added and its set is remapped onto the project schema (Models and Pre-label dialogs)', async () => {
+    await page.goto(f.server.url);
+    await page.getByTestId('open-models').click();
+    const dialog = page.getByRole('dialog', { name: 'Models' });
+    // A model of another schema (CelebAMask-HQ, 19 classes) is added; its set is remapped onto lapa-11.
+    await dialog.getByLabel('Model file').fill(celebModel);
+    await dialog.getByRole('button', { name: 'Add model' }).click();
+    const celebRow = dialog.getByRole('table', { name: 'Models' }).locator('tr[data-model="celeb colour"]');
+    await celebRow.waitFor();
+    expect(await celebRow.locator('td').nth(2).textContent()).toBe('celebamask-hq-a');
+    await dialog.getByLabel('Name', { exact: true }).fill('celeb');
+    const members = dialog.getByRole('group', { name: 'Models in the set' });
+    await members.getByLabel('colour rule').uncheck();
+    await members.getByLabel('celeb colour').check();
+    await dialog.getByLabel('Faces').selectOption('whole');
+    await dialog.getByRole('button', { name: 'Create set' }).click();
+    const celebSet = dialog.getByRole('table', { name: 'Model sets' }).locator('tr[data-set="celeb"]');
+    await celebSet.waitFor();
+    expect(await celebSet.locator('td').nth(4).textContent()).toBe('celebamask-hq-a (19) → lapa-11');
+    expect(await celebSet.locator('td').nth(4).getAttribute('title')).toMatch(/^celebamask-hq-a → lapa-11: eye_g → beneath, .*hat → background/);
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByTestId('open-prelabel').click();
+    const pre = page.getByRole('dialog', { name: 'Pre-label images' });
+    await pre.getByLabel('Model set').selectOption({ label: 'celeb' });
+    expect(await pre.getByTestId('set-remap').textContent()).toMatch(/remapped onto the project's lapa-11 \(eye_g → beneath, l_ear → background, .*\)/);
     expect(pageErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

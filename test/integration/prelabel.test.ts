@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ParselError } from '../../src/shared/api/errors';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { parseModelCard, type ModelCardInput } from '../../src/shared/models/card';
+import { applyProbRemap, buildProbRemap, describeProbRemap } from '../../src/shared/models/prob-remap';
 import { argmaxProbs } from '../../src/shared/noise/probs';
 import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
@@ -41,6 +42,11 @@ const backend = createBackend({ mode: 'direct', userDataDir: join(dir, 'user') }
 const api = directClient(backend.services, backend.bus);
 const faces: { rgb: Uint8Array }[] = [];
 let imageIds: number[] = [];
+
+/** A 19-class colour-rule model in CelebAMask-HQ order B, for a LaPa project: its predictions are remapped. */
+const b19Path = join(dir, 'b19.onnx');
+const CELEB_B = getSchema('celebamask-hq-b');
+const b19Centroids = CELEB_B.classes.map((c) => c.color.map((v) => v / 255) as [number, number, number]);
 
 const colourCard = (w: number, h: number, extra: Partial<ModelCardInput> = {}): ModelCardInput => ({
   name: 'colour rule',
@@ -115,7 +121,7 @@ describe('models', () => {
     await expectCode(api.call('models:check', {}), 'BAD_REQUEST');
   });
 
-  it('add refuses a card that does not fit (with the messages), a foreign schema, and duplicates', async () => {
+  it('add refuses a card that does not fit (with the messages), and duplicates', async () => {
     const e = await expectCode(
       api.call('models:add', { path: colourPath, card: colourCard(W, H, { labels: 'celebamask-hq-b' }) as never }),
       'INVALID_INPUT',
@@ -123,11 +129,6 @@ describe('models', () => {
     expect(e.message).toMatch(/colour\.onnx: the model card does not fit the model:\n {2}output "out" \[1, 11, h, w\] has 11 classes but the card's schema "celebamask-hq-b" has 19/);
     expect((e.details as { problems: string[] }).problems).toHaveLength(1);
 
-    // A model of another schema that fits its graph is refused for this project.
-    const b19 = join(dir, 'b19.onnx');
-    writeFileSync(b19, colourRuleModel({ centroids: getSchema('celebamask-hq-b').classes.map((c) => c.color.map((v) => v / 255) as [number, number, number]) }));
-    const f = await expectCode(api.call('models:add', { path: b19, card: colourCard(W, H, { labels: 'celebamask-hq-b' }) as never }), 'INVALID_INPUT');
-    expect(f.message).toMatch(/labels in schema "celebamask-hq-b" but this project's schema is "lapa-11"/);
 
     const added = await api.call('models:add', { path: colourPath });
     expect(added.model).toMatchObject({ name: 'colour rule', labels: 'lapa-11', classes: 11, available: true, usedBy: [] });
@@ -304,6 +305,58 @@ describe('pre-labelling', () => {
     const [now] = await api.call('revision:list', { imageId: last });
     expect(now).toMatchObject({ id: saved, kind: 'human', author: 'bo' });
     expect((await api.call('job:list', {}))[0].skipped).toBe(2); // the earlier human image and this one
+  });
+
+  it('a model of another schema: added, its set names the remap, its probabilities are mapped onto the project schema', async () => {
+    writeFileSync(b19Path, colourRuleModel({ centroids: b19Centroids }));
+    const added = await api.call('models:add', { path: b19Path, name: 'celeb b', card: colourCard(W, H, { name: 'celeb b', labels: 'celebamask-hq-b' }) as never });
+    expect(added.model).toMatchObject({ labels: 'celebamask-hq-b', classes: 19 });
+    const set = await api.call('modelSet:create', { name: 'celeb b set', modelIds: [added.model.id] });
+    const remap = buildProbRemap(CELEB_B, LAPA)!;
+    expect(set).toMatchObject({ labels: 'celebamask-hq-b', classes: 19, remap: { target: 'lapa-11', text: describeProbRemap(remap) } });
+    expect(set.remap!.moved).toEqual(['eye_g → beneath', 'l_ear → background', 'r_ear → background', 'ear_r → beneath', 'neck → background', 'neck_l → beneath', 'cloth → background', 'hat → background']);
+    expect((await api.call('modelSet:list', {})).find((x) => x.name === 'colour')!.remap).toBeNull();
+    const probe = imageIds[3];
+    const { events } = await runJob(api, () => api.call('prelabel:start', { modelSetId: set.id, imageIds: [probe], providers: ['cpu'] }));
+    expect(events.at(-1)).toMatchObject({ status: 'done', done: 1, failed: 0 });
+    const store = openStore();
+    let cached;
+    try {
+      cached = readPrediction(store, probe, set.id)!;
+    } finally {
+      store.close();
+    }
+    expect(cached).toMatchObject({ width: W, height: H, classes: 11 });
+    // Expected: softmax of the 19 colour-rule logits, remapped (sums; accessories dropped, renormalised).
+    const rgb = faces[imageIds.indexOf(probe)].rgb;
+    const n = W * H;
+    const p19 = new Float32Array(19 * n);
+    for (let q = 0; q < n; q++) {
+      const [r, g, b] = [rgb[q * 3], rgb[q * 3 + 1], rgb[q * 3 + 2]].map((v) => Math.fround(v / 255));
+      const d = b19Centroids.map((c) => c[0] * r + c[1] * g + c[2] * b - (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) / 2);
+      const m = Math.max(...d);
+      const e = d.map((x) => Math.exp(x - m));
+      const z = e.reduce((a, x) => a + x, 0);
+      e.forEach((x, k) => (p19[k * n + q] = x / z));
+    }
+    const p11 = applyProbRemap(p19, n, remap);
+    let worst = 0;
+    for (let i = 0; i < p11.length; i++) worst = Math.max(worst, Math.abs(cached.probs[i] - Math.round(255 * p11[i])));
+    expect(worst).toBeLessThanOrEqual(1);
+    const labels = decodeMask((await api.call('prediction:get', { imageId: probe, modelSetId: set.id })).labels);
+    let checked = 0;
+    for (let q = 0; q < n; q++) {
+      const col = Array.from({ length: 11 }, (_, t) => p11[t * n + q]);
+      const k = col.indexOf(Math.max(...col));
+      if (col[k] - Math.max(...col.filter((_, t) => t !== k)) < 0.02) continue;
+      checked++;
+      if (labels[q] !== k) expect(`pixel ${q}: ${labels[q]}`).toBe(`pixel ${q}: ${k}`);
+    }
+    expect(checked).toBeGreaterThan(n / 2);
+    // The model revision is in the project's classes (all < 11).
+    const head = (await api.call('revision:list', { imageId: probe }))[0];
+    expect(head.kind).toBe('model');
+    expect(Math.max(...decodeMask(await api.call('revision:mask', { revisionId: head.id })))).toBeLessThan(11);
   });
 
   it('a failed item runs again with retryFailed once its file is back; plain resume has nothing to do', async () => {

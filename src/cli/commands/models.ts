@@ -154,7 +154,10 @@ export const modelsCommand: Command = {
             if (models.length === 0) ctx.out('no models (parsel models add <project> <model.onnx>)');
             for (const m of models) printModel(m, ctx);
             for (const s of sets) {
-              ctx.out(`set ${s.id} "${s.name}": models ${s.modelIds.join(', ')}, tta ${s.tta}, ${s.expects === 'face' ? `faces ${s.faces.mode} margin ${s.faces.margin}` : 'whole image'}, ${s.predictions} cached predictions`);
+              ctx.out(
+                `set ${s.id} "${s.name}": models ${s.modelIds.join(', ')}, tta ${s.tta}, ${s.expects === 'face' ? `faces ${s.faces.mode} margin ${s.faces.margin}` : 'whole image'}, ${s.predictions} cached predictions` +
+                  (s.remap ? `; classes remapped ${s.remap.text}` : ''),
+              );
             }
           }
           return EXIT.ok;

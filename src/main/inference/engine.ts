@@ -7,6 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from './spawn';
 import type { RunnerInfo } from './runner';
 import type { BatchItem, BatchResult, EngineOptions, PredictOptions, Prediction, RgbImage, RunOptions, RunSummary } from './types';
+import type { ProbRemap } from '../../shared/models/prob-remap';
 
 type OutMsg =
   | { type: 'ready'; info: RunnerInfo }
@@ -22,9 +23,11 @@ export class InferenceEngine {
   readonly providers: string[];
   /** Everything that did not go as asked (failed providers and the fallback taken). Never empty on fallback. */
   readonly warnings: string[];
-  /** Number of classes (of the card's label schema) and the schema id. */
+  /** Number of classes and schema id of the predictions (the target schema's when remapped, else the cards'). */
   readonly classes: number;
   readonly schemaId: string;
+  /** The remap of the models' schema onto `schemaId`, or null. */
+  readonly remap: ProbRemap | null;
   /** ORT intra-op threads per session. */
   readonly intraOpThreads: number;
   /** Execution provider of the face detector's session (null without a detector). */
@@ -44,6 +47,7 @@ export class InferenceEngine {
     this.warnings = info.warnings;
     this.classes = info.classes;
     this.schemaId = info.schemaId;
+    this.remap = info.remap;
     this.intraOpThreads = info.intraOpThreads;
     this.detectorProvider = info.detectorProvider;
     worker.on('message', (m: OutMsg) => {
@@ -84,7 +88,7 @@ export class InferenceEngine {
       worker.once('exit', (code) => reject(new Error(`inference worker exited during start (code ${code})`)));
       worker.postMessage({
         type: 'init',
-        init: { models: opts.models, detector: opts.detector, tta: opts.tta ?? 'none', providers: opts.providers, intraOpThreads: opts.intraOpThreads },
+        init: { models: opts.models, detector: opts.detector, tta: opts.tta ?? 'none', providers: opts.providers, intraOpThreads: opts.intraOpThreads, targetSchema: opts.targetSchema },
       });
     }).catch(async (e: unknown) => {
       await worker.terminate();

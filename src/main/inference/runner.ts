@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import type { Worker } from 'node:worker_threads';
 import { flipPartnerLut, getSchema } from '../../shared/schema';
 import type { DetectorCard, InputSpec, ModelCard } from '../../shared/models/card';
+import { applyProbRemap, buildProbRemap, type ProbRemap } from '../../shared/models/prob-remap';
 import { decodeDetections, type Detection } from './detect';
 import { checkCard, checkDetectorCard } from './inspect';
 import type { SessionReport } from './session-worker';
@@ -19,6 +20,11 @@ import type { BatchItem, Box, DetectorSpec, ModelSpec, Prediction, ProviderName,
 
 export interface RunnerInit {
   models: ModelSpec[];
+  /**
+   * The project's schema, when the models label another one: their probabilities are mapped onto it
+   * (shared/models/prob-remap.ts) before upsampling, so predictions come out in the project's classes.
+   */
+  targetSchema?: string;
   /** Face detector: items without face boxes get theirs from it (face-crop models only). */
   detector?: DetectorSpec;
   tta: TtaMode;
@@ -30,8 +36,12 @@ export interface RunnerInfo {
   provider: string;
   providers: string[];
   warnings: string[];
+  /** Classes and schema of the predictions (the project's, when the models' are remapped onto it). */
   classes: number;
   schemaId: string;
+  /** The models' own schema, and the remap onto `schemaId` (null when they are the same). */
+  modelSchemaId: string;
+  remap: ProbRemap | null;
   intraOpThreads: number;
   /** Execution provider of the face detector's session (null without a detector). */
   detectorProvider: string | null;
@@ -165,12 +175,15 @@ export class Runner {
     const providers = reports.slice(0, init.models.length).map((r) => r.provider);
     const threads = reports[0].intraOpThreads;
     const schema = getSchema(first.labels);
+    const remap = init.targetSchema ? buildProbRemap(schema, getSchema(init.targetSchema)) : null;
     return new Runner(loaded, init.tta, new SessionHost(worker), {
       provider: providers[0],
       providers,
       warnings,
-      classes: schema.classes.length,
-      schemaId: schema.id,
+      classes: remap ? remap.targetClasses : schema.classes.length,
+      schemaId: remap ? remap.target : schema.id,
+      modelSchemaId: schema.id,
+      remap,
       intraOpThreads: threads,
       detectorProvider: init.detector ? reports[init.models.length].provider : null,
     }, init.detector ?? null);
@@ -279,10 +292,12 @@ export class Runner {
   finish(prep: Prepared, raw: RawOutputs, wantProbs: boolean): Prediction {
     const t0 = performance.now();
     const inferMs = raw.flat(2).reduce((a, r) => a + r.ms, 0) + prep.detectMs;
-    const K = this.info.classes;
+    // The models' classes until the remap (if any), the predictions' classes after it.
+    const K = getSchema(this.info.modelSchemaId).classes.length;
+    const remap = this.info.remap;
     const faceMode = this.card.expects === 'face';
-    const target = newTarget(prep.width, prep.height, K, wantProbs, faceMode);
-    const lut = flipPartnerLut(getSchema(this.info.schemaId));
+    const target = newTarget(prep.width, prep.height, this.info.classes, wantProbs, faceMode);
+    const lut = flipPartnerLut(getSchema(this.info.modelSchemaId));
     const single = this.models.length === 1 && this.tta === 'none';
     prep.views.forEach((view, vi) => {
       let acc: Float32Array | null = null;
@@ -323,12 +338,15 @@ export class Runner {
         const inv = 1 / this.models.length;
         for (let i = 0; i < a.length; i++) a[i] *= inv;
       }
-      paste(a, K, oh, ow, isProb, view.frame, target);
+      if (remap) {
+        if (!isProb) softmaxPlanar(a, K, oh * ow);
+        paste(applyProbRemap(a, oh * ow, remap), remap.targetClasses, oh, ow, true, view.frame, target);
+      } else paste(a, K, oh, ow, isProb, view.frame, target);
     });
     return {
       width: prep.width,
       height: prep.height,
-      classes: K,
+      classes: this.info.classes,
       labels: target.labels,
       probs: target.probs,
       crops: prep.crops,

@@ -32,6 +32,11 @@ export interface EngineOptions {
   /** 'flip': also run the mirrored image and average, with left/right classes swapped back. */
   tta?: TtaMode;
   /**
+   * Schema id the predictions must be in, when the models label another (shared/models/prob-remap.ts):
+   * their probabilities are mapped onto it. Default: the models' own schema.
+   */
+  targetSchema?: string;
+  /**
    * Face detector for face-crop models: an item (or predict call) without `faces` gets its boxes from
    * it; an image where it finds none is returned all background with `detections: []`.
    */

@@ -15,10 +15,11 @@ import type { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
-import type { FaceSpec, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo } from '../../shared/api/methods-models';
-import type { ImageStatus } from '../../shared/api/types';
+import type { FaceSpec, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo, SetRemap } from '../../shared/api/methods-models';
+import type { ImageStatus, LabelSchema } from '../../shared/api/types';
 import { encodeMask } from '../../shared/mask/codec';
 import { isDetectorCard, type AnyModelCard, type ModelCard } from '../../shared/models/card';
+import { buildProbRemap, describeProbRemap } from '../../shared/models/prob-remap';
 import { getSchema } from '../../shared/schema';
 import { decodeBmp, isBmp } from '../formats/bmp';
 import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box, type DetectorSpec } from '../inference';
@@ -99,7 +100,14 @@ export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionC
     expects: cards[0].expects,
     createdAt: r.created_at,
     predictions: counts.get(r.id) ?? 0,
+    remap: setRemap(cards[0].labels, store.schema()),
   };
+}
+
+function setRemap(modelSchema: string, project: LabelSchema): SetRemap | null {
+  const r = buildProbRemap(getSchema(modelSchema), project);
+  if (!r) return null;
+  return { target: r.target, moved: r.entries.filter((e) => e.rule !== 'same-name').map((e) => `${e.fromName} → ${e.toName}`), text: describeProbRemap(r) };
 }
 
 function alive(pid: number): boolean {
@@ -400,6 +408,8 @@ export class PrelabelJobs {
   }
 
   private async engineFor(store: ProjectStore, set: SetRow, providers: string[] | undefined): Promise<InferenceEngine> {
+    // Read before the awaits below: the project may be closed meanwhile (launch handles that).
+    const targetSchema = store.schema().id;
     const members = memberCards(store, set);
     for (const m of members) await verifyModelFile(m);
     const faces = JSON.parse(set.faces) as Partial<FaceSpec>;
@@ -410,7 +420,8 @@ export class PrelabelJobs {
     }));
     const detector = faces.mode === 'detector' ? await faceDetectorSpec(store, set, faces.detectorModelId) : undefined;
     try {
-      return await InferenceEngine.create({ models, tta: set.tta, ...(detector ? { detector } : {}), ...(providers ? { providers } : {}) });
+      // Predictions come out in the project's schema (remapped when the models label another one).
+      return await InferenceEngine.create({ models, tta: set.tta, targetSchema, ...(detector ? { detector } : {}), ...(providers ? { providers } : {}) });
     } catch (err) {
       throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}": ${err instanceof Error ? err.message : String(err)}`, { modelSetId: set.id });
     }

@@ -115,6 +115,22 @@ export interface ModelSetRecord {
   createdAt: string;
   /** Images with a cached prediction of this set. */
   predictions: number;
+  /**
+   * When the members label another schema than the project's: how their classes are mapped onto it
+   * ("celebamask-hq-a → lapa-11: eye_g → beneath, hat → background, …"; shared/models/prob-remap.ts).
+   * Predictions and pre-labels are in the project's schema. Null when the schemas are the same.
+   */
+  remap: SetRemap | null;
+}
+
+/** How a set's classes are mapped onto the project's schema (shared/models/prob-remap.ts). */
+export interface SetRemap {
+  /** The project's schema id. */
+  target: string;
+  /** The classes that do not keep their name: "eye_g → beneath", "hat → background". */
+  moved: string[];
+  /** The whole remap in one line (describeProbRemap). */
+  text: string;
 }
 
 export interface ProvidersInfo {

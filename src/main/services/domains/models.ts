@@ -80,15 +80,8 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       if (!check.ok || !check.card || !check.sha256) {
         throw new ParselError('INVALID_INPUT', `${abs}: the model card does not fit the model:\n  ${check.problems.join('\n  ')}`, { path: abs, problems: check.problems });
       }
-      const project = store.schema();
-      // A face detector labels nothing: only a parser's schema must be the project's.
-      if (!isDetectorCard(check.card) && check.card.labels !== project.id) {
-        throw new ParselError(
-          'INVALID_INPUT',
-          `${abs}: the model labels in schema "${check.card.labels}" but this project's schema is "${project.id}"; pre-labels would use the wrong class indices`,
-          { path: abs, modelSchema: check.card.labels, projectSchema: project.id },
-        );
-      }
+      // A parser of another schema is fine: its probabilities are remapped onto the project's when it
+      // pre-labels (shared/models/prob-remap.ts; the set record shows the remap).
       const finalName = (name ?? check.card.name).trim();
       const byName = store.db.prepare('SELECT id FROM model WHERE name = ?').get(finalName) as { id: number } | undefined;
       if (byName) throw new ParselError('ALREADY_EXISTS', `a model named "${finalName}" exists (model ${byName.id}); give another name`, { modelId: byName.id });

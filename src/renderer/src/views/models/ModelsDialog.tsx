@@ -477,8 +477,8 @@ function SetTable({ sets, models }: { sets: ModelSetRecord[]; models: ModelRecor
             <td>{s.modelIds.map((id) => modelName(id) ?? `#${id}`).join(' + ')}</td>
             <td>{s.tta === 'flip' ? 'flip' : 'none'}</td>
             <td>{facesLabel(s, modelName)}</td>
-            <td>
-              {s.labels} ({s.classes})
+            <td title={s.remap?.text}>
+              {s.labels} ({s.classes}){s.remap && <span className="warnc"> → {s.remap.target}</span>}
             </td>
             <td className="n">{fmtInt(s.predictions)}</td>
           </tr>

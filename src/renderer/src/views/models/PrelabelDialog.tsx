@@ -364,7 +364,12 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
                   <span className="dim">
                     {set.modelIds.length} model{set.modelIds.length > 1 ? 's' : ''} · {set.labels} ({set.classes} classes) · TTA {set.tta} · faces {facesLabel(set)} ·{' '}
                     {fmtInt(set.predictions)} cached predictions
-                    {set.labels !== project.schemaId && <span className="warnc"> · the project's schema is {project.schemaId}</span>}
+                    {set.remap && (
+                      <span className="warnc" data-testid="set-remap" title={set.remap.text}>
+                        {' '}
+                        · remapped onto the project's {set.remap.target} ({set.remap.moved.join(', ') || 'same class names'})
+                      </span>
+                    )}
                   </span>
                 </div>
               )}

@@ -81,8 +81,16 @@ export default tseslint.config(
   },
   {
     files: ['src/main/**/*.ts', 'src/cli/**/*.ts'],
+    ignores: ['src/main/sharp.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [layer('renderer', 'main must not import the renderer'), layer('preload', 'main must not import the preload')] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          // src/main/sharp.ts turns libvips' file cache off (stale pixels for files replaced in place).
+          paths: [{ name: 'sharp', message: "import sharp from src/main/sharp.ts (its cache is off), not from 'sharp'" }],
+          patterns: [layer('renderer', 'main must not import the renderer'), layer('preload', 'main must not import the preload')],
+        },
+      ],
     },
   },
   {

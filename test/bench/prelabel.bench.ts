@@ -4,7 +4,11 @@
  * ready tensor, same model (BiSeNet-sized, 512², 19 classes), batch 1, provider and session options,
  * measured in the same run.
  *
- *   npm run bench -- prelabel [--images N] [--threads T] [--concurrency C]
+ *   npm run bench -- prelabel [--images N] [--threads T] [--concurrency C] [--target lapa-11]
+ *
+ * `--target`: predictions in another schema than the model's (the model labels CelebAMask-HQ order B):
+ * the probability remap of shared/models/prob-remap.ts runs in the post-processing, whose time the
+ * bench prints (compare with a run without it).
  *
  * The model is generated into models/generated/ (git-ignored); the images into
  * os.tmpdir()/parsel-bench-prelabel/ (cached).
@@ -28,6 +32,8 @@ async function main(): Promise<void> {
   const N = arg('images', 24);
   const threads = arg('threads', defaultIntraOpThreads());
   const concurrency = arg('concurrency', 3);
+  const ti = process.argv.indexOf('--target');
+  const target = ti >= 0 ? process.argv[ti + 1] : undefined;
   const modelPath = ensureBisenetLike({ size: 512, classes: 19, seed: 1234 });
   const r = parseModelCard(bisenetLikeCard(512));
   if (!r.ok) throw new Error(r.problems.join('; '));
@@ -62,7 +68,8 @@ async function main(): Promise<void> {
   const raw1 = await rawPass();
 
   // End-to-end through the engine (worker), same provider and threads.
-  const engine = await InferenceEngine.create({ models: [{ path: modelPath, card }], providers: ['cpu'], intraOpThreads: threads });
+  const engine = await InferenceEngine.create({ models: [{ path: modelPath, card }], providers: ['cpu'], intraOpThreads: threads, ...(target ? { targetSchema: target } : {}) });
+  if (engine.remap) console.log(`predictions remapped: ${card.labels} → ${engine.schemaId} (${engine.classes} classes)`);
   const warm = paths.slice(0, 2).map((path, i): BatchItem => ({ key: `w${i}`, path }));
   await engine.run(warm, { concurrency, onResult: () => undefined });
   let pre = 0;
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
   console.log(`end-to-end engine.run (1024² JPEGs):   ${e2e.toFixed(2)} images/s (${((e2eS / N) * 1000).toFixed(0)} ms/image)`);
   console.log(
     `  per image in the worker: decode+resize+normalise ${(pre / N).toFixed(1)} ms (overlapped), session.run ${(inf / N).toFixed(0)} ms, ` +
-      `upsample+argmax ${(post / N).toFixed(1)} ms`,
+      `${engine.remap ? 'softmax+remap+' : ''}upsample+argmax ${(post / N).toFixed(1)} ms`,
   );
   console.log(`ratio end-to-end / raw: ${(e2e / raw).toFixed(3)} (target >= 0.9)${bad ? `; ${bad} failed` : ''}`);
 }

@@ -208,6 +208,24 @@ describe('engine (through the worker)', () => {
     expect(a.ok && b.ok && Buffer.from(a.labels).equals(Buffer.from(b.labels))).toBe(true);
     expect(got[6]).toMatchObject({ key: 'bad', ok: false });
   });
+
+  it('a file rewritten in place is read again (no stale pixels from any cache)', async () => {
+    const path = join(dir, 'replaced.png');
+    const run = async () => {
+      const got: BatchResult[] = [];
+      await engine.run([{ key: 'x', path }], { onResult: (r) => void got.push(r) });
+      if (!got[0].ok) throw new Error(got[0].error);
+      return got[0].labels;
+    };
+    const faces = [1, 2].map((seed) => generateFace({ seed: 40 + seed, width: 64, height: 64, schema: LAPA }));
+    const direct = await Promise.all(faces.map((f) => engine.predict(f, { probs: false })));
+    expect(Buffer.from(direct[0].labels).equals(Buffer.from(direct[1].labels))).toBe(false);
+    for (let i = 0; i < 2; i++) {
+      // Same path, new content, the same size: what the engine labels is the new file's.
+      writeFileSync(path, await sharp(faces[i].rgb, { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer());
+      expect(Buffer.from(await run()).equals(Buffer.from(direct[i].labels))).toBe(true);
+    }
+  });
 });
 
 describe('a dead worker', () => {

@@ -370,7 +370,8 @@ describe('pre-labelling', () => {
       expect(events.at(-1)).toMatchObject({ status: 'done', done: 1, failed: 1 });
       job = (await api.call('job:list', {})).find((j) => j.id === started.jobId)!;
       expect(job).toMatchObject({ status: 'done', done: 1, failed: 1, resumable: false, retryable: true });
-      expect(job.failures).toEqual([{ imageId: probe, error: expect.stringContaining(file) }]);
+      // Named by its path, whatever the decoder said ("Input file is missing", or libvips' format error).
+      expect(job.failures).toEqual([{ imageId: probe, error: expect.stringMatching(/faces\/f\d+\.png/) }]);
       await expectCode(api.call('prelabel:resume', { jobId: job.id }), 'INVALID_INPUT', /nothing left to do \(1 done, 1 failed\)/);
     } finally {
       renameSync(`${file}.away`, file);

@@ -5,7 +5,7 @@
  * Stages: `prepare` (async: sharp decode/resize in libuv's thread pool, then normalise) can run for
  * several items while `infer` runs for an earlier one; `infer` runs the sessions one item at a time.
  */
-import sharp from 'sharp';
+import sharp from '../sharp';
 import type { Worker } from 'node:worker_threads';
 import { flipPartnerLut, getSchema } from '../../shared/schema';
 import type { DetectorCard, InputSpec, ModelCard } from '../../shared/models/card';

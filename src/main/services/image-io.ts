@@ -6,7 +6,7 @@
  * EXIF orientation is not 1 are served to the UI re-encoded without the tag so the browser does not
  * rotate the picture away from its mask.
  */
-import sharp, { type Sharp } from 'sharp';
+import sharp, { type Sharp } from '../sharp';
 import { ParselError } from '../../shared/api/errors';
 import { decodeBmp, isBmp, BmpError } from '../formats/bmp';
 

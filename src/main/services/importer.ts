@@ -32,7 +32,7 @@ import { ItemProblem, buildMask, maskFile, upscaleNearest, type BuildContext } f
 import { detectFormat, getFormat } from '../formats/registry';
 import type { ProjectStore } from '../store/project-store';
 import type { EventBus } from './backend';
-import sharp from 'sharp';
+import sharp from '../sharp';
 import { isBmp } from '../formats/bmp';
 import { MAX_IMAGE_PIXELS, decodeFailureReason, probeAndThumb } from './image-io';
 import type { ProjectPaths } from './paths';

@@ -564,7 +564,8 @@ export class PrelabelJobs {
       rows.delete(imageId);
       try {
         if (!row || !stillOpen()) return;
-        if (!res.ok) return await fail(imageId, res.error);
+        // The engine's message may not name the file (sharp: "Input file contains unsupported image format").
+        if (!res.ok) return await fail(imageId, res.error.includes(row.path) ? res.error : `${row.path}: ${res.error}`);
         if (res.detections && res.detections.length === 0) return await skip(imageId, NO_FACE_FOUND);
         if (res.width !== row.width || res.height !== row.height) {
           return await fail(imageId, `${row.path} decodes to ${res.width}×${res.height} but the project has it as ${row.width}×${row.height} (file replaced?)`);

@@ -5,7 +5,7 @@
  *   - FaceSynthetics (`{id:06d}.png`): a non-PNG source is decoded and written as a lossless PNG.
  * Pixels are kept in stored order (EXIF orientation is not applied: masks are indexed that way).
  */
-import sharp from 'sharp';
+import sharp from '../../sharp';
 import { decodeBmp, isBmp } from '../bmp';
 import { encodePngAsync } from '../png';
 import type { SourceImage } from './types';

@@ -4,7 +4,10 @@
  * ready tensor, same model (BiSeNet-sized, 512², 19 classes), batch 1, provider and session options,
  * measured in the same run.
  *
- *   npm run bench -- prelabel [--images N] [--threads T] [--concurrency C] [--target lapa-11]
+ *   npm run bench -- prelabel [--images N] [--threads T] [--concurrency C] [--target lapa-11] [--probs]
+ *
+ * `--probs`: also return the quantised probabilities at the image size, as a pre-labelling job does
+ * (it caches them); without it, labels only (softmax at class boundaries only).
  *
  * `--target`: predictions in another schema than the model's (the model labels CelebAMask-HQ order B):
  * the probability remap of shared/models/prob-remap.ts runs in the post-processing, whose time the
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
   const concurrency = arg('concurrency', 3);
   const ti = process.argv.indexOf('--target');
   const target = ti >= 0 ? process.argv[ti + 1] : undefined;
+  const probs = process.argv.includes('--probs');
   const modelPath = ensureBisenetLike({ size: 512, classes: 19, seed: 1234 });
   const r = parseModelCard(bisenetLikeCard(512));
   if (!r.ok) throw new Error(r.problems.join('; '));
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
     paths.map((path, i): BatchItem => ({ key: String(i), path })),
     {
       concurrency,
+      probs,
       onResult: (res) => {
         if (!res.ok) {
           bad++;
@@ -100,7 +105,7 @@ async function main(): Promise<void> {
   const raw2 = await rawPass();
   const raw = Math.max(raw1, raw2);
   const rawS = N / raw;
-  console.log(`provider: ${engine.provider}; ORT intra-op threads: ${engine.intraOpThreads}; cores: ${availableParallelism()}; run concurrency: ${concurrency}; batch 1`);
+  console.log(`provider: ${engine.provider}; ORT intra-op threads: ${engine.intraOpThreads}; cores: ${availableParallelism()}; run concurrency: ${concurrency}; batch 1; ${probs ? 'labels + probabilities' : 'labels only'}`);
   console.log(
     `raw session.run (ready tensor):        ${raw.toFixed(2)} images/s (${((rawS / N) * 1000).toFixed(0)} ms/image; before ${raw1.toFixed(2)}, after ${raw2.toFixed(2)})`,
   );

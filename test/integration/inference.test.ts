@@ -240,6 +240,31 @@ describe('a dead worker', () => {
   }, 30_000);
 });
 
+describe('softmaxPlanar', () => {
+  it('every pixel (plane by plane) gives bit for bit what the pixel-by-pixel walk gives', () => {
+    const K = 19;
+    const n = 37 * 41;
+    const p = new Float32Array(K * n);
+    let x = 12345;
+    for (let i = 0; i < p.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      p[i] = (x / 2 ** 32 - 0.5) * 40; // logits from -20 to 20
+    }
+    const all = p.slice();
+    const each = p.slice();
+    softmaxPlanar(all, K, n);
+    softmaxPlanar(each, K, n, new Uint8Array(n).fill(1));
+    expect(Buffer.from(all.buffer).equals(Buffer.from(each.buffer))).toBe(true);
+    // And it is a softmax: sums to 1, order kept.
+    for (const q of [0, 500, n - 1]) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += all[k * n + q];
+      expect(s).toBeCloseTo(1, 5);
+      expect(argmaxPlanar(all, K, n)[q]).toBe(argmaxPlanar(p, K, n)[q]);
+    }
+  });
+});
+
 describe('output kinds, TTA, model sets', () => {
   it('logits and probabilities outputs give the same labels and probabilities', async () => {
     const e1 = await InferenceEngine.create({ models: [{ path: colourPath, card: colourCard(48) }], providers: ['cpu'], intraOpThreads: 1 });

@@ -86,16 +86,25 @@ export function applyProbRemap(p: Float32Array, n: number, r: ProbRemap): Float3
     for (let i = 0; i < n; i++) out[dst + i] += p[src + i];
   }
   if (!dropped) return out;
+  // Plane by plane (planes are n apart): the mass kept per pixel, then each plane scaled by its inverse.
+  const Kt = r.targetClasses;
+  const kept = new Float64Array(n);
+  for (let t = 0; t < Kt; t++) {
+    const o = t * n;
+    for (let i = 0; i < n; i++) kept[i] += out[o + i];
+  }
+  const empty: number[] = [];
   for (let i = 0; i < n; i++) {
-    let kept = 0;
-    for (let t = 0; t < r.targetClasses; t++) kept += out[t * n + i];
-    if (kept > 1e-12) {
-      const inv = 1 / kept;
-      for (let t = 0; t < r.targetClasses; t++) out[t * n + i] *= inv;
-    } else {
-      for (let t = 0; t < r.targetClasses; t++) out[t * n + i] = 0;
-      out[i] = 1;
-    }
+    if (kept[i] > 1e-12) kept[i] = 1 / kept[i];
+    else empty.push(i);
+  }
+  for (let t = 0; t < Kt; t++) {
+    const o = t * n;
+    for (let i = 0; i < n; i++) out[o + i] *= kept[i];
+  }
+  for (const i of empty) {
+    for (let t = 0; t < Kt; t++) out[t * n + i] = 0;
+    out[i] = 1;
   }
   return out;
 }

@@ -24,6 +24,8 @@ describe('layer boundaries (lint)', () => {
     ['src/shared/mask/x.ts', 'export const b = document.body;', /no-restricted-globals/],
     ['src/main/services/x.ts', "import { App } from '../../renderer/src/App';\nexport const a = App;", /main must not import the renderer/],
     ['src/preload/x.ts', "import Database from 'better-sqlite3';\nexport const d = Database;", /sandboxed preload/],
+    ['src/main/services/x.ts', "import sharp from 'sharp';\nexport const s = sharp;", /import sharp from src\/main\/sharp\.ts \(its cache is off\)/],
+    ['src/cli/commands/x.ts', "import sharp from 'sharp';\nexport const s = sharp;", /import sharp from src\/main\/sharp\.ts/],
   ];
   for (const [file, code, expected] of cases) {
     it(`${file}: ${code.split('\n')[0]}`, async () => {
@@ -36,6 +38,7 @@ describe('layer boundaries (lint)', () => {
     expect(await ruleIds('src/shared/mask/x.ts', "import { z } from 'zod';\nexport const s = z.string();")).toEqual([]);
     expect(await ruleIds('src/renderer/src/x.ts', "import { getSchema } from '../../shared/schema';\nexport const g = getSchema;")).toEqual([]);
     expect(await ruleIds('src/main/services/x.ts', "import { join } from 'node:path';\nexport const j = join;")).toEqual([]);
+    expect(await ruleIds('src/main/services/x.ts', "import sharp from '../sharp';\nexport const s = sharp;")).toEqual([]);
     expect(await ruleIds('src/preload/x.ts', "import { contextBridge } from 'electron';\nexport const c = contextBridge;")).toEqual([]);
   });
 });

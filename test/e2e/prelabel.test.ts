@@ -20,7 +20,7 @@ import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { averageFiles } from '../../src/main/inference/average';
 import { runJob } from '../tooling/api-expect';
-import { colourRuleModel } from '../tooling/onnx-gen';
+import { colourRuleClass, colourRuleModel } from '../tooling/onnx-gen';
 import { newPage, ROOT, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const LAPA = getSchema('lapa-11');
@@ -54,13 +54,7 @@ const card = (extra: Partial<ModelCardInput> = {}): ModelCardInput => ({
 /** Nearest-centroid class of each pixel, or -1 where the best two are (nearly) tied. */
 function colourRule(rgb: Uint8Array): Int16Array {
   const out = new Int16Array(rgb.length / 3);
-  for (let q = 0; q < out.length; q++) {
-    const [r, g, b] = [rgb[q * 3], rgb[q * 3 + 1], rgb[q * 3 + 2]].map((v) => Math.fround(v / 255));
-    const d = centroids.map((c) => c[0] * r + c[1] * g + c[2] * b - (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) / 2);
-    const k = d.indexOf(Math.max(...d));
-    const second = Math.max(...d.filter((_, j) => j !== k));
-    out[q] = d[k] - second < 1e-5 ? -1 : k;
-  }
+  for (let q = 0; q < out.length; q++) out[q] = colourRuleClass(centroids, rgb[q * 3], rgb[q * 3 + 1], rgb[q * 3 + 2]);
   return out;
 }
 

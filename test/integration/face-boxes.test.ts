@@ -17,7 +17,7 @@ import { getSchema } from '../../src/shared/schema';
 import { generateFace, type SynthFace } from '../../src/shared/synth';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
-import { colourRuleModel } from '../tooling/onnx-gen';
+import { colourRuleClass, colourRuleModel } from '../tooling/onnx-gen';
 import { expectCode, runJob } from '../tooling/api-expect';
 
 const LAPA = getSchema('lapa-11');
@@ -46,11 +46,8 @@ const card = (expects: 'face' | 'image'): ModelCardInput => ({
 
 /** The colour rule (nearest centroid) at pixel q, or null on a near tie (either class is right). */
 function colourRule(rgb: Uint8Array, q: number): number | null {
-  const [r, g, b] = [rgb[q * 3], rgb[q * 3 + 1], rgb[q * 3 + 2]].map((v) => Math.fround(v / 255));
-  const d = centroids.map((c) => c[0] * r + c[1] * g + c[2] * b - (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) / 2);
-  const k = d.indexOf(Math.max(...d));
-  const second = Math.max(...d.filter((_, j) => j !== k));
-  return d[k] - second < 1e-5 ? null : k;
+  const k = colourRuleClass(centroids, rgb[q * 3], rgb[q * 3 + 1], rgb[q * 3 + 2]);
+  return k < 0 ? null : k;
 }
 
 beforeAll(async () => {

@@ -22,7 +22,7 @@ import { mergeFlip, softmaxPlanar, argmaxPlanar } from '../../src/main/inference
 import { parseAnyCardJson, parseModelCard, type ModelCardInput } from '../../src/shared/models/card';
 import { flipPartnerLut, getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
-import { asymmetricModel, bisenetLikeModel, colourRuleModel } from '../tooling/onnx-gen';
+import { asymmetricModel, bisenetLikeModel, colourRuleLogits, colourRuleModel, softmax } from '../tooling/onnx-gen';
 
 const LAPA = getSchema('lapa-11');
 const B = getSchema('celebamask-hq-b');
@@ -39,16 +39,6 @@ const lapaCentroids = LAPA.classes.map((c) => c.color.map((v) => v / 255) as [nu
 /** A second centroid set (shifted), for model sets. */
 const shifted = lapaCentroids.map((c) => c.map((v, i) => Math.min(1, v + 0.15 * (i - 1))) as [number, number, number]);
 
-function logitsOf(cents: number[][], r: number, g: number, b: number): number[] {
-  const x = [Math.fround(r / 255), Math.fround(g / 255), Math.fround(b / 255)];
-  return cents.map((c) => c[0] * x[0] + c[1] * x[1] + c[2] * x[2] - (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / 2);
-}
-const softmax = (l: number[]) => {
-  const m = Math.max(...l);
-  const e = l.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-};
 /** argmax with a margin: the gap between best and second (ties or near-ties are not asserted). */
 function argmaxMargin(v: number[]): { k: number; margin: number } {
   let k = 0;
@@ -164,7 +154,7 @@ describe('engine (through the worker)', () => {
     expect(p.probs!.length).toBe(11 * 64 * 64);
     let checked = 0;
     for (let q = 0; q < 64 * 64; q++) {
-      const { k, margin } = argmaxMargin(logitsOf(lapaCentroids, f.rgb[q * 3], f.rgb[q * 3 + 1], f.rgb[q * 3 + 2]));
+      const { k, margin } = argmaxMargin(colourRuleLogits(lapaCentroids, f.rgb[q * 3], f.rgb[q * 3 + 1], f.rgb[q * 3 + 2]));
       if (margin < 1e-5) continue;
       checked++;
       expect(p.labels[q]).toBe(k);
@@ -173,7 +163,7 @@ describe('engine (through the worker)', () => {
     expect(new Set(p.labels).size).toBeGreaterThan(2);
     // probabilities: softmax of the logits, quantised
     const q = 33 * 64 + 20;
-    const sm = softmax(logitsOf(lapaCentroids, f.rgb[q * 3], f.rgb[q * 3 + 1], f.rgb[q * 3 + 2]));
+    const sm = softmax(colourRuleLogits(lapaCentroids, f.rgb[q * 3], f.rgb[q * 3 + 1], f.rgb[q * 3 + 2]));
     for (let k = 0; k < 11; k++) expect(Math.abs(p.probs![k * 64 * 64 + q] - sm[k] * 255)).toBeLessThanOrEqual(1);
   });
 
@@ -183,7 +173,7 @@ describe('engine (through the worker)', () => {
     expect(p.probs).toBeNull();
     expect([p.width, p.height, p.labels.length]).toEqual([160, 128, 160 * 128]);
     let agree = 0;
-    for (let q = 0; q < 160 * 128; q++) if (p.labels[q] === argmaxMargin(logitsOf(lapaCentroids, f.rgb[q * 3], f.rgb[q * 3 + 1], f.rgb[q * 3 + 2])).k) agree++;
+    for (let q = 0; q < 160 * 128; q++) if (p.labels[q] === argmaxMargin(colourRuleLogits(lapaCentroids, f.rgb[q * 3], f.rgb[q * 3 + 1], f.rgb[q * 3 + 2])).k) agree++;
     expect(agree / (160 * 128)).toBeGreaterThan(0.8);
   });
 
@@ -335,8 +325,8 @@ describe('output kinds, TTA, model sets', () => {
       let differsFromFirst = 0;
       for (let q = 0; q < 1600; q++) {
         const [r, g, b] = [f.rgb[q * 3], f.rgb[q * 3 + 1], f.rgb[q * 3 + 2]];
-        const s1 = softmax(logitsOf(lapaCentroids, r, g, b));
-        const s2 = softmax(logitsOf(shifted, r, g, b));
+        const s1 = softmax(colourRuleLogits(lapaCentroids, r, g, b));
+        const s2 = softmax(colourRuleLogits(shifted, r, g, b));
         const avg = s1.map((v, k) => (v + s2[k]) / 2);
         const { k, margin } = argmaxMargin(avg);
         if (margin > 1e-5) {
@@ -395,7 +385,7 @@ describe('face crops', () => {
           for (let x = Math.max(0, Math.ceil(b[0])); x < Math.min(192, b[2]); x++) {
             const i = y * 192 + x;
             inside++;
-            if (q.labels[i] === argmaxMargin(logitsOf(lapaCentroids, f.rgb[i * 3], f.rgb[i * 3 + 1], f.rgb[i * 3 + 2])).k) agree++;
+            if (q.labels[i] === argmaxMargin(colourRuleLogits(lapaCentroids, f.rgb[i * 3], f.rgb[i * 3 + 1], f.rgb[i * 3 + 2])).k) agree++;
           }
       }
       expect(agree / inside).toBeGreaterThan(0.75); // crops are resampled to 32² and back

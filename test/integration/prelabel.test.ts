@@ -26,7 +26,7 @@ import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
 import { readPrediction } from '../../src/main/services/predictions';
 import { ProjectStore } from '../../src/main/store/project-store';
-import { asymmetricModel, colourRuleModel } from '../tooling/onnx-gen';
+import { asymmetricModel, colourRuleClass, colourRuleLogits, colourRuleModel, softmax } from '../tooling/onnx-gen';
 import { expectCode, runJob } from '../tooling/api-expect';
 
 const LAPA = getSchema('lapa-11');
@@ -251,11 +251,8 @@ describe('pre-labelling', () => {
         // The engine's labels are exactly the nearest-centroid rule wherever it has a clear winner.
         let checked = 0;
         for (let q = 0; q < W * H; q++) {
-          const [r, g, b] = [faces[i].rgb[q * 3], faces[i].rgb[q * 3 + 1], faces[i].rgb[q * 3 + 2]].map((v) => Math.fround(v / 255));
-          const d = centroids.map((c) => c[0] * r + c[1] * g + c[2] * b - (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) / 2);
-          const k = d.indexOf(Math.max(...d));
-          const second = Math.max(...d.filter((_, j) => j !== k));
-          if (d[k] - second < 1e-5) continue; // exact ties (equidistant colours)
+          const k = colourRuleClass(centroids, faces[i].rgb[q * 3], faces[i].rgb[q * 3 + 1], faces[i].rgb[q * 3 + 2]);
+          if (k < 0) continue; // exact ties (equidistant colours)
           checked++;
           if (direct.labels[q] !== k) expect(`pixel ${q}: ${direct.labels[q]}`).toBe(`pixel ${q}: ${k}`);
         }
@@ -332,12 +329,7 @@ describe('pre-labelling', () => {
     const n = W * H;
     const p19 = new Float32Array(19 * n);
     for (let q = 0; q < n; q++) {
-      const [r, g, b] = [rgb[q * 3], rgb[q * 3 + 1], rgb[q * 3 + 2]].map((v) => Math.fround(v / 255));
-      const d = b19Centroids.map((c) => c[0] * r + c[1] * g + c[2] * b - (c[0] ** 2 + c[1] ** 2 + c[2] ** 2) / 2);
-      const m = Math.max(...d);
-      const e = d.map((x) => Math.exp(x - m));
-      const z = e.reduce((a, x) => a + x, 0);
-      e.forEach((x, k) => (p19[k * n + q] = x / z));
+      softmax(colourRuleLogits(b19Centroids, rgb[q * 3], rgb[q * 3 + 1], rgb[q * 3 + 2])).forEach((v, k) => (p19[k * n + q] = v));
     }
     const p11 = applyProbRemap(p19, n, remap);
     let worst = 0;

@@ -64,6 +64,31 @@ export function colourRuleModel(o: ColourRuleOptions): Uint8Array {
   });
 }
 
+/**
+ * What `colourRuleModel` computes at one pixel of 0-255 RGB (default card: scale 1/255, no mean/std):
+ * the logits c·x − |c|²/2 per centroid, with x the float32 inputs the engine feeds the graph.
+ */
+export function colourRuleLogits(centroids: readonly (readonly number[])[], r: number, g: number, b: number): number[] {
+  const x = [Math.fround(r / 255), Math.fround(g / 255), Math.fround(b / 255)];
+  return centroids.map((c) => c[0] * x[0] + c[1] * x[1] + c[2] * x[2] - (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / 2);
+}
+
+/** The colour rule's class at a pixel (nearest centroid), or -1 where the best two logits are within `tie`. */
+export function colourRuleClass(centroids: readonly (readonly number[])[], r: number, g: number, b: number, tie = 1e-5): number {
+  const d = colourRuleLogits(centroids, r, g, b);
+  const k = d.indexOf(Math.max(...d));
+  const second = Math.max(...d.filter((_, j) => j !== k));
+  return d[k] - second < tie ? -1 : k;
+}
+
+/** Softmax of one pixel's logits (double precision: the reference the engine's float32 result is checked against). */
+export function softmax(logits: readonly number[]): number[] {
+  const m = Math.max(...logits);
+  const e = logits.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, v) => a + v, 0);
+  return e.map((v) => v / s);
+}
+
 export interface AsymmetricOptions {
   classes: number;
   /** Class of the image's left half and of its right half (a partner pair of the schema). */

@@ -1,7 +1,7 @@
-import { describeAveraging } from '../../shared/models/averaging';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
+import { describeAveraging } from '../../shared/models/averaging';
 import { FACE_MODES, type FaceMode, type ModelCheck, type ModelRecord } from '../../shared/api/methods-models';
 import type { AnyModelCard } from '../../shared/models/card';
 import { directClient } from '../../main/services/backend';

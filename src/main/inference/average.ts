@@ -44,7 +44,6 @@ export interface AverageOptions {
   k?: number;
 }
 
-
 export class GraphMismatchError extends Error {}
 
 const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16]);

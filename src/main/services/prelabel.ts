@@ -19,7 +19,7 @@ import type { FaceSpec, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, P
 import type { ImageStatus, LabelSchema } from '../../shared/api/types';
 import { encodeMask } from '../../shared/mask/codec';
 import { isDetectorCard, type AnyModelCard, type ModelCard } from '../../shared/models/card';
-import { buildProbRemap, describeProbRemap } from '../../shared/models/prob-remap';
+import { buildProbRemap, describeProbRemap, movedClasses } from '../../shared/models/prob-remap';
 import { getSchema } from '../../shared/schema';
 import { decodeBmp, isBmp } from '../formats/bmp';
 import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box, type DetectorSpec } from '../inference';
@@ -107,7 +107,7 @@ export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionC
 function setRemap(modelSchema: string, project: LabelSchema): SetRemap | null {
   const r = buildProbRemap(getSchema(modelSchema), project);
   if (!r) return null;
-  return { target: r.target, moved: r.entries.filter((e) => e.rule !== 'same-name').map((e) => `${e.fromName} → ${e.toName}`), text: describeProbRemap(r) };
+  return { target: r.target, moved: movedClasses(r), text: describeProbRemap(r) };
 }
 
 function alive(pid: number): boolean {

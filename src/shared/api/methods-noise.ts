@@ -111,10 +111,24 @@ export interface QueueItem {
   pairs: QueuePair[];
 }
 
-/** Flags of one label → suggested class pair (class indexes of the project schema). */
-export interface QueuePair {
+/** A label → suggested class pair (class indexes of the project schema). */
+export interface ClassPair {
   from: number;
   to: number;
+}
+
+/** Whether `b` is the pair `a` (false when there is no `a`). */
+export function samePair(a: ClassPair | null | undefined, b: ClassPair): boolean {
+  return !!a && a.from === b.from && a.to === b.to;
+}
+
+/** Most open flags first, then most flags, then class order: how pairs are listed. */
+export function byOpenFlags(a: QueuePair, b: QueuePair): number {
+  return b.open - a.open || b.flags - a.flags || a.from - b.from || a.to - b.to;
+}
+
+/** Flags of one label → suggested class pair. */
+export interface QueuePair extends ClassPair {
   flags: number;
   open: number;
 }

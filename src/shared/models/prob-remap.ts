@@ -109,8 +109,13 @@ export function applyProbRemap(p: Float32Array, n: number, r: ProbRemap): Float3
   return out;
 }
 
+/** The classes that do not keep their name: "eye_g → beneath", "hat → background". */
+export function movedClasses(r: ProbRemap): string[] {
+  return r.entries.filter((e) => e.rule !== 'same-name').map((e) => `${e.fromName} → ${e.toName}`);
+}
+
 /** "celebamask-hq-a → lapa-11: eye_g → beneath, hat → background, …" (the entries that are not same-name). */
 export function describeProbRemap(r: ProbRemap): string {
-  const moved = r.entries.filter((e) => e.rule !== 'same-name').map((e) => `${e.fromName} → ${e.toName}`);
+  const moved = movedClasses(r);
   return `${r.source} → ${r.target}${moved.length ? `: ${moved.join(', ')}` : ''}`;
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ParselError } from '../../../shared/api/errors';
-import type { FlagInfo, ImageFlags, PairSummary, QueueItem, QueuePairSummary } from '../../../shared/api/methods-noise';
+import { byOpenFlags, samePair, type ClassPair, type FlagInfo, type ImageFlags, type PairSummary, type QueueItem, type QueuePairSummary } from '../../../shared/api/methods-noise';
 import { decodeMask, encodeMask } from '../../../shared/mask/codec';
 import { argmaxProbs, maskHas } from '../../../shared/noise';
 import type { DomainServices, ServiceContext } from '../context';
@@ -75,7 +75,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
     'noise:flags': ({ imageId, revisionId, top, status, pair }): ImageFlags[] => {
       const { store } = ctx.project();
       if (pair) checkPair(store, pair);
-      const ofPair = (flags: FlagInfo[]) => (pair ? flags.filter((x) => x.labelClass === pair.from && x.suggestedClass === pair.to) : flags);
+      const ofPair = (flags: FlagInfo[]) => (pair ? flags.filter((x) => samePair(pair, { from: x.labelClass, to: x.suggestedClass })) : flags);
       if ((imageId === undefined) === (top === undefined)) throw new ParselError('BAD_REQUEST', 'noise:flags: give either imageId or top (exactly one)');
       if (revisionId !== undefined && imageId === undefined) throw new ParselError('BAD_REQUEST', 'noise:flags: revisionId needs imageId');
       if (imageId !== undefined) {
@@ -93,7 +93,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       for (const r of queueRows(store, {})) {
         if (out.length >= top!) break;
         const item = queueItem(r);
-        if (pair && !item.pairs.some((x) => x.from === pair.from && x.to === pair.to)) continue;
+        if (pair && !item.pairs.some((x) => samePair(pair, x))) continue;
         const flags = ofPair(flagsOf(store, r.image_id, r.revision_id, r.model_set_id, status).map(flagInfo));
         if (pair && flags.length === 0) continue;
         out.push({ ...item, flags });
@@ -106,8 +106,9 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       if (pair) checkPair(store, pair);
       const all = queueRows(store, { modelSetId }).map(queueItem);
       // With a pair, "open" and "reviewed" are about that pair's flags.
-      const openOf = (it: QueueItem) => (pair ? (it.pairs.find((x) => x.from === pair.from && x.to === pair.to)?.open ?? 0) : it.openFlags);
-      const scope = pair ? all.filter((it) => it.pairs.some((x) => x.from === pair.from && x.to === pair.to)) : all;
+      const ofPair = (it: QueueItem) => it.pairs.find((x) => samePair(pair, x));
+      const openOf = (it: QueueItem) => (pair ? (ofPair(it)?.open ?? 0) : it.openFlags);
+      const scope = pair ? all.filter((it) => ofPair(it) !== undefined) : all;
       const rows = scope.filter((it) => (!onlyOpen || openOf(it) > 0) && (minScore === undefined || it.score >= minScore));
       return {
         total: rows.length,
@@ -249,7 +250,7 @@ function className(store: ReturnType<ServiceContext['project']>['store']): (k: n
 }
 
 /** Both classes of a pair filter must be classes of the project schema. */
-function checkPair(store: ReturnType<ServiceContext['project']>['store'], pair: { from: number; to: number }): void {
+function checkPair(store: ReturnType<ServiceContext['project']>['store'], pair: ClassPair): void {
   const schema = store.schema();
   for (const k of [pair.from, pair.to]) {
     if (!schema.classes.some((c) => c.index === k)) {
@@ -273,5 +274,5 @@ function pairSummary(store: ReturnType<ServiceContext['project']>['store'], item
       if (p.open > 0) s.openImages++;
     }
   }
-  return [...acc.values()].sort((a, b) => b.open - a.open || b.flags - a.flags || a.from - b.from || a.to - b.to);
+  return [...acc.values()].sort(byOpenFlags);
 }

@@ -8,7 +8,7 @@
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { ParselError } from '../../../shared/api/errors';
-import type { FlagInfo, FlagStatus, NoiseSelection, QueueItem, QueuePair } from '../../../shared/api/methods-noise';
+import { byOpenFlags, type FlagInfo, type FlagStatus, type NoiseSelection, type QueueItem, type QueuePair } from '../../../shared/api/methods-noise';
 import type { BBox, RegionMask } from '../../../shared/noise';
 import type { ProjectStore } from '../../store/project-store';
 
@@ -152,7 +152,7 @@ function groupPairs(json: string): QueuePair[] {
     p.flags++;
     if (status === 'open') p.open++;
   }
-  return [...acc.values()].sort((a, b) => b.open - a.open || b.flags - a.flags || a.from - b.from || a.to - b.to);
+  return [...acc.values()].sort(byOpenFlags);
 }
 
 export function queueItem(r: QueueRow): QueueItem {

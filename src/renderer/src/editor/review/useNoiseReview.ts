@@ -9,7 +9,7 @@
  * saver's base. Editing by hand stays possible; the next scan closes a flag whose region was fixed.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FlagInfo, ImageFlags } from '../../../../shared/api/methods-noise';
+import { samePair, type ClassPair, type FlagInfo, type ImageFlags } from '../../../../shared/api/methods-noise';
 import type { LabelSchema } from '../../../../shared/api/types';
 import { decodeMask } from '../../../../shared/mask/codec';
 import { paletteLut } from '../../../../shared/schema';
@@ -43,7 +43,7 @@ export interface NoiseReview {
    * The queue's label → suggested pair filter when this image was reached through it: A / D go through
    * that pair's open flags, then on to the next image of the (filtered) queue. Null otherwise.
    */
-  focusPair: { from: number; to: number } | null;
+  focusPair: ClassPair | null;
 }
 
 interface Params {
@@ -121,7 +121,7 @@ export function useNoiseReview({ client, imageId, schema, core, saver, author, z
   // The queue's pair filter applies to images opened from the (filtered) queue.
   const focusPair = reviewQueue.position(imageId) ? reviewQueue.pair : null;
   const inFocus = useCallback(
-    (f: FlagInfo) => f.status === 'open' && (!focusPair || (f.labelClass === focusPair.from && f.suggestedClass === focusPair.to)),
+    (f: FlagInfo) => f.status === 'open' && (!focusPair || samePair(focusPair, { from: f.labelClass, to: f.suggestedClass })),
     [focusPair],
   );
 

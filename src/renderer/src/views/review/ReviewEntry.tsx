@@ -8,7 +8,7 @@
  */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
-import type { QueuePage, QueuePair, ScanResult } from '../../../../shared/api/methods-noise';
+import { samePair, type ClassPair, type QueuePage, type QueuePair, type ScanResult } from '../../../../shared/api/methods-noise';
 import type { JobProgress, LabelSchema, ProjectInfo } from '../../../../shared/api/types';
 import { DEFAULT_SCORE_OPTIONS } from '../../../../shared/noise/score';
 import { ClassLabel, ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
@@ -18,9 +18,6 @@ import './review.css';
 const PAGE = 500;
 /** Pairs shown as filter chips before "more". */
 const CHIPS = 8;
-
-type Pair = { from: number; to: number };
-const samePair = (a: Pair | null, b: Pair) => !!a && a.from === b.from && a.to === b.to;
 
 export function ReviewEntry({ project, schema, onOpenImage }: { project: ProjectInfo; schema: LabelSchema | null; onOpenImage: (id: number) => void }) {
   const [open, setOpen] = useState(reviewQueue.reopen);
@@ -39,7 +36,7 @@ export function ReviewEntry({ project, schema, onOpenImage }: { project: Project
 }
 
 /** "label → suggested" of an image's flags, the pairs with open flags first. */
-function RowPairs({ schema, pairs, active }: { schema: LabelSchema | null; pairs: QueuePair[]; active: Pair | null }) {
+function RowPairs({ schema, pairs, active }: { schema: LabelSchema | null; pairs: QueuePair[]; active: ClassPair | null }) {
   const shown = pairs.slice(0, 3);
   return (
     <span className="row-pairs" data-testid="row-pairs">
@@ -59,9 +56,9 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
   const [page, setPage] = useState<QueuePage | null>(null);
   const [limit, setLimit] = useState(PAGE);
   const [onlyOpen, setOnlyOpen] = useState(false);
-  const [pair, setPairState] = useState<Pair | null>(reviewQueue.pair);
+  const [pair, setPairState] = useState<ClassPair | null>(reviewQueue.pair);
   const [allChips, setAllChips] = useState(false);
-  const setPair = (p: Pair | null) => {
+  const setPair = (p: ClassPair | null) => {
     reviewQueue.pair = p;
     setPairState(p);
   };

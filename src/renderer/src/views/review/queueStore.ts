@@ -3,9 +3,11 @@
  * (which moves to the next image in the queue once an image has no open flag left). Module state: one
  * queue per window, like the grid session.
  */
+import type { ClassPair } from '../../../../shared/api/methods-noise';
+
 let order: number[] = [];
 let reopen = false;
-let pair: { from: number; to: number } | null = null;
+let pair: ClassPair | null = null;
 let project: string | null = null;
 
 export const reviewQueue = {
@@ -38,10 +40,10 @@ export const reviewQueue = {
     reopen = v;
   },
   /** The label → suggested pair the queue is filtered by (kept while the editor is open), or null. */
-  get pair(): { from: number; to: number } | null {
+  get pair(): ClassPair | null {
     return pair;
   },
-  set pair(v: { from: number; to: number } | null) {
+  set pair(v: ClassPair | null) {
     pair = v;
   },
 };

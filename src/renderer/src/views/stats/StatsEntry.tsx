@@ -31,12 +31,13 @@ export function StatsEntry({ project, schema, onOpenImage }: { project: ProjectI
 /** A label source as the form holds it: 'head', 'kind:<kind>', 'author', 'set:<id>'. */
 type SourceKey = string;
 
-function toSource(key: SourceKey, author: string): LabelSource | string {
-  if (key === 'head') return 'head';
-  if (key.startsWith('kind:')) return { kind: key.slice(5) as (typeof REVISION_KINDS)[number] };
-  if (key.startsWith('set:')) return { modelSet: Number(key.slice(4)) };
+/** The form's choice as a label source, or why it is not one yet. */
+function toSource(key: SourceKey, author: string): { source: LabelSource } | { problem: string } {
+  if (key === 'head') return { source: 'head' };
+  if (key.startsWith('kind:')) return { source: { kind: key.slice(5) as (typeof REVISION_KINDS)[number] } };
+  if (key.startsWith('set:')) return { source: { modelSet: Number(key.slice(4)) } };
   const a = author.trim();
-  return a ? { author: a } : 'Author: type the author name.';
+  return a ? { source: { author: a } } : { problem: 'Author: type the author name.' };
 }
 
 function SourcePicker({ label, value, author, sets, onChange, onAuthor, testId }: {
@@ -124,11 +125,10 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
   async function run(e: FormEvent) {
     e.preventDefault();
     setError(null);
-    const problem = (x: LabelSource | string): x is string => typeof x === 'string' && x !== 'head';
     const s = toSource(src, srcAuthor);
     const sa = toSource(a, aAuthor);
     const sb = toSource(b, bAuthor);
-    const bad = tab === 'classes' ? (problem(s) ? s : null) : problem(sa) ? `A: ${sa}` : problem(sb) ? `B: ${sb}` : null;
+    const bad = tab === 'classes' ? ('problem' in s ? s.problem : null) : 'problem' in sa ? `A: ${sa.problem}` : 'problem' in sb ? `B: ${sb.problem}` : null;
     if (bad) {
       setError({ code: null, message: bad });
       return;
@@ -141,9 +141,9 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
     });
     runningJob.current = jobId;
     try {
-      if (tab === 'classes') setStats(await client.call('metrics:stats', { selection, source: s as LabelSource, jobId }));
-      else {
-        const r = await client.call('metrics:agreement', { a: sa as LabelSource, b: sb as LabelSource, selection, perImage: true, jobId });
+      if (tab === 'classes' && 'source' in s) setStats(await client.call('metrics:stats', { selection, source: s.source, jobId }));
+      else if ('source' in sa && 'source' in sb) {
+        const r = await client.call('metrics:agreement', { a: sa.source, b: sb.source, selection, perImage: true, jobId });
         const key = (f: AgreementFigures) => f.meanF1 ?? f.pixelAccuracy ?? 1;
         const least = [...r.perImage].sort((x, y) => key(x.figures) - key(y.figures) || x.imageId - y.imageId).slice(0, WORST);
         const details = await Promise.all(least.map((p) => client.call('image:get', { id: p.imageId }).catch(() => null)));

@@ -2,7 +2,6 @@
  * Export services: preview a spec's counts, run an export (atomic, cancellable, with a manifest and a
  * row in the `export` table), reproduce one from its manifest, cancel, list past exports.
  */
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParselError } from '../../../shared/api/errors';
@@ -11,6 +10,7 @@ import { ManifestError, parseManifest } from '../../../shared/dataset/manifest';
 import { planFromManifest, planFromSpec, previewOf, runExport, type PresenceCache } from '../../formats/export/engine';
 import { insertExport, listExports } from '../../store/export-repo';
 import type { DomainServices, ServiceContext } from '../context';
+import { jobRegistry } from '../job-registry';
 import { APP_VERSION } from './app';
 
 async function readManifest(file: string) {
@@ -36,7 +36,7 @@ async function readManifest(file: string) {
 
 export function exportServices(ctx: ServiceContext): DomainServices<'export:preview' | 'export:run' | 'export:cancel' | 'export:list'> {
   const cache: PresenceCache = new Map();
-  const jobs = new Map<string, { cancelled: boolean }>();
+  const jobs = jobRegistry((id) => `export job ${id} is already running`);
 
   return {
     'export:preview': ({ spec }) => previewOf(planFromSpec(ctx.project().store, spec, cache, true)),
@@ -46,8 +46,8 @@ export function exportServices(ctx: ServiceContext): DomainServices<'export:prev
       if ((spec === undefined) === (fromManifest === undefined)) {
         throw new ParselError('BAD_REQUEST', 'export:run: give either a spec or fromManifest (exactly one)');
       }
-      const id = jobId ?? randomUUID();
-      if (jobs.has(id)) throw new ParselError('CONFLICT', `export job ${id} is already running`);
+      // A running id is refused before planning (reading a manifest); the id is taken once the plan is made.
+      const id = jobs.free(jobId);
       let reproducedFrom: string | null = null;
       let plan;
       if (fromManifest !== undefined) {
@@ -58,10 +58,8 @@ export function exportServices(ctx: ServiceContext): DomainServices<'export:prev
       } else {
         plan = planFromSpec(p.store, spec as ExportSpec, cache, false);
       }
-      const job = { cancelled: false };
-      jobs.set(id, job);
       const dest = resolve(dir);
-      try {
+      return jobs.run(id, async (_, cancelled) => {
         const out = await runExport(plan, {
           store: p.store,
           paths: p.paths,
@@ -70,7 +68,7 @@ export function exportServices(ctx: ServiceContext): DomainServices<'export:prev
           dest,
           appVersion: ctx.opts.version ?? APP_VERSION,
           reproducedFrom,
-          isCancelled: () => job.cancelled,
+          isCancelled: cancelled,
         });
         if (out.status === 'cancelled' || !out.manifest) {
           return { jobId: id, status: 'cancelled', dir: dest, manifestPath: null, exportId: null, images: 0, files: 0, bySplit: {} };
@@ -86,17 +84,10 @@ export function exportServices(ctx: ServiceContext): DomainServices<'export:prev
           files: out.manifest.counts.files,
           bySplit: out.manifest.counts.bySplit,
         };
-      } finally {
-        jobs.delete(id);
-      }
+      });
     },
 
-    'export:cancel': ({ jobId }) => {
-      const job = jobs.get(jobId);
-      if (!job) return { cancelled: false };
-      job.cancelled = true;
-      return { cancelled: true };
-    },
+    'export:cancel': ({ jobId }) => jobs.cancel(jobId),
 
     'export:list': (): ExportRecord[] =>
       listExports(ctx.project().store).map((r) => {

@@ -1,15 +1,14 @@
 /** Dataset import services: detect, plan (dry run), run (validated, batched, resumable), cancel. */
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParselError } from '../../../shared/api/errors';
 import { detectFormat } from '../../formats/registry';
 import type { DomainServices, ServiceContext } from '../context';
+import { jobRegistry } from '../job-registry';
 import { runImport } from '../importer';
 
 export function importServices(ctx: ServiceContext): DomainServices<'import:detect' | 'import:plan' | 'import:run' | 'import:cancel'> {
-  /** Running imports by job id → cancel flag. */
-  const running = new Map<string, { cancel: boolean }>();
+  const jobs = jobRegistry((id) => `an import with job id ${id} is already running`);
   return {
     'import:detect': async ({ path }) => {
       const dir = resolve(path);
@@ -31,23 +30,10 @@ export function importServices(ctx: ServiceContext): DomainServices<'import:dete
     },
     'import:run': async ({ path, format, celebaOrder, helenThreshold, onProblem, jobId }) => {
       const p = ctx.project();
-      const id = jobId ?? randomUUID();
-      if (running.has(id)) throw new ParselError('CONFLICT', `an import with job id ${id} is already running`);
-      const flag = { cancel: false };
-      running.set(id, flag);
-      try {
-        return await runImport(p.store, p.paths, ctx.bus, { path, format, celebaOrder, helenThreshold }, {
-          onProblem,
-          control: { jobId: id, cancelled: () => flag.cancel },
-        });
-      } finally {
-        running.delete(id);
-      }
+      return jobs.run(jobId, (id, cancelled) =>
+        runImport(p.store, p.paths, ctx.bus, { path, format, celebaOrder, helenThreshold }, { onProblem, control: { jobId: id, cancelled } }),
+      );
     },
-    'import:cancel': ({ jobId }) => {
-      const flag = running.get(jobId);
-      if (flag) flag.cancel = true;
-      return { cancelled: flag !== undefined };
-    },
+    'import:cancel': ({ jobId }) => jobs.cancel(jobId),
   };
 }

@@ -3,7 +3,6 @@
  * (a revision selector or a model set's cached prediction), then the pure maths of src/shared/metrics.
  * Figures over a selection come from ONE confusion matrix summed over its images (FORMATS.md).
  */
-import { randomUUID } from 'node:crypto';
 import { ParselError } from '../../../shared/api/errors';
 import type {
   AgreementFigures,
@@ -19,6 +18,7 @@ import { argmaxProbs } from '../../../shared/noise';
 import { HELEN_11 } from '../../../shared/schema';
 import type { ProjectStore } from '../../store/project-store';
 import type { DomainServices, ServiceContext } from '../context';
+import { jobRegistry } from '../job-registry';
 import { readPrediction } from '../predictions';
 
 interface SelectedImage {
@@ -179,28 +179,11 @@ export async function sliced<T>(
 }
 
 export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:agreement' | 'metrics:stats' | 'metrics:cancel'> {
-  const jobs = new Map<string, { cancelled: boolean }>();
-  /** Registers a run under its job id (CONFLICT while one of that id runs) for `metrics:cancel`. */
-  const run = async <R>(jobId: string | undefined, body: (id: string, cancelled: () => boolean) => Promise<R>): Promise<R> => {
-    const id = jobId ?? randomUUID();
-    if (jobs.has(id)) throw new ParselError('CONFLICT', `metrics job ${id} is already running`);
-    const job = { cancelled: false };
-    jobs.set(id, job);
-    try {
-      return await body(id, () => job.cancelled);
-    } finally {
-      jobs.delete(id);
-    }
-  };
+  const jobs = jobRegistry((id) => `metrics job ${id} is already running`);
   return {
-    'metrics:cancel': ({ jobId }) => {
-      const job = jobs.get(jobId);
-      if (!job) return { cancelled: false };
-      job.cancelled = true;
-      return { cancelled: true };
-    },
+    'metrics:cancel': ({ jobId }) => jobs.cancel(jobId),
 
-    'metrics:agreement': ({ a, b, selection, perImage, jobId }): Promise<AgreementResult> => run(jobId, async (id, cancelled) => {
+    'metrics:agreement': ({ a, b, selection, perImage, jobId }): Promise<AgreementResult> => jobs.run(jobId, async (id, cancelled) => {
       const { store } = ctx.project();
       const schema = store.schema();
       const K = schema.classes.length;
@@ -241,7 +224,7 @@ export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:ag
       return out;
     }),
 
-    'metrics:stats': ({ selection, source, jobId }): Promise<StatsResult> => run(jobId, async (id, cancelled) => {
+    'metrics:stats': ({ selection, source, jobId }): Promise<StatsResult> => jobs.run(jobId, async (id, cancelled) => {
       const { store } = ctx.project();
       const schema = store.schema();
       const K = schema.classes.length;

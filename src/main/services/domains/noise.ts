@@ -3,12 +3,12 @@
  * cached predictions, the flags and review queue, accept / dismiss, the disagreement heat map and model
  * overlay, the class-pair summary, and the `.npy` export for cleanlab-style tools.
  */
-import { randomUUID } from 'node:crypto';
 import { ParselError } from '../../../shared/api/errors';
 import { byOpenFlags, samePair, type ClassPair, type FlagInfo, type ImageFlags, type PairSummary, type QueueItem, type QueuePairSummary } from '../../../shared/api/methods-noise';
 import { decodeMask, encodeMask } from '../../../shared/mask/codec';
 import { argmaxProbs, maskHas } from '../../../shared/noise';
 import type { DomainServices, ServiceContext } from '../context';
+import { jobRegistry } from '../job-registry';
 import { exportProbs } from '../noise/export-probs';
 import { flagInfo, flagsOf, getFlag, imageScoreRow, queueItem, queueRows, regionFromRow, requireModelSet, selectImages } from '../noise/flag-repo';
 import { runScan } from '../noise/scan';
@@ -27,7 +27,7 @@ type NoiseMethods =
 
 /** `teacherOf` replaces the prediction cache as the teacher (tests). */
 export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<ServiceContext['project']>) => TeacherSource = (p) => cacheTeacher(p.store)): DomainServices<NoiseMethods> {
-  const jobs = new Map<string, { cancelled: boolean }>();
+  const jobs = jobRegistry((id) => `scan job ${id} is already running`);
 
   const openFlag = (flagId: number) => {
     const p = ctx.project();
@@ -44,12 +44,8 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
   return {
     'noise:scan': async ({ modelSetId, selection, options, jobId }) => {
       const p = ctx.project();
-      const id = jobId ?? randomUUID();
-      if (jobs.has(id)) throw new ParselError('CONFLICT', `scan job ${id} is already running`);
-      const job = { cancelled: false };
-      jobs.set(id, job);
-      try {
-        return await runScan({
+      return jobs.run(jobId, (id, cancelled) =>
+        runScan({
           store: p.store,
           bus: ctx.bus,
           teacher: teacherOf(p),
@@ -57,20 +53,13 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
           modelSetId,
           selection,
           options,
-          isCancelled: () => job.cancelled,
+          isCancelled: cancelled,
           projectGone: () => ctx.current() !== p,
-        });
-      } finally {
-        jobs.delete(id);
-      }
+        }),
+      );
     },
 
-    'noise:cancel': ({ jobId }) => {
-      const job = jobs.get(jobId);
-      if (!job) return { cancelled: false };
-      job.cancelled = true;
-      return { cancelled: true };
-    },
+    'noise:cancel': ({ jobId }) => jobs.cancel(jobId),
 
     'noise:flags': ({ imageId, revisionId, top, status, pair }): ImageFlags[] => {
       const { store } = ctx.project();

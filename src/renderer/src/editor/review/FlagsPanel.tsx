@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef } from 'react';
 import type { LabelSchema } from '../../../../shared/api/types';
-import { ErrorBox, rgbCss } from '../../views/common';
+import { ClassLabel, ErrorBox } from '../../views/common';
 import type { View } from '../viewport';
 import type { NoiseReview } from './useNoiseReview';
 import './review.css';
@@ -40,30 +40,24 @@ export function FlagsPanel({ review, schema, acceptKey, dismissKey }: { review: 
         </div>
       )}
       <ul className="ed-flag-list" aria-label="Noise flags">
-        {flags.map((f) => {
-          const from = cls(f.labelClass);
-          const to = cls(f.suggestedClass);
-          return (
-            <li
-              key={f.id}
-              data-testid="flag-item"
-              data-flag-id={f.id}
-              data-status={f.status}
-              className={`${f.id === review.selectedId ? 'current' : ''} ${f.status}`}
-              onClick={() => review.select(f.id)}
-              title={`bbox ${f.bbox.join(', ')} — click to zoom to it`}
-            >
-              <span className="swatch" style={{ background: from ? rgbCss(from.color) : 'transparent' }} />
-              <span>{name(f.labelClass)}</span>
-              <span className="dim">→</span>
-              <span className="swatch" style={{ background: to ? rgbCss(to.color) : 'transparent' }} />
-              <span>{name(f.suggestedClass)}</span>
-              <span className="dim mono">{f.area} px</span>
-              <span className="dim mono">{f.score.toFixed(1)}</span>
-              {f.status !== 'open' && <span className="dim">{f.status}</span>}
-            </li>
-          );
-        })}
+        {flags.map((f) => (
+          <li
+            key={f.id}
+            data-testid="flag-item"
+            data-flag-id={f.id}
+            data-status={f.status}
+            className={`${f.id === review.selectedId ? 'current' : ''} ${f.status}`}
+            onClick={() => review.select(f.id)}
+            title={`bbox ${f.bbox.join(', ')} — click to zoom to it`}
+          >
+            <ClassLabel schema={schema} index={f.labelClass} />
+            <span className="dim">→</span>
+            <ClassLabel schema={schema} index={f.suggestedClass} />
+            <span className="dim mono">{f.area} px</span>
+            <span className="dim mono">{f.score.toFixed(1)}</span>
+            {f.status !== 'open' && <span className="dim">{f.status}</span>}
+          </li>
+        ))}
       </ul>
       <div className="ed-flag-actions">
         <button type="button" onClick={() => void review.accept()} disabled={review.busy} title="Write a fix revision that changes only this region to the suggested class">

@@ -6,6 +6,7 @@
  * the teacher's probabilities and the labels for cleanlab-style tools. Rules: docs/review.md.
  */
 import { z } from 'zod';
+import type { TeacherCheck } from '../noise/teacher-check';
 import { method } from './define';
 import type { MaskPayload } from './types';
 import { IMAGE_STATUSES } from './types';
@@ -41,6 +42,8 @@ export const scanOptionsSchema = z
     maxRegions: z.number().int().min(1).max(1000).optional(),
     /** A new region matches an earlier flag (keeps its dismissal, keeps it open) at IoU >= this. */
     matchIoU: z.number().gt(0).max(1).optional(),
+    /** Teacher check: below this mean F1 (no background) against the labels, flags are low-confidence (default 0.5). */
+    minTeacherF1: z.number().min(0).max(1).optional(),
   })
   .strict();
 export type ScanOptions = z.output<typeof scanOptionsSchema>;
@@ -71,6 +74,24 @@ export interface ScanResult {
   closed: number;
   /** Confident-learning threshold per class (probability), schema order. */
   thresholds: number[];
+  /** How well the teacher agrees with the scanned labels (null when the scan stopped before scoring). */
+  teacher: TeacherCheck | null;
+  /** The label-error estimate over the images scored (shared/noise/teacher-check.ts). */
+  likelyImages: number;
+  likelyRegions: number;
+  /** The `scan` row (null when the scan stopped before scoring). */
+  scanId: number | null;
+}
+
+/** The label-error estimate and the teacher check over the latest scans, shown above the review queue. */
+export interface QueueSummary {
+  /** Images with a scan (image_score rows of the filter's model set). */
+  scanned: number;
+  /** Of those, images whose latest scan found a likely label error, and the likely-error regions. */
+  likelyImages: number;
+  likelyRegions: number;
+  /** The teacher check of the most recent scan (null before migration 9's first scan). */
+  teacher: TeacherCheck | null;
 }
 
 export interface FlagInfo {
@@ -88,6 +109,8 @@ export interface FlagInfo {
   resolvedBy: string | null;
   resolvedAt: string | null;
   createdAt: string;
+  /** The scan that made it had a teacher that agreed poorly with the labels (teacher check). */
+  lowConfidence: boolean;
 }
 
 export interface QueueItem {
@@ -155,6 +178,8 @@ export interface QueuePage {
   items: QueueItem[];
   /** Every label → suggested pair of the queue (before `pair`, `onlyOpen` and `minScore`), most open flags first. */
   pairs: QueuePairSummary[];
+  /** The label-error estimate and teacher check (whole queue, before `pair`, `onlyOpen` and `minScore`). */
+  summary: QueueSummary;
 }
 
 export interface ImageFlags extends QueueItem {

@@ -10,7 +10,7 @@ import { argmaxProbs, maskHas } from '../../../shared/noise';
 import type { DomainServices, ServiceContext } from '../context';
 import { jobRegistry } from '../job-registry';
 import { exportProbs } from '../noise/export-probs';
-import { flagInfo, flagsOf, getFlag, imageScoreRow, queueItem, queueRows, regionFromRow, requireModelSet, selectImages } from '../noise/flag-repo';
+import { flagInfo, flagsOf, getFlag, imageScoreRow, queueItem, queueRows, queueSummary, regionFromRow, requireModelSet, selectImages } from '../noise/flag-repo';
 import { runScan } from '../noise/scan';
 import { cacheTeacher, type TeacherSource } from '../noise/teacher';
 
@@ -106,6 +106,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
         offset,
         items: rows.slice(offset, offset + limit),
         pairs: pairSummary(store, all),
+        summary: queueSummary(store, modelSetId ?? null),
       };
     },
 

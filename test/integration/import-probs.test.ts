@@ -5,7 +5,8 @@
  * writes nothing (no set, no prediction, no staging file left); export-probs → import-probs round trip;
  * scan, overlay and agreement on the imported set; pre-labelling refused.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -299,6 +300,43 @@ describe('noise:importProbs refusals (each names what is wrong; nothing is writt
     await expectCode(api.call('noise:importProbs', { dir: folder, name: 'drift' }), 'INVALID_INPUT', /sum to 1\.02000, not 1 within the tolerance ±0\.01/);
     const ok = await api.call('noise:importProbs', { dir: folder, name: 'drift', tolerance: 0.03 });
     expect(ok).toMatchObject({ status: 'done', tolerance: 0.03 });
+  });
+
+  it('a Parsel index.json whose classes or shape disagree', async () => {
+    const src = join(dir, 'export-float32');
+    const index = JSON.parse(readFileSync(join(src, 'index.json'), 'utf8')) as { classes: string[]; shape: { pred_probs: number[] } };
+    const copy = (f: string, edit: (i: typeof index) => void) => {
+      copyFileSync(join(src, 'pred_probs.npy'), join(f, 'pred_probs.npy'));
+      const i = structuredClone(index);
+      edit(i);
+      writeFileSync(join(f, 'index.json'), JSON.stringify(i));
+    };
+    await refused((f) => copy(f, (i) => (i.classes = [...i.classes.slice(1), i.classes[0]])), 'INVALID_INPUT', /index\.json: its classes \(skin, .*\) are not the project's schema celebamask-hq-a \(background, skin/);
+    await refused((f) => copy(f, (i) => (i.shape.pred_probs = [3, K, 32, 32])), 'INVALID_INPUT', /index\.json says pred_probs is \(3, 19, 32, 32\), .*pred_probs\.npy has shape \(3, 19, 64, 64\)/);
+  });
+
+  it('a file name that names several images is refused; more of the path or the id picks one', async () => {
+    // Another image with the same file name in another folder.
+    const other = join(dir, 'elsewhere');
+    mkdirSync(other, { recursive: true });
+    await sharp({ create: { width: S, height: S, channels: 3, background: { r: 9, g: 99, b: 199 } } })
+      .png()
+      .toFile(join(other, fileNames[0]));
+    await api.call('image:addFolder', { folder: other });
+    const page = await api.call('image:list', { limit: 100 });
+    const twin = page.items.find((i) => i.path.startsWith('elsewhere/'))!;
+    const first = page.items.find((i) => i.id === P.images[0].id)!;
+    await refused(
+      (f) => writeNpy(f, good(), [3, K, S, S], 'float32', fileNames),
+      'INVALID_INPUT',
+      new RegExp(`row 0 \\(index\\.txt line 1\\): "${fileNames[0]}" matches 2 images: ${first.id} \\(${first.path}\\), ${twin.id} \\(${twin.path}\\); give more of the path or the image id`),
+    );
+    const folder = writeNpy(join(dir, 'twins'), good(), [3, K, S, S], 'float32', [`elsewhere/${fileNames[0]}`, first.path, `./${fileNames[2]}`]);
+    const r = await api.call('noise:importProbs', { dir: folder, name: 'twins' });
+    expect(r.status).toBe('done');
+    const rows = good();
+    expect(Buffer.from(await cached(twin.id, r.modelSet!.id)).equals(Buffer.from(quantizeProbs(rows[0])))).toBe(true);
+    expect(Buffer.from(await cached(first.id, r.modelSet!.id)).equals(Buffer.from(quantizeProbs(rows[1])))).toBe(true);
   });
 
   it('name: an existing set name', async () => {

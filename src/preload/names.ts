@@ -55,6 +55,7 @@ export const PRELOAD_METHOD_NAMES = [
   'noise:heatmap',
   'noise:pairs',
   'noise:exportProbs',
+  'noise:importProbs',
   'metrics:agreement',
   'metrics:stats',
   'metrics:cancel',

@@ -11,6 +11,7 @@ import { prelabelCommand } from './prelabel';
 import { scanCommand } from './scan';
 import { flagsCommand } from './flags';
 import { exportProbsCommand } from './export-probs';
+import { importProbsCommand } from './import-probs';
 import { agreementCommand } from './agreement';
 import { statsCommand } from './stats';
 import { averageCommand } from './average';
@@ -27,6 +28,7 @@ export const commands: Record<string, Command> = {
   scan: scanCommand,
   flags: flagsCommand,
   'export-probs': exportProbsCommand,
+  'import-probs': importProbsCommand,
   agreement: agreementCommand,
   stats: statsCommand,
   average: averageCommand,

@@ -259,6 +259,17 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 9,
+    name: 'imported model sets: predictions made elsewhere, read from .npy (no models)',
+    up(db) {
+      db.exec(`
+        -- JSON of ImportedProbsInfo (shared/api/methods-models.ts) for a set made by noise:importProbs,
+        -- whose members are [] and whose predictions were read from a file; NULL for a set of models.
+        ALTER TABLE model_set ADD COLUMN imported TEXT;
+      `);
+    },
+  },
+  {
+    version: 10,
     name: 'noise scans: the teacher check and the label-error estimate',
     up(db) {
       db.exec(`

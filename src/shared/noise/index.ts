@@ -5,6 +5,8 @@
  * all of it (corrupt.ts; docs/bench/noise.md).
  */
 export { quantizeProbs, checkProbs, argmaxProbs } from './probs';
+export { firstProbProblem } from './float-probs';
+export type { ProbProblem } from './float-probs';
 export { edgeBand, inEdgeBand } from './edge';
 export { ThresholdAccumulator, estimateClassThresholds, fixedThresholds } from './thresholds';
 export type { ClassThresholds, ThresholdOptions, ThresholdSample } from './thresholds';

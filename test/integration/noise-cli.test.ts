@@ -72,6 +72,13 @@ describe('parsel scan / flags / export-probs', () => {
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/scanned 3 of 3 images with a mask \(0 without a cached prediction/);
     expect(t.out).toMatch(/flags: [1-9]\d* open/);
+    expect(t.out).toMatch(/estimate: about 1 of 3 images likely have a label error \([1-9]\d* regions?\)/);
+    expect(t.err).not.toMatch(/agrees poorly/);
+    // The teacher check: a threshold above the teacher's agreement warns on stderr, flags are kept.
+    const strict = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--min-teacher-f1', '1');
+    expect(strict.code).toBe(0);
+    expect(strict.err).toMatch(/warning: model set \d+ agrees poorly with the labels \(mean F1 without background 0\.\d\d < 1 over 3 images\): its flags are kept but marked low-confidence/);
+    expect(parsel('scan', P.file, '--model-set', String(P.modelSetId), '--min-teacher-f1', '2').code).toBe(2);
     const j = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--json', '--quiet');
     expect(j.code).toBe(0);
     const r = JSON.parse(j.out) as ScanResult;

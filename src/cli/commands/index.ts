@@ -14,6 +14,7 @@ import { exportProbsCommand } from './export-probs';
 import { agreementCommand } from './agreement';
 import { statsCommand } from './stats';
 import { averageCommand } from './average';
+import { doctorCommand } from './doctor';
 
 export const commands: Record<string, Command> = {
   init: initCommand,
@@ -30,4 +31,5 @@ export const commands: Record<string, Command> = {
   agreement: agreementCommand,
   stats: statsCommand,
   average: averageCommand,
+  doctor: doctorCommand,
 };

@@ -23,14 +23,14 @@ export function listSupportedBackends(): SupportedBackend[] {
   return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
 }
 
+/** The GPU providers Parsel tries on a platform, in order (before CPU), whether this build has them or not. */
+export function platformProviders(platform: string = process.platform): ProviderName[] {
+  return platform === 'win32' ? ['cuda', 'dml', 'webgpu'] : platform === 'darwin' ? ['coreml', 'webgpu'] : ['cuda', 'webgpu'];
+}
+
 /** Default order for this platform, restricted to the backends this build lists; 'cpu' last. */
 export function defaultProviderOrder(platform: NodeJS.Platform = process.platform): ProviderName[] {
-  const wanted: ProviderName[] =
-    platform === 'win32'
-      ? ['cuda', 'dml', 'webgpu']
-      : platform === 'darwin'
-        ? ['coreml', 'webgpu']
-        : ['cuda', 'webgpu'];
+  const wanted = platformProviders(platform);
   const known = new Set(listSupportedBackends().map((b) => b.name));
   return [...wanted.filter((p) => known.has(p)), 'cpu'];
 }

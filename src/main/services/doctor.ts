@@ -431,7 +431,7 @@ function demoCheck(p: EnvProbes): EnvCheck {
     return check('demo-models', title, needs, {
       ok: false,
       status: 'missing',
-      reason: `${file} is not there (the sample project then has no models: \`parsel demo --no-models\`)`,
+      reason: `${file} is not there, so the sample project comes without models`,
       fix: FIX.demoModels,
     });
   }

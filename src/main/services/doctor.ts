@@ -50,6 +50,7 @@ export const FIX = {
   electronBinary: 'npm run get-electron',
   /** The Electron build of better-sqlite3 is made on the first desktop start (scripts/electron-native.mjs). */
   electronSqlite: 'npm start',
+  electronSqliteRebuild: 'node scripts/electron-native.mjs --force',
   sqliteNode: 'npm rebuild better-sqlite3',
   sharp: 'npm install --include=optional sharp',
   onnxruntime: 'npm rebuild onnxruntime-node',
@@ -149,7 +150,7 @@ function nodeCheck(p: EnvProbes): EnvCheck {
   if (rt.electron) {
     return check('node', 'Node', needs, {
       ok: true,
-      detail: `${rt.node} (Electron's own; NODE_MODULE_VERSION ${rt.modules}); the Node that runs npm: \`npm run parsel -- doctor\``,
+      detail: `${rt.node} (Electron's own; NODE_MODULE_VERSION ${rt.modules}; \`npm run parsel -- doctor\` checks the Node that runs npm)`,
     });
   }
   let range: string | null = null;
@@ -250,7 +251,7 @@ function electronChecks(p: EnvProbes, nativeBinding: string | undefined): [EnvCh
             status: 'unavailable',
             detail: path,
             reason: `the build does not load: ${firstLine(s.error)}`,
-            fix: 'node scripts/electron-native.mjs --force',
+            fix: FIX.electronSqliteRebuild,
           }),
     );
   } else {

@@ -61,6 +61,7 @@ export const PRELOAD_METHOD_NAMES = [
   'metrics:cancel',
   'faceBox:list',
   'faceBox:set',
+  'env:doctor',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

@@ -15,6 +15,7 @@ import { importProbsCommand } from './import-probs';
 import { agreementCommand } from './agreement';
 import { statsCommand } from './stats';
 import { averageCommand } from './average';
+import { doctorCommand } from './doctor';
 
 export const commands: Record<string, Command> = {
   init: initCommand,
@@ -32,4 +33,5 @@ export const commands: Record<string, Command> = {
   agreement: agreementCommand,
   stats: statsCommand,
   average: averageCommand,
+  doctor: doctorCommand,
 };

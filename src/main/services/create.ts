@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { EventBus, type ServiceTable } from './backend';
 import { createContext } from './context';
 import { appServices } from './domains/app';
+import { envServices } from './domains/env';
 import { exportServices } from './domains/export';
 import { faceServices } from './domains/faces';
 import { imageServices, mediaSource } from './domains/images';
@@ -40,6 +41,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...noiseServices(ctx),
     ...metricsServices(ctx),
     ...faceServices(ctx),
+    ...envServices(ctx),
     ...models,
   };
 

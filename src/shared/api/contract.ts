@@ -36,6 +36,7 @@ export const encodedMaskSchema = z.object({
 });
 
 import { method } from './define';
+import { envMethods } from './methods-env';
 import { exportMethods } from './methods-export';
 import { faceMethods } from './methods-faces';
 import { importMethods } from './methods-import';
@@ -104,6 +105,7 @@ export const methods = {
   ...noiseMethods,
   ...metricsMethods,
   ...faceMethods,
+  ...envMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -5,6 +5,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { LabelSchema, ProjectInfo, RecentProject } from '../../../shared/api/types';
 import { ErrorBox, rgbCss, toShownError, useClient, type ShownError } from './common';
+import { EnvironmentEntry } from './env/EnvironmentEntry';
 
 interface Props {
   nativeDialogs: boolean;
@@ -182,6 +183,9 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
           </div>
           <ErrorBox error={openError} />
         </form>
+        <div className="faint">
+          Something missing? <EnvironmentEntry /> says what and how to fix it.
+        </div>
       </div>
 
       <div className="panel" style={{ alignSelf: 'start' }}>

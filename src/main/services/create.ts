@@ -6,7 +6,7 @@
  * assembles them. Adding a domain: write `domains/<name>.ts`, spread it in below.
  */
 import { resolve } from 'node:path';
-import { EventBus, type ServiceTable } from './backend';
+import { EventBus, directClient, type ServiceTable } from './backend';
 import { createContext } from './context';
 import { appServices } from './domains/app';
 import { exportServices } from './domains/export';
@@ -18,6 +18,7 @@ import { modelServices } from './domains/models';
 import { noiseServices } from './domains/noise';
 import { projectServices } from './domains/project';
 import { revisionServices } from './domains/revisions';
+import { sampleServices } from './domains/sample';
 import { settingsServices } from './domains/settings';
 import { RecentList } from './recent';
 import type { Backend, BackendOptions } from './index';
@@ -41,6 +42,8 @@ export function createBackend(opts: BackendOptions): Backend {
     ...metricsServices(ctx),
     ...faceServices(ctx),
     ...models,
+    // The sample project is made through the other services, like any project.
+    ...sampleServices(ctx, () => directClient(services, bus)),
   };
 
   return {

@@ -15,6 +15,11 @@ export interface BackendOptions {
   /** Path of a better-sqlite3 binary built for Electron's ABI (see scripts/electron-native.mjs). */
   sqliteNativeBinding?: string;
   version?: string;
+  /**
+   * Folder of the demo models (demo.json + the models it names) that `app:openSample` registers in the
+   * sample project: models/demo of the checkout. Unset: the sample project is made without models.
+   */
+  sampleModelsDir?: string;
 }
 
 export interface Backend {

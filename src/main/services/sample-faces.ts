@@ -1,6 +1,6 @@
 /**
- * Synthetic faces on disk: the sample project's images (JPEG) with their labels kept in memory, made
- * on every core but one's share of the work in worker threads (sample-worker.ts). Image i is
+ * Synthetic faces on disk: the sample project's images (JPEG) with their labels kept in memory
+ * (encoded), made in generator threads (sample-worker.ts). Image i is
  * shared/sample makeSampleItem(i, ...), so the files and labels are the same however many threads
  * made them.
  */
@@ -16,7 +16,6 @@ import {
   pickCorrupted,
   sampleFileName,
   type SampleCorruption,
-  type SampleItem,
   type SampleOptions,
 } from '../../shared/sample';
 import { startWorker } from '../inference/spawn';
@@ -38,12 +37,6 @@ export type SampleWorkerReply =
   | { type: 'item'; index: number; rgb: Uint8Array; label: EncodedMask; corruptions: SampleCorruption[] }
   | { type: 'done' }
   | { type: 'error'; message: string };
-
-/** Image i's pixels and encoded label (what a worker sends back). */
-export function sampleItemPayload(i: number, o: SampleOptions, corrupted: boolean): { item: SampleItem; label: EncodedMask } {
-  const item = makeSampleItem(i, o, getSchema(SAMPLE_SCHEMA_ID), corrupted);
-  return { item, label: encodeMask(item.label, item.width, item.height) };
-}
 
 export async function writeJpeg(path: string, rgb: Uint8Array, width: number, height: number): Promise<void> {
   await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
@@ -76,8 +69,10 @@ export async function writeSampleFaces(
 
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(8, availableParallelism()), Math.ceil(o.count / 16)));
   if (threads === 1) {
+    const schema = getSchema(SAMPLE_SCHEMA_ID);
     for (let i = 0; i < o.count; i++) {
-      const { item, label } = sampleItemPayload(i, o, corrupted.has(i));
+      const item = makeSampleItem(i, o, schema, corrupted.has(i));
+      const label = encodeMask(item.label, item.width, item.height);
       // Keep at most a few encodes in flight so memory stays flat.
       if (pending.length >= 8) await Promise.all(pending.splice(0, pending.length));
       void accept(i, item.rgb, label, item.corruptions);

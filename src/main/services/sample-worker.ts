@@ -5,7 +5,10 @@
  * (or 'error').
  */
 import { parentPort } from 'node:worker_threads';
-import { sampleItemPayload, type SampleWorkerReply, type SampleWorkerRequest } from './sample-faces';
+import { encodeMask } from '../../shared/mask/codec';
+import { getSchema } from '../../shared/schema';
+import { SAMPLE_SCHEMA_ID, makeSampleItem } from '../../shared/sample';
+import type { SampleWorkerReply, SampleWorkerRequest } from './sample-faces';
 
 const port = parentPort;
 if (!port) throw new Error('sample-worker.ts must run in a worker thread');
@@ -13,8 +16,10 @@ if (!port) throw new Error('sample-worker.ts must run in a worker thread');
 port.once('message', (req: SampleWorkerRequest) => {
   try {
     const corrupted = new Set(req.corrupted);
+    const schema = getSchema(SAMPLE_SCHEMA_ID);
     for (const i of req.indices) {
-      const { item, label } = sampleItemPayload(i, req.opts, corrupted.has(i));
+      const item = makeSampleItem(i, req.opts, schema, corrupted.has(i));
+      const label = encodeMask(item.label, item.width, item.height);
       const msg: SampleWorkerReply = { type: 'item', index: i, rgb: item.rgb, label, corruptions: item.corruptions };
       port.postMessage(msg); // copied, not transferred: the buffers may be views of larger ones
     }

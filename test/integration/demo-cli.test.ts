@@ -136,6 +136,13 @@ describe('parsel demo', () => {
     const pre = parsel('prelabel', 'withmodels.parsel', '--model-set', 'demo', '--quiet');
     expect(pre.code, pre.err).toBe(0);
     expect(pre.out).toMatch(/done: 4 of 4 images pre-labelled/);
+    // Ready to scan (the stand-in models disagree with every label; what is checked is that it runs) and export.
+    const scan = parsel('scan', 'withmodels.parsel', '--model-set', 'demo', '--quiet');
+    expect(scan.code, scan.err).toBe(0);
+    expect(scan.out).toContain('scanned 4 of 4 images with a mask (0 without a cached prediction');
+    const exp = parsel('export', 'withmodels.parsel', 'exported', '--format', 'dml-csr', '--splits', '0.5,0.25,0.25');
+    expect(exp.code, exp.err).toBe(0);
+    expect(exp.out).toContain('exported 4 images');
   }, 120_000);
 
   it('without demo models the project is still made and the output says so and how to add models', () => {

@@ -11,6 +11,7 @@ import type { EventName, MethodName } from '../shared/api/contract';
 export const PRELOAD_METHOD_NAMES = [
   'app:info',
   'app:recent',
+  'app:openSample',
   'schema:list',
   'project:create',
   'project:open',

@@ -1,6 +1,7 @@
 /** Every CLI command, by name, in the order `parsel --help` lists them. */
 import type { Command } from '../command';
 import { initCommand } from './init';
+import { demoCommand } from './demo';
 import { addCommand } from './add';
 import { infoCommand } from './info';
 import { serveCommand } from './serve';
@@ -19,6 +20,7 @@ import { doctorCommand } from './doctor';
 
 export const commands: Record<string, Command> = {
   init: initCommand,
+  demo: demoCommand,
   add: addCommand,
   info: infoCommand,
   serve: serveCommand,

@@ -18,6 +18,11 @@ export interface BackendOptions {
   version?: string;
   /** What `env:doctor` reads of the machine (default: the real one, doctor-probes.ts); tests simulate. */
   envProbes?: EnvProbes;
+  /**
+   * Folder of the demo models (demo.json + the models it names) that `app:openSample` registers in the
+   * sample project: models/demo of the checkout. Unset: the sample project is made without models.
+   */
+  sampleModelsDir?: string;
 }
 
 export interface Backend {

@@ -19,6 +19,7 @@ import type {
   ProjectInfo,
   RecentProject,
   RevisionSummary,
+  SampleOpened,
 } from './types';
 import { IMAGE_STATUSES, REVISION_KINDS } from './types';
 
@@ -50,6 +51,8 @@ const empty = z.object({}).strict();
 export const methods = {
   'app:info': method<AppInfo>()(empty),
   'app:recent': method<RecentProject[]>()(empty),
+  /** Make (first time) and open the sample project in the user-data folder; see SampleOpened. */
+  'app:openSample': method<SampleOpened>()(empty),
   'schema:list': method<LabelSchema[]>()(empty),
 
   'project:create': method<ProjectInfo>()(

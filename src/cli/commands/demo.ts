@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { directClient } from '../../main/services/backend';
 import { createSampleProject, type SamplePhase } from '../../main/services/sample-project';
 import { SAMPLE_DEFAULTS, SAMPLE_SCHEMA_ID } from '../../shared/sample';
@@ -60,7 +60,11 @@ export const demoCommand: Command = {
           ctx.err(PHASES[phase].replace('{count}', String(count)));
         },
       });
-      const rel = (p: string) => relative(process.cwd(), p) || '.';
+      // Paths in the suggested commands: relative when under the working folder, else absolute.
+      const rel = (p: string) => {
+        const r = relative(process.cwd(), p);
+        return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? p : r;
+      };
       ctx.out(`created ${r.project.path} (schema ${SAMPLE_SCHEMA_ID}) in ${r.seconds.toFixed(1)} s`);
       ctx.out(`images: ${r.images} (${size}×${size} JPEG) in ${r.imagesDir}, each with its label as an import revision`);
       ctx.out(`corrupted on purpose: ${r.corrupted} of ${r.images} labels (--noise ${noise}); ground truth: ${r.groundTruth}`);

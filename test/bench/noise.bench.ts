@@ -39,6 +39,7 @@ import {
   corrupt,
   CORRUPTION_TYPES,
   DEFAULT_SCORE_OPTIONS,
+  maskHas,
   maskIoU,
   poolScores,
   scoreImage,
@@ -65,6 +66,15 @@ const schema = CELEBAMASK_HQ_A;
 const K = schema.classes.length;
 const SWEEP = args.includes('--sweep');
 const SPEED_ONLY = args.includes('--speed-only');
+/**
+ * `--member-support` (with --teacher): each member of the set is also run alone (same TTA) and its
+ * arg-max kept per face, for the scorer variant that weighs a region by the share of members whose
+ * arg-max is the region's suggested class (issue 12: does disagreement inside the ensemble help?).
+ */
+const MEMBER_SUPPORT = args.includes('--member-support');
+const memberArgmax = new Map<number, Uint8Array[]>();
+/** Face whose variants are being scored (the member-support variant reads its members' arg-max). */
+let currentFace = -1;
 const BASE_TEACHER = args.includes('--harsh') ? HARSH_TEACHER : DEFAULT_TEACHER;
 // Diagnostic: the same teacher with another rate of confident-error blobs (e.g. 0: a teacher that is
 // only ever unsure, never confidently wrong), to see how much of the gap those errors explain.
@@ -114,6 +124,33 @@ const methods: Method[] = [
   { name: 'parsel', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts()) },
   { name: 'softmin', run: (l, p) => softminBaseline(l, p, K, SIZE, SIZE, { withPixels: true, maxRegions: 100000, minRegionArea: MIN_AREA }) },
 ];
+if (MEMBER_SUPPORT) {
+  // A region's score times the share of members whose arg-max is its suggested class, averaged over its
+  // pixels of its label class: a region only some members back is more likely one member's mistake.
+  methods.push({
+    name: 'parsel × member support',
+    run: (l, p, t) => {
+      const res = scoreImage(l, p, K, SIZE, SIZE, t, parselOpts());
+      const members = memberArgmax.get(currentFace)!;
+      const regions = res.regions.map((r) => {
+        let n = 0;
+        let votes = 0;
+        const [x0, y0, x1, y1] = r.pixels!.bbox;
+        for (let y = y0; y < y1; y++) {
+          for (let x = x0; x < x1; x++) {
+            const i = y * SIZE + x;
+            if (!maskHas(r.pixels!, x, y) || l[i] !== r.labelClass) continue;
+            n++;
+            for (const a of members) if (a[i] === r.suggestedClass) votes++;
+          }
+        }
+        return { ...r, score: n > 0 ? (r.score * votes) / (n * members.length) : 0 };
+      });
+      regions.sort((a, b) => b.score - a.score);
+      return { ...res, regions, imageScore: poolScores(regions.filter((r) => r.area >= MIN_AREA).map((r) => r.score), 'top3') };
+    },
+  });
+}
 if (SWEEP || args.includes('--firm')) {
   // The region rule's neighbours; `firm=0` is the scorer before it (every region kept, band at 0.1).
   methods.push({ name: 'parsel firm=0', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: 0 })) });
@@ -148,18 +185,22 @@ async function loadTeacher(file: string): Promise<void> {
   });
   onnxTeacherName = `${spec.set.name}: ${spec.set.members.join(' + ')}, TTA ${spec.set.tta}`;
   const engine = await InferenceEngine.create({ models, tta: spec.set.tta });
+  const singles = MEMBER_SUPPORT ? await Promise.all(models.map((m) => InferenceEngine.create({ models: [m], tta: spec.set.tta }))) : [];
   const t0 = performance.now();
   try {
     for (let i = 0; i < N; i++) {
       const f = face(i);
       const jpeg = await sharp(f.rgb, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
       const { data } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      const p = await engine.predict({ rgb: new Uint8Array(data), width: SIZE, height: SIZE }, { probs: true });
+      const rgb = new Uint8Array(data);
+      const p = await engine.predict({ rgb, width: SIZE, height: SIZE }, { probs: true });
       onnxTeacher.set(i, p.probs!);
+      if (singles.length > 0) memberArgmax.set(i, await Promise.all(singles.map(async (e) => (await e.predict({ rgb, width: SIZE, height: SIZE }, { probs: false })).labels)));
       if ((i + 1) % 25 === 0) console.error(`  teacher: ${i + 1}/${N} faces, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {
     await engine.close();
+    for (const e of singles) await e.close();
   }
 }
 
@@ -349,6 +390,7 @@ function quality(): void {
     const f = face(i);
     const probs = teacherProbs(i, f.mask);
     teacherAgree.add(f.mask, argmaxProbs(probs, K, SIZE, SIZE));
+    currentFace = i;
     for (const v of variants(f.mask, i)) {
       for (const m of methods) {
         const res = m.run(v.label, probs, thr);

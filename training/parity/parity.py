@@ -161,8 +161,14 @@ def logits_of(model: Wrapped, x: torch.Tensor) -> torch.Tensor:
     return o[0] if isinstance(o, (tuple, list)) else o
 
 
-def export(model: Wrapped, arch: str, path: Path, opset: int, dynamic: bool, dynamo: bool) -> dict:
+def export(model: Wrapped, arch: str, path: Path, opset: int, dynamic: bool, dynamo: bool, reuse: bool = False) -> dict:
     a = ARCHS[arch]
+    if reuse and path.exists():
+        import onnx
+        m = onnx.load(str(path), load_external_data=False)
+        ext = os.path.exists(str(path) + ".data")
+        return dict(seconds=0.0, opset=[o.version for o in m.opset_import if o.domain in ("", "ai.onnx")][0],
+                    external_data=ext, bytes=os.path.getsize(path) + (os.path.getsize(str(path) + ".data") if ext else 0))
     x = torch.zeros(1, 3, 512, 512)
     kw: dict = dict(input_names=[a["input"]], output_names=a["outputs"], opset_version=opset, dynamo=dynamo)
     if dynamic:
@@ -224,6 +230,7 @@ def run(args) -> None:
     models: dict[str, Wrapped] = {}
     manifest = {"out": str(res_dir), "exports": []}
     meta: dict[str, dict] = {}
+    failures: list[dict] = []
     for arch in arch_list:
         log(f"build {arch}")
         models[arch] = build(arch, calib)
@@ -231,8 +238,25 @@ def run(args) -> None:
             eid = f"{arch}-op{opset}-{'dynamic' if dyn else 'fixed'}" + ("-dynamo" if dynamo else "")
             path = exp_dir / f"{eid}.onnx"
             S = 448 if dyn else 512
-            info = export(models[arch], arch, path, opset, dyn, dynamo)
             exporter = "dynamo=True (torch default)" if dynamo else "dynamo=False (TorchScript)"
+            try:
+                info = export(models[arch], arch, path, opset, dyn, dynamo, reuse=args.reuse)
+            except Exception as err:  # noqa: BLE001 - an export that fails is a finding, reported in the table
+                msg = str(err).strip().splitlines()[-1][:300]
+                failures.append(dict(id=eid, opset_asked=opset, exporter=exporter, error=msg))
+                log(f"export {eid} FAILED: {msg}")
+                if arch != "segformer":
+                    continue
+                # transformers' default attention is scaled_dot_product_attention (ONNX opset >= 14);
+                # the eager implementation (matmul + softmax) exports at opset 13.
+                models[arch].net.set_attn_implementation("eager")
+                eid += "-eager"
+                path = exp_dir / f"{eid}.onnx"
+                exporter += ", attn_implementation=eager"
+                try:
+                    info = export(models[arch], arch, path, opset, dyn, dynamo, reuse=args.reuse)
+                finally:
+                    models[arch].net.set_attn_implementation("sdpa")
             write_card(arch, path, S, f"{arch}, random weights, opset asked {opset} (written {info['opset']}), "
                        f"{'dynamic H/W, traced at 512, run at 448' if dyn else 'fixed 512'}, exporter {exporter}")
             meta[eid] = dict(arch=arch, opset_asked=opset, dynamic=dyn, exporter=exporter, S=S, **info)
@@ -324,8 +348,8 @@ def run(args) -> None:
         log(f"{eid}: check {'ok' if row['check_ok'] else 'FAILED'}, input {row['input_max_abs']:.2e}, "
             f"model-res max {row['model_res']['max_abs']:.2e} agree {row['model_res']['agree']:.5f}, "
             + ", ".join(f"{n} impl {v['impl']['max_abs']:.4f}/{v['impl']['agree']:.5f} own {v['own']['agree']:.4f}" for n, v in row["image_res"].items()))
-    (out / "parity.json").write_text(json.dumps(dict(rows=rows, conventions=conv, archs=ARCHS), indent=1))
-    (out / "parity.md").write_text(table(rows, conv))
+    (out / "parity.json").write_text(json.dumps(dict(rows=rows, conventions=conv, failures=failures, archs=ARCHS), indent=1))
+    (out / "parity.md").write_text(table(rows, conv) + "".join(f"\nExport failed: {f['id']} ({f['exporter']}): {f['error']}\n" for f in failures))
     log(f"wrote {out / 'parity.md'}")
 
 
@@ -398,6 +422,7 @@ if __name__ == "__main__":
     ap.add_argument("--out", default=str(ROOT / "models" / "generated" / "parity"))
     ap.add_argument("--archs", default="bisenet,segformer,unet")
     ap.add_argument("--quick", action="store_true", help="opset 17 fixed and dynamic only")
+    ap.add_argument("--reuse", action="store_true", help="keep exports already in --out (same seeds give the same weights)")
     a = ap.parse_args()
     if a.fixture:
         fixture(Path(a.fixture).resolve())

@@ -27,10 +27,16 @@ function toInfo(m: ort.InferenceSession.ValueMetadata): TensorInfo {
   return { name: m.name, type: m.type, shape: [...m.shape] };
 }
 
-/** Reads the graph's inputs and outputs (through an onnxruntime CPU session) and its metadata. */
-export async function inspectModel(model: string | Uint8Array): Promise<GraphInfo> {
+/**
+ * Reads the graph's inputs and outputs (through an onnxruntime CPU session) and its metadata. Give
+ * `path` with the bytes of a model file: the session then loads the file, so that weights kept beside
+ * it as external data (`<model>.onnx.data`, what torch.onnx.export writes by default) are found.
+ */
+export async function inspectModel(model: string | Uint8Array, path?: string): Promise<GraphInfo> {
   const bytes = typeof model === 'string' ? new Uint8Array(readFileSync(model)) : model;
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
+  const file = typeof model === 'string' ? model : path;
+  const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' };
+  const session = file !== undefined ? await ort.InferenceSession.create(file, opts) : await ort.InferenceSession.create(bytes, opts);
   try {
     return {
       inputs: session.inputMetadata.map(toInfo),

@@ -5,7 +5,7 @@
  * Stages: `prepare` (async: sharp decode/resize in libuv's thread pool, then normalise) can run for
  * several items while `infer` runs for an earlier one; `infer` runs the sessions one item at a time.
  */
-import sharp from '../sharp';
+import sharp, { type Sharp } from '../sharp';
 import type { Worker } from 'node:worker_threads';
 import { flipPartnerLut, getSchema } from '../../shared/schema';
 import type { DetectorCard, InputSpec, ModelCard } from '../../shared/models/card';
@@ -198,7 +198,6 @@ export class Runner {
     const t0 = performance.now();
     const card = this.card;
     const spec = card.input;
-    const kernel = KERNEL[spec.interpolation];
     if (card.expects === 'face') {
       const { rgb, width, height } = 'path' in item ? await decodeRgb(item.path) : item;
       if (!('path' in item)) checkRgb(rgb, width, height);
@@ -237,18 +236,7 @@ export class Runner {
       img = sharp(item.rgb, { raw: { width: W, height: H, channels: 3 } });
     }
     const p: Placement = placeImage(spec, W, H);
-    let rgb: Uint8Array;
-    if (!('path' in item) && p.width === W && p.height === H) rgb = item.rgb;
-    else {
-      const { data, info: ri } = await img
-        .resize(p.width, p.height, { fit: 'fill', kernel })
-        .toColourspace('srgb')
-        .removeAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      if (ri.channels !== 3) throw new Error(`decoded ${ri.channels} channels, expected 3`);
-      rgb = new Uint8Array(data.buffer, data.byteOffset, data.length);
-    }
+    const rgb = await resizeToPlacement(img, 'path' in item ? null : item.rgb, W, H, p, spec.interpolation);
     const tensor = toTensor(spec, rgb, p);
     return { width: W, height: H, views: [{ frame: frameOfPlacement(spec, p, W, H), tensor }], crops: [], detections: null, detectMs: 0, preMs: performance.now() - t0 };
   }
@@ -379,6 +367,34 @@ export class Runner {
     });
     await w.terminate();
   }
+}
+
+/**
+ * A W×H image (`img`; `rgb` when its pixels are already in memory) resized to the placement's size
+ * with the card's kernel. sharp (libvips) shrinks with half-pixel centres (bilinear: the same pixels as
+ * PIL's antialiased BILINEAR resize) but ENLARGES with its samples displaced by half an output pixel
+ * (6 → 12 px puts input pixel 2 on output pixel 5 instead of 4.5 and 5.5), which would misalign the
+ * labels with the image. So with a bilinear card an enlarged axis is resampled by `sampleFrame`
+ * (half-pixel centres, as PIL and cv2.resize enlarge) after sharp has shrunk the other axis, if any.
+ * Other kernels keep sharp's enlargement (docs/parity.md).
+ */
+export async function resizeToPlacement(img: Sharp, rgb: Uint8Array | null, W: number, H: number, p: Placement, interpolation: InputSpec['interpolation']): Promise<Uint8Array> {
+  const enlarge = interpolation === 'bilinear' && (p.width > W || p.height > H);
+  const w1 = enlarge ? Math.min(p.width, W) : p.width;
+  const h1 = enlarge ? Math.min(p.height, H) : p.height;
+  let out: Uint8Array;
+  if (rgb && w1 === W && h1 === H) out = rgb;
+  else {
+    const { data, info: ri } = await img
+      .resize(w1, h1, { fit: 'fill', kernel: KERNEL[interpolation] })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (ri.channels !== 3) throw new Error(`decoded ${ri.channels} channels, expected 3`);
+    out = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  }
+  return enlarge ? sampleFrame(out, w1, h1, { x0: 0, y0: 0, w: w1, h: h1 }, p.width, p.height, 0) : out;
 }
 
 function checkRgb(rgb: Uint8Array, W: number, H: number): void {

@@ -41,7 +41,7 @@ export async function checkModelFile(path: string, override?: Record<string, unk
   const problems: string[] = [];
   let graph: GraphInfo | null = null;
   try {
-    graph = await inspectModel(bytes);
+    graph = await inspectModel(bytes, abs);
   } catch (err) {
     problems.push(`${abs}: not a loadable ONNX model: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
   }

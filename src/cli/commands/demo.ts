@@ -24,7 +24,7 @@ const PHASES: Record<SamplePhase, string> = {
 export const demoCommand: Command = {
   summary: 'create the sample project: synthetic faces, some labels corrupted on purpose, the demo models',
   usage:
-    'parsel demo <file.parsel> [--count 120] [--size 256] [--noise 0.2] [--seed 7] [--no-models] [--models-dir DIR]',
+    `parsel demo <file.parsel> [--count ${SAMPLE_DEFAULTS.count}] [--size ${SAMPLE_DEFAULTS.size}] [--noise ${SAMPLE_DEFAULTS.noise}] [--seed ${SAMPLE_DEFAULTS.seed}] [--no-models] [--models-dir DIR]`,
   options: {
     count: { flag: false, help: `number of images (default ${SAMPLE_DEFAULTS.count})` },
     size: { flag: false, help: `width and height of each image in px (default ${SAMPLE_DEFAULTS.size})` },

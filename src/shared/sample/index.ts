@@ -24,7 +24,12 @@ export const SAMPLE_CORRUPTIONS: readonly CorruptionType[] = [
   'tail_removed',
 ];
 
-export const SAMPLE_DEFAULTS = { count: 120, size: 256, noise: 0.2, seed: 7 } as const;
+/**
+ * The default seed keeps the sample project's faces (seeds 500000–500119) out of the demo models'
+ * training data (models/demo/REPORT.md: `parsel demo --seed 7`, faces 7–2006) and out of the noise
+ * benchmark's faces: its flags are measured on faces the models never saw.
+ */
+export const SAMPLE_DEFAULTS = { count: 120, size: 256, noise: 0.2, seed: 500000 } as const;
 /** The schema of every sample project. */
 export const SAMPLE_SCHEMA_ID = 'celebamask-hq-a';
 

@@ -1,7 +1,7 @@
 /**
  * `parsel flags --all [--sort] [--json]` and `--top N` through a freshly built CLI bundle in a child
  * process: every scanned image's score, sorted; the top N scanned images flagged or not; usage errors;
- * and output piped into a reader that stops early (`| head -n 1`, `| true`) ends quietly with exit 0.
+ * `parsel review-settings`; and output piped into a reader that stops early (`| head -n 1`, `| true`) ends quietly with exit 0.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -91,5 +91,19 @@ describe('parsel flags --all / --top', () => {
     const gone = piped('true', 'flags', P.file, '--all', '--json');
     expect(gone.code, gone.err).toBe(0);
     expect(gone.err).toBe('');
+  });
+
+  it('review-settings shows and sets the big-flag limits (share or percentage) and refuses bad ones (2)', () => {
+    const show = parsel('review-settings', P.file);
+    expect(show.code, show.err).toBe(0);
+    expect(show.out).toMatch(/needs confirmation above 5 % of the image or 60 % of its label class/);
+    const set = parsel('review-settings', P.file, '--big-image', '2.5%', '--big-part', '0.75', '--json');
+    expect(set.code, set.err).toBe(0);
+    expect(JSON.parse(set.out)).toEqual({ bigFlagImageShare: 0.025, bigFlagPartShare: 0.75 });
+    expect(JSON.parse(parsel('review-settings', P.file, '--json').out)).toEqual({ bigFlagImageShare: 0.025, bigFlagPartShare: 0.75 });
+    const bad = parsel('review-settings', P.file, '--big-part', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--big-part must be a share in \(0, 1\] or a percentage/);
+    expect(parsel('review-settings', P.file, '--big-image', '150%').code).toBe(2);
   });
 });

@@ -10,6 +10,7 @@ import { modelsCommand } from './models';
 import { prelabelCommand } from './prelabel';
 import { scanCommand } from './scan';
 import { flagsCommand } from './flags';
+import { reviewSettingsCommand } from './review-settings';
 import { exportProbsCommand } from './export-probs';
 import { agreementCommand } from './agreement';
 import { statsCommand } from './stats';
@@ -26,6 +27,7 @@ export const commands: Record<string, Command> = {
   prelabel: prelabelCommand,
   scan: scanCommand,
   flags: flagsCommand,
+  'review-settings': reviewSettingsCommand,
   'export-probs': exportProbsCommand,
   agreement: agreementCommand,
   stats: statsCommand,

@@ -162,19 +162,31 @@ describe('flag lifecycle in the editor (browser mode)', () => {
     }
   }, 120_000);
 
-  it('a big flag asks first: Esc cancels, A again accepts; Enter accepts; Edit by hand sets the brush up instead', async () => {
-    // The default image share; a part share low enough that both flags of this image are big (the
-    // swapped lip is 100 % of its class, the other region about 6 % of its own).
-    await f.api.call('noise:setSettings', { bigFlagImageShare: DEFAULT_REVIEW_SETTINGS.bigFlagImageShare, bigFlagPartShare: 0.05 });
+  it("a big flag (limits set in the queue's settings row) asks first: Esc cancels, A again accepts; Enter accepts; Edit by hand sets the brush up instead", async () => {
     const im = P.images[1];
-    const big = (await flagsOf(im.id)).filter((x) => x.status === 'open' && x.size?.big);
-    expect(big.length, JSON.stringify((await flagsOf(im.id)).map((x) => x.size))).toBeGreaterThanOrEqual(2);
     const { context, page, errors } = await newPage(f);
     try {
+      // Set in the review queue's settings row: the default image share; a part share low enough that
+      // both flags of this image are big (the swapped lip is 100 % of its class, the other region ~6 %).
+      await f.api.call('noise:setSettings', { bigFlagImageShare: 0.2 });
+      await page.goto(f.server.url);
+      await page.getByTestId('open-review').click();
+      const imageField = page.getByTestId('review-setting-bigFlagImageShare');
+      await expect.poll(() => imageField.inputValue()).toBe('20');
+      await imageField.fill(String(DEFAULT_REVIEW_SETTINGS.bigFlagImageShare * 100));
+      await imageField.press('Enter');
+      const partField = page.getByTestId('review-setting-bigFlagPartShare');
+      await partField.fill('5');
+      await partField.press('Tab');
+      await expect.poll(() => f.api.call('noise:settings', {})).toEqual({ bigFlagImageShare: 0.05, bigFlagPartShare: 0.05 });
+      const big = (await flagsOf(im.id)).filter((x) => x.status === 'open' && x.size?.big);
+      expect(big.length, JSON.stringify((await flagsOf(im.id)).map((x) => x.size))).toBeGreaterThanOrEqual(2);
+
       await openEditor(f, page, im.id);
       await expect.poll(() => page.getByTestId('flag-item').count()).toBe((await flagsOf(im.id)).length);
       const h0 = await headOf(im.id);
       const [first, second] = big;
+      expect(await page.locator(`[data-testid="flag-item"][data-flag-id="${first.id}"]`).count()).toBe(1);
       await page.locator(`[data-testid="flag-item"][data-flag-id="${first.id}"]`).click();
       await idleOn(page, first.id);
 

@@ -1141,11 +1141,11 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
         case 'selection.reassign':
           return reassignSelection();
         case 'edit.undo':
-          // Not while a flag decision is on its way (its undo must see it answered).
-          if (!reviewRef.current.busyNow()) L.core?.undo();
+          // After any flag decision on its way (its undo must see it answered).
+          reviewRef.current.afterDecisions(() => L.core?.undo());
           return;
         case 'edit.redo':
-          if (!reviewRef.current.busyNow()) L.core?.redo();
+          reviewRef.current.afterDecisions(() => L.core?.redo());
           return;
         case 'edit.save':
           void L.saver?.flush();
@@ -1461,10 +1461,10 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
         )}
         <span className="spacer" />
         <div className="group">
-          <button onClick={() => !review.busyNow() && core?.undo()} disabled={histInfo.undo === 0 || review.busy} title={titleWithKey('Undo', 'edit.undo')}>
+          <button onClick={() => review.afterDecisions(() => core?.undo())} disabled={histInfo.undo === 0} title={titleWithKey('Undo', 'edit.undo')}>
             Undo
           </button>
-          <button onClick={() => !review.busyNow() && core?.redo()} disabled={histInfo.redo === 0 || review.busy} title={titleWithKey('Redo', 'edit.redo')}>
+          <button onClick={() => review.afterDecisions(() => core?.redo())} disabled={histInfo.redo === 0} title={titleWithKey('Redo', 'edit.redo')}>
             Redo
           </button>
         </div>

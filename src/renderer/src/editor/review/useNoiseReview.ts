@@ -13,7 +13,7 @@
  * the fix ("undo of accepting noise flag N") and reopens the flag (`noise:reopen`): the head's mask is
  * the mask before the accept again and the flag is open, as if it had never been accepted (the fix
  * revision stays in the history). Redo accepts it again (`noise:accept` on that head: the same pixels,
- * a new `fix` revision). Undo / redo wait while a decision is being sent. docs/review.md.
+ * a new `fix` revision). Undo / redo pressed while a decision is being sent wait for its answer. docs/review.md.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { samePair, type ClassPair, type FlagInfo, type ImageFlags } from '../../../../shared/api/methods-noise';
@@ -46,6 +46,8 @@ export interface NoiseReview {
   busy: boolean;
   /** True from the moment a decision (or the undo / redo of an accept) starts until it is answered. */
   busyNow(): boolean;
+  /** Runs `fn` now, or once the decisions on their way are answered (Ctrl+Z pressed meanwhile is not lost). */
+  afterDecisions(fn: () => void): void;
   error: ShownError | null;
   message: string | null;
   overlay: ReviewOverlayKind;
@@ -393,6 +395,10 @@ export function useNoiseReview({ client, imageId, schema, core, saver, author, z
     editByHand,
     busy,
     busyNow: () => busyRef.current,
+    afterDecisions: (fn: () => void) => {
+      if (busyRef.current) void run(async () => fn());
+      else fn();
+    },
     error,
     message,
     overlay,

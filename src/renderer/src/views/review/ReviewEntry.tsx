@@ -13,6 +13,7 @@ import type { JobProgress, LabelSchema, ProjectInfo } from '../../../../shared/a
 import { DEFAULT_SCORE_OPTIONS } from '../../../../shared/noise/score';
 import { ClassLabel, ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
 import { reviewQueue } from './queueStore';
+import { ReviewSettingsRow } from './ReviewSettingsRow';
 import './review.css';
 
 const PAGE = 500;
@@ -208,6 +209,7 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
           )}
         </form>
         <ErrorBox error={error} />
+        <ReviewSettingsRow />
 
         <div className="review-filter">
           <label>

@@ -6,7 +6,9 @@
  * - Accept / Dismiss are disabled on a closed flag; a dismissed flag reopens (Shift+R) and a rescan
  *   keeps it open;
  * - a big flag does not accept in one key: `A` asks inline (Esc cancels, A or Enter confirms), or
- *   *Edit by hand* sets the brush up for the region.
+ *   *Edit by hand* sets the brush up for the region; the limits are set in the queue's settings row;
+ * - after the last accept of an image opened from the queue the editor stays (Ctrl+Z still undoes it)
+ *   and `A` then goes on to the next queued image.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +228,52 @@ describe('flag lifecycle in the editor (browser mode)', () => {
       await expect.poll(async () => (await editorState(page)).tool).toBe('brush');
       expect((await editorState(page)).current).toBe(second.suggestedClass);
       expect(await statusOf(im.id, second.id)).toBe('open');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('after the last accept of a queued image the editor stays (Ctrl+Z still undoes it); A then goes on to the next image of the queue', async () => {
+    await f.api.call('noise:setSettings', { bigFlagImageShare: 1, bigFlagPartShare: 1 });
+    // The first queued image with open flags, and the one listed after it (the queue's order).
+    const queue = await f.api.call('noise:queue', {});
+    const at = queue.items.findIndex((i) => i.openFlags > 0);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(at + 1).toBeLessThan(queue.items.length);
+    const top = queue.items[at];
+    const next = queue.items[at + 1];
+    const { context, page, errors } = await newPage(f);
+    try {
+      await page.goto(f.server.url);
+      await page.getByTestId('open-review').click();
+      await page.locator(`[data-testid="review-item"][data-image-id="${top.imageId}"] button`).click();
+      await page.waitForFunction(() => window.__parselViewer?.ready === true && !!window.__parselEditor, null, { timeout: 20_000 });
+      let open = (await flagsOf(top.imageId)).filter((x) => x.status === 'open');
+      let last = open[0];
+      for (let k = 0; k < 10 && open.length > 0; k++) {
+        // The panel selects the next open flag by itself after each accept.
+        await page.locator('[data-testid="flag-item"].current[data-status="open"]').waitFor({ timeout: 10_000 });
+        const sel = await selectedId(page);
+        await idleOn(page, sel);
+        last = open.find((x) => x.id === sel)!;
+        await page.keyboard.press('a');
+        await expect.poll(() => statusOf(top.imageId, last.id), { timeout: 10_000 }).toBe('fixed');
+        open = (await flagsOf(top.imageId)).filter((x) => x.status === 'open');
+      }
+      expect(open).toEqual([]);
+      await expect.poll(() => page.getByTestId('flag-message').textContent(), { timeout: 10_000 }).toMatch(/No open flag left here\. Ctrl\+Z undoes the accept; A or D goes on to the next image/);
+      expect(new URL(page.url()).hash).toBe(`#/image/${top.imageId}`);
+      // Ctrl+Z still takes the last accept back; A accepts it again.
+      await page.keyboard.press('Control+z');
+      await expect.poll(() => statusOf(top.imageId, last.id), { timeout: 10_000 }).toBe('open');
+      await idleOn(page, last.id);
+      await page.keyboard.press('a');
+      await expect.poll(() => statusOf(top.imageId, last.id), { timeout: 10_000 }).toBe('fixed');
+      await expect.poll(() => page.getByTestId('flag-message').textContent(), { timeout: 10_000 }).toMatch(/No open flag left here/);
+      // A on a reviewed image moves on.
+      await page.keyboard.press('a');
+      await expect.poll(() => new URL(page.url()).hash, { timeout: 10_000 }).toBe(`#/image/${next.imageId}`);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -263,7 +263,18 @@ export function useNoiseReview({ client, imageId, schema, core, saver, author, z
     setMessage(null);
     await run(async () => {
       if (!(await saver.flush())) throw new Error('the editor could not save its changes first (see the save state)');
-      const r = await client.call('noise:accept', { flagId: f.id, author, parentId: saver.base ?? f.revisionId, confirmed: !!f.size?.big });
+      let r;
+      try {
+        r = await client.call('noise:accept', { flagId: f.id, author, parentId: saver.base ?? f.revisionId, confirmed: !!f.size?.big });
+      } catch (err) {
+        // Big by the service's rule although not by the listing (settings changed meanwhile): ask.
+        if ((err as { details?: { needsConfirmation?: boolean } }).details?.needsConfirmation) {
+          await refresh();
+          setConfirmingId(f.id);
+          return;
+        }
+        throw err;
+      }
       const payload = await client.call('revision:mask', { revisionId: r.revisionId });
       core.replace(decodeMask(payload), { kind: 'flag-accept', flagId: f.id, revisionId: r.revisionId });
       saver.adopt(r.revisionId); // the revision panel refreshes on the project:changed event of the save

@@ -106,7 +106,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       // The top N scanned images by score, flagged or not (with a pair: those with a flag of it).
       const out: ImageFlags[] = [];
       const info = sized(store);
-      for (const r of scoreRows(store, { sort: 'score' }).rows) {
+      for (const r of scoreRows(store, { sort: 'score', ...(!pair && { limit: top }) }).rows) {
         if (out.length >= top!) break;
         const item = queueItem(r);
         if (pair && !item.pairs.some((x) => samePair(pair, x))) continue;

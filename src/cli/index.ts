@@ -30,9 +30,24 @@ function commandHelp(name: string, c: Command): string {
   return [`parsel ${name} — ${c.summary}`, '', `usage: ${c.usage}`, '', 'options:', ...opts, '  --help\n      this text'].join('\n');
 }
 
+/**
+ * Lines to stdout that stop quietly when the reader goes away (`parsel flags --all | head`): the
+ * broken pipe is not an error of the command, which finishes normally.
+ */
+function stdoutLines(): (s: string) => void {
+  let gone = false;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') gone = true;
+    else throw err;
+  });
+  return (s) => {
+    if (!gone && !process.stdout.destroyed) process.stdout.write(`${s}\n`);
+  };
+}
+
 export async function main(argv: string[], io: Partial<Ctx> = {}): Promise<number> {
   const ctx: Ctx = {
-    out: io.out ?? ((s) => process.stdout.write(`${s}\n`)),
+    out: io.out ?? stdoutLines(),
     err: io.err ?? ((s) => process.stderr.write(`${s}\n`)),
     backend: io.backend ?? ((mode) => createBackend({ mode, userDataDir: defaultUserDataDir(), sampleModelsDir: defaultDemoModelsDir() })),
     rendererDir: io.rendererDir ?? resolve('out/renderer'),

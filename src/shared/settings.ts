@@ -39,6 +39,7 @@ export const SHORTCUT_ACTIONS = [
   'status.toggleDone',
   'flag.accept',
   'flag.dismiss',
+  'flag.reopen',
   'help',
   // Classes: class.<index> for every index 0..255 (only the schema's are shown).
 ] as const;
@@ -75,6 +76,7 @@ export const ACTION_TITLES: Record<(typeof SHORTCUT_ACTIONS)[number], string> = 
   'status.toggleDone': 'Mark done / in progress',
   'flag.accept': 'Noise flag: accept the suggestion (fix revision), then the next flag',
   'flag.dismiss': 'Noise flag: dismiss (remembered across rescans), then the next flag',
+  'flag.reopen': 'Noise flag: reopen the selected dismissed flag (a rescan keeps it open)',
   help: 'Keyboard help',
 };
 
@@ -116,6 +118,8 @@ export function defaultShortcuts(): ShortcutMap {
     // A / D (DESIGN.md §3): free of the tools and the class letters; Shift+D stays "mark done".
     'flag.accept': ['A'],
     'flag.dismiss': ['D'],
+    // R is a class letter; Shift+R, "reopen", is free.
+    'flag.reopen': ['Shift+R'],
     help: ['?'],
   };
   for (let i = 0; i <= 9; i++) m[`class.${i}`] = [String(i)];

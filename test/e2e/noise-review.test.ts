@@ -83,6 +83,11 @@ describe('review queue (browser mode)', () => {
       const flagA = flags0.find((x) => x.id === selected)!;
       expect(flagA.status).toBe('open');
       await page.keyboard.press('a');
+      // A big flag (a whole swapped part, at the default review settings) asks first: A again confirms.
+      if (flagA.size?.big) {
+        await page.getByTestId('flag-confirm').waitFor();
+        await page.keyboard.press('a');
+      }
       await expect.poll(async () => (await flagsOf(top.imageId, flagA.revisionId)).find((x) => x.id === flagA.id)?.status, { timeout: 10_000 }).toBe('fixed');
       const detail = await f.api.call('image:get', { id: top.imageId });
       const revs = await f.api.call('revision:list', { imageId: top.imageId });

@@ -96,8 +96,10 @@ describe('parsel scan / flags / export-probs', () => {
     const j = parsel('flags', P.file, '--top', '5', '--json');
     expect(j.code).toBe(0);
     const items = JSON.parse(j.out) as ImageFlags[];
-    expect(items).toHaveLength(1);
+    // Every scanned image, flagged or not, highest score first (the clean ones have no flag).
+    expect(items).toHaveLength(3);
     expect(items[0].imageId).toBe(P.images[0].id);
+    expect(items.slice(1).map((i) => i.flags)).toEqual([[], []]);
     expect(items[0].flags.length).toBeGreaterThan(0);
     const reg = P.images[0].regions[0];
     expect(items[0].flags[0]).toMatchObject({ status: 'open', labelClass: reg.toClass, suggestedClass: reg.fromClass });

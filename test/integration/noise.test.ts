@@ -212,7 +212,8 @@ describe('accept, dismiss, rescan', () => {
     const flags = await flagsOf(im.id);
     accepted = flags[0];
     const region = paintMask(regionOf(accepted.id), P.size, new Uint8Array(P.size * P.size));
-    const r = await api.call('noise:accept', { flagId: accepted.id, author: 'Ann' });
+    // Whole swapped parts are big flags (noise-lifecycle.test.ts): the caller confirms.
+    const r = await api.call('noise:accept', { flagId: accepted.id, author: 'Ann', confirmed: true });
     fixRevision = r.revisionId;
     expect(r.flag).toMatchObject({ status: 'fixed', resolvedBy: 'Ann' });
     expect(r.changedPixels).toBeGreaterThan(0);
@@ -232,7 +233,7 @@ describe('accept, dismiss, rescan', () => {
     }
     expect(changed).toBe(r.changedPixels);
     // Accepting again is refused: the flag is no longer open.
-    const e = await expectCode(api.call('noise:accept', { flagId: accepted.id, author: 'Ann' }), 'INVALID_INPUT');
+    const e = await expectCode(api.call('noise:accept', { flagId: accepted.id, author: 'Ann' }), 'CONFLICT');
     expect(e.message).toMatch(/already fixed \(by Ann/);
   });
 
@@ -241,13 +242,13 @@ describe('accept, dismiss, rescan', () => {
     const other = (await flagsOf(im.id)).find((f) => f.status === 'open')!;
     const n = (await api.call('revision:list', { imageId: im.id })).length;
     // The flag's own revision (the default parent) is no longer the head.
-    const e = await expectCode(api.call('noise:accept', { flagId: other.id, author: 'Ann' }), 'CONFLICT');
+    const e = await expectCode(api.call('noise:accept', { flagId: other.id, author: 'Ann', confirmed: true }), 'CONFLICT');
     expect(e.details).toMatchObject({ headRevisionId: fixRevision });
     expect((await api.call('revision:list', { imageId: im.id })).length).toBe(n);
     expect((await flagsOf(im.id)).find((f) => f.id === other.id)!.status).toBe('open');
     // A parent that is not a revision of the flag's image is refused.
     const foreign = P.images[2].revisionId;
-    const e2 = await expectCode(api.call('noise:accept', { flagId: other.id, author: 'Ann', parentId: foreign }), 'INVALID_INPUT');
+    const e2 = await expectCode(api.call('noise:accept', { flagId: other.id, author: 'Ann', parentId: foreign, confirmed: true }), 'INVALID_INPUT');
     expect(e2.message).toMatch(new RegExp(`revision ${foreign} belongs to image ${P.images[2].id}`));
   });
 
@@ -256,7 +257,7 @@ describe('accept, dismiss, rescan', () => {
     const opens = (await flagsOf(im.id)).filter((f) => f.status === 'open');
     expect(opens.length).toBeGreaterThanOrEqual(2);
     const flag = opens[1];
-    const r = await api.call('noise:accept', { flagId: flag.id, author: 'Ann', parentId: fixRevision });
+    const r = await api.call('noise:accept', { flagId: flag.id, author: 'Ann', parentId: fixRevision, confirmed: true });
     const revs = await api.call('revision:list', { imageId: im.id });
     expect(revs[0]).toMatchObject({ id: r.revisionId, parentId: fixRevision, kind: 'fix' });
     const region = paintMask(regionOf(flag.id), P.size, new Uint8Array(P.size * P.size));
@@ -278,7 +279,7 @@ describe('accept, dismiss, rescan', () => {
     const other = (await flagsOf(im.id)).find((f) => f.status === 'open')!;
     const d = await api.call('noise:dismiss', { flagId: other.id, author: 'Bob' });
     expect(d).toMatchObject({ status: 'dismissed', resolvedBy: 'Bob' });
-    await expectCode(api.call('noise:dismiss', { flagId: other.id, author: 'Bob' }), 'INVALID_INPUT');
+    await expectCode(api.call('noise:dismiss', { flagId: other.id, author: 'Bob' }), 'CONFLICT');
 
     const stillOpen = (await api.call('noise:flags', { imageId: im.id }))[0].flags.filter((f) => f.status === 'open');
     const r = await api.call('noise:scan', { modelSetId: P.modelSetId, selection: { imageIds: [im.id] } });

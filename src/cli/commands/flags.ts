@@ -1,14 +1,19 @@
-import { FLAG_STATUSES, type FlagStatus, type ImageFlags } from '../../shared/api/methods-noise';
+import { FLAG_STATUSES, SCORE_SORTS, type FlagStatus, type ImageFlags, type QueueItem, type ScoreSort } from '../../shared/api/methods-noise';
 import type { LabelSchema } from '../../shared/api/types';
 import { EXIT, need, UsageError, withProject, type Command } from '../command';
 import { listOpt, numberOpt } from './noise-args';
+
+/** One image's line: score, flag counts, path, scanned revision (and whether the head moved since). */
+function imageLine(it: QueueItem): string {
+  const stale = it.headRevisionId !== it.revisionId ? ` (head is now revision ${it.headRevisionId}; rescan to update)` : '';
+  return `image ${it.imageId}  score ${it.score.toFixed(1)}  open ${it.openFlags}  fixed ${it.fixedFlags}  dismissed ${it.dismissedFlags}  ${it.path}  revision ${it.revisionId}${stale}`;
+}
 
 function print(items: ImageFlags[], schema: LabelSchema, out: (s: string) => void): void {
   const name = (k: number) => schema.classes.find((c) => c.index === k)?.name ?? String(k);
   if (items.length === 0) out('no flags (run parsel scan first)');
   for (const it of items) {
-    const stale = it.headRevisionId !== it.revisionId ? ` (head is now revision ${it.headRevisionId}; rescan to update)` : '';
-    out(`image ${it.imageId}  score ${it.score.toFixed(1)}  open ${it.openFlags}  fixed ${it.fixedFlags}  dismissed ${it.dismissedFlags}  ${it.path}  revision ${it.revisionId}${stale}`);
+    out(imageLine(it));
     for (const f of it.flags) {
       out(`  flag ${f.id}  ${f.status.padEnd(9)} ${name(f.labelClass)} -> ${name(f.suggestedClass)}  area ${f.area}  score ${f.score.toFixed(1)}  bbox ${f.bbox.join(',')}`);
     }
@@ -30,10 +35,12 @@ function parsePair(v: string, schema: LabelSchema): { from: number; to: number }
 }
 
 export const flagsCommand: Command = {
-  summary: 'label-noise flags: the top images by noise score, or one image, with their flags',
-  usage: 'parsel flags <project.parsel> [--top N] [--image id] [--status open,fixed,dismissed] [--pair label:suggested] [--json]',
+  summary: 'label-noise flags: the top images by noise score, or one image, with their flags; or every scanned image\'s score',
+  usage: 'parsel flags <project.parsel> [--top N | --image id | --all [--sort score|name|flags]] [--status open,fixed,dismissed] [--pair label:suggested] [--json]',
   options: {
-    top: { flag: false, help: 'the N images with the highest noise score (default 20)' },
+    top: { flag: false, help: 'the N scanned images with the highest noise score, flagged or not, with their flags (default 20)' },
+    all: { flag: true, help: 'every scanned image, one line each: score, open / fixed / dismissed flags of the scanned revision, path' },
+    sort: { flag: false, help: `with --all: ${SCORE_SORTS.join(' | ')} (score: highest first, the default; name: by path; flags: most open flags first)` },
     image: { flag: false, help: 'one image id instead of the top list' },
     status: { flag: false, help: `only flags with these statuses: ${FLAG_STATUSES.join(', ')}` },
     pair: { flag: false, help: 'only flags whose label is the first class and whose suggestion the second, e.g. eye_g:l_eye (names or indexes); with --top, the top images that have one' },
@@ -43,7 +50,21 @@ export const flagsCommand: Command = {
     const [project] = need(args, 1, '<project.parsel>');
     const top = numberOpt(args, 'top', 1, 10000, true);
     const image = numberOpt(args, 'image', 1, Number.MAX_SAFE_INTEGER, true);
-    if (top !== undefined && image !== undefined) throw new UsageError('give --top or --image, not both');
+    const all = args.options.all === true;
+    if ([top !== undefined, image !== undefined, all].filter(Boolean).length > 1) throw new UsageError('give one of --top, --image and --all');
+    const sortArg = args.options.sort === undefined ? undefined : String(args.options.sort);
+    if (sortArg !== undefined && !all) throw new UsageError('--sort orders the --all listing; --top is by score');
+    if (sortArg !== undefined && !(SCORE_SORTS as readonly string[]).includes(sortArg)) throw new UsageError(`--sort: unknown order "${sortArg}"; known: ${SCORE_SORTS.join(', ')}`);
+    if (all && (args.options.status !== undefined || args.options.pair !== undefined)) throw new UsageError('--status and --pair filter flags; --all lists image scores');
+    if (all) {
+      return withProject(ctx, project, async (api) => {
+        const page = await api.call('noise:scores', { sort: (sortArg ?? 'score') as ScoreSort });
+        if (args.options.json) ctx.out(JSON.stringify(page.items, null, 2));
+        else if (page.items.length === 0) ctx.out('no scanned image (run parsel scan first)');
+        else for (const it of page.items) ctx.out(imageLine(it));
+        return EXIT.ok;
+      });
+    }
     const status = listOpt(args, 'status');
     if (status) for (const s of status) if (!(FLAG_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status: unknown value "${s}"; known: ${FLAG_STATUSES.join(', ')}`);
     const pairArg = args.options.pair === undefined ? undefined : String(args.options.pair);

@@ -11,6 +11,7 @@ import { modelsCommand } from './models';
 import { prelabelCommand } from './prelabel';
 import { scanCommand } from './scan';
 import { flagsCommand } from './flags';
+import { reviewSettingsCommand } from './review-settings';
 import { exportProbsCommand } from './export-probs';
 import { importProbsCommand } from './import-probs';
 import { agreementCommand } from './agreement';
@@ -30,6 +31,7 @@ export const commands: Record<string, Command> = {
   prelabel: prelabelCommand,
   scan: scanCommand,
   flags: flagsCommand,
+  'review-settings': reviewSettingsCommand,
   'export-probs': exportProbsCommand,
   'import-probs': importProbsCommand,
   agreement: agreementCommand,

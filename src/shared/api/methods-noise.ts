@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { TeacherCheck } from '../noise/teacher-check';
+import type { FlagSize, ReviewSettings } from '../noise/big-flag';
 import { method } from './define';
 import type { ModelSetRecord } from './methods-models';
 import type { MaskPayload } from './types';
@@ -112,6 +113,11 @@ export interface FlagInfo {
   createdAt: string;
   /** The scan that made it had a teacher that agreed poorly with the labels (teacher check). */
   lowConfidence: boolean;
+  /**
+   * Share of the image and of its label class the region covers, and whether accepting it needs
+   * confirmation (the project's review settings; shared/noise/big-flag.ts). Set by the noise services.
+   */
+  size?: FlagSize;
 }
 
 export interface QueueItem {
@@ -253,6 +259,19 @@ export const IMPORT_SUM_TOLERANCE = 0.01;
 export function exportedSumTolerance(K: number): number {
   return Math.max(IMPORT_SUM_TOLERANCE, K * (0.5 / 255 + 2 ** -12));
 }
+/** Orders of `noise:scores`: score (highest first), name (stored path), flags (most open, then most flags, then score). */
+export const SCORE_SORTS = ['score', 'name', 'flags'] as const;
+export type ScoreSort = (typeof SCORE_SORTS)[number];
+
+export interface ScorePage {
+  /** Scanned images (of the model set, when given). */
+  total: number;
+  offset: number;
+  /** Each image's latest scan; `pairs` and the flag counts are empty / 0 for an image without flags. */
+  items: QueueItem[];
+}
+
+export type { FlagSize, ReviewSettings } from '../noise/big-flag';
 
 const classIndex = z.number().int().min(0).max(255);
 /** A label → suggested class pair (schema class indexes). */
@@ -311,6 +330,8 @@ export const noiseMethods = {
          * revision. The save fails with CONFLICT when the image's head is not this revision.
          */
         parentId: id.optional(),
+        /** The user confirmed a big flag (`size.big`); without it a big flag is refused (INVALID_INPUT, details.needsConfirmation). */
+        confirmed: z.boolean().optional(),
       })
       .strict(),
   ),
@@ -329,6 +350,33 @@ export const noiseMethods = {
   ),
   'noise:pairs': method<PairsResult>()(
     z.object({ modelSetId: id.optional(), selection: noiseSelectionSchema.default({}) }).strict(),
+  ),
+  /**
+   * A closed flag open again: a dismissed one (with every row that carries the same dismissal, so a
+   * rescan does not dismiss it again), or a fixed one whose region carries its label class in the
+   * image's head again (its fix was undone); otherwise CONFLICT.
+   */
+  'noise:reopen': method<FlagInfo>()(z.object({ flagId: id }).strict()),
+  /** Every image's latest scan (flagged or not), sorted; `limit` omitted: all of them. */
+  'noise:scores': method<ScorePage>()(
+    z
+      .object({
+        modelSetId: id.optional(),
+        sort: z.enum(SCORE_SORTS).default('score'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .strict(),
+  ),
+  /** The project's review settings (big-flag confirmation limits), defaults filled in. */
+  'noise:settings': method<ReviewSettings>()(z.object({}).strict()),
+  'noise:setSettings': method<ReviewSettings>()(
+    z
+      .object({
+        bigFlagImageShare: z.number().gt(0).max(1).optional(),
+        bigFlagPartShare: z.number().gt(0).max(1).optional(),
+      })
+      .strict(),
   ),
   'noise:exportProbs': method<ExportProbsResult>()(
     z

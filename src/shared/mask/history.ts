@@ -47,6 +47,13 @@ export class History {
   get redoDepth(): number {
     return this.redoStack.length;
   }
+  /** The entry the next undo would revert / the next redo would re-apply (callers tag entries by it). */
+  get nextUndo(): Patch | undefined {
+    return this.undoStack[this.undoStack.length - 1];
+  }
+  get nextRedo(): Patch | undefined {
+    return this.redoStack[this.redoStack.length - 1];
+  }
   /** Entries dropped to stay within the budget since creation / clear(). */
   get evicted(): number {
     return this.dropped;

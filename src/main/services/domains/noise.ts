@@ -8,11 +8,27 @@ import { ParselError } from '../../../shared/api/errors';
 import { byOpenFlags, samePair, type ClassPair, type FlagInfo, type ImageFlags, type PairSummary, type QueueItem, type QueuePairSummary } from '../../../shared/api/methods-noise';
 import { decodeMask, encodeMask } from '../../../shared/mask/codec';
 import { argmaxProbs, maskHas } from '../../../shared/noise';
+import { classHistogram, flagSize, type FlagSize } from '../../../shared/noise/big-flag';
 import type { DomainServices, ServiceContext } from '../context';
 import { jobRegistry } from '../job-registry';
 import { exportProbs } from '../noise/export-probs';
 import { importProbs } from '../noise/import-probs';
-import { flagInfo, flagsOf, getFlag, imageScoreRow, queueItem, queueRows, queueSummary, regionFromRow, requireModelSet, selectImages } from '../noise/flag-repo';
+import {
+  flagInfo,
+  flagsOf,
+  getFlag,
+  imageScoreRow,
+  queueItem,
+  queueRows,
+  queueSummary,
+  regionFromRow,
+  requireModelSet,
+  reviewSettings,
+  scoreRows,
+  selectImages,
+  setReviewSettings,
+  type FlagRow,
+} from '../noise/flag-repo';
 import { runScan } from '../noise/scan';
 import { cacheTeacher, type TeacherSource } from '../noise/teacher';
 
@@ -26,20 +42,29 @@ type NoiseMethods =
   | 'noise:heatmap'
   | 'noise:pairs'
   | 'noise:exportProbs'
-  | 'noise:importProbs';
+  | 'noise:importProbs'
+  | 'noise:reopen'
+  | 'noise:scores'
+  | 'noise:settings'
+  | 'noise:setSettings';
 
 /** `teacherOf` replaces the prediction cache as the teacher (tests). */
 export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<ServiceContext['project']>) => TeacherSource = (p) => cacheTeacher(p.store)): DomainServices<NoiseMethods> {
   const jobs = jobRegistry((id) => `scan job ${id} is already running`);
   const imports = jobRegistry((id) => `import-probs job ${id} is already running`);
 
+  // Accept / dismiss only an open flag: a closed one (fixed, dismissed) is a CONFLICT that names who
+  // closed it and how to reopen it.
   const openFlag = (flagId: number) => {
     const p = ctx.project();
     const f = getFlag(p.store, flagId);
     if (f.status !== 'open') {
-      throw new ParselError('INVALID_INPUT', `flag ${flagId} is already ${f.status}${f.resolved_by ? ` (by ${f.resolved_by} at ${f.resolved_at})` : ''}`, {
+      const how = f.status === 'dismissed' ? 'reopen it first' : 'undo its fix (Ctrl+Z in the editor, or revert the revision) and reopen it first';
+      throw new ParselError('CONFLICT', `flag ${flagId} is already ${f.status}${f.resolved_by ? ` (by ${f.resolved_by} at ${f.resolved_at})` : ''}; ${how}`, {
         flagId,
         status: f.status,
+        resolvedBy: f.resolved_by,
+        resolvedAt: f.resolved_at,
       });
     }
     return { p, f };
@@ -81,14 +106,17 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
           const owner = store.getRevision(revisionId).imageId;
           if (owner !== imageId) throw new ParselError('INVALID_INPUT', `revision ${revisionId} belongs to image ${owner}, not image ${imageId}`);
         }
-        return [{ ...queueItem(row), flags: ofPair(flagsOf(store, imageId, rev, row.model_set_id, status).map(flagInfo)) }];
+        const info = sized(store);
+        return [{ ...queueItem(row), flags: ofPair(flagsOf(store, imageId, rev, row.model_set_id, status).map(info)) }];
       }
+      // The top N scanned images by score, flagged or not (with a pair: those with a flag of it).
       const out: ImageFlags[] = [];
-      for (const r of queueRows(store, {})) {
+      const info = sized(store);
+      for (const r of scoreRows(store, { sort: 'score', ...(!pair && { limit: top }) }).rows) {
         if (out.length >= top!) break;
         const item = queueItem(r);
         if (pair && !item.pairs.some((x) => samePair(pair, x))) continue;
-        const flags = ofPair(flagsOf(store, r.image_id, r.revision_id, r.model_set_id, status).map(flagInfo));
+        const flags = ofPair(flagsOf(store, r.image_id, r.revision_id, r.model_set_id, status).map(info));
         if (pair && flags.length === 0) continue;
         out.push({ ...item, flags });
       }
@@ -115,9 +143,18 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       };
     },
 
-    'noise:accept': ({ flagId, author, parentId }) => {
+    'noise:accept': ({ flagId, author, parentId, confirmed }) => {
       const { p, f } = openFlag(flagId);
       const store = p.store;
+      const size = sized(store)(f).size!;
+      if (size.big && !confirmed) {
+        const why = size.big === 'image' ? `${pct(size.imageShare)} of the image (limit ${pct(size.imageLimit)})` : `${pct(size.partShare)} of its ${className(store)(f.label_class)} (limit ${pct(size.partLimit)})`;
+        throw new ParselError('INVALID_INPUT', `flag ${flagId} covers ${why}: accepting it needs confirmation (confirmed: true) or an edit by hand`, {
+          flagId,
+          needsConfirmation: true,
+          size,
+        });
+      }
       const parent = parentId ?? f.revision_id;
       const parentRev = store.getRevision(parent);
       if (parentRev.imageId !== f.image_id) {
@@ -168,14 +205,64 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       });
       const saved = tx.immediate();
       ctx.bus.emit('project:changed', { reason: 'revision-saved', imageIds: [f.image_id] });
-      return { flag: flagInfo(getFlag(store, flagId)), revisionId: saved.id, changedPixels: changed };
+      return { flag: { ...flagInfo(getFlag(store, flagId)), size }, revisionId: saved.id, changedPixels: changed };
     },
 
     'noise:dismiss': ({ flagId, author }): FlagInfo => {
       const { p } = openFlag(flagId);
       p.store.db.prepare(`UPDATE flag SET status = 'dismissed', resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'`).run(author.trim(), new Date().toISOString(), flagId);
-      return flagInfo(getFlag(p.store, flagId));
+      return sized(p.store)(getFlag(p.store, flagId));
     },
+
+    'noise:reopen': ({ flagId }): FlagInfo => {
+      const { store } = ctx.project();
+      const f = getFlag(store, flagId);
+      if (f.status === 'open') throw new ParselError('CONFLICT', `flag ${flagId} is already open`, { flagId, status: f.status });
+      if (f.status === 'dismissed') {
+        // The dismissal and every row a rescan carried it to (same image, model set, who and when):
+        // left dismissed, any of them would dismiss the region again on the next scan.
+        store.db
+          .prepare(
+            `UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL
+             WHERE image_id = ? AND model_set_id = ? AND status = 'dismissed' AND resolved_by IS ? AND resolved_at IS ?`,
+          )
+          .run(f.image_id, f.model_set_id, f.resolved_by, f.resolved_at);
+        return sized(store)(getFlag(store, flagId));
+      }
+      // Fixed: only when the fix was undone, i.e. the region carries its label class in the head again.
+      const img = store.getImage(f.image_id);
+      const head = img.headRevisionId;
+      const region = regionFromRow(f);
+      let still = 0;
+      if (head !== null) {
+        const rev = store.getRevision(head);
+        const mask = decodeMask(store.revisionMask(head));
+        const [x0, y0, x1, y1] = region.bbox;
+        for (let y = y0; y < Math.min(y1, rev.height); y++) {
+          for (let x = x0; x < Math.min(x1, rev.width); x++) if (maskHas(region, x, y) && mask[y * rev.width + x] === f.label_class) still++;
+        }
+      }
+      if (still === 0) {
+        throw new ParselError(
+          'CONFLICT',
+          `flag ${flagId} is fixed and no pixel of its region is ${className(store)(f.label_class)} in the head revision ${head ?? '(none)'}; undo the fix first (Ctrl+Z in the editor, or revert), then reopen`,
+          { flagId, status: f.status, headRevisionId: head },
+        );
+      }
+      store.db.prepare(`UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL WHERE id = ? AND status = 'fixed'`).run(flagId);
+      return sized(store)(getFlag(store, flagId));
+    },
+
+    'noise:scores': ({ modelSetId, sort, offset, limit }) => {
+      const { store } = ctx.project();
+      if (modelSetId !== undefined) requireModelSet(store, modelSetId);
+      const { total, rows } = scoreRows(store, { modelSetId, sort, offset, limit });
+      return { total, offset, items: rows.map(queueItem) };
+    },
+
+    'noise:settings': () => reviewSettings(ctx.project().store),
+
+    'noise:setSettings': (patch) => setReviewSettings(ctx.project().store, patch),
 
     'noise:heatmap': ({ imageId, modelSetId, kind, revisionId }) => {
       const p = ctx.project();
@@ -243,6 +330,25 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
         importProbs({ store: p.store, paths: p.paths, bus: ctx.bus, jobId: id, req, isCancelled: cancelled, projectGone: () => ctx.current() !== p }),
       );
     },
+  };
+}
+
+const pct = (v: number) => `${v < 0.1 ? (v * 100).toFixed(1) : Math.round(v * 100)} %`;
+
+/**
+ * FlagInfo with its size (shares of the image and of its label class in the flag's revision, judged
+ * with the project's review settings); one decoded mask per revision per call.
+ */
+function sized(store: ReturnType<ServiceContext['project']>['store']): (r: FlagRow) => FlagInfo & { size: FlagSize } {
+  const settings = reviewSettings(store);
+  const hist = new Map<number, { pixels: number; h: Uint32Array }>();
+  return (r) => {
+    let e = hist.get(r.revision_id);
+    if (!e) {
+      const m = store.revisionMask(r.revision_id);
+      hist.set(r.revision_id, (e = { pixels: m.width * m.height, h: classHistogram(decodeMask(m)) }));
+    }
+    return { ...flagInfo(r), size: flagSize(r.area, e.pixels, e.h[r.label_class], settings) };
   };
 }
 

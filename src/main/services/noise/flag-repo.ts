@@ -8,9 +8,10 @@
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { ParselError } from '../../../shared/api/errors';
-import { byOpenFlags, type FlagInfo, type FlagStatus, type NoiseSelection, type QueueItem, type QueuePair, type QueueSummary } from '../../../shared/api/methods-noise';
+import { byOpenFlags, type FlagInfo, type FlagStatus, type NoiseSelection, type QueueItem, type QueuePair, type QueueSummary, type ScoreSort } from '../../../shared/api/methods-noise';
 import type { TeacherCheck } from '../../../shared/noise/teacher-check';
 import type { BBox, RegionMask } from '../../../shared/noise';
+import { DEFAULT_REVIEW_SETTINGS, type ReviewSettings } from '../../../shared/noise/big-flag';
 import type { ProjectStore } from '../../store/project-store';
 
 export interface FlagRow {
@@ -242,4 +243,67 @@ export function queueSummary(store: ProjectStore, modelSetId: number | null): Qu
     | string
     | undefined;
   return { ...r, teacher: t ? (JSON.parse(t) as TeacherCheck) : null };
+}
+
+/**
+ * Every image's latest scan, flagged or not (the flag counts of the scanned revision, 0 without
+ * flags): `noise:scores` and `noise:flags {top}`. Orders: score (highest first), name (stored path),
+ * flags (most open, then most flags, then highest score); ties by image id.
+ */
+export function scoreRows(store: ProjectStore, q: { modelSetId?: number; sort: ScoreSort; offset?: number; limit?: number }): { total: number; rows: QueueRow[] } {
+  const order =
+    q.sort === 'name'
+      ? 'i.path, s.image_id'
+      : q.sort === 'flags'
+        ? 'open DESC, (open + fixed + dismissed) DESC, s.score DESC, s.image_id'
+        : 's.score DESC, s.image_id';
+  const where = '(:modelSetId IS NULL OR s.model_set_id = :modelSetId)';
+  const total = store.db.prepare(`SELECT count(*) FROM image_score s WHERE ${where}`).pluck().get({ modelSetId: q.modelSetId ?? null }) as number;
+  const rows = store.db
+    .prepare(
+      `SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
+              coalesce(sum(f.status = 'open'), 0) AS open, coalesce(sum(f.status = 'fixed'), 0) AS fixed, coalesce(sum(f.status = 'dismissed'), 0) AS dismissed,
+              CASE WHEN count(f.id) = 0 THEN '[]' ELSE json_group_array(json_array(f.label_class, f.suggested_class, f.status)) END AS flag_pairs
+       FROM image_score s
+       JOIN image i ON i.id = s.image_id
+       LEFT JOIN flag f ON f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id
+       WHERE ${where}
+       GROUP BY s.image_id
+       ORDER BY ${order}
+       LIMIT :limit OFFSET :offset`,
+    )
+    .all({ modelSetId: q.modelSetId ?? null, limit: q.limit ?? -1, offset: q.offset ?? 0 }) as QueueRow[];
+  return { total, rows };
+}
+
+const SETTINGS_KEYS: Record<keyof ReviewSettings, string> = {
+  bigFlagImageShare: 'review.big_flag_image_share',
+  bigFlagPartShare: 'review.big_flag_part_share',
+};
+
+/** The project's review settings (meta table), defaults for what was never set. */
+export function reviewSettings(store: ProjectStore): ReviewSettings {
+  const out: ReviewSettings = { ...DEFAULT_REVIEW_SETTINGS };
+  const get = store.db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  for (const k of Object.keys(SETTINGS_KEYS) as (keyof ReviewSettings)[]) {
+    const v = get.get(SETTINGS_KEYS[k]) as string | undefined;
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!(n > 0 && n <= 1)) throw new ParselError('INVALID_INPUT', `${store.path}: project setting ${SETTINGS_KEYS[k]} is "${v}", not a share in (0, 1]`);
+    out[k] = n;
+  }
+  return out;
+}
+
+export function setReviewSettings(store: ProjectStore, patch: Partial<ReviewSettings>): ReviewSettings {
+  const put = store.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  store.db
+    .transaction(() => {
+      for (const k of Object.keys(SETTINGS_KEYS) as (keyof ReviewSettings)[]) {
+        const v = patch[k];
+        if (v !== undefined) put.run(SETTINGS_KEYS[k], String(v));
+      }
+    })
+    .immediate();
+  return reviewSettings(store);
 }

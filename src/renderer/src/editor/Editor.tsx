@@ -13,6 +13,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { Image as KImage, Layer, Stage } from 'react-konva';
 import type Konva from 'konva';
 import type { ImageDetail, LabelSchema, RevisionSummary } from '../../../shared/api/types';
+import type { FlagInfo } from '../../../shared/api/methods-noise';
 import { paletteLut } from '../../../shared/schema';
 import { decodeMask, encodeMask } from '../../../shared/mask/codec';
 import { brushFootprint, footprintOutline, pickClass, type BrushShape } from '../../../shared/mask/paint';
@@ -569,7 +570,16 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     },
     [size, setView],
   );
-  const review = useNoiseReview({ client, imageId, schema, core, saver, author: settings.authorName, zoomToRect, onNavigate });
+  // A big flag edited by hand instead of accepted: brush with the suggested class, only over the flag's class.
+  const editRegion = useCallback(
+    (f: FlagInfo) => {
+      setCurrent(f.suggestedClass);
+      setOnlyOverState((prefs.onlyOver = f.labelClass));
+      setTool('brush');
+    },
+    [setCurrent, setTool],
+  );
+  const review = useNoiseReview({ client, imageId, schema, core, saver, author: settings.authorName, zoomToRect, onNavigate, editRegion });
   const reviewRef = useRef(review);
   useLayoutEffect(() => {
     reviewRef.current = review;
@@ -1046,6 +1056,13 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
       }
       if (modalOpen) return;
       const L = live.current;
+      // A big flag waiting for confirmation: Enter (or A, below) accepts it, Esc cancels.
+      if (reviewRef.current.confirming && (e.key === 'Enter' || e.key === 'Escape') && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        if (e.key === 'Enter') void reviewRef.current.accept();
+        else reviewRef.current.cancelConfirm();
+        return;
+      }
       if (e.key === ' ') {
         e.preventDefault();
         if (!spaceDown.current) {
@@ -1124,10 +1141,11 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
         case 'selection.reassign':
           return reassignSelection();
         case 'edit.undo':
-          L.core?.undo();
+          // After any flag decision on its way (its undo must see it answered).
+          reviewRef.current.afterDecisions(() => L.core?.undo());
           return;
         case 'edit.redo':
-          L.core?.redo();
+          reviewRef.current.afterDecisions(() => L.core?.redo());
           return;
         case 'edit.save':
           void L.saver?.flush();
@@ -1160,6 +1178,9 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
           return;
         case 'flag.dismiss':
           void reviewRef.current.dismiss();
+          return;
+        case 'flag.reopen':
+          void reviewRef.current.reopen();
           return;
         case 'help':
           setHelp(true);
@@ -1440,10 +1461,10 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
         )}
         <span className="spacer" />
         <div className="group">
-          <button onClick={() => core?.undo()} disabled={histInfo.undo === 0} title={titleWithKey('Undo', 'edit.undo')}>
+          <button onClick={() => review.afterDecisions(() => core?.undo())} disabled={histInfo.undo === 0} title={titleWithKey('Undo', 'edit.undo')}>
             Undo
           </button>
-          <button onClick={() => core?.redo()} disabled={histInfo.redo === 0} title={titleWithKey('Redo', 'edit.redo')}>
+          <button onClick={() => review.afterDecisions(() => core?.redo())} disabled={histInfo.redo === 0} title={titleWithKey('Redo', 'edit.redo')}>
             Redo
           </button>
         </div>
@@ -1483,7 +1504,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
       </div>
 
       <div className="viewer-side">
-        <FlagsPanel review={review} schema={schema} acceptKey={keyOf('flag.accept')} dismissKey={keyOf('flag.dismiss')} />
+        <FlagsPanel review={review} schema={schema} acceptKey={keyOf('flag.accept')} dismissKey={keyOf('flag.dismiss')} reopenKey={keyOf('flag.reopen')} />
         <h3>
           <span>Classes</span>
           <button

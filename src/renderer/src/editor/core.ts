@@ -11,7 +11,7 @@
  * view changes and tool changes; only a new edit clears redo.
  */
 import { History } from '../../../shared/mask/history';
-import { beginPatch, type PatchRecorder } from '../../../shared/mask/patch';
+import { beginPatch, type Patch, type PatchRecorder } from '../../../shared/mask/patch';
 import {
   brushFootprint,
   fillPolygon,
@@ -30,6 +30,17 @@ import {
 } from '../../../shared/mask/paint';
 import type { Selection } from './tools';
 
+/**
+ * What a history entry stands for beyond its pixels: an accepted noise flag (the review undoes /
+ * redoes the flag's decision with it, review/useNoiseReview.ts).
+ */
+export interface EditTag {
+  kind: 'flag-accept';
+  flagId: number;
+  /** The `fix` revision the accept wrote. */
+  revisionId: number;
+}
+
 /** Bytes of undo/redo patches kept per open image before the oldest are dropped. */
 export const HISTORY_BUDGET_BYTES = 256 * 1024 * 1024;
 
@@ -43,6 +54,8 @@ export class EditorCore {
   onFrame: (dirty: Rect | null) => void = () => undefined;
   /** Called after every finished edit / undo / redo (not per pointer move). */
   onChange: () => void = () => undefined;
+  /** Called after the undo / redo of a tagged entry (after onChange). */
+  onTagged: (op: 'undo' | 'redo', tag: EditTag) => void = () => undefined;
 
   private dirty: Rect | null = null;
   private raf = 0;
@@ -50,6 +63,7 @@ export class EditorCore {
   private last: { x: number; y: number } | null = null;
   private fp: Footprint | null = null;
   private value = 0;
+  private readonly tags = new WeakMap<Patch, EditTag>();
 
   constructor(width: number, height: number, data: Uint8Array) {
     this.mask = { width, height, data };
@@ -165,35 +179,48 @@ export class EditorCore {
     );
   }
 
-  /** Replaces the whole mask (take theirs, revert) as one undoable entry. */
-  replace(data: Uint8Array): boolean {
+  /** Replaces the whole mask (take theirs, revert, an accepted flag) as one undoable entry, tagged or not. */
+  replace(data: Uint8Array, tag?: EditTag): boolean {
     if (data.length !== this.mask.data.length) throw new RangeError('replace: mask size differs');
-    return this.edit((rec) => {
+    const added = this.edit((rec) => {
       const full = { x0: 0, y0: 0, x1: this.mask.width, y1: this.mask.height };
       rec.touchRect(full);
       this.mask.data.set(data);
       return full;
     });
+    const top = this.history.nextUndo;
+    if (added && tag && top) this.tags.set(top, tag);
+    return added;
+  }
+
+  /** The tag of the entry the next undo / redo would apply (undefined: none or untagged). */
+  nextTag(op: 'undo' | 'redo'): EditTag | undefined {
+    const p = op === 'undo' ? this.history.nextUndo : this.history.nextRedo;
+    return p && this.tags.get(p);
   }
 
   // ---- history -------------------------------------------------------------------------------------
   undo(): boolean {
     if (this.rec) this.endStroke();
+    const tag = this.nextTag('undo');
     const r = this.history.undo(this.mask);
     if (!r) return false;
     this.version++;
     this.markDirty(r);
     this.onChange();
+    if (tag) this.onTagged('undo', tag);
     return true;
   }
 
   redo(): boolean {
     if (this.rec) this.endStroke();
+    const tag = this.nextTag('redo');
     const r = this.history.redo(this.mask);
     if (!r) return false;
     this.version++;
     this.markDirty(r);
     this.onChange();
+    if (tag) this.onTagged('redo', tag);
     return true;
   }
 }

@@ -39,7 +39,11 @@ export class Saver {
   /** Told about every revision this saver wrote (the revision panel refreshes). */
   onSaved: (r: RevisionSummary) => void = () => undefined;
 
+  /** Note of the next save, then cleared (why the mask changed: e.g. an undone flag accept). */
+  nextNote: string | null = null;
+
   private savedVersion: number;
+  private held = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private inflight: Promise<void> | null = null;
   private disposed = false;
@@ -75,8 +79,27 @@ export class Saver {
     this.arm(this.delay);
   }
 
+  /**
+   * Keeps the idle timer from saving until the returned release is called (a flag decision that will
+   * write this very mask as a revision is on its way); release re-arms the timer.
+   */
+  hold(): () => void {
+    this.held++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.held--;
+      if (this.held === 0 && this.unsaved && !this.disposed) this.arm(this.delay);
+    };
+  }
+
   private arm(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.held > 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -103,6 +126,7 @@ export class Saver {
     const version = this.core.version;
     const { width, height, data } = this.core.mask;
     const mask = encodeMask(data, width, height);
+    const note = this.nextNote;
     this.set({ kind: 'saving' });
     try {
       const rev = await this.client.call('revision:save', {
@@ -111,7 +135,9 @@ export class Saver {
         kind: 'human',
         author: this.author,
         mask,
+        ...(note !== null && { note }),
       });
+      if (this.nextNote === note) this.nextNote = null;
       this.base = rev.id;
       this.savedVersion = version;
       this.onSaved(rev);

@@ -4,18 +4,36 @@
  */
 import { useEffect, useRef } from 'react';
 import type { LabelSchema } from '../../../../shared/api/types';
+import { bigFlagReason } from '../../../../shared/noise/big-flag';
 import { ClassLabel, ErrorBox } from '../../views/common';
 import type { View } from '../viewport';
 import type { NoiseReview } from './useNoiseReview';
 import './review.css';
 
-export function FlagsPanel({ review, schema, acceptKey, dismissKey }: { review: NoiseReview; schema: LabelSchema | null; acceptKey?: string; dismissKey?: string }) {
+export function FlagsPanel({
+  review,
+  schema,
+  acceptKey,
+  dismissKey,
+  reopenKey,
+}: {
+  review: NoiseReview;
+  schema: LabelSchema | null;
+  acceptKey?: string;
+  dismissKey?: string;
+  reopenKey?: string;
+}) {
   const { scan, flags } = review;
   if (!scan || flags.length === 0) return null;
   const cls = (k: number) => schema?.classes.find((c) => c.index === k);
   const name = (k: number) => cls(k)?.title ?? String(k);
   const open = flags.filter((f) => f.status === 'open').length;
   const stale = scan.headRevisionId !== scan.revisionId;
+  const selected = flags.find((f) => f.id === review.selectedId) ?? null;
+  // Decisions only on an open flag; with none selected, A / D (keys) may still move on to the next image.
+  const closed = selected !== null && selected.status !== 'open';
+  const confirm = review.confirming;
+  const why = confirm?.size ? bigFlagReason(confirm.size, name(confirm.labelClass)) : null;
   return (
     <div className="ed-flags" data-testid="flags-panel">
       <h3>
@@ -59,13 +77,46 @@ export function FlagsPanel({ review, schema, acceptKey, dismissKey }: { review: 
           </li>
         ))}
       </ul>
+      {confirm && (
+        <div className="ed-flag-confirm" role="alertdialog" aria-label="Confirm a big flag" data-testid="flag-confirm">
+          <div>
+            Accept flag {confirm.id} ({name(confirm.labelClass)} → {name(confirm.suggestedClass)}, {confirm.area} px)? {why && <>It is big: {why}.</>}
+          </div>
+          <div className="ed-flag-actions">
+            <button type="button" className="primary" onClick={() => void review.accept()} disabled={review.busy} data-testid="flag-confirm-accept">
+              Accept {acceptKey && <kbd>{acceptKey}</kbd>} <kbd>Enter</kbd>
+            </button>
+            <button type="button" onClick={() => review.editByHand()} data-testid="flag-confirm-edit" title="Brush with the suggested class, painting only over the flag's class, zoomed to the region">
+              Edit by hand
+            </button>
+            <button type="button" onClick={() => review.cancelConfirm()} data-testid="flag-confirm-cancel">
+              Cancel <kbd>Esc</kbd>
+            </button>
+          </div>
+        </div>
+      )}
       <div className="ed-flag-actions">
-        <button type="button" onClick={() => void review.accept()} disabled={review.busy} title="Write a fix revision that changes only this region to the suggested class">
+        <button
+          type="button"
+          onClick={() => void review.accept()}
+          disabled={review.busy || closed}
+          title={closed ? `This flag is ${selected!.status}` : 'Write a fix revision that changes only this region to the suggested class'}
+        >
           Accept {acceptKey && <kbd>{acceptKey}</kbd>}
         </button>
-        <button type="button" onClick={() => void review.dismiss()} disabled={review.busy} title="Not an error: remembered across rescans">
+        <button type="button" onClick={() => void review.dismiss()} disabled={review.busy || closed} title={closed ? `This flag is ${selected!.status}` : 'Not an error: remembered across rescans'}>
           Dismiss {dismissKey && <kbd>{dismissKey}</kbd>}
         </button>
+        {closed && (
+          <button
+            type="button"
+            onClick={() => void review.reopen()}
+            disabled={review.busy || selected!.status !== 'dismissed'}
+            title={selected!.status === 'dismissed' ? 'Open this flag again (a rescan keeps it open)' : 'A fixed flag reopens when its accept is undone (Ctrl+Z)'}
+          >
+            Reopen {reopenKey && <kbd>{reopenKey}</kbd>}
+          </button>
+        )}
       </div>
       <div className="ed-flag-overlay" role="radiogroup" aria-label="Model overlay">
         {(['none', 'heat', 'model'] as const).map((k) => (

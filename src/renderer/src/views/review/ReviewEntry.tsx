@@ -14,6 +14,7 @@ import { DEFAULT_SCORE_OPTIONS } from '../../../../shared/noise/score';
 import { ClassLabel, ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
 import { QueueSummaryBar } from './QueueSummary';
 import { reviewQueue } from './queueStore';
+import { ReviewSettingsRow } from './ReviewSettingsRow';
 import './review.css';
 
 const PAGE = 500;
@@ -214,6 +215,7 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
           )}
         </form>
         <ErrorBox error={error} />
+        <ReviewSettingsRow />
 
         {page && <QueueSummaryBar summary={page.summary} cut={cut} onCut={setCut} />}
 

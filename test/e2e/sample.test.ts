@@ -69,7 +69,7 @@ describe('Open the sample project (browser mode)', () => {
     expect(truth.corrupted).toBe(Math.round(SAMPLE_DEFAULTS.count * SAMPLE_DEFAULTS.noise));
     // The phases were reported in order and the bar was fed by them.
     const phases = [...new Set(progress.map((p) => p.phase))];
-    expect(phases).toEqual(['making the images', 'adding them to the project', 'storing the labels', 'adding the demo models', 'done']);
+    expect(phases).toEqual(['making the images', 'importing them with their labels', 'adding the demo models', 'done']);
     expect(progress.at(-1)).toMatchObject({ status: 'done', done: SAMPLE_DEFAULTS.count });
 
     await page.getByTestId('open-models').click();

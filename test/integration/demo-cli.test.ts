@@ -67,6 +67,7 @@ describe('parsel demo', () => {
 
     const images = readdirSync(join(dir, 'sample-faces', 'images')).sort();
     expect(images).toEqual(Array.from({ length: 12 }, (_, i) => `face_${String(i).padStart(5, '0')}.jpg`));
+    expect(readdirSync(join(dir, 'sample-faces', 'masks')).sort()).toEqual(images.map((n) => n.replace('.jpg', '.png')));
     const truth = JSON.parse(readFileSync(join(dir, 'sample-faces', 'ground-truth.json'), 'utf8')) as SampleGroundTruth;
     expect(truth.generator).toMatchObject({ count: 12, size: 128, noise: 0.25, seed: 40, schema: 'celebamask-hq-a' });
     expect(truth.generator.types).not.toContain('boundary_jitter');
@@ -170,7 +171,7 @@ describe('writeSampleFaces', () => {
     expect(b.map((f) => basename(f.path))).toEqual(a.map((f) => basename(f.path)));
     for (let i = 0; i < o.count; i++) {
       expect(readFileSync(b[i].path).equals(readFileSync(a[i].path)), a[i].path).toBe(true);
-      expect(b[i].label).toEqual(a[i].label);
+      expect(readFileSync(b[i].maskPath).equals(readFileSync(a[i].maskPath)), a[i].maskPath).toBe(true);
       expect(b[i].corruptions).toEqual(a[i].corruptions);
     }
     expect(a.filter((f) => f.corruptions.length > 0)).toHaveLength(8);

@@ -16,8 +16,7 @@ function numberOption(args: ParsedArgs, name: string, fallback: number, integer:
 
 const PHASES: Record<SamplePhase, string> = {
   images: 'making {count} images…',
-  adding: 'adding them to the project…',
-  labels: 'storing the labels…',
+  importing: 'importing them with their labels…',
   models: 'adding the demo models…',
 };
 
@@ -62,7 +61,7 @@ export const demoCommand: Command = {
       });
       const rel = (p: string) => relative(process.cwd(), p) || '.';
       ctx.out(`created ${r.project.path} (schema ${SAMPLE_SCHEMA_ID}) in ${r.seconds.toFixed(1)} s`);
-      ctx.out(`images: ${r.images} (${size}×${size} JPEG) in ${r.imagesDir}, each with its label as an import revision`);
+      ctx.out(`images: ${r.images} (${size}×${size} JPEG) with their labels (index PNG) in ${r.facesDir}, imported: each label is an import revision`);
       ctx.out(`corrupted on purpose: ${r.corrupted} of ${r.images} labels (--noise ${noise}); ground truth: ${r.groundTruth}`);
       const p = rel(r.project.path);
       if (r.models?.set) {

@@ -20,8 +20,7 @@ export function sampleProjectFile(userDataDir: string): string {
 const NO_MODELS_DIR = 'no demo models: this build has no models folder';
 const PHASE_TEXT: Record<SamplePhase, string> = {
   images: 'making the images',
-  adding: 'adding them to the project',
-  labels: 'storing the labels',
+  importing: 'importing them with their labels',
   models: 'adding the demo models',
 };
 

@@ -5,7 +5,7 @@
  * (generated stand-ins: test/tooling/demo-models.ts) — or the plain message when there are none.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,11 +150,34 @@ describe('parsel demo', () => {
     const r = parsel('demo', 'nomodels.parsel', '--count', '3', '--size', '64', '--models-dir', join(dir, 'nowhere'));
     expect(r.code, r.err).toBe(0);
     expect(existsSync(join(dir, 'nomodels.parsel'))).toBe(true);
-    expect(r.out).toContain(`no demo models: the folder ${join(dir, 'nowhere')} does not exist`);
-    expect(r.out).toContain('No demo models were found');
+    expect(r.out).toContain(`No demo models were found (the folder ${join(dir, 'nowhere')} does not exist), so no model set was made.`);
     expect(r.out).toContain('parsel models add nomodels.parsel <model.onnx>');
     const list = JSON.parse(parsel('models', 'list', 'nomodels.parsel', '--json').out) as { sets: unknown[] };
     expect(list.sets).toEqual([]);
+    // A folder without demo.json: the same, naming the file.
+    mkdirSync(join(dir, 'empty-models'));
+    const r2 = parsel('demo', 'nomanifest.parsel', '--count', '2', '--size', '64', '--models-dir', join(dir, 'empty-models'));
+    expect(r2.code, r2.err).toBe(0);
+    expect(r2.out).toContain(`No demo models were found (${join(dir, 'empty-models', 'demo.json')} does not exist)`);
+  }, 60_000);
+
+  it('a broken demo.json or a missing member is refused naming the file (exit 3) before anything is made', () => {
+    mkdirSync(join(dir, 'bad-models'));
+    writeFileSync(join(dir, 'bad-models', 'demo.json'), '{"set": {"name": "demo", "members": []}}');
+    const r = parsel('demo', 'broken.parsel', '--count', '2', '--size', '64', '--models-dir', join(dir, 'bad-models'));
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(`${join(dir, 'bad-models', 'demo.json')}: set.members must be a non-empty list of file names`);
+    expect(existsSync(join(dir, 'broken.parsel'))).toBe(false);
+    expect(existsSync(join(dir, 'broken-faces'))).toBe(false);
+    // A member that is not there: refused naming it, before any image is made.
+    writeFileSync(join(dir, 'bad-models', 'demo.json'), '{"set": {"name": "demo", "members": ["snapshot-9.onnx"], "tta": "flip"}}');
+    const m = parsel('demo', 'broken.parsel', '--count', '2', '--size', '64', '--models-dir', join(dir, 'bad-models'));
+    expect(m.code).toBe(3);
+    expect(m.err).toContain(`names snapshot-9.onnx, but ${join(dir, 'bad-models', 'snapshot-9.onnx')} does not exist [NOT_FOUND]`);
+    expect(existsSync(join(dir, 'broken-faces'))).toBe(false);
+    // …so the same command works once the file is fixed.
+    writeDemoModels(join(dir, 'bad-models'));
+    expect(parsel('demo', 'broken.parsel', '--count', '2', '--size', '64', '--models-dir', join(dir, 'bad-models')).code).toBe(0);
   }, 60_000);
 });
 

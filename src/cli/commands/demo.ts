@@ -74,8 +74,8 @@ export const demoCommand: Command = {
         ctx.out(`  parsel serve ${p}                        # review in the browser (or open it in the app)`);
       } else {
         if (r.models) {
-          ctx.out(`${r.models.missing}.`);
-          ctx.out(`No demo models were found, so no model set was made. Add models with \`parsel models add ${p} <model.onnx>\``);
+          ctx.out(`No demo models were found (${r.models.missing}), so no model set was made.`);
+          ctx.out(`Add models with \`parsel models add ${p} <model.onnx>\``);
           ctx.out(`and make a set with \`parsel models set ${p} <set name> <model name|id>... --tta flip\` (see docs/demo.md).`);
         }
         ctx.out('next:');

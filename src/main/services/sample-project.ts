@@ -44,7 +44,7 @@ export interface SampleModels {
   dir: string;
   /** The model set made, or null with the reason in `missing`. */
   set: ModelSetRecord | null;
-  /** Why no model set was made (no folder, no demo.json), null when it was. */
+  /** Why no demo models were found ("the folder … does not exist"), null when the set was made. */
   missing: string | null;
 }
 
@@ -101,6 +101,8 @@ export async function createSampleProject(api: ParselApi, file: string, o: Sampl
     });
   }
 
+  // A broken demo.json or a missing member is refused before any image is made.
+  if (o.models && existsSync(o.modelsDir)) demoMembers(o.modelsDir);
   try {
     return await build(api, p, o, t0);
   } catch (err) {
@@ -184,6 +186,17 @@ function parseDemoManifest(file: string): DemoManifest {
   return { set: { name: set.name, members: set.members as string[], tta } };
 }
 
+/** The members of `<dir>/demo.json` as absolute paths ([] without demo.json); a missing file is an error naming it. */
+function demoMembers(dir: string): string[] {
+  const manifest = readDemoManifest(dir);
+  if (!manifest) return [];
+  return manifest.set.members.map((m) => {
+    const path = resolve(dir, m);
+    if (!existsSync(path)) throw new ParselError('NOT_FOUND', `${join(resolve(dir), DEMO_MANIFEST)} names ${m}, but ${path} does not exist`);
+    return path;
+  });
+}
+
 /** Adds each member of `<dir>/demo.json` as a model and makes the model set; nothing when demo.json is missing. */
 export async function registerDemoModels(
   api: ParselApi,
@@ -191,16 +204,15 @@ export async function registerDemoModels(
   onProgress?: (done: number, total: number) => void,
 ): Promise<SampleModels> {
   const abs = resolve(dir);
-  if (!existsSync(abs)) return { dir: abs, set: null, missing: `no demo models: the folder ${abs} does not exist` };
+  if (!existsSync(abs)) return { dir: abs, set: null, missing: `the folder ${abs} does not exist` };
   const manifest = readDemoManifest(abs);
-  if (!manifest) return { dir: abs, set: null, missing: `no demo models: ${join(abs, DEMO_MANIFEST)} does not exist` };
+  if (!manifest) return { dir: abs, set: null, missing: `${join(abs, DEMO_MANIFEST)} does not exist` };
+  const members = demoMembers(abs);
   const ids: number[] = [];
-  for (const [k, member] of manifest.set.members.entries()) {
-    const path = resolve(abs, member);
-    if (!existsSync(path)) throw new ParselError('NOT_FOUND', `${join(abs, DEMO_MANIFEST)} names ${member}, but ${path} does not exist`);
-    const r = await api.call('models:add', { path, name: basename(member, extname(member)) });
+  for (const [k, path] of members.entries()) {
+    const r = await api.call('models:add', { path, name: basename(path, extname(path)) });
     ids.push(r.model.id);
-    onProgress?.(k + 1, manifest.set.members.length);
+    onProgress?.(k + 1, members.length);
   }
   const set = await api.call('modelSet:create', { name: manifest.set.name, modelIds: ids, tta: manifest.set.tta });
   return { dir: abs, set, missing: null };

@@ -147,9 +147,11 @@ describe('parsel demo', () => {
   }, 120_000);
 
   it('without demo models the project is still made and the output says so and how to add models', () => {
-    const r = parsel('demo', 'nomodels.parsel', '--count', '3', '--size', '64', '--models-dir', join(dir, 'nowhere'));
+    // 20 images: enough for the bundle's generator threads (inference-sample-worker.mjs) on a 2-core machine.
+    const r = parsel('demo', 'nomodels.parsel', '--count', '20', '--size', '64', '--models-dir', join(dir, 'nowhere'));
     expect(r.code, r.err).toBe(0);
     expect(existsSync(join(dir, 'nomodels.parsel'))).toBe(true);
+    expect(r.out).toContain('corrupted on purpose: 4 of 20 labels');
     expect(r.out).toContain(`No demo models were found (the folder ${join(dir, 'nowhere')} does not exist), so no model set was made.`);
     expect(r.out).toContain('parsel models add nomodels.parsel <model.onnx>');
     const list = JSON.parse(parsel('models', 'list', 'nomodels.parsel', '--json').out) as { sets: unknown[] };

@@ -4,8 +4,8 @@
  *
  *   npm run bench -- sample [--images 2000] [--size 256] [--noise 0.1]
  *
- * Prints wall seconds per phase (images: generate + corrupt + JPEG; adding: image:addFolder; labels:
- * revision:save per image; no models), the total, the ratio one thread / threads, and the load.
+ * Prints wall seconds per phase (images: generate + corrupt + JPEG + index PNG; importing: import:run of
+ * that folder, images and import revisions; no models), the total, the ratio one thread / threads, and the load.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -57,7 +57,7 @@ async function round(threads: number): Promise<{ total: number; phases: Partial<
 }
 
 const fmt = (r: Awaited<ReturnType<typeof round>>) =>
-  `${r.total.toFixed(1)} s (images ${r.phases.images?.toFixed(1)} s, adding ${r.phases.adding?.toFixed(1)} s, labels ${r.phases.labels?.toFixed(1)} s)`;
+  `${r.total.toFixed(1)} s (images ${r.phases.images?.toFixed(1)} s, importing ${r.phases.importing?.toFixed(1)} s)`;
 
 async function main(): Promise<void> {
   const threads = Math.min(8, availableParallelism());

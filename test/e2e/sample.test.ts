@@ -4,7 +4,7 @@
  * while a progress bar shows the phases, then opens the grid of its images; with demo models (generated
  * stand-ins, test/tooling/demo-models.ts) the Models dialog lists the set "demo" with flip TTA. A second
  * backend on the same user-data folder opens the same project instead of making another. Without demo
- * models the project is still made, and the API says why there is no model set.
+ * models the project is still made, and Home says why there is no model set before going on to it.
  * Screenshots go to $PARSEL_E2E_SHOTS when set.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -69,7 +69,7 @@ describe('Open the sample project (browser mode)', () => {
     expect(truth.corrupted).toBe(Math.round(SAMPLE_DEFAULTS.count * SAMPLE_DEFAULTS.noise));
     // The phases were reported in order and the bar was fed by them.
     const phases = [...new Set(progress.map((p) => p.phase))];
-    expect(phases).toEqual(['making the images', 'adding them to the project', 'storing the labels', 'adding the demo models', 'done']);
+    expect(phases).toEqual(['making the images', 'importing them with their labels', 'adding the demo models', 'done']);
     expect(progress.at(-1)).toMatchObject({ status: 'done', done: SAMPLE_DEFAULTS.count });
 
     await page.getByTestId('open-models').click();
@@ -81,7 +81,7 @@ describe('Open the sample project (browser mode)', () => {
     await page.context().close();
   }, 240_000);
 
-  it('is opened, not made again, by the next session on the same user-data folder; made without models it says why', async () => {
+  it('is opened, not made again, by the next session on the same user-data folder', async () => {
     const again = createBackend({ mode: 'browser', userDataDir: join(f.tmp, 'user'), sampleModelsDir: join(f.tmp, 'demo-models') });
     try {
       const r = await directClient(again.services, again.bus).call('app:openSample', {});
@@ -89,13 +89,40 @@ describe('Open the sample project (browser mode)', () => {
     } finally {
       again.close();
     }
-    const bare = createBackend({ mode: 'browser', userDataDir: join(f.tmp, 'bare'), sampleModelsDir: join(f.tmp, 'no-models-here') });
-    try {
-      const r = await directClient(bare.services, bare.bus).call('app:openSample', {});
-      expect(r).toMatchObject({ created: true, modelSet: null, modelsNote: `no demo models: the folder ${join(f.tmp, 'no-models-here')} does not exist` });
-      expect(r.project.counts.total).toBe(SAMPLE_DEFAULTS.count);
-    } finally {
-      bare.close();
-    }
+  }, 60_000);
+});
+
+describe('Open the sample project without demo models (browser mode)', () => {
+  let f: BrowserFixture;
+
+  beforeAll(async () => {
+    f = await startBrowserFixture({
+      prefix: 'parsel-e2e-sample-bare-',
+      backend: async (tmp) => createBackend({ mode: 'browser', userDataDir: join(tmp, 'user'), sampleModelsDir: join(tmp, 'no-models-here') }),
+    });
   }, 180_000);
+
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  it('makes the project, says plainly that no demo models were found and how to add some, then opens it', async () => {
+    const { page, errors } = await newPage(f);
+    await page.goto(f.server.url);
+    await page.getByRole('button', { name: 'Open the sample project' }).click();
+    const note = page.getByRole('status').filter({ hasText: 'no demo models were found' });
+    await note.waitFor({ timeout: 120_000 });
+    const text = (await note.textContent()) ?? '';
+    expect(text).toContain(`no demo models were found (the folder ${join(f.tmp, 'no-models-here')} does not exist)`);
+    expect(text).toContain('Models…');
+    expect(text).toContain(`${SAMPLE_DEFAULTS.count} images, ${Math.round(SAMPLE_DEFAULTS.count * SAMPLE_DEFAULTS.noise)} labels corrupted`);
+    if (shots) writeFileSync(join(shots, 'home-sample-no-models.png'), await page.screenshot());
+    expect((await f.api.call('project:info', {})).counts.total).toBe(SAMPLE_DEFAULTS.count);
+
+    await page.getByRole('button', { name: 'Go to the sample project' }).click();
+    await page.getByTestId('grid').waitFor();
+    await page.locator('.cell[data-index="0"]').waitFor();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 240_000);
 });

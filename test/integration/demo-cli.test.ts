@@ -5,7 +5,7 @@
  * (generated stand-ins: test/tooling/demo-models.ts) — or the plain message when there are none.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,7 @@ describe('parsel demo', () => {
 
     const images = readdirSync(join(dir, 'sample-faces', 'images')).sort();
     expect(images).toEqual(Array.from({ length: 12 }, (_, i) => `face_${String(i).padStart(5, '0')}.jpg`));
+    expect(readdirSync(join(dir, 'sample-faces', 'masks')).sort()).toEqual(images.map((n) => n.replace('.jpg', '.png')));
     const truth = JSON.parse(readFileSync(join(dir, 'sample-faces', 'ground-truth.json'), 'utf8')) as SampleGroundTruth;
     expect(truth.generator).toMatchObject({ count: 12, size: 128, noise: 0.25, seed: 40, schema: 'celebamask-hq-a' });
     expect(truth.generator.types).not.toContain('boundary_jitter');
@@ -146,14 +147,39 @@ describe('parsel demo', () => {
   }, 120_000);
 
   it('without demo models the project is still made and the output says so and how to add models', () => {
-    const r = parsel('demo', 'nomodels.parsel', '--count', '3', '--size', '64', '--models-dir', join(dir, 'nowhere'));
+    // 20 images: enough for the bundle's generator threads (inference-sample-worker.mjs) on a 2-core machine.
+    const r = parsel('demo', 'nomodels.parsel', '--count', '20', '--size', '64', '--models-dir', join(dir, 'nowhere'));
     expect(r.code, r.err).toBe(0);
     expect(existsSync(join(dir, 'nomodels.parsel'))).toBe(true);
-    expect(r.out).toContain(`no demo models: the folder ${join(dir, 'nowhere')} does not exist`);
-    expect(r.out).toContain('No demo models were found');
+    expect(r.out).toContain('corrupted on purpose: 4 of 20 labels');
+    expect(r.out).toContain(`No demo models were found (the folder ${join(dir, 'nowhere')} does not exist), so no model set was made.`);
     expect(r.out).toContain('parsel models add nomodels.parsel <model.onnx>');
     const list = JSON.parse(parsel('models', 'list', 'nomodels.parsel', '--json').out) as { sets: unknown[] };
     expect(list.sets).toEqual([]);
+    // A folder without demo.json: the same, naming the file.
+    mkdirSync(join(dir, 'empty-models'));
+    const r2 = parsel('demo', 'nomanifest.parsel', '--count', '2', '--size', '64', '--models-dir', join(dir, 'empty-models'));
+    expect(r2.code, r2.err).toBe(0);
+    expect(r2.out).toContain(`No demo models were found (${join(dir, 'empty-models', 'demo.json')} does not exist)`);
+  }, 60_000);
+
+  it('a broken demo.json or a missing member is refused naming the file (exit 3) before anything is made', () => {
+    mkdirSync(join(dir, 'bad-models'));
+    writeFileSync(join(dir, 'bad-models', 'demo.json'), '{"set": {"name": "demo", "members": []}}');
+    const r = parsel('demo', 'broken.parsel', '--count', '2', '--size', '64', '--models-dir', join(dir, 'bad-models'));
+    expect(r.code).toBe(3);
+    expect(r.err).toContain(`${join(dir, 'bad-models', 'demo.json')}: set.members must be a non-empty list of file names`);
+    expect(existsSync(join(dir, 'broken.parsel'))).toBe(false);
+    expect(existsSync(join(dir, 'broken-faces'))).toBe(false);
+    // A member that is not there: refused naming it, before any image is made.
+    writeFileSync(join(dir, 'bad-models', 'demo.json'), '{"set": {"name": "demo", "members": ["snapshot-9.onnx"], "tta": "flip"}}');
+    const m = parsel('demo', 'broken.parsel', '--count', '2', '--size', '64', '--models-dir', join(dir, 'bad-models'));
+    expect(m.code).toBe(3);
+    expect(m.err).toContain(`names snapshot-9.onnx, but ${join(dir, 'bad-models', 'snapshot-9.onnx')} does not exist [NOT_FOUND]`);
+    expect(existsSync(join(dir, 'broken-faces'))).toBe(false);
+    // …so the same command works once the file is fixed.
+    writeDemoModels(join(dir, 'bad-models'));
+    expect(parsel('demo', 'broken.parsel', '--count', '2', '--size', '64', '--models-dir', join(dir, 'bad-models')).code).toBe(0);
   }, 60_000);
 });
 
@@ -170,7 +196,7 @@ describe('writeSampleFaces', () => {
     expect(b.map((f) => basename(f.path))).toEqual(a.map((f) => basename(f.path)));
     for (let i = 0; i < o.count; i++) {
       expect(readFileSync(b[i].path).equals(readFileSync(a[i].path)), a[i].path).toBe(true);
-      expect(b[i].label).toEqual(a[i].label);
+      expect(readFileSync(b[i].maskPath).equals(readFileSync(a[i].maskPath)), a[i].maskPath).toBe(true);
       expect(b[i].corruptions).toEqual(a[i].corruptions);
     }
     expect(a.filter((f) => f.corruptions.length > 0)).toHaveLength(8);

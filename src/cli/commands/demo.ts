@@ -16,8 +16,7 @@ function numberOption(args: ParsedArgs, name: string, fallback: number, integer:
 
 const PHASES: Record<SamplePhase, string> = {
   images: 'making {count} images…',
-  adding: 'adding them to the project…',
-  labels: 'storing the labels…',
+  importing: 'importing them with their labels…',
   models: 'adding the demo models…',
 };
 
@@ -66,7 +65,7 @@ export const demoCommand: Command = {
         return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? p : r;
       };
       ctx.out(`created ${r.project.path} (schema ${SAMPLE_SCHEMA_ID}) in ${r.seconds.toFixed(1)} s`);
-      ctx.out(`images: ${r.images} (${size}×${size} JPEG) in ${r.imagesDir}, each with its label as an import revision`);
+      ctx.out(`images: ${r.images} (${size}×${size} JPEG) with their labels (index PNG) in ${r.facesDir}, imported: each label is an import revision`);
       ctx.out(`corrupted on purpose: ${r.corrupted} of ${r.images} labels (--noise ${noise}); ground truth: ${r.groundTruth}`);
       const p = rel(r.project.path);
       if (r.models?.set) {
@@ -79,8 +78,8 @@ export const demoCommand: Command = {
         ctx.out(`  parsel serve ${p}                        # review in the browser (or open it in the app)`);
       } else {
         if (r.models) {
-          ctx.out(`${r.models.missing}.`);
-          ctx.out(`No demo models were found, so no model set was made. Add models with \`parsel models add ${p} <model.onnx>\``);
+          ctx.out(`No demo models were found (${r.models.missing}), so no model set was made.`);
+          ctx.out(`Add models with \`parsel models add ${p} <model.onnx>\``);
           ctx.out(`and make a set with \`parsel models set ${p} <set name> <model name|id>... --tta flip\` (see docs/demo.md).`);
         }
         ctx.out('next:');

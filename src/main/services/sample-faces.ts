@@ -1,14 +1,13 @@
 /**
- * Synthetic faces on disk: the sample project's images (JPEG) with their labels kept in memory
- * (encoded), made in generator threads (sample-worker.ts). Image i is
- * shared/sample makeSampleItem(i, ...), so the files and labels are the same however many threads
- * made them.
+ * Synthetic faces on disk: the sample project's dataset in the generic index-PNG layout
+ * (docs/formats.md `index-png`): `images/face_00000.jpg` (JPEG) and `masks/face_00000.png` (its label,
+ * corrupted for the corrupted share), made in generator threads (sample-worker.ts). Image i is
+ * shared/sample makeSampleItem(i, ...), so the files are the same however many threads made them.
  */
+import { promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import type { EncodedMask } from '../../shared/api/types';
-import { encodeMask } from '../../shared/mask/codec';
 import { getSchema } from '../../shared/schema';
 import {
   SAMPLE_SCHEMA_ID,
@@ -18,23 +17,24 @@ import {
   type SampleCorruption,
   type SampleOptions,
 } from '../../shared/sample';
+import { encodePng } from '../formats/png';
 import { startWorker } from '../inference/spawn';
 import sharp from '../sharp';
 
-/** What the project needs of one written image. */
+/** One written image. */
 export interface WrittenFace {
   index: number;
   /** Absolute path of the JPEG. */
   path: string;
-  /** The label to store (clean, or with its corruption). */
-  label: EncodedMask;
+  /** Absolute path of its label (single-channel index PNG): clean, or with its corruption. */
+  maskPath: string;
   corruptions: SampleCorruption[];
 }
 
 /** Messages of the sample worker (sample-worker.ts). */
 export type SampleWorkerRequest = { indices: number[]; opts: SampleOptions; corrupted: number[] };
 export type SampleWorkerReply =
-  | { type: 'item'; index: number; rgb: Uint8Array; label: EncodedMask; corruptions: SampleCorruption[] }
+  | { type: 'item'; index: number; rgb: Uint8Array; png: Uint8Array; corruptions: SampleCorruption[] }
   | { type: 'done' }
   | { type: 'error'; message: string };
 
@@ -45,22 +45,28 @@ export async function writeJpeg(path: string, rgb: Uint8Array, width: number, he
 }
 
 /**
- * Write the sample's images into `imagesDir` (which must exist) as JPEG; returns them in index order.
+ * Write the sample's dataset into `dir`/images and `dir`/masks (created); returns it in index order.
  * `threads`: generator threads (default: the machine's cores, at most 8); 1 makes them on this thread.
  */
 export async function writeSampleFaces(
-  imagesDir: string,
+  dir: string,
   o: SampleOptions,
   opts: { threads?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<WrittenFace[]> {
+  const imagesDir = join(dir, 'images');
+  const masksDir = join(dir, 'masks');
+  await fs.mkdir(imagesDir, { recursive: true });
+  await fs.mkdir(masksDir, { recursive: true });
   const corrupted = pickCorrupted(o);
   const out: WrittenFace[] = new Array(o.count);
   let done = 0;
   const pending: Promise<void>[] = [];
-  const accept = (index: number, rgb: Uint8Array, label: EncodedMask, corruptions: SampleCorruption[]): Promise<void> => {
-    const path = join(imagesDir, sampleFileName(index));
-    const p = writeJpeg(path, rgb, o.size, o.size).then(() => {
-      out[index] = { index, path, label, corruptions };
+  const accept = (index: number, rgb: Uint8Array, png: Uint8Array, corruptions: SampleCorruption[]): Promise<void> => {
+    const name = sampleFileName(index);
+    const path = join(imagesDir, name);
+    const maskPath = join(masksDir, name.replace(/\.jpg$/, '.png'));
+    const p = Promise.all([writeJpeg(path, rgb, o.size, o.size), fs.writeFile(maskPath, png)]).then(() => {
+      out[index] = { index, path, maskPath, corruptions };
       opts.onProgress?.(++done, o.count);
     });
     pending.push(p);
@@ -72,10 +78,9 @@ export async function writeSampleFaces(
     const schema = getSchema(SAMPLE_SCHEMA_ID);
     for (let i = 0; i < o.count; i++) {
       const item = makeSampleItem(i, o, schema, corrupted.has(i));
-      const label = encodeMask(item.label, item.width, item.height);
-      // Keep at most a few encodes in flight so memory stays flat.
+      // Keep at most a few writes in flight so memory stays flat.
       if (pending.length >= 8) await Promise.all(pending.splice(0, pending.length));
-      void accept(i, item.rgb, label, item.corruptions);
+      void accept(i, item.rgb, encodePng(item.label, item.width, item.height, 1), item.corruptions);
     }
     await Promise.all(pending);
     return out;
@@ -92,7 +97,7 @@ export async function writeSampleFaces(
         workers.push(w);
         return new Promise<void>((resolve, reject) => {
           w.on('message', (m: SampleWorkerReply) => {
-            if (m.type === 'item') void accept(m.index, m.rgb, m.label, m.corruptions).catch(reject);
+            if (m.type === 'item') void accept(m.index, m.rgb, m.png, m.corruptions).catch(reject);
             else if (m.type === 'done') resolve();
             else reject(new Error(`sample generator: ${m.message}`));
           });

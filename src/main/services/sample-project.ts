@@ -4,14 +4,15 @@
  * (shared/sample), the ground truth of what was corrupted in a JSON file beside the images (never in
  * the project), and the demo models registered as the model set "demo" when they are there.
  *
- * Layout for `<dir>/<stem>.parsel`:
- *   <dir>/<stem>-faces/images/face_00000.jpg …   the images (added to the project where they are)
+ * Layout for `<dir>/<stem>.parsel` (the faces folder is a generic index-PNG dataset, docs/formats.md):
+ *   <dir>/<stem>-faces/images/face_00000.jpg …   the images (the project refers to them where they are)
+ *   <dir>/<stem>-faces/masks/face_00000.png …    their labels as imported (corrupted for the corrupted share)
  *   <dir>/<stem>-faces/ground-truth.json          SampleGroundTruth
  *
- * Everything goes through the API (project:create, image:addFolder, revision:save, models:add,
- * modelSet:create), so the sample project is made by the same rules as any other.
+ * Everything goes through the API (project:create, import:run, models:add, modelSet:create), so the
+ * sample project is made by the same rules as any imported dataset.
  */
-import { existsSync, mkdirSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { ParselApi } from '../../shared/api/contract';
 import { ParselError } from '../../shared/api/errors';
@@ -28,7 +29,6 @@ import {
 import { PROJECT_EXTENSION } from './domains/project';
 import { writeSampleFaces } from './sample-faces';
 
-export const SAMPLE_AUTHOR = 'sample project';
 /** The demo models' manifest (models/demo/demo.json, written by training/). */
 export const DEMO_MANIFEST = 'demo.json';
 
@@ -44,13 +44,14 @@ export interface SampleModels {
   dir: string;
   /** The model set made, or null with the reason in `missing`. */
   set: ModelSetRecord | null;
-  /** Why no model set was made (no folder, no demo.json), null when it was. */
+  /** Why no demo models were found ("the folder … does not exist"), null when the set was made. */
   missing: string | null;
 }
 
 export interface SampleProjectResult {
   project: ProjectInfo;
-  imagesDir: string;
+  /** The dataset folder: images/, masks/ (index PNGs, as imported) and ground-truth.json. */
+  facesDir: string;
   groundTruth: string;
   images: number;
   corrupted: number;
@@ -60,7 +61,7 @@ export interface SampleProjectResult {
 }
 
 /** Phases of making a sample project, in order. */
-export type SamplePhase = 'images' | 'adding' | 'labels' | 'models';
+export type SamplePhase = 'images' | 'importing' | 'models';
 
 export interface SampleProjectOptions extends SampleOptions {
   /** Register the demo models (default true). */
@@ -100,7 +101,8 @@ export async function createSampleProject(api: ParselApi, file: string, o: Sampl
     });
   }
 
-  mkdirSync(p.imagesDir, { recursive: true });
+  // A broken demo.json or a missing member is refused before any image is made.
+  if (o.models && existsSync(o.modelsDir)) demoMembers(o.modelsDir);
   try {
     return await build(api, p, o, t0);
   } catch (err) {
@@ -112,28 +114,26 @@ export async function createSampleProject(api: ParselApi, file: string, o: Sampl
 }
 
 async function build(api: ParselApi, p: ReturnType<typeof samplePaths>, o: SampleProjectOptions, t0: number): Promise<SampleProjectResult> {
-  const faces = await writeSampleFaces(p.imagesDir, o, { threads: o.threads, onProgress: (d, t) => o.onProgress?.('images', d, t) });
+  const faces = await writeSampleFaces(p.facesDir, o, { threads: o.threads, onProgress: (d, t) => o.onProgress?.('images', d, t) });
 
+  // The faces folder is a generic index-PNG dataset: the importer adds the images and stores each
+  // label as an `import` revision, in batched transactions (ground-truth.json is written after it).
   await api.call('project:create', { path: p.file, schemaId: SAMPLE_SCHEMA_ID });
-  o.onProgress?.('adding', 0, o.count);
-  const added = await api.call('image:addFolder', { folder: p.imagesDir, recursive: false });
-  if (added.added !== o.count) {
-    const why = [...added.failed.map((f) => `${f.path}: ${f.reason}`), ...added.duplicates.map((d) => `${d.path}: same content as ${d.existingPath}`)];
-    throw new ParselError('INTERNAL', `sample project: added ${added.added} of ${o.count} images (${why.slice(0, 3).join('; ')})`);
+  const jobId = `sample-import-${process.pid}-${Date.now()}`;
+  o.onProgress?.('importing', 0, o.count);
+  const off = api.on('job:progress', (e) => {
+    if (e.jobId === jobId && e.total > 0) o.onProgress?.('importing', e.done, e.total);
+  });
+  let report;
+  try {
+    report = await api.call('import:run', { path: p.facesDir, format: 'index-png', onProblem: 'abort', jobId });
+  } finally {
+    off();
   }
-  const byName = new Map(faces.map((f) => [basename(f.path), f]));
-  let saved = 0;
-  for (let offset = 0; ; offset += 5000) {
-    const page = await api.call('image:list', { offset, limit: 5000 });
-    for (const img of page.items) {
-      const face = byName.get(basename(img.path));
-      if (!face) continue;
-      await api.call('revision:save', { imageId: img.id, parentId: null, kind: 'import', author: SAMPLE_AUTHOR, mask: face.label });
-      o.onProgress?.('labels', ++saved, o.count);
-    }
-    if (page.items.length < 5000) break;
+  if (report.status !== 'done' || report.imported !== o.count) {
+    const why = report.problems.slice(0, 3).map((x) => `${x.file}: ${x.message}`);
+    throw new ParselError('INTERNAL', `sample project: imported ${report.imported} of ${o.count} images (${report.status}${why.length ? `; ${why.join('; ')}` : ''})`);
   }
-  if (saved !== o.count) throw new ParselError('INTERNAL', `sample project: stored ${saved} of ${o.count} labels`);
 
   const truth: SampleGroundTruth = {
     generator: { count: o.count, size: o.size, noise: o.noise, seed: o.seed, schema: SAMPLE_SCHEMA_ID, types: [...SAMPLE_CORRUPTIONS] },
@@ -148,7 +148,7 @@ async function build(api: ParselApi, p: ReturnType<typeof samplePaths>, o: Sampl
   const models = o.models ? await registerDemoModels(api, o.modelsDir, (d, t) => o.onProgress?.('models', d, t)) : null;
   return {
     project: await api.call('project:info', {}),
-    imagesDir: p.imagesDir,
+    facesDir: p.facesDir,
     groundTruth: p.groundTruth,
     images: o.count,
     corrupted: truth.corrupted,
@@ -186,6 +186,17 @@ function parseDemoManifest(file: string): DemoManifest {
   return { set: { name: set.name, members: set.members as string[], tta } };
 }
 
+/** The members of `<dir>/demo.json` as absolute paths ([] without demo.json); a missing file is an error naming it. */
+function demoMembers(dir: string): string[] {
+  const manifest = readDemoManifest(dir);
+  if (!manifest) return [];
+  return manifest.set.members.map((m) => {
+    const path = resolve(dir, m);
+    if (!existsSync(path)) throw new ParselError('NOT_FOUND', `${join(resolve(dir), DEMO_MANIFEST)} names ${m}, but ${path} does not exist`);
+    return path;
+  });
+}
+
 /** Adds each member of `<dir>/demo.json` as a model and makes the model set; nothing when demo.json is missing. */
 export async function registerDemoModels(
   api: ParselApi,
@@ -193,16 +204,15 @@ export async function registerDemoModels(
   onProgress?: (done: number, total: number) => void,
 ): Promise<SampleModels> {
   const abs = resolve(dir);
-  if (!existsSync(abs)) return { dir: abs, set: null, missing: `no demo models: the folder ${abs} does not exist` };
+  if (!existsSync(abs)) return { dir: abs, set: null, missing: `the folder ${abs} does not exist` };
   const manifest = readDemoManifest(abs);
-  if (!manifest) return { dir: abs, set: null, missing: `no demo models: ${join(abs, DEMO_MANIFEST)} does not exist` };
+  if (!manifest) return { dir: abs, set: null, missing: `${join(abs, DEMO_MANIFEST)} does not exist` };
+  const members = demoMembers(abs);
   const ids: number[] = [];
-  for (const [k, member] of manifest.set.members.entries()) {
-    const path = resolve(abs, member);
-    if (!existsSync(path)) throw new ParselError('NOT_FOUND', `${join(abs, DEMO_MANIFEST)} names ${member}, but ${path} does not exist`);
-    const r = await api.call('models:add', { path, name: basename(member, extname(member)) });
+  for (const [k, path] of members.entries()) {
+    const r = await api.call('models:add', { path, name: basename(path, extname(path)) });
     ids.push(r.model.id);
-    onProgress?.(k + 1, manifest.set.members.length);
+    onProgress?.(k + 1, members.length);
   }
   const set = await api.call('modelSet:create', { name: manifest.set.name, modelIds: ids, tta: manifest.set.tta });
   return { dir: abs, set, missing: null };

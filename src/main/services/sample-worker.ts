@@ -1,13 +1,13 @@
 /**
  * Sample-project generator thread (worker_threads): makes the images it is given (shared/sample) and
- * sends each one's pixels and encoded label back; the caller writes the JPEGs (sample-faces.ts).
+ * sends each one's pixels and label (index-PNG bytes) back; the caller writes the files (sample-faces.ts).
  * Protocol: main → worker one SampleWorkerRequest; worker → main one 'item' per image, then 'done'
  * (or 'error').
  */
 import { parentPort } from 'node:worker_threads';
-import { encodeMask } from '../../shared/mask/codec';
 import { getSchema } from '../../shared/schema';
 import { SAMPLE_SCHEMA_ID, makeSampleItem } from '../../shared/sample';
+import { encodePng } from '../formats/png';
 import type { SampleWorkerReply, SampleWorkerRequest } from './sample-faces';
 
 const port = parentPort;
@@ -19,8 +19,8 @@ port.once('message', (req: SampleWorkerRequest) => {
     const schema = getSchema(SAMPLE_SCHEMA_ID);
     for (const i of req.indices) {
       const item = makeSampleItem(i, req.opts, schema, corrupted.has(i));
-      const label = encodeMask(item.label, item.width, item.height);
-      const msg: SampleWorkerReply = { type: 'item', index: i, rgb: item.rgb, label, corruptions: item.corruptions };
+      const png = encodePng(item.label, item.width, item.height, 1);
+      const msg: SampleWorkerReply = { type: 'item', index: i, rgb: item.rgb, png, corruptions: item.corruptions };
       port.postMessage(msg); // copied, not transferred: the buffers may be views of larger ones
     }
     port.postMessage({ type: 'done' } satisfies SampleWorkerReply);

@@ -74,7 +74,7 @@ export interface SampleOpened {
   groundTruth: string;
   images: number;
   corrupted: number;
-  /** The demo model set's name, or null (then `modelsNote` says why). */
+  /** The demo model set's name, or null (then `modelsNote` says why no demo models were found). */
   modelSet: string | null;
   modelsNote: string | null;
 }

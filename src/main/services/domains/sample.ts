@@ -17,11 +17,10 @@ export function sampleProjectFile(userDataDir: string): string {
   return join(resolve(userDataDir), 'sample', 'sample.parsel');
 }
 
-const NO_MODELS_DIR = 'no demo models: this build has no models folder';
+const NO_MODELS_DIR = 'this build has no models folder';
 const PHASE_TEXT: Record<SamplePhase, string> = {
   images: 'making the images',
-  adding: 'adding them to the project',
-  labels: 'storing the labels',
+  importing: 'importing them with their labels',
   models: 'adding the demo models',
 };
 

@@ -3,7 +3,7 @@
  * (a few seconds: its `job:progress` events, kind 'sample', drive the bar), later it opens it.
  */
 import { useEffect, useState } from 'react';
-import type { JobProgress, ProjectInfo } from '../../../shared/api/types';
+import type { JobProgress, ProjectInfo, SampleOpened } from '../../../shared/api/types';
 import { SAMPLE_DEFAULTS } from '../../../shared/sample';
 import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from './common';
 
@@ -12,15 +12,20 @@ export function SamplePanel({ onOpened, disabled }: { onOpened: (p: ProjectInfo)
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<JobProgress | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
+  /** Opened without demo models: say so before going on to the project. */
+  const [noModels, setNoModels] = useState<SampleOpened | null>(null);
 
   useEffect(() => client.on('job:progress', (p) => p.kind === 'sample' && setProgress(p)), [client]);
 
   async function open() {
     setError(null);
+    setNoModels(null);
     setProgress(null);
     setBusy(true);
     try {
-      onOpened((await client.call('app:openSample', {})).project);
+      const r = await client.call('app:openSample', {});
+      if (r.modelSet === null) setNoModels(r);
+      else onOpened(r.project);
     } catch (e) {
       setError(toShownError(e));
     } finally {
@@ -50,6 +55,20 @@ export function SamplePanel({ onOpened, disabled }: { onOpened: (p: ProjectInfo)
             <div style={{ width: `${pct}%` }} />
           </div>
           <span className="mono">{progress ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)}` : '…'}</span>
+        </div>
+      )}
+      {noModels && (
+        <div className="sample-note" role="status">
+          <p>
+            The sample project is ready ({fmtInt(noModels.images)} images, {fmtInt(noModels.corrupted)} labels corrupted), but no
+            demo models were found ({noModels.modelsNote}). Add models in the project with <b>Models…</b> and make a model
+            set of them (docs/demo.md), then pre-label and scan.
+          </p>
+          <div className="actions">
+            <button type="button" className="primary" onClick={() => onOpened(noModels.project)}>
+              Go to the sample project
+            </button>
+          </div>
         </div>
       )}
       <ErrorBox error={error} />

@@ -25,6 +25,8 @@ const FORMAT_LABEL: Record<ImportFormatId, string> = {
   facesynthetics: 'FaceSynthetics',
   'index-png': 'Folder of index PNGs (images/ + masks/)',
   'color-png': 'Colour PNGs + CVAT labelmap.txt',
+  coco: 'COCO (RLE annotations.json)',
+  'dml-csr': 'DML-CSR training layout',
 };
 
 const ORDERS = [

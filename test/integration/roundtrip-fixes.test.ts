@@ -17,7 +17,7 @@ import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import type { ParselApi } from '../../src/shared/api/contract';
 import { ParselError } from '../../src/shared/api/errors';
-import { decodeMask } from '../../src/shared/mask/codec';
+import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { makeExportProject } from '../tooling/export-project';
 import { writeHelen, writeLapa } from '../tooling/formats';
 import { forgePng } from '../tooling/png-forge';
@@ -170,6 +170,24 @@ describe('issue 16 regressions', () => {
     const splits = [...(await contents(b.api)).values()].map((v) => v.split).sort();
     expect(splits).toEqual(['test', 'test', 'train', 'train', 'val', 'val']);
     b.close();
+  });
+
+  it('CelebAMask-HQ: an all-background mask (no part file) comes back from the export, not as a missing file', async () => {
+    const src = await makeExportProject(join(root, 'celeba-src'), { count: 3, size: 32, schemaId: 'celebamask-hq-b' });
+    const first = (await src.api.call('image:list', { limit: 10 })).items[0];
+    await src.api.call('revision:save', { imageId: first.id, parentId: first.headRevisionId, kind: 'human', author: 't', mask: encodeMask(new Uint8Array(32 * 32), 32, 32) });
+    const out = join(root, 'celeba-out');
+    await src.api.call('export:run', { dir: out, spec: { format: 'celebamask-hq' } });
+    const before = await bySha(src.api);
+    src.backend.close();
+    const p = await project('celebamask-hq-b');
+    const r = await p.api.call('import:run', { path: out });
+    expect(r.problems).toEqual([]);
+    expect(r.imported).toBe(3);
+    const after = await bySha(p.api);
+    for (const [sha, b] of before) expect(Buffer.compare(after.get(sha)!.mask, b.mask), sha).toBe(0);
+    expect([...after.values()].filter((v) => v.mask.every((x) => x === 0)).length).toBe(1);
+    p.close();
   });
 
   it('a LaPa dataset with 255 and no manifest: unknown-value unless --ignore-value says what 255 is', async () => {

@@ -16,7 +16,7 @@ import type { LabelSchema } from '../../shared/api/types';
 export type MaskSpec =
   /** One index PNG (single-channel, palette, or RGB with equal channels). */
   | { kind: 'index'; path: string }
-  /** CelebAMask-HQ: binary part masks by canonical part name (only the present parts). */
+  /** CelebAMask-HQ: binary part masks by canonical part name (only the present parts; none: all background). */
   | { kind: 'parts'; parts: { part: string; path: string }[] }
   /** Helen: 11 probability maps, class 0..10. */
   | { kind: 'helen'; maps: string[] }
@@ -51,6 +51,8 @@ export interface ScanOptions {
   helenThreshold: boolean;
   /** The dataset's ignore value when known before scanning (import option or Parsel manifest), else null. */
   ignoreValue?: number | null;
+  /** Files (relative, '/'-separated) a Parsel export manifest in the folder lists as written. */
+  manifestFiles?: ReadonlySet<string>;
 }
 
 export interface ScanResult {

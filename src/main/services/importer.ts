@@ -184,7 +184,13 @@ async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> 
   if (manifest) skipped.push({ file: manifest.path, reason: 'Parsel export manifest (read for splits and the ignore value)' });
   const declared = opts.ignoreValue ?? manifest?.ignoreIndex ?? null;
   checkIgnore(schema, declared, opts.ignoreValue !== undefined ? 'ignoreValue' : manifest?.path ?? '');
-  const scanOpts = { schema, celebaOrder: opts.celebaOrder, helenThreshold: opts.helenThreshold, ignoreValue: declared };
+  const scanOpts = {
+    schema,
+    celebaOrder: opts.celebaOrder,
+    helenThreshold: opts.helenThreshold,
+    ignoreValue: declared,
+    manifestFiles: new Set(manifest?.files.keys() ?? []),
+  };
   const ds = format.datasetSchemaId(scanOpts);
   if (ds !== null && ds !== schema.id) {
     throw new ParselError(
@@ -345,7 +351,8 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
       problems.push(imageProblem(err, item.image, item.key));
       return null;
     }),
-    buildMask(item.mask, s.build).catch((err: unknown) => {
+    // CelebAMask-HQ without part files (an all-background image its Parsel manifest lists): sized below.
+    (item.mask.kind === 'parts' && item.mask.parts.length === 0 ? Promise.resolve(null) : buildMask(item.mask, s.build)).catch((err: unknown) => {
       if (err instanceof ItemProblem) problems.push({ ...err.problem, file: err.problem.file || maskFile(item.mask), item: item.key });
       else problems.push({ kind: 'undecodable', file: maskFile(item.mask), item: item.key, message: `${maskFile(item.mask)}: ${(err as Error).message}` });
       return null;
@@ -368,6 +375,10 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
       : Promise.resolve(null),
   ]);
   let m = mask;
+  if (probe && item.mask.kind === 'parts' && item.mask.parts.length === 0) {
+    const bg = s.schema.classes.find((c) => c.name === 'background')?.index ?? 0;
+    m = { width: probe.width, height: probe.height, data: new Uint8Array(probe.width * probe.height).fill(bg) };
+  }
   if (probe && m && (m.width !== probe.width || m.height !== probe.height)) {
     const k = probe.width / m.width;
     const scalable = s.format.id === 'celebamask-hq' && Number.isInteger(k) && k > 1 && probe.height === m.height * k;

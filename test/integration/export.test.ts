@@ -93,6 +93,8 @@ describe('export formats', () => {
       expect(same((await readIndexPng(lblFile, 'x')).data, want)).toBe(true);
     }
     expect(manifest.remap).toMatchObject({ source: 'celebamask-hq-a', target: 'lapa-11', ignoreIndex: 255 });
+    // Sides are matched by name, and the export says so.
+    expect(manifest.remap.sides).toMatch(/^left\/right classes \(l_eye, r_eye, l_brow, r_brow, l_ear, r_ear\) go to the class of the same name: no side is swapped/);
     expect(manifest.items.every((i: { revisionId: number }) => i.revisionId > 0)).toBe(true);
     const ratios = Object.values(manifest.pixelRatios as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(ratios).toBeCloseTo(1, 9);

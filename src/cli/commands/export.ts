@@ -114,6 +114,7 @@ function printPreview(p: ExportPreview, ctx: Ctx): void {
   ctx.out(`source ${kv(p.bySource)}`);
   ctx.out(`class  ${kv(p.byClass)}`);
   ctx.out(`ignore ${p.ignore.note}`);
+  if (p.remap) ctx.out(`remap  ${p.remap.source} → ${p.remap.target}${p.remap.sides ? `; ${p.remap.sides}` : ''}`);
   for (const pr of p.problems) ctx.err(`problem: ${pr}`);
 }
 

@@ -425,6 +425,11 @@ export function ExportDialog({ project, schema, onClose }: Props) {
             )}
           </div>
           <ErrorBox error={previewError} />
+          {preview?.remap?.sides && (
+            <div className="dim" data-testid="preview-sides">
+              Sides: {preview.remap.sides}
+            </div>
+          )}
           {preview && (
             <div className="dim" data-testid="preview-ignore" data-possible={String(preview.ignore.possible)}>
               Ignore: {preview.ignore.note}

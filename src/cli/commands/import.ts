@@ -26,7 +26,7 @@ function printReport(r: ImportPlanReport, ctx: Ctx): void {
 }
 
 export const importCommand: Command = {
-  summary: 'import a dataset (CelebAMask-HQ, LaPa, Helen, iBugMask, FaceSynthetics, index/colour PNG folders)',
+  summary: 'import a dataset (CelebAMask-HQ, LaPa, Helen, iBugMask, FaceSynthetics, index/colour PNG folders, COCO RLE, DML-CSR)',
   usage:
     'parsel import <project.parsel> <folder> [--format f] [--order a|b|c] [--helen-threshold] [--ignore-value v] [--dry-run] [--on-problem skip|abort] [--json]',
   options: {

@@ -19,7 +19,7 @@ import type { ParselApi } from '../../src/shared/api/contract';
 import { ParselError } from '../../src/shared/api/errors';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { makeExportProject } from '../tooling/export-project';
-import { writeHelen, writeLapa } from '../tooling/formats';
+import { writeFaceSynthetics, writeHelen, writeLapa } from '../tooling/formats';
 import { forgePng } from '../tooling/png-forge';
 
 const root = mkdtempSync(join(tmpdir(), 'parsel-rt-fixes-'));
@@ -187,6 +187,18 @@ describe('issue 16 regressions', () => {
     const after = await bySha(p.api);
     for (const [sha, b] of before) expect(Buffer.compare(after.get(sha)!.mask, b.mask), sha).toBe(0);
     expect([...after.values()].filter((v) => v.mask.every((x) => x === 0)).length).toBe(1);
+    p.close();
+  });
+
+  it('a parsel-manifest.json that is not a Parsel manifest is a problem naming it, not a silent skip', async () => {
+    const ds = await writeFaceSynthetics(join(root, 'fs-badman'), { count: 2, size: 24 });
+    writeFileSync(join(ds.dir, 'parsel-manifest.json'), '{"kind": "something else"}');
+    const p = await project('facesynthetics');
+    const plan = await p.api.call('import:plan', { path: ds.dir });
+    expect(plan.problems.map((x) => `${x.kind}: ${x.message}`)).toEqual([
+      expect.stringMatching(/^bad-list: .*parsel-manifest\.json: not a Parsel export manifest: kind: .*\(a file named parsel-manifest\.json must be a Parsel export manifest\)$/),
+    ]);
+    expect(plan.manifest).toBeNull();
     p.close();
   });
 

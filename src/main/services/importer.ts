@@ -29,7 +29,7 @@ import type { LabelSchema } from '../../shared/api/types';
 import { ManifestError, parseManifest } from '../../shared/dataset/manifest';
 import { encodeMask } from '../../shared/mask/codec';
 import type { DatasetFormat, PlanItem, ScanResult } from '../formats/dataset';
-import { findJunk, parseLandmarks, readText } from '../formats/dataset';
+import { findJunk, parseLandmarks } from '../formats/dataset';
 import { ItemProblem, buildMask, maskFile, upscaleNearest, type BuildContext } from '../formats/masks';
 import { detectFormat, getFormat } from '../formats/registry';
 import type { ProjectStore } from '../store/project-store';
@@ -102,8 +102,22 @@ interface DatasetManifest {
  */
 async function readDatasetManifest(dir: string, problems: ImportProblem[]): Promise<DatasetManifest | null> {
   const path = join(dir, MANIFEST_FILE);
-  const text = await readText(path, problems);
-  if (text === null) return null;
+  let text: string;
+  try {
+    const st = await fs.stat(path);
+    if (!st.isFile()) return null;
+    // A manifest lists every file with its hash: about 0.5 kB per image, so larger than list files.
+    if (st.size > MAX_MANIFEST_BYTES) {
+      problems.push({ kind: 'too-large', file: path, message: `${path} is ${st.size} bytes; manifests over 1 GiB are refused` });
+      return null;
+    }
+    text = await fs.readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    problems.push({ kind: 'unreadable', file: path, message: `cannot read ${path} (${code ?? (err as Error).message})` });
+    return null;
+  }
   try {
     const m = parseManifest(JSON.parse(text) as unknown, path);
     const out = m.outputSchema as { ignoreIndex?: unknown } | undefined;
@@ -124,6 +138,8 @@ async function readDatasetManifest(dir: string, problems: ImportProblem[]): Prom
     return null;
   }
 }
+
+const MAX_MANIFEST_BYTES = 1024 * 1024 * 1024;
 
 /** The split an export records for images without one (shared/dataset/subset.ts NO_VALUE). */
 const NO_SPLIT = 'none';

@@ -11,7 +11,7 @@
  * and (PNG_BILEVEL) 1-bit grey; libpng any of them, interlaced too. All are in the matrix below.
  */
 import { describe, expect, it } from 'vitest';
-import { decodePngSync, samplesToIndex, samplesToIntensity, samplesToRgb } from '../../src/main/formats/png';
+import { decodePngSync, inflatePngSync, paintNonZero, samplesToIndex, samplesToIntensity, samplesToRgb } from '../../src/main/formats/png';
 import { CHANNELS, forgePng, LEGAL_ENCODINGS } from '../tooling/png-forge';
 
 const W = 13;
@@ -119,6 +119,20 @@ describe('PNG reading rules on every legal encoding', () => {
     // An index mask in colour is refused too (the colour-PNG import reads those).
     expect(() => samplesToIndex(rgb, 'm.png')).toThrow(/^m\.png: colour PNG is not an index mask: pixel \(1, 1\) is rgb\(10,9,9\)/);
   });
+
+  it.each(LEGAL_ENCODINGS.flatMap((e) => [false, true].map((interlace) => ({ ...e, interlace }))))(
+    'CelebAMask-HQ part mask (any colour channel > 0): colour type $colorType, $bitDepth-bit, interlaced $interlace',
+    ({ colorType, bitDepth, interlace }) => {
+      // Foreground is the smallest non-zero sample (a 16-bit 1 has high byte 0: still foreground);
+      // alpha is opaque everywhere, background pixels included (alpha is not a colour channel).
+      const fg = Array.from({ length: W * H }, (_, i) => ((i * 11) % 7 < 3 ? 1 : 0));
+      const samples = colorType === 3 ? fg : samplesFor(colorType, bitDepth, fg);
+      const png = forgePng({ width: W, height: H, colorType, bitDepth, samples, palette: colorType === 3 ? [[0, 0, 0], [9, 0, 0]] : undefined, interlace });
+      const out = new Uint8Array(W * H).fill(2);
+      paintNonZero(inflatePngSync(png, 'part.png'), out, 7, 'part.png');
+      expect(Array.from(out)).toEqual(fg.map((v) => (v ? 7 : 2)));
+    },
+  );
 
   it('a tRNS chunk does not change what a mask or a map reads', () => {
     const png = forgePng({ width: 3, height: 1, colorType: 3, bitDepth: 8, samples: [0, 1, 2], palette: [[0, 0, 0], [128, 128, 128], [255, 255, 255]], trns: Uint8Array.from([0, 255, 255]) });

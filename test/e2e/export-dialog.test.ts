@@ -1,8 +1,9 @@
 /**
  * The export dialog in Chromium (browser mode, real renderer build and server): open it from the
  * Project screen, pick LaPa (remap suggested), assign seeded splits, watch the live preview counts,
- * see a mix error, export with progress and read the summary's manifest; then start a bigger export
- * and cancel it: nothing is left on disk.
+ * see a mix error, export with progress and read the summary's manifest (what ignore became); then a
+ * Helen export, which asks what ignore becomes ("Ignore becomes"), started and cancelled: nothing is
+ * left on disk.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,6 +81,8 @@ describe('export dialog', () => {
     expect(manifestPath).toBe(join(dest, 'parsel-manifest.json'));
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     expect(manifest.items.length).toBe(20);
+    // LaPa holds ignore: classes without a LaPa target (hat, cloth, …) are written as 255, and the export says so.
+    expect(manifest.ignore).toMatchObject({ possible: true, formatHolds: true, value: 255, as: null });
     expect(manifest.spec).toMatchObject({ format: 'lapa', seed: 7, sampling: { limit: 20, mix: { real: 1, synthetic: 3 } } });
     expect(readdirSync(join(dest, 'train', 'labels')).length).toBe(manifest.counts.bySplit.train);
 
@@ -89,6 +92,13 @@ describe('export dialog', () => {
     await dialog.getByLabel('Format').selectOption('helen');
     await expect.poll(() => dialog.getByLabel('Remap to').inputValue()).toBe('helen-11');
     await expect.poll(() => dialog.getByTestId('preview-total').textContent()).toBe(String(COUNT));
+    // Helen has no ignore value: the preview says so and the export waits for the choice.
+    await expect.poll(() => dialog.getByTestId('preview-ignore').textContent()).toMatch(/cannot hold ignore pixels \(eye_g, .*hat.*\)/);
+    await expect.poll(() => dialog.getByTestId('preview-problems').textContent()).toMatch(/--ignore-as <class>.*"Ignore becomes"/);
+    await expect(dialog.getByRole('button', { name: 'Export' }).isDisabled()).resolves.toBe(true);
+    await dialog.getByLabel('Ignore becomes').selectOption('background');
+    await expect.poll(() => dialog.getByTestId('preview-ignore').textContent()).toMatch(/are written as class "background" \(0\)/);
+    await expect.poll(() => dialog.getByTestId('preview-problems').count()).toBe(0);
     const dest2 = join(f.tmp, 'helen-out');
     await dialog.getByLabel('Destination').fill(dest2);
     await dialog.getByRole('button', { name: 'Export' }).click();

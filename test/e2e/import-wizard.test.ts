@@ -3,6 +3,7 @@
  * format → dry-run report with the problem grouped by kind → choose skip → run → summary; the grid
  * count follows and every imported mask is pixel-exact.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,8 @@ beforeAll(async () => {
   const bad = new Uint8Array(ds.items[1].mask);
   bad.fill(200, 0, 12);
   await writeIndexPng(ds.items[1].image.replace('/images/', '/labels/').replace('.jpg', '.png'), bad, 64, 64);
+  // Junk a copied folder carries: listed as skipped, not a problem.
+  writeFileSync(join(ds.dir, 'train', 'images', '.DS_Store'), 'junk');
   ({ page, errors: pageErrors } = await newPage(f));
 });
 
@@ -43,6 +46,8 @@ describe('import wizard', () => {
     expect(await wizard.getByTestId('plan-items').textContent()).toBe('6');
     expect(await wizard.getByTestId('plan-importable').textContent()).toBe('5');
     expect(await wizard.getByTestId('count-unknown-value').textContent()).toBe('1');
+    expect(await wizard.getByTestId('plan-skipped').locator('summary').textContent()).toBe('1 files that are not dataset content');
+    expect(await wizard.getByTestId('plan-skipped').locator('li').textContent()).toMatch(/train\/images\/\.DS_Store \(macOS Finder metadata\)/);
     const msg = await wizard.locator('[data-kind="unknown-value"] li').first().textContent();
     expect(msg).toMatch(/train_0001\.png: 12 pixels have values not in schema lapa-11: 200 \(12 px/);
     // abort is the default: the run button waits for a choice

@@ -76,6 +76,21 @@ describe('parsel export', () => {
     expect(r.out).toMatch(/source real \d+, synthetic \d+/);
   });
 
+  it('Helen asks what ignore becomes (--ignore-as), and says what it became', () => {
+    const refused = parsel('export', project, join(dir, 'helen-x'), '--format', 'helen', '--remap', 'helen-11', '--splits', '1,1,1');
+    expect(refused.code).toBe(3);
+    expect(refused.err).toMatch(/Helen .* has no ignore value, and eye_g, .* would be ignore pixels: choose the class they become with --ignore-as <class>/);
+    const dry = parsel('export', project, join(dir, 'helen'), '--format', 'helen', '--remap', 'helen-11', '--splits', '1,1,1', '--ignore-as', 'skin', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/^ignore ignore pixels \(eye_g, .*\) are written as class "skin" \(1\)$/m);
+    const r = parsel('export', project, join(dir, 'helen'), '--format', 'helen', '--remap', 'helen-11', '--splits', '1,1,1', '--ignore-as', 'skin', '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ignore ignore pixels \(.*\) are written as class "skin" \(1\)$/m);
+    expect(parsel('export', project, join(dir, 'helen-y'), '--format', 'helen', '--remap', 'helen-11', '--splits', '1,1,1', '--ignore-as', 'helmet').err).toMatch(
+      /ignore-as "helmet" is not a class of the output schema helen-11/,
+    );
+  });
+
   it('exit codes: usage 2, refused 3, with the reason', () => {
     expect(parsel('export', project, join(dir, 'x'), '--format', 'nope').code).toBe(2);
     expect(parsel('export', project, join(dir, 'x')).err).toMatch(/--format is required/);

@@ -93,6 +93,8 @@ describe('export formats', () => {
       expect(same((await readIndexPng(lblFile, 'x')).data, want)).toBe(true);
     }
     expect(manifest.remap).toMatchObject({ source: 'celebamask-hq-a', target: 'lapa-11', ignoreIndex: 255 });
+    // Sides are matched by name, and the export says so.
+    expect(manifest.remap.sides).toMatch(/^left\/right classes \(l_eye, r_eye, l_brow, r_brow, l_ear, r_ear\) go to the class of the same name: no side is swapped/);
     expect(manifest.items.every((i: { revisionId: number }) => i.revisionId > 0)).toBe(true);
     const ratios = Object.values(manifest.pixelRatios as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(ratios).toBeCloseTo(1, 9);
@@ -102,11 +104,18 @@ describe('export formats', () => {
     expect(list[0]).toMatchObject({ format: 'lapa', images: N, outputSchemaId: 'lapa-11', fromManifest: false });
   });
 
-  it('Helen: 11 maps of 0/255 per image and the three list files', async () => {
-    const { out, manifest } = await run('helen', { format: 'helen', remap: { target: 'helen-11', ignoreIndex: 255 } });
+  it('Helen: 11 maps of 0/255 per image and the three list files; ignore needs --ignore-as', async () => {
+    // Helen has no ignore value: classes without a Helen target would be ignore, so the export asks.
+    const refused = await p.api.call('export:preview', { spec: { format: 'helen', remap: { target: 'helen-11', ignoreIndex: 255 } } });
+    expect(refused.ignore).toMatchObject({ possible: true, formatHolds: false, value: null, as: null });
+    expect(refused.problems.join('\n')).toMatch(/Helen .* has no ignore value, and eye_g, l_ear, .* would be ignore pixels: choose the class they become with --ignore-as <class>/);
+    const { out, manifest } = await run('helen', { format: 'helen', remap: { target: 'helen-11', ignoreIndex: 255 }, ignoreAs: 'background' });
+    expect(manifest.ignore).toMatchObject({ possible: true, as: 'background', value: null });
+    expect(manifest.ignore.note).toMatch(/ignore pixels \(eye_g, .*\) are written as class "background" \(0\)/);
+    expect(manifest.outputSchema.ignoreIndex).toBeNull();
     const toHelen = buildRemap(A, getSchema('helen-11'), 255);
     for (const [id, it] of itemsById(manifest)) {
-      const want = applyRemap(toHelen, p.masks.get(id)!, S);
+      const want = applyRemap(toHelen, p.masks.get(id)!, S).map((v) => (v === 255 ? 0 : v));
       for (let c = 0; c < 11; c++) {
         const m = await readIndexPng(join(out, 'labels', it.name, `${it.name}_lbl${String(c).padStart(2, '0')}.png`));
         expect(same(m.data, want.map((v) => (v === c ? 255 : 0)))).toBe(true);
@@ -136,6 +145,13 @@ describe('export formats', () => {
     const { out, manifest } = await run('coco', { format: 'coco' });
     const doc = JSON.parse(readFileSync(join(out, 'annotations.json'), 'utf8'));
     expect(doc.categories.map((c: { id: number }) => c.id)).toEqual(A.classes.slice(1).map((c) => c.index));
+    // Standard top-level keys; the dataset's own class names; no non-COCO per-image keys (splits are in the manifest).
+    expect(Object.keys(doc)).toEqual(['info', 'licenses', 'images', 'annotations', 'categories']);
+    expect(doc.info).toMatchObject({ version: '0.1.0', year: Number(manifest.createdAt.slice(0, 4)), date_created: manifest.createdAt, contributor: 'Parsel' });
+    expect(doc.licenses).toEqual([]);
+    expect(doc.categories.map((c: { name: string }) => c.name)).toEqual(A.classes.slice(1).map((c) => c.title));
+    for (const im of doc.images) expect(Object.keys(im).sort()).toEqual(['file_name', 'height', 'id', 'width']);
+    expect(manifest.items.every((i: { split: string }) => typeof i.split === 'string')).toBe(true);
     manifest.items.forEach((it: { imageId: number }, k: number) => {
       const mask = p.masks.get(it.imageId)!;
       const anns = doc.annotations.filter((a: { image_id: number }) => a.image_id === k + 1);
@@ -296,7 +312,7 @@ describe('atomicity', () => {
       events.push(e);
       if (e.phase === 'writing') void p.api.call('export:cancel', { jobId: 'cancel-me' });
     });
-    const r = await p.api.call('export:run', { dir: join(dir, 'cancelled'), spec: { format: 'helen', remap: { target: 'helen-11', ignoreIndex: 255 } }, jobId: 'cancel-me' });
+    const r = await p.api.call('export:run', { dir: join(dir, 'cancelled'), spec: { format: 'helen', remap: { target: 'helen-11', ignoreIndex: 255 }, ignoreAs: 'background' }, jobId: 'cancel-me' });
     off();
     expect(r.status).toBe('cancelled');
     expect(existsSync(join(dir, 'cancelled'))).toBe(false);

@@ -29,14 +29,23 @@ beforeAll(async () => {
 describe('parsel import', () => {
   it('usage errors exit 2', () => {
     expect(parsel('import', 'p.parsel').code).toBe(2);
-    const f = parsel('import', 'p.parsel', 'lapa', '--format', 'coco');
+    const f = parsel('import', 'p.parsel', 'lapa', '--format', 'pascal');
     expect(f.code).toBe(2);
-    expect(f.err).toMatch(/unknown format "coco"/);
+    expect(f.err).toMatch(/unknown format "pascal"/);
+    const iv = parsel('import', 'p.parsel', 'lapa', '--ignore-value', '256');
+    expect(iv.code).toBe(2);
+    expect(iv.err).toMatch(/--ignore-value must be an integer 0-255, got "256"/);
     expect(parsel('import', 'p.parsel', 'lapa', '--on-problem', 'maybe').code).toBe(2);
   });
 
   it('dry run, abort on problems (exit 3, nothing written), skip (exit 4), rerun resumes (exit 0)', () => {
     expect(parsel('init', 'p.parsel', '--schema', 'lapa-11').code).toBe(0);
+    // Junk the way real folders carry it: listed as skipped, never a problem.
+    writeFileSync(join(dir, 'lapa', 'train', 'images', '.DS_Store'), 'x');
+    writeFileSync(join(dir, 'lapa', 'Thumbs.db'), 'x');
+    const listed = parsel('import', 'p.parsel', 'lapa', '--dry-run');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/skipped 2 files that are not dataset content:\n {2}.*Thumbs\.db \(Windows thumbnail cache\)\n {2}.*train\/images\/\.DS_Store \(macOS Finder metadata\)/);
     const dry = parsel('import', 'p.parsel', 'lapa', '--dry-run', '--json');
     expect(dry.code).toBe(0);
     const plan = JSON.parse(dry.out) as { format: string; importable: number; bySplit: Record<string, number> };

@@ -84,9 +84,12 @@ export function specFromArgs(args: ParsedArgs): ExportSpecInput {
     }
     splits = { mode: 'assign', ratios: [r[0], r[1], r[2]] };
   }
+  const ignoreAs = args.options['ignore-as'];
+  if (ignoreAs !== undefined && (typeof ignoreAs !== 'string' || ignoreAs.trim() === '')) throw new UsageError('--ignore-as needs a class name (e.g. background)');
   return {
     format: format as ExportFormatId,
     remap: target ? { target, ignoreIndex: ignoreIndex ?? 255, overrides } : null,
+    ignoreAs: ignoreAs === undefined ? null : String(ignoreAs).trim(),
     filter: {
       status: oneOf<ImageStatus>(args, 'status', IMAGE_STATUSES),
       revisionKind: oneOf<RevisionKind>(args, 'kind', REVISION_KINDS),
@@ -110,15 +113,17 @@ function printPreview(p: ExportPreview, ctx: Ctx): void {
   ctx.out(`split  ${kv(p.bySplit)}`);
   ctx.out(`source ${kv(p.bySource)}`);
   ctx.out(`class  ${kv(p.byClass)}`);
+  ctx.out(`ignore ${p.ignore.note}`);
+  if (p.remap) ctx.out(`remap  ${p.remap.source} → ${p.remap.target}${p.remap.sides ? `; ${p.remap.sides}` : ''}`);
   for (const pr of p.problems) ctx.err(`problem: ${pr}`);
 }
 
-const FILTER_FLAGS = ['noise-min', 'noise-max', 'status', 'kind', 'author', 'split', 'source', 'tags', 'classes-present', 'classes-absent', 'stratify', 'limit', 'mix', 'splits', 'seed', 'remap', 'override', 'ignore-index', 'format'];
+const FILTER_FLAGS = ['noise-min', 'noise-max', 'status', 'kind', 'author', 'split', 'source', 'tags', 'classes-present', 'classes-absent', 'stratify', 'limit', 'mix', 'splits', 'seed', 'remap', 'override', 'ignore-index', 'ignore-as', 'format'];
 
 export const exportCommand: Command = {
   summary: 'export a dataset (LaPa, Helen, CelebAMask-HQ, iBugMask, FaceSynthetics, index/colour PNG, COCO, DML-CSR)',
   usage:
-    'parsel export <project.parsel> <dir> --format f [--remap target-schema] [--ignore-index 255] [--override a=b,...] ' +
+    'parsel export <project.parsel> <dir> --format f [--remap target-schema] [--ignore-index 255] [--override a=b,...] [--ignore-as class] ' +
     '[--status ...] [--kind ...] [--author ...] [--split ...] [--source ...] [--tags ...] [--classes-present ...] [--classes-absent ...] [--noise-min x] [--noise-max y] ' +
     '[--stratify classes] [--limit N] [--mix source=ratio,...] [--splits 0.8,0.1,0.1] [--seed N] [--dry-run] [--json]\n' +
     '       parsel export <project.parsel> <dir> --from-manifest m.json [--json]',
@@ -127,6 +132,10 @@ export const exportCommand: Command = {
     remap: { flag: false, help: 'target schema id (e.g. lapa-11); classes are matched by canonical name' },
     'ignore-index': { flag: false, help: 'value for classes with no target (default 255); must not be a target class' },
     override: { flag: false, help: 'remap overrides source=target or source=ignore, comma-separated' },
+    'ignore-as': {
+      flag: false,
+      help: 'class (of the output schema) that ignore pixels become, e.g. background; required by Helen, COCO and CelebAMask-HQ when ignore pixels can occur',
+    },
     status: { flag: false, help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
     kind: { flag: false, help: `only images whose head revision is of these kinds: ${REVISION_KINDS.join(', ')}` },
     author: { flag: false, help: 'only images whose head revision is by these authors' },
@@ -179,6 +188,7 @@ export const exportCommand: Command = {
       else if (r.status === 'done') {
         ctx.out(`exported ${r.images} images (${r.files} files) to ${r.dir}`);
         ctx.out(`split ${Object.entries(r.bySplit).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        if (r.ignore) ctx.out(`ignore ${r.ignore.note}`);
         ctx.out(`manifest ${r.manifestPath}`);
       } else ctx.out('export cancelled; nothing was written');
       return EXIT.ok;

@@ -13,6 +13,12 @@ function printReport(r: ImportPlanReport, ctx: Ctx): void {
     `items ${r.items}: importable ${r.importable}, already imported ${r.alreadyImported}, with problems ${r.badItems}; ` +
       `splits ${Object.entries(r.bySplit).map(([k, v]) => `${k} ${v}`).join(', ')}; with landmarks ${r.withLandmarks}`,
   );
+  if (r.manifest) ctx.out(`manifest ${r.manifest} (splits of files without one, ignore value)`);
+  if (r.ignoreValue !== null) ctx.out(`ignore value ${r.ignoreValue}`);
+  if (r.skippedFiles.length > 0) {
+    ctx.out(`skipped ${r.skippedFiles.length} files that are not dataset content:`);
+    for (const f of r.skippedFiles) ctx.out(`  ${f.file} (${f.reason})`);
+  }
   const kinds = Object.entries(r.problemCounts) as [ImportProblemKind, number][];
   if (kinds.length === 0) return;
   ctx.err(`${r.problems.length} problems: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
@@ -20,13 +26,17 @@ function printReport(r: ImportPlanReport, ctx: Ctx): void {
 }
 
 export const importCommand: Command = {
-  summary: 'import a dataset (CelebAMask-HQ, LaPa, Helen, iBugMask, FaceSynthetics, index/colour PNG folders)',
+  summary: 'import a dataset (CelebAMask-HQ, LaPa, Helen, iBugMask, FaceSynthetics, index/colour PNG folders, COCO RLE, DML-CSR)',
   usage:
-    'parsel import <project.parsel> <folder> [--format f] [--order a|b|c] [--helen-threshold] [--dry-run] [--on-problem skip|abort] [--json]',
+    'parsel import <project.parsel> <folder> [--format f] [--order a|b|c] [--helen-threshold] [--ignore-value v] [--dry-run] [--on-problem skip|abort] [--json]',
   options: {
     format: { flag: false, help: `dataset format (default: detected): ${IMPORT_FORMATS.join(', ')}` },
     order: { flag: false, help: "CelebAMask-HQ paint order a, b or c (default: the project's schema if it is one)" },
     'helen-threshold': { flag: true, help: 'Helen: threshold maps at 127 instead of arg-max' },
+    'ignore-value': {
+      flag: false,
+      help: "mask value meaning ignore (default: the one the dataset's parsel-manifest.json names); a project without one takes it",
+    },
     'dry-run': { flag: true, help: 'validate and report; write nothing' },
     'on-problem': { flag: false, help: 'skip: import the good items and report the bad; abort (default): import nothing if any problem' },
     json: { flag: true, help: 'print the report as JSON' },
@@ -43,8 +53,14 @@ export const importCommand: Command = {
     if (orderOpt !== undefined && !celebaOrder) throw new UsageError(`--order must be a, b or c, got "${orderOpt}"`);
     const onProblem = (args.options['on-problem'] as string | undefined) ?? 'abort';
     if (onProblem !== 'skip' && onProblem !== 'abort') throw new UsageError(`--on-problem must be skip or abort, got "${onProblem}"`);
+    const iv = args.options['ignore-value'];
+    const ignoreValue = iv === undefined ? undefined : Number(iv);
+    if (ignoreValue !== undefined && !(Number.isInteger(ignoreValue) && ignoreValue >= 0 && ignoreValue <= 255)) {
+      throw new UsageError(`--ignore-value must be an integer 0-255, got "${String(iv)}"`);
+    }
     const common = {
       path: folder,
+      ...(ignoreValue !== undefined ? { ignoreValue } : {}),
       ...(format ? { format: format as ImportFormatId } : {}),
       ...(celebaOrder ? { celebaOrder } : {}),
       helenThreshold: Boolean(args.options['helen-threshold']),

@@ -141,6 +141,12 @@ export const celebamaskHq: DatasetFormat = {
     for (const [id, image] of [...images].sort((a, b) => a[0] - b[0])) {
       const key = `${IMG_DIR}/${image.slice(imgDir.length + 1)}`;
       const list = parts.get(id);
+      // No part file means an all-background image by the format's own rule; it is believed only where
+      // a Parsel manifest lists the image (real CelebAMask-HQ images always have parts: else a problem).
+      if (!list && opts.manifestFiles?.has(key)) {
+        items.push({ key, image, mask: { kind: 'parts', parts: [] }, split: splits?.get(id) ?? null });
+        continue;
+      }
       if (!list) {
         problems.push({
           kind: 'missing-file',

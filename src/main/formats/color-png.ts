@@ -20,6 +20,9 @@ export function packRgb(r: number, g: number, b: number): number {
   return (r << 16) | (g << 8) | b;
 }
 
+/** The label Parsel's colour export writes for ignore pixels (`ignore:128,128,128::`). */
+export const IGNORE_LABEL = 'ignore';
+
 export function findClassByLabel(schema: LabelSchema, name: string): number | null {
   const n = name.trim().toLowerCase();
   const c = schema.classes.find((k) => k.name.toLowerCase() === n || k.title.toLowerCase() === n);
@@ -27,7 +30,7 @@ export function findClassByLabel(schema: LabelSchema, name: string): number | nu
 }
 
 /** Parse a CVAT label map into colour → index of the project schema; problems for bad lines. */
-export function parseLabelMap(text: string, file: string, schema: LabelSchema, problems: ImportProblem[]): Map<number, number> {
+export function parseLabelMap(text: string, file: string, schema: LabelSchema, problems: ImportProblem[], ignoreValue: number | null = null): Map<number, number> {
   const map = new Map<number, number>();
   for (const { n, line } of lines(text)) {
     if (line.startsWith('#')) continue;
@@ -47,7 +50,8 @@ export function parseLabelMap(text: string, file: string, schema: LabelSchema, p
       problems.push({ kind: 'bad-list', file, message: `${file} line ${n}: colour ${rgb.join(',')} has a component above 255` });
       continue;
     }
-    const index = findClassByLabel(schema, name);
+    // `ignore` (no class of that name): the ignore value (the schema's, the dataset's, else 255).
+    const index = findClassByLabel(schema, name) ?? (name.toLowerCase() === IGNORE_LABEL ? (schema.ignoreIndex ?? ignoreValue ?? 255) : null);
     if (index === null) {
       problems.push({ kind: 'bad-list', file, message: `${file} line ${n}: label "${name}" is not a class of the project's schema ${schema.id}` });
       continue;
@@ -84,7 +88,9 @@ export const colorPng: DatasetFormat = {
     const text = await readText(lmPath, problems);
     const colorMap = new Map<number, number>();
     if (text === null) problems.push({ kind: 'missing-file', file: lmPath, message: `label map ${lmPath} is missing` });
-    else for (const [k, v] of parseLabelMap(text, lmPath, opts.schema, problems)) colorMap.set(k, v);
+    else for (const [k, v] of parseLabelMap(text, lmPath, opts.schema, problems, opts.ignoreValue ?? null)) colorMap.set(k, v);
+    const classes = new Set(opts.schema.classes.map((c) => c.index));
+    const ignoreValue = [...colorMap.values()].find((v) => !classes.has(v));
     const maskDir = (await firstDir(dir, MASK_DIRS)) ?? join(dir, MASK_DIRS[0]);
     const imageDir = (await firstDir(dir, IMAGE_DIRS)) ?? join(dir, IMAGE_DIRS[0]);
     const splitOf = new Map<string, string>();
@@ -112,6 +118,6 @@ export const colorPng: DatasetFormat = {
       items.push({ key, image: e.path, mask: { kind: 'color', path: mask ?? join(maskDir, `${name}.png`) }, split: splitOf.get(name) ?? null });
     }
     for (const [name, p] of masks) if (!used.has(name)) problems.push({ kind: 'extra-file', file: p, message: `${p}: mask without an image in ${imageDir}` });
-    return { items, problems, colorMap };
+    return { items, problems, colorMap, ...(ignoreValue !== undefined && { ignoreValue }) };
   },
 };

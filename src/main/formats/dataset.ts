@@ -16,12 +16,14 @@ import type { LabelSchema } from '../../shared/api/types';
 export type MaskSpec =
   /** One index PNG (single-channel, palette, or RGB with equal channels). */
   | { kind: 'index'; path: string }
-  /** CelebAMask-HQ: binary part masks by canonical part name (only the present parts). */
+  /** CelebAMask-HQ: binary part masks by canonical part name (only the present parts; none: all background). */
   | { kind: 'parts'; parts: { part: string; path: string }[] }
   /** Helen: 11 probability maps, class 0..10. */
   | { kind: 'helen'; maps: string[] }
   /** A colour PNG mapped through the label map. */
-  | { kind: 'color'; path: string };
+  | { kind: 'color'; path: string }
+  /** COCO: RLE segments painted in annotation order (later wins) over `background`; `file` is annotations.json. */
+  | { kind: 'coco'; file: string; width: number; height: number; background: number; segments: { value: number; size: [number, number]; counts: string | number[] }[] };
 
 export interface LandmarkSpec {
   path: string;
@@ -47,6 +49,10 @@ export interface ScanOptions {
   schema: LabelSchema;
   celebaOrder?: string;
   helenThreshold: boolean;
+  /** The dataset's ignore value when known before scanning (import option or Parsel manifest), else null. */
+  ignoreValue?: number | null;
+  /** Files (relative, '/'-separated) a Parsel export manifest in the folder lists as written. */
+  manifestFiles?: ReadonlySet<string>;
 }
 
 export interface ScanResult {
@@ -57,6 +63,8 @@ export interface ScanResult {
   paintOrder?: LabelSchema;
   /** Colour PNG: packed 0xRRGGBB → index in the project schema. */
   colorMap?: Map<number, number>;
+  /** The value the dataset's own files say is "ignore" (a colour label map's `ignore` line). */
+  ignoreValue?: number;
 }
 
 export interface DatasetFormat {
@@ -71,6 +79,42 @@ export interface DatasetFormat {
   scan(dir: string, opts: ScanOptions): Promise<ScanResult>;
 }
 
+/**
+ * Why a file or folder name is junk that real folders carry (macOS Finder, AppleDouble and archive
+ * metadata, Windows thumbnail caches and folder settings), or null. Junk is never dataset content:
+ * `listDir` and `walkFiles` leave it out, and the import report lists it as skipped (never a problem).
+ */
+export function junkReason(name: string): string | null {
+  const l = name.toLowerCase();
+  if (l === '.ds_store') return 'macOS Finder metadata';
+  if (name.startsWith('._')) return 'macOS AppleDouble resource file';
+  if (name === '__MACOSX') return 'macOS archive metadata folder';
+  if (l === 'thumbs.db' || l === 'ehthumbs.db') return 'Windows thumbnail cache';
+  if (l === 'desktop.ini') return 'Windows folder settings';
+  return null;
+}
+
+/** Every junk file or folder under `root` (links not followed), with its reason, sorted by path. */
+export async function findJunk(root: string): Promise<{ file: string; reason: string }[]> {
+  const out: { file: string; reason: string }[] = [];
+  async function visit(dir: string): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // unreadable folders are reported by the format's own listing
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      const why = junkReason(e.name);
+      if (why) out.push({ file: p, reason: why });
+      else if (e.isDirectory()) await visit(p);
+    }
+  }
+  await visit(root);
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
 export interface Entry {
   name: string;
   path: string;
@@ -83,7 +127,7 @@ function code(err: unknown): string {
 }
 
 /**
- * Entries of one folder, sorted by name. Symbolic links are followed; a link that loops (ELOOP) or
+ * Entries of one folder, sorted by name, junk (`junkReason`) left out. Symbolic links are followed; a link that loops (ELOOP) or
  * points nowhere is reported as a problem and left out. A missing folder gives [] and no problem
  * (callers decide whether it is required).
  */
@@ -101,6 +145,7 @@ export async function listDir(dir: string, problems: ImportProblem[]): Promise<E
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: Entry[] = [];
   for (const e of entries) {
+    if (junkReason(e.name)) continue;
     const p = join(dir, e.name);
     let isFile = e.isFile();
     let isDir = e.isDirectory();

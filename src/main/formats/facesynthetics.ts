@@ -4,6 +4,7 @@
  */
 import type { ImportProblem } from '../../shared/api/methods-import';
 import { join } from 'node:path';
+import { MANIFEST_FILE } from '../../shared/api/methods-export';
 import { type DatasetFormat, type PlanItem, listDir, none } from './dataset';
 
 export const facesynthetics: DatasetFormat = {
@@ -25,6 +26,7 @@ export const facesynthetics: DatasetFormat = {
     const names = new Set(entries.map((e) => e.name));
     const anyLm = entries.some((e) => /_ldmks\.txt$/.test(e.name));
     for (const e of entries) {
+      if (e.name === MANIFEST_FILE) continue; // Parsel's own export manifest: read by the import service
       const m = /^(\d+)\.png$/.exec(e.name);
       if (m) {
         const seg = `${m[1]}_seg.png`;

@@ -38,7 +38,8 @@ export const helen: DatasetFormat = {
       const text = await readText(p, problems);
       if (text === null) continue;
       for (const { n, line } of lines(text)) {
-        const m = /^(\d+)\s*,\s*(\S+)$/.exec(line);
+        // The name is everything after the first comma (trimmed): names may contain spaces.
+        const m = /^(\d+)\s*,\s*(\S.*)$/.exec(line);
         if (!m) {
           problems.push({ kind: 'bad-list', file: p, message: `${p} line ${n}: expected "<index>, <name>", got "${line.slice(0, 80)}"` });
           continue;

@@ -6,6 +6,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import type { ImportProblem, ImportProblemKind } from '../../shared/api/methods-import';
 import type { LabelSchema } from '../../shared/api/types';
+import { countsToString, decodeBinary } from '../../shared/dataset/coco-rle';
 import { checkMaskValues, findClass } from '../../shared/schema';
 import type { MaskSpec } from './dataset';
 import {
@@ -14,6 +15,7 @@ import {
   inflatePngSync,
   paintNonZero,
   samplesToIndex,
+  samplesToIntensity,
   samplesToRgb,
   type DecodedSamples,
   type IndexImage,
@@ -91,6 +93,16 @@ function asIndex(d: DecodedSamples, file: string): IndexImage {
   }
 }
 
+/** Helen maps are intensities: the PNG standard's grey level (png.ts `samplesToIntensity`). */
+function asIntensity(d: DecodedSamples, file: string): IndexImage {
+  try {
+    return samplesToIntensity(d, file);
+  } catch (err) {
+    if (err instanceof PngError) fail('undecodable', file, err.message);
+    throw err;
+  }
+}
+
 function unknownValues(mask: IndexImage, file: string, schema: LabelSchema): void {
   const r = checkMaskValues(mask.data, schema);
   if (r.ok) return;
@@ -143,7 +155,7 @@ async function partsMask(parts: { part: string; path: string }[], ctx: BuildCont
 
 /** Helen: arg-max over the 11 maps with ties to the lower index; or threshold > 127, later class wins. */
 async function helenMask(maps: string[], ctx: BuildContext): Promise<IndexImage> {
-  const imgs = await Promise.all(maps.map(async (p) => asIndex(await decodeFile(p), p)));
+  const imgs = await Promise.all(maps.map(async (p) => asIntensity(await decodeFile(p), p)));
   const { width, height } = imgs[0];
   for (let c = 1; c < imgs.length; c++) {
     if (imgs[c].width !== width || imgs[c].height !== height) {
@@ -209,6 +221,25 @@ async function colorMask(file: string, ctx: BuildContext): Promise<IndexImage> {
   return { width: rgb.width, height: rgb.height, data: out };
 }
 
+/** COCO: decode each RLE and paint its class in annotation order (later wins) over background. */
+function cocoMask(spec: Extract<MaskSpec, { kind: 'coco' }>): IndexImage {
+  const { width, height } = spec;
+  const out = new Uint8Array(width * height).fill(spec.background);
+  spec.segments.forEach((seg, k) => {
+    if (seg.size[0] !== height || seg.size[1] !== width) {
+      fail('size-mismatch', spec.file, `${spec.file}: segment ${k + 1} is ${seg.size[1]}×${seg.size[0]} (size [h, w]) but its image is declared ${width}×${height}`);
+    }
+    let bits: Uint8Array;
+    try {
+      bits = decodeBinary({ size: seg.size, counts: typeof seg.counts === 'string' ? seg.counts : countsToString(seg.counts) });
+    } catch (err) {
+      fail('undecodable', spec.file, `${spec.file}: segment ${k + 1}: ${(err as Error).message}`);
+    }
+    for (let i = 0; i < bits.length; i++) if (bits[i]) out[i] = seg.value;
+  });
+  return { width, height, data: out };
+}
+
 export async function buildMask(spec: MaskSpec, ctx: BuildContext): Promise<IndexImage> {
   switch (spec.kind) {
     case 'index':
@@ -219,6 +250,8 @@ export async function buildMask(spec: MaskSpec, ctx: BuildContext): Promise<Inde
       return helenMask(spec.maps, ctx);
     case 'color':
       return colorMask(spec.path, ctx);
+    case 'coco':
+      return cocoMask(spec);
   }
 }
 
@@ -232,6 +265,8 @@ export function maskFile(spec: MaskSpec): string {
       return spec.parts[0]?.path ?? '';
     case 'helen':
       return spec.maps[0];
+    case 'coco':
+      return spec.file;
   }
 }
 

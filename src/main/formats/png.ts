@@ -6,13 +6,22 @@
  *   - the writer must be byte-deterministic (exports are compared byte for byte across machines and
  *     libvips versions) and must produce colour type 0 (single-channel 8-bit), which datasets expect.
  *
- * Reading:
- *   - `readIndexPng`: greyscale (bit depths 1, 2, 4, 8: the sample value is the index; 16-bit is
- *     refused), palette (the palette index is the value, colours ignored), grey+alpha (grey; alpha
- *     ignored), RGB/RGBA 8-bit whose R, G and B are equal in every pixel (the common "index mask saved
- *     as RGB"); an RGB pixel with unequal channels is an error naming the file, the pixel and its colour.
- *   - `readColorPng`: any 8-bit-or-less colour type as RGB (palette through PLTE, grey replicated, alpha
- *     dropped). 16-bit is refused (no face-parsing dataset ships 16-bit colour masks).
+ * Reading (FORMATS.md "Encodings and round trips"): a sample is read as the PNG standard defines it.
+ *   - `readIndexPng` / `samplesToIndex` (index masks: the value is a class index): greyscale 1/2/4-bit
+ *     samples are scaled to 0-255 as the standard (and PIL, OpenCV, libpng) read them, so a 1-bit 1 is
+ *     255; 8-bit is the value; 16-bit is the stored number when it is at most 255 (else an error naming
+ *     the pixel); palette pixels are their palette *index* (the Pascal VOC convention), never their
+ *     colour; grey+alpha is the grey (alpha ignored); RGB/RGBA whose R, G and B are equal in every pixel
+ *     (the common "index mask saved as RGB"); an RGB pixel with unequal channels is an error naming the
+ *     file, the pixel and its colour.
+ *   - `samplesToIntensity` (probability / intensity maps, Helen): the grey level 0-255. Low bit depths
+ *     scale, 16-bit keeps its high byte, a palette pixel is its palette entry's grey (an entry whose
+ *     R, G, B differ is refused), RGB needs R = G = B, and an alpha channel must be opaque (255)
+ *     everywhere or equal to the grey in every pixel; anything else is refused naming the file and the
+ *     first pixel (a map whose channels disagree has no single reading).
+ *   - `readColorPng`: any colour type as RGB (palette through PLTE, grey scaled and replicated, 16-bit
+ *     to its high byte, alpha dropped).
+ *   - tRNS (palette / colour-key transparency) is not applied: masks are read by their samples.
  *   - Interlaced (Adam7) files are decoded. CRCs are not checked (zlib's Adler-32 checks the image data);
  *     a truncated or corrupt stream is an error naming the file.
  * Writing: `writeIndexPng` (colour type 0, 8-bit) and `writeColorPng` (colour type 2, 8-bit), zlib
@@ -348,9 +357,20 @@ export function paintNonZero(p: InflatedPng, out: Uint8Array, value: number, fil
   if (out.length !== width * height) throw new Error(`paintNonZero: ${out.length} bytes for ${width}×${height}`);
   if (interlace !== 0 || bitDepth !== 8 || colorType === 3) {
     const d = decodeFromInflated({ header: p.header, palette: p.palette, idat: Buffer.alloc(0) }, p.raw, file);
-    if (bitDepth === 16) throw new PngError(file, '16-bit masks are not supported');
-    const rgb = samplesToRgb(d, file).data; // grey is replicated, palette looked up, alpha dropped
-    for (let i = 0; i < width * height; i++) if (rgb[3 * i] | rgb[3 * i + 1] | rgb[3 * i + 2]) out[i] = value;
+    if (colorType === 3) {
+      const rgb = samplesToRgb(d, file).data; // the palette colour
+      for (let i = 0; i < width * height; i++) if (rgb[3 * i] | rgb[3 * i + 1] | rgb[3 * i + 2]) out[i] = value;
+      return;
+    }
+    // Raw samples (any depth): foreground where a colour channel is not 0; alpha is not a colour.
+    const s = d.samples;
+    const ch = d.channels;
+    const colour = colorType === 2 || colorType === 6 ? 3 : 1;
+    for (let i = 0; i < width * height; i++) {
+      let v = 0;
+      for (let k = 0; k < colour; k++) v |= s[i * ch + k];
+      if (v !== 0) out[i] = value;
+    }
     return;
   }
   const ch = CHANNELS[colorType];
@@ -452,31 +472,109 @@ function zeroRow(n: number): Buffer {
   return ZEROS;
 }
 
+/** 0-255 grey of sample `v` at a bit depth (the PNG standard's scaling; 16-bit keeps the high byte). */
+function scaleSample(v: number, depth: number): number {
+  if (depth === 8) return v;
+  if (depth === 16) return v >> 8;
+  return Math.round((v * 255) / ((1 << depth) - 1));
+}
+
+function at(i: number, width: number): string {
+  return `(${i % width}, ${Math.floor(i / width)})`;
+}
+
 /** Samples → one index byte per pixel (see the module comment for what each colour type means). */
 export function samplesToIndex(d: DecodedSamples, file: string): IndexImage {
   const { width, height, colorType, bitDepth } = d.header;
   const n = width * height;
-  if (bitDepth === 16) {
-    throw new PngError(file, `16-bit PNG (colour type ${colorType}) is not an 8-bit index mask`);
-  }
-  const s = d.samples as Uint8Array;
-  if (colorType === 0 || colorType === 3) return { width, height, data: s };
+  const s = d.samples;
   const ch = d.channels;
+  if (colorType === 3) return { width, height, data: s as Uint8Array };
+  if (colorType === 0 && bitDepth === 8) return { width, height, data: s as Uint8Array };
   const out = new Uint8Array(n);
-  if (colorType === 4) {
-    for (let i = 0; i < n; i++) out[i] = s[i * 2];
+  if (colorType === 0 && bitDepth < 8) {
+    const lut = Array.from({ length: 1 << bitDepth }, (_, v) => scaleSample(v, bitDepth));
+    for (let i = 0; i < n; i++) out[i] = lut[s[i]];
     return { width, height, data: out };
   }
+  const colour = colorType === 0 || colorType === 4 ? 1 : 3;
   for (let i = 0; i < n; i++) {
     const r = s[i * ch];
-    if (s[i * ch + 1] !== r || s[i * ch + 2] !== r) {
+    if (colour === 3 && (s[i * ch + 1] !== r || s[i * ch + 2] !== r)) {
       throw new PngError(
         file,
-        `colour PNG is not an index mask: pixel (${i % width}, ${Math.floor(i / width)}) is rgb(${r},${s[i * ch + 1]},${s[i * ch + 2]}); ` +
+        `colour PNG is not an index mask: pixel ${at(i, width)} is rgb(${r},${s[i * ch + 1]},${s[i * ch + 2]}); ` +
           'index masks have one channel (or equal R, G, B); use the colour-PNG import with a label map for colour masks',
       );
     }
+    if (r > 255) {
+      throw new PngError(file, `16-bit index mask: pixel ${at(i, width)} has value ${r}; class indices are 0-255`);
+    }
     out[i] = r;
+  }
+  return { width, height, data: out };
+}
+
+/**
+ * Samples → one grey level (0-255) per pixel, for intensity / probability maps (Helen). See the module
+ * comment; throws a PngError naming the file and the first pixel whose channels disagree.
+ */
+export function samplesToIntensity(d: DecodedSamples, file: string): IndexImage {
+  const { width, height, colorType, bitDepth } = d.header;
+  const n = width * height;
+  const s = d.samples;
+  const ch = d.channels;
+  const out = new Uint8Array(n);
+  if (colorType === 3) {
+    const pal = d.palette as Uint8Array;
+    const entries = Math.floor(pal.length / 3);
+    const grey = new Int16Array(256).fill(-1);
+    for (let k = 0; k < entries; k++) if (pal[3 * k] === pal[3 * k + 1] && pal[3 * k] === pal[3 * k + 2]) grey[k] = pal[3 * k];
+    for (let i = 0; i < n; i++) {
+      const k = s[i];
+      if (grey[k] < 0) {
+        if (k >= entries) throw new PngError(file, `corrupt PNG: pixel ${at(i, width)} uses palette entry ${k}, the palette has ${entries}`);
+        throw new PngError(
+          file,
+          `palette map is not grey: pixel ${at(i, width)} uses palette entry ${k} = rgb(${pal[3 * k]},${pal[3 * k + 1]},${pal[3 * k + 2]}); ` +
+            'an intensity map needs grey palette entries (R = G = B)',
+        );
+      }
+      out[i] = grey[k];
+    }
+    return { width, height, data: out };
+  }
+  const colour = colorType === 2 || colorType === 6 ? 3 : 1;
+  const alpha = colorType === 4 || colorType === 6 ? colour : -1;
+  const max = bitDepth === 16 ? 65535 : 255;
+  if (alpha >= 0) {
+    // Alpha must be opaque everywhere, or equal to the grey in every pixel.
+    let opaque = true;
+    for (let i = 0; i < n && opaque; i++) if (s[i * ch + alpha] !== max) opaque = false;
+    if (!opaque) {
+      for (let i = 0; i < n; i++) {
+        const g = s[i * ch];
+        const a = s[i * ch + alpha];
+        if (a !== g) {
+          throw new PngError(
+            file,
+            `map with alpha: pixel ${at(i, width)} has grey ${scaleSample(g, bitDepth)} and alpha ${scaleSample(a, bitDepth)}; ` +
+              'an intensity map with an alpha channel needs alpha opaque everywhere or equal to the grey',
+          );
+        }
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const g = s[i * ch];
+    if (colour === 3 && (s[i * ch + 1] !== g || s[i * ch + 2] !== g)) {
+      throw new PngError(
+        file,
+        `colour map: pixel ${at(i, width)} is rgb(${scaleSample(g, bitDepth)},${scaleSample(s[i * ch + 1], bitDepth)},${scaleSample(s[i * ch + 2], bitDepth)}); ` +
+          'an intensity map needs R = G = B',
+      );
+    }
+    out[i] = scaleSample(g, bitDepth);
   }
   return { width, height, data: out };
 }
@@ -484,32 +582,31 @@ export function samplesToIndex(d: DecodedSamples, file: string): IndexImage {
 /** Samples → RGB. */
 export function samplesToRgb(d: DecodedSamples, file: string): ColorImage {
   const { width, height, colorType, bitDepth } = d.header;
-  if (bitDepth === 16) throw new PngError(file, '16-bit colour PNGs are not supported (masks are 8-bit)');
   const n = width * height;
-  const s = d.samples as Uint8Array;
+  const s = d.samples;
   const out = new Uint8Array(n * 3);
-  if (colorType === 2) return { width, height, data: s };
-  if (colorType === 6) {
+  if (colorType === 2 && bitDepth === 8) return { width, height, data: s as Uint8Array };
+  if (colorType === 2 || colorType === 6) {
+    const ch = d.channels;
     for (let i = 0; i < n; i++) {
-      out[i * 3] = s[i * 4];
-      out[i * 3 + 1] = s[i * 4 + 1];
-      out[i * 3 + 2] = s[i * 4 + 2];
+      out[i * 3] = scaleSample(s[i * ch], bitDepth);
+      out[i * 3 + 1] = scaleSample(s[i * ch + 1], bitDepth);
+      out[i * 3 + 2] = scaleSample(s[i * ch + 2], bitDepth);
     }
   } else if (colorType === 3) {
     const pal = d.palette as Uint8Array;
     const entries = Math.floor(pal.length / 3);
     for (let i = 0; i < n; i++) {
       const k = s[i];
-      if (k >= entries) throw new PngError(file, `corrupt PNG: pixel (${i % width}, ${Math.floor(i / width)}) uses palette entry ${k}, the palette has ${entries}`);
+      if (k >= entries) throw new PngError(file, `corrupt PNG: pixel ${at(i, width)} uses palette entry ${k}, the palette has ${entries}`);
       out[i * 3] = pal[k * 3];
       out[i * 3 + 1] = pal[k * 3 + 1];
       out[i * 3 + 2] = pal[k * 3 + 2];
     }
   } else {
     const ch = d.channels;
-    const scale = d.header.bitDepth < 8 ? 255 / ((1 << d.header.bitDepth) - 1) : 1;
     for (let i = 0; i < n; i++) {
-      const v = Math.round(s[i * ch] * scale);
+      const v = scaleSample(s[i * ch], bitDepth);
       out[i * 3] = v;
       out[i * 3 + 1] = v;
       out[i * 3 + 2] = v;

@@ -1,15 +1,17 @@
 /** Every dataset importer, and format detection over all of them. */
 import type { ImportDetectReport, ImportFormatId } from '../../shared/api/methods-import';
 import { celebamaskHq } from './celebamask-hq';
+import { coco } from './coco';
 import { colorPng } from './color-png';
 import type { DatasetFormat } from './dataset';
+import { dmlCsr } from './dml-csr';
 import { facesynthetics } from './facesynthetics';
 import { helen } from './helen';
 import { ibugmask } from './ibugmask';
 import { indexPng } from './index-png';
 import { lapa } from './lapa';
 
-export const DATASET_FORMATS: readonly DatasetFormat[] = [celebamaskHq, lapa, helen, ibugmask, facesynthetics, indexPng, colorPng];
+export const DATASET_FORMATS: readonly DatasetFormat[] = [celebamaskHq, lapa, helen, ibugmask, facesynthetics, indexPng, colorPng, coco, dmlCsr];
 
 export function getFormat(id: ImportFormatId): DatasetFormat {
   const f = DATASET_FORMATS.find((x) => x.id === id);

@@ -15,7 +15,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
 import type {
   ImportFormatId,
@@ -24,10 +24,12 @@ import type {
   ImportProblemKind,
   ImportRunReport,
 } from '../../shared/api/methods-import';
+import { MANIFEST_FILE } from '../../shared/api/methods-export';
 import type { LabelSchema } from '../../shared/api/types';
+import { ManifestError, parseManifest } from '../../shared/dataset/manifest';
 import { encodeMask } from '../../shared/mask/codec';
 import type { DatasetFormat, PlanItem, ScanResult } from '../formats/dataset';
-import { parseLandmarks } from '../formats/dataset';
+import { findJunk, parseLandmarks } from '../formats/dataset';
 import { ItemProblem, buildMask, maskFile, upscaleNearest, type BuildContext } from '../formats/masks';
 import { detectFormat, getFormat } from '../formats/registry';
 import type { ProjectStore } from '../store/project-store';
@@ -47,10 +49,15 @@ export interface ImportOptions {
   format?: ImportFormatId;
   celebaOrder?: string;
   helenThreshold: boolean;
+  ignoreValue?: number;
 }
 
 interface Prepared {
   item: PlanItem;
+  /** The item's split: the format's own, else the one its Parsel manifest records for this exact file. */
+  split: string | null;
+  /** Whether the mask holds the dataset's ignore value (the project takes that value when it has none). */
+  hasIgnore: boolean;
   stored: string;
   sha256: string;
   width: number;
@@ -71,6 +78,74 @@ interface Session {
   build: BuildContext;
   /** Problems per item key found by the scan. */
   scanItemProblems: Map<string, ImportProblem[]>;
+  /** Dataset-level problems found before the scan (an unreadable manifest, an ignore value clash). */
+  ownProblems: ImportProblem[];
+  skipped: { file: string; reason: string }[];
+  manifest: DatasetManifest | null;
+  /** The mask value read as ignore, or null. */
+  ignoreValue: number | null;
+  /** Set on the project's schema with the first mask that holds it (the project has no ignore value). */
+  adoptIgnore: number | null;
+}
+
+/** What the import takes from a Parsel export manifest in the dataset folder. */
+interface DatasetManifest {
+  path: string;
+  ignoreIndex: number | null;
+  /** Relative image file path ('/'-separated) → its split and SHA-256 as exported. */
+  files: Map<string, { split: string | null; sha256: string }>;
+}
+
+/**
+ * Read `parsel-manifest.json` when the dataset folder has one: the export's ignore value and the split
+ * of every image file it wrote (formats without splits — FaceSynthetics, COCO — keep them there).
+ */
+async function readDatasetManifest(dir: string, problems: ImportProblem[]): Promise<DatasetManifest | null> {
+  const path = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    const st = await fs.stat(path);
+    if (!st.isFile()) return null;
+    // A manifest lists every file with its hash: about 0.5 kB per image, so larger than list files.
+    if (st.size > MAX_MANIFEST_BYTES) {
+      problems.push({ kind: 'too-large', file: path, message: `${path} is ${st.size} bytes; manifests over 1 GiB are refused` });
+      return null;
+    }
+    text = await fs.readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    problems.push({ kind: 'unreadable', file: path, message: `cannot read ${path} (${code ?? (err as Error).message})` });
+    return null;
+  }
+  try {
+    const m = parseManifest(JSON.parse(text) as unknown, path);
+    const out = m.outputSchema as { ignoreIndex?: unknown } | undefined;
+    const ignore = out && typeof out.ignoreIndex === 'number' && Number.isInteger(out.ignoreIndex) && out.ignoreIndex >= 0 && out.ignoreIndex <= 255 ? out.ignoreIndex : null;
+    const sha = new Map(m.files.map((f) => [f.path, f.sha256]));
+    const files = new Map<string, { split: string | null; sha256: string }>();
+    for (const it of m.items) {
+      const split = it.split === NO_SPLIT ? null : it.split;
+      for (const f of it.files) {
+        const h = sha.get(f);
+        if (h) files.set(f, { split, sha256: h });
+      }
+    }
+    return { path, ignoreIndex: ignore, files };
+  } catch (err) {
+    const why = err instanceof ManifestError ? err.message : `${path}: ${(err as Error).message}`;
+    problems.push({ kind: 'bad-list', file: path, message: `${why} (a file named ${MANIFEST_FILE} must be a Parsel export manifest)` });
+    return null;
+  }
+}
+
+const MAX_MANIFEST_BYTES = 1024 * 1024 * 1024;
+
+/** The split an export records for images without one (shared/dataset/subset.ts NO_VALUE). */
+const NO_SPLIT = 'none';
+
+function relPath(dir: string, file: string): string {
+  return relative(dir, file).split(sep).join('/');
 }
 
 async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -119,7 +194,19 @@ async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> 
   }
   const format = getFormat(formatId);
   const schema = store.schema();
-  const scanOpts = { schema, celebaOrder: opts.celebaOrder, helenThreshold: opts.helenThreshold };
+  const ownProblems: ImportProblem[] = [];
+  const manifest = await readDatasetManifest(dir, ownProblems);
+  const skipped = await findJunk(dir);
+  if (manifest) skipped.push({ file: manifest.path, reason: 'Parsel export manifest (read for splits and the ignore value)' });
+  const declared = opts.ignoreValue ?? manifest?.ignoreIndex ?? null;
+  checkIgnore(schema, declared, opts.ignoreValue !== undefined ? 'ignoreValue' : manifest?.path ?? '');
+  const scanOpts = {
+    schema,
+    celebaOrder: opts.celebaOrder,
+    helenThreshold: opts.helenThreshold,
+    ignoreValue: declared,
+    manifestFiles: new Set(manifest?.files.keys() ?? []),
+  };
   const ds = format.datasetSchemaId(scanOpts);
   if (ds !== null && ds !== schema.id) {
     throw new ParselError(
@@ -136,6 +223,11 @@ async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> 
       problems: scan.problems,
     });
   }
+  // The value read as ignore: the project's own, else the dataset's (option, manifest, colour label map).
+  const found = declared ?? scan.ignoreValue ?? null;
+  if (found !== declared) checkIgnore(schema, found, `${dir} (label map)`);
+  const ignoreValue = schema.ignoreIndex ?? found;
+  const buildSchema: LabelSchema = ignoreValue === schema.ignoreIndex ? schema : { ...schema, ignoreIndex: ignoreValue };
   const scanItemProblems = new Map<string, ImportProblem[]>();
   for (const p of scan.problems) {
     if (p.item === undefined) continue;
@@ -149,8 +241,31 @@ async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> 
     schema,
     scan,
     scanItemProblems,
-    build: { schema, paintOrder: scan.paintOrder, colorMap: scan.colorMap, helenThreshold: opts.helenThreshold },
+    ownProblems,
+    skipped,
+    manifest,
+    ignoreValue,
+    adoptIgnore: schema.ignoreIndex === null ? ignoreValue : null,
+    build: { schema: buildSchema, paintOrder: scan.paintOrder, colorMap: scan.colorMap, helenThreshold: opts.helenThreshold },
   };
+}
+
+/** A dataset ignore value must be the project's own (when it has one) and no class of its schema. */
+function checkIgnore(schema: LabelSchema, value: number | null, from: string): void {
+  if (value === null) return;
+  if (schema.ignoreIndex !== null && schema.ignoreIndex !== value) {
+    throw new ParselError(
+      'INVALID_INPUT',
+      `the dataset marks ignore pixels with ${value} (${from}), but this project's schema ${schema.id} uses ${schema.ignoreIndex}; remapping on import is not supported`,
+      { ignoreValue: value, projectIgnoreIndex: schema.ignoreIndex },
+    );
+  }
+  const c = schema.classes.find((k) => k.index === value);
+  if (c) {
+    throw new ParselError('INVALID_INPUT', `the dataset marks ignore pixels with ${value} (${from}), which is class "${c.name}" in this project's schema ${schema.id}`, {
+      ignoreValue: value,
+    });
+  }
 }
 
 /**
@@ -252,7 +367,8 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
       problems.push(imageProblem(err, item.image, item.key));
       return null;
     }),
-    buildMask(item.mask, s.build).catch((err: unknown) => {
+    // CelebAMask-HQ without part files (an all-background image its Parsel manifest lists): sized below.
+    (item.mask.kind === 'parts' && item.mask.parts.length === 0 ? Promise.resolve(null) : buildMask(item.mask, s.build)).catch((err: unknown) => {
       if (err instanceof ItemProblem) problems.push({ ...err.problem, file: err.problem.file || maskFile(item.mask), item: item.key });
       else problems.push({ kind: 'undecodable', file: maskFile(item.mask), item: item.key, message: `${maskFile(item.mask)}: ${(err as Error).message}` });
       return null;
@@ -275,6 +391,10 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
       : Promise.resolve(null),
   ]);
   let m = mask;
+  if (probe && item.mask.kind === 'parts' && item.mask.parts.length === 0) {
+    const bg = s.schema.classes.find((c) => c.name === 'background')?.index ?? 0;
+    m = { width: probe.width, height: probe.height, data: new Uint8Array(probe.width * probe.height).fill(bg) };
+  }
   if (probe && m && (m.width !== probe.width || m.height !== probe.height)) {
     const k = probe.width / m.width;
     const scalable = s.format.id === 'celebamask-hq' && Number.isInteger(k) && k > 1 && probe.height === m.height * k;
@@ -289,10 +409,18 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
     }
   }
   if (problems.length > 0 || !probe || !m) return { kind: 'bad', problems };
+  let split = item.split;
+  if (split === null && s.manifest) {
+    const rec = s.manifest.files.get(relPath(s.dir, item.image));
+    if (rec && rec.sha256 === sha256) split = rec.split;
+  }
+  const ignore = s.ignoreValue;
   return {
     kind: 'ok',
     p: {
       item,
+      split,
+      hasIgnore: ignore !== null && m.data.includes(ignore),
       stored,
       sha256,
       width: probe.width,
@@ -321,8 +449,9 @@ function resolveDuplicates(store: ProjectStore, outcomes: Outcome[], seen: Map<s
   }
 }
 
-function writeBatch(store: ProjectStore, source: string, batch: Prepared[]): void {
+function writeBatch(store: ProjectStore, source: string, batch: Prepared[], s: Session): void {
   if (batch.length === 0) return;
+  const adopt = s.adoptIgnore !== null && batch.some((p) => p.hasIgnore) ? s.adoptIgnore : null;
   const lm = store.db.prepare(
     'INSERT INTO landmark(image_id, source, points, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(image_id, source) DO UPDATE SET points = excluded.points',
   );
@@ -331,11 +460,11 @@ function writeBatch(store: ProjectStore, source: string, batch: Prepared[]): voi
   const now = new Date().toISOString();
   store.db
     .transaction(() => {
+      if (adopt !== null) store.setIgnoreIndex(adopt);
       for (const p of batch) {
-        if (p.imageId !== null && p.item.split !== null) setSplit.run(p.item.split, source, p.imageId);
+        if (p.imageId !== null && p.split !== null) setSplit.run(p.split, source, p.imageId);
         const imageId =
-          p.imageId ??
-          store.insertImages([{ path: p.stored, sha256: p.sha256, width: p.width, height: p.height, split: p.item.split, source }])[0];
+          p.imageId ?? store.insertImages([{ path: p.stored, sha256: p.sha256, width: p.width, height: p.height, split: p.split, source }])[0];
         store.saveRevision({
           imageId,
           parentId: null,
@@ -351,11 +480,15 @@ function writeBatch(store: ProjectStore, source: string, batch: Prepared[]): voi
       }
     })
     .immediate();
+  if (adopt !== null) s.adoptIgnore = null;
 }
 
 function baseReport(s: Session): ImportPlanReport {
   const bySplit: Record<string, number> = {};
-  for (const it of s.scan.items) bySplit[it.split ?? 'none'] = (bySplit[it.split ?? 'none'] ?? 0) + 1;
+  for (const it of s.scan.items) {
+    const split = it.split ?? s.manifest?.files.get(relPath(s.dir, it.image))?.split ?? 'none';
+    bySplit[split] = (bySplit[split] ?? 0) + 1;
+  }
   return {
     path: s.dir,
     format: s.format.id,
@@ -367,8 +500,11 @@ function baseReport(s: Session): ImportPlanReport {
     badItems: 0,
     bySplit,
     withLandmarks: s.scan.items.filter((i) => i.landmarks).length,
-    problems: s.scan.problems.filter((p) => p.item === undefined),
+    problems: [...s.ownProblems, ...s.scan.problems.filter((p) => p.item === undefined)],
     problemCounts: {},
+    skippedFiles: s.skipped,
+    manifest: s.manifest?.path ?? null,
+    ignoreValue: s.ignoreValue,
   };
 }
 
@@ -432,7 +568,7 @@ export async function runImport(
     outcomes.forEach(record);
     const good = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok').map((o) => o.p);
     if (streaming) {
-      writeBatch(store, s.format.id, good);
+      writeBatch(store, s.format.id, good, s);
       report.imported += good.length;
       report.skipped += outcomes.filter((o) => o.kind === 'bad').length;
       if (good.length > 0) bus.emit('project:changed', { reason: 'images-added' });
@@ -480,7 +616,7 @@ export async function runImport(
       return finish();
     }
     const good = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok').map((o) => o.p);
-    writeBatch(store, s.format.id, good);
+    writeBatch(store, s.format.id, good, s);
     for (const i of idx) cache.delete(i);
     report.imported += good.length;
     if (good.length > 0) bus.emit('project:changed', { reason: 'images-added' });

@@ -173,6 +173,19 @@ export class ProjectStore {
     return JSON.parse(row.classes) as LabelSchema;
   }
 
+  /**
+   * Give the project's schema an ignore value (a dataset import whose masks carry one: docs/formats.md,
+   * "Ignore on import"). Only widens: refused when the schema already has another ignore value or a
+   * class uses the value. Call inside the transaction that writes the first mask holding it.
+   */
+  setIgnoreIndex(value: number): void {
+    const s = this.schema();
+    if (s.ignoreIndex === value) return;
+    if (s.ignoreIndex !== null) throw new ParselError('INVALID_INPUT', `schema ${s.id} of ${this.path} already marks ignore with ${s.ignoreIndex}, not ${value}`);
+    if (s.classes.some((c) => c.index === value)) throw new ParselError('INVALID_INPUT', `ignore value ${value} is a class of schema ${s.id}`);
+    this.db.prepare('UPDATE label_schema SET classes = ? WHERE id = ?').run(JSON.stringify({ ...s, ignoreIndex: value }), s.id);
+  }
+
   counts(): StatusCounts {
     const byStatus = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0])) as Record<ImageStatus, number>;
     let total = 0;

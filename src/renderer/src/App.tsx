@@ -112,7 +112,11 @@ export function App() {
   }, [client, project?.path]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const schema = useMemo(
-    () => (project ? (schemas.find((s) => s.id === project.schemaId) ?? null) : null),
+    () => {
+      const s = project ? (schemas.find((x) => x.id === project.schemaId) ?? null) : null;
+      // A project can have an ignore value its built-in schema lacks (given by a dataset import).
+      return s && project?.ignoreIndex !== undefined && project.ignoreIndex !== s.ignoreIndex ? { ...s, ignoreIndex: project.ignoreIndex } : s;
+    },
     [project, schemas],
   );
 

@@ -38,6 +38,12 @@ export const exportSpecSchema = z
       .strict()
       .nullable()
       .default(null),
+    /**
+     * What ignore pixels become, as a class name of the output schema (e.g. "background"), or null to
+     * keep the ignore value. Required by formats that cannot hold ignore (Helen, COCO, CelebAMask-HQ)
+     * whenever ignore pixels can occur; the preview and the manifest say what ignore became.
+     */
+    ignoreAs: className.nullable().default(null),
     filter: z
       .object({
         status: z.array(z.enum(IMAGE_STATUSES)).max(IMAGE_STATUSES.length).optional(),
@@ -99,8 +105,26 @@ export interface ExportPreview {
   /** Schema of the written masks. */
   outputSchemaId: string;
   remap: RemapDescription | null;
+  /** What happens to ignore pixels in this export (see `ExportIgnore`). */
+  ignore: ExportIgnore;
   /** Why this format cannot be written for this selection (the run would be refused). */
   problems: string[];
+}
+
+/** Ignore pixels in an export: where they come from and what the written files hold for them. */
+export interface ExportIgnore {
+  /** Whether any pixel can be ignore: the source schema's ignore value, or classes the remap sends to ignore. */
+  possible: boolean;
+  /** Source classes (or "ignore") that end up as ignore pixels before `ignoreAs`. */
+  from: string[];
+  /** Whether the format can hold an ignore value (Helen, COCO and CelebAMask-HQ cannot). */
+  formatHolds: boolean;
+  /** The value written for ignore pixels, or null when none are written (none possible, or `ignoreAs`). */
+  value: number | null;
+  /** The class ignore pixels become (`ignoreAs`), or null. */
+  as: string | null;
+  /** One sentence saying what ignore became, shown in the preview, the CLI and the manifest. */
+  note: string;
 }
 
 export interface ExportResult {
@@ -113,6 +137,8 @@ export interface ExportResult {
   images: number;
   files: number;
   bySplit: Record<string, number>;
+  /** What ignore pixels became (null when cancelled). */
+  ignore: ExportIgnore | null;
 }
 
 export interface ExportRecord {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { method } from './define';
 
-export const IMPORT_FORMATS = ['celebamask-hq', 'lapa', 'helen', 'ibugmask', 'facesynthetics', 'index-png', 'color-png'] as const;
+export const IMPORT_FORMATS = ['celebamask-hq', 'lapa', 'helen', 'ibugmask', 'facesynthetics', 'index-png', 'color-png', 'coco', 'dml-csr'] as const;
 export type ImportFormatId = (typeof IMPORT_FORMATS)[number];
 
 export const IMPORT_PROBLEM_KINDS = [
@@ -71,6 +71,12 @@ export interface ImportPlanReport {
   withLandmarks: number;
   problems: ImportProblem[];
   problemCounts: Partial<Record<ImportProblemKind, number>>;
+  /** Files left out without being a problem: junk (`.DS_Store`, `Thumbs.db`, `desktop.ini`, `._*`, `__MACOSX`) and Parsel's own manifest. */
+  skippedFiles: { file: string; reason: string }[];
+  /** The dataset's Parsel export manifest (`parsel-manifest.json`) when one was read, else null. */
+  manifest: string | null;
+  /** Mask value read as "ignore" (the project's, `ignoreValue`, the manifest's or the colour map's), or null. */
+  ignoreValue: number | null;
 }
 
 export interface ImportRunReport extends ImportPlanReport {
@@ -90,6 +96,11 @@ const options = {
   celebaOrder: z.enum(['celebamask-hq-a', 'celebamask-hq-b', 'celebamask-hq-c']).optional(),
   /** Helen: threshold each map at 127 instead of arg-max (later class wins). */
   helenThreshold: z.boolean().default(false),
+  /**
+   * Mask value that means "ignore" in this dataset (default: the value its Parsel manifest names). A
+   * project whose schema has no ignore value takes it when a mask holding it is imported.
+   */
+  ignoreValue: z.number().int().min(0).max(255).optional(),
 };
 
 export const importMethods = {

@@ -52,6 +52,8 @@ export interface ProjectInfo {
   /** Folder relative image paths are resolved against (the project file's folder). */
   root: string;
   counts: StatusCounts;
+  /** The project's ignore value; differs from the built-in schema's when an import gave it one (docs/formats.md). */
+  ignoreIndex?: number | null;
 }
 
 export interface RecentProject {

@@ -6,7 +6,7 @@
  * Pure TypeScript (no Node, no DOM).
  */
 import { z } from 'zod';
-import { exportSpecSchema, type ExportSpec } from '../api/methods-export';
+import { exportSpecSchema, type ExportIgnore, type ExportSpec } from '../api/methods-export';
 import type { RemapDescription } from './remap';
 import { unsafeRelativePath } from './names';
 
@@ -37,6 +37,8 @@ export interface ExportManifest {
   spec: ExportSpec;
   outputSchema: { id: string; ignoreIndex: number | null; classes: { index: number; name: string; title: string }[] };
   remap: RemapDescription | null;
+  /** What ignore pixels became (the preview's statement). */
+  ignore: ExportIgnore;
   counts: { images: number; files: number; bySplit: Record<string, number>; bySource: Record<string, number>; byClass: Record<string, number> };
   /** Output class name (and "ignore") → share of all exported mask pixels. */
   pixelRatios: Record<string, number>;

@@ -60,6 +60,8 @@ describe('remap', () => {
     const m = randomMask(A, 3000, 4);
     expect(applyRemap(r, m, 30)).toEqual(reference(A, LAPA, m, 255, o));
     expect(describeRemap(r)).toMatchObject({ source: 'celebamask-hq-a', target: 'lapa-11', ignoreIndex: 255, overrides: o });
+    expect(describeRemap(r).sides).toMatch(/no side is swapped/);
+    expect(describeRemap(identityRemap(getSchema('lapa-11'))).sides).toBeNull();
   });
 
   it('lists target classes no source reaches', () => {

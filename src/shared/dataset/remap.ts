@@ -49,6 +49,17 @@ export interface Remap {
   /** Target classes that no source class maps to (they can never appear in the export). */
   unreachable: string[];
   overrides: Record<string, string>;
+  /** Source classes with a left/right partner (matched by name like every class: no side is swapped). */
+  sided: string[];
+}
+
+/** What a remap does with sides, for the preview, the CLI and the manifest (FORMATS.md "Side naming"). */
+export function sidesNote(sided: readonly string[]): string | null {
+  if (sided.length === 0) return null;
+  return (
+    `left/right classes (${sided.join(', ')}) go to the class of the same name: no side is swapped. ` +
+    "Whether a dataset's left is the subject's or the viewer's is not verified for FaceSynthetics and LaPa (docs/formats.md, Sides)"
+  );
 }
 
 function namesOf(schema: LabelSchema, role: string): Map<string, number> {
@@ -123,7 +134,8 @@ export function buildRemap(source: LabelSchema, target: LabelSchema, ignoreIndex
   }
   const reached = new Set(entries.map((e) => e.to));
   const unreachable = target.classes.filter((c) => !reached.has(c.index)).map((c) => c.name);
-  return { source: source.id, target: target.id, ignoreIndex, lut, entries, unreachable, overrides: { ...overrides } };
+  const sided = source.classes.filter((c) => c.partner !== null).map((c) => c.name);
+  return { source: source.id, target: target.id, ignoreIndex, lut, entries, unreachable, overrides: { ...overrides }, sided };
 }
 
 /** Identity "remap" for exports without one: every defined value maps to itself. */
@@ -138,7 +150,7 @@ export function identityRemap(schema: LabelSchema): Remap {
     lut[schema.ignoreIndex] = schema.ignoreIndex;
     entries.push({ from: schema.ignoreIndex, fromName: IGNORE_TARGET, to: schema.ignoreIndex, toName: IGNORE_TARGET, rule: 'source-ignore' });
   }
-  return { source: schema.id, target: schema.id, ignoreIndex: schema.ignoreIndex ?? -1, lut, entries, unreachable: [], overrides: {} };
+  return { source: schema.id, target: schema.id, ignoreIndex: schema.ignoreIndex ?? -1, lut, entries, unreachable: [], overrides: {}, sided: [] };
 }
 
 /** Apply a remap; returns a new mask. Throws RemapError naming the first undefined value and its pixel. */
@@ -168,6 +180,8 @@ export interface RemapDescription {
   overrides: Record<string, string>;
   table: RemapEntry[];
   unreachable: string[];
+  /** How left/right classes were mapped (by name), or null when the source has none. */
+  sides: string | null;
 }
 
 export function describeRemap(r: Remap): RemapDescription {
@@ -178,6 +192,7 @@ export function describeRemap(r: Remap): RemapDescription {
     overrides: r.overrides,
     table: r.entries.map((e) => ({ ...e })),
     unreachable: [...r.unreachable],
+    sides: sidesNote(r.sided),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * CelebAMask-HQ: `CelebA-HQ-img/{k}.jpg` and `CelebAMask-HQ-mask-anno/{k//2000}/{k:05d}_{part}.png`,
  * one single-channel 0/255 mask per part present in the image (no file for absent parts, none for
- * background; ignore pixels belong to no part). Masks have the image's size. Splits are written the
+ * background). There is no ignore value: an export where ignore pixels can occur needs `ignoreAs`
+ * (a part, or background). Masks have the image's size. Splits are written the
  * way FaRL derives them: `CelebA-HQ-to-CelebA-mapping.txt` (`idx orig_idx orig_file`) and
  * `list_eval_partition.txt` (`orig_file 0|1|2`), when every image is in train, val or test.
  */
@@ -18,6 +19,7 @@ const SPLIT_CODE: Record<string, string> = { train: '0', val: '1', test: '2' };
 export const celebamaskHqExporter: Exporter = {
   id: 'celebamask-hq',
   title: 'CelebAMask-HQ (per-part binary masks)',
+  holdsIgnore: false,
   problems: (schema) => {
     const bad = schema.classes.filter((c) => c.name !== 'background' && !CELEBA_PARTS.includes(c.name)).map((c) => c.name);
     if (!schema.classes.some((c) => c.name === 'background')) return [`CelebAMask-HQ needs a background class; ${schema.id} has none`];

@@ -16,6 +16,7 @@ const SPLITS = ['train', 'val', 'test'];
 export const colorPngExporter: Exporter = {
   id: 'color-png',
   title: 'Colour PNG + CVAT labelmap.txt',
+  holdsIgnore: true,
   problems: (schema, ignore) => {
     const seen = new Map<string, string>();
     const out: string[] = [];

@@ -11,6 +11,7 @@ import { needSplits, type Exporter } from './types';
 export const dmlCsrExporter: Exporter = {
   id: 'dml-csr',
   title: 'DML-CSR training layout',
+  holdsIgnore: true,
   problems: (schema, _ignore, splits) => {
     const out = needSplits('DML-CSR', splits, ['train', 'val', 'test']);
     const sorted = schema.classes.slice().sort((a, b) => a.index - b.index);

@@ -8,14 +8,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ParselError } from '../../../shared/api/errors';
-import { MANIFEST_FILE, type ExportPreview, type ExportSpec } from '../../../shared/api/methods-export';
+import { MANIFEST_FILE, type ExportIgnore, type ExportPreview, type ExportSpec } from '../../../shared/api/methods-export';
 import type { LabelSchema } from '../../../shared/api/types';
 import { MANIFEST_KIND, MANIFEST_VERSION, type ExportManifest, type ManifestItem, type ParsedManifest } from '../../../shared/dataset/manifest';
 import { outputNames } from '../../../shared/dataset/names';
-import { applyRemap, buildRemap, describeRemap, identityRemap, RemapError, type Remap } from '../../../shared/dataset/remap';
+import { applyRemap, buildRemap, describeRemap, identityRemap, IGNORE_TARGET, RemapError, type Remap } from '../../../shared/dataset/remap';
 import { selectSubset, SubsetError, type Candidate } from '../../../shared/dataset/subset';
 import { decodeMask } from '../../../shared/mask/codec';
-import { getSchema } from '../../../shared/schema';
+import { findClass, getSchema } from '../../../shared/schema';
 import type { EventBus } from '../../services/backend';
 import type { ProjectPaths } from '../../services/paths';
 import { candidateRows, imageRows, revisionOwner, type CandidateRow } from '../../store/export-repo';
@@ -46,7 +46,61 @@ export interface Plan {
   items: PlannedItem[];
   matched: number;
   withoutMask: number;
+  /** What ignore pixels become; `remap.lut` already sends them to `ignoreAs` when it is set. */
+  ignore: ExportIgnore;
+  /** The ignore value exporters see (null once `ignoreAs` has turned ignore into a class). */
+  ignoreValue: number | null;
   problems: string[];
+}
+
+type PlanBase = Omit<Plan, 'problems' | 'ignore' | 'ignoreValue'>;
+
+/**
+ * Where ignore pixels come from and what the export writes for them. With `ignoreAs`, the remap's
+ * table sends every ignore pixel to that class (so counts, masks and the manifest agree).
+ */
+function resolveIgnore(base: PlanBase): { ignore: ExportIgnore; ignoreValue: number | null; remap: Remap; problems: string[] } {
+  const exporter = EXPORTERS[base.spec.format];
+  const value = base.remapped ? base.remap.ignoreIndex : base.schema.ignoreIndex;
+  const from = base.remap.entries.filter((e) => e.toName === IGNORE_TARGET).map((e) => e.fromName);
+  const possible = value !== null && value >= 0 && from.length > 0;
+  const problems: string[] = [];
+  const fromText = from.map((n) => (n === IGNORE_TARGET ? `${base.schema.id}'s ignore pixels` : n)).join(', ');
+  let remap = base.remap;
+  let as: { name: string; index: number } | null = null;
+  if (base.spec.ignoreAs !== null) {
+    const c = findClass(base.outSchema, base.spec.ignoreAs);
+    if (!c) {
+      problems.push(
+        `ignore-as "${base.spec.ignoreAs}" is not a class of the output schema ${base.outSchema.id} (classes: ${base.outSchema.classes.map((k) => k.name).join(', ')})`,
+      );
+    } else as = { name: c.name, index: c.index };
+  }
+  let note: string;
+  if (!possible) {
+    note = 'no pixel can be ignore' + (as ? ` (--ignore-as ${as.name} changes nothing)` : '');
+  } else if (as) {
+    const lut = new Int16Array(remap.lut);
+    for (let v = 0; v < 256; v++) if (lut[v] === value) lut[v] = as.index;
+    remap = { ...remap, lut };
+    note = `ignore pixels (${fromText}) are written as class "${as.name}" (${as.index})`;
+  } else if (exporter.holdsIgnore) {
+    note = `ignore pixels (${fromText}) are written as ${value}`;
+  } else {
+    note = `${exporter.title} cannot hold ignore pixels (${fromText}); nothing is written until you choose what they become`;
+    problems.push(
+      `${exporter.title} has no ignore value, and ${fromText} would be ignore pixels: choose the class they become with --ignore-as <class> ` +
+        `(the Export dialog's "Ignore becomes"), e.g. --ignore-as background`,
+    );
+  }
+  const ignore: ExportIgnore = { possible, from, formatHolds: exporter.holdsIgnore, value: possible && !as && exporter.holdsIgnore ? value : null, as: as?.name ?? null, note };
+  return { ignore, ignoreValue: as && possible ? null : value, remap, problems };
+}
+
+function finishPlan(base: PlanBase): Plan {
+  const r = resolveIgnore(base);
+  const withIgnore = { ...base, remap: r.remap, ignore: r.ignore, ignoreValue: r.ignoreValue };
+  return { ...withIgnore, problems: [...r.problems, ...checkProblems(withIgnore)] };
 }
 
 function wrap(err: unknown): never {
@@ -87,8 +141,7 @@ function resolveRemap(spec: ExportSpec, schema: LabelSchema): { remap: Remap; ou
 function checkProblems(plan: Omit<Plan, 'problems'>): string[] {
   const exporter = EXPORTERS[plan.spec.format];
   const splits = new Set(plan.items.map((i) => i.split));
-  const ignore = plan.remapped ? plan.remap.ignoreIndex : plan.schema.ignoreIndex;
-  const out = exporter.problems(plan.outSchema, ignore, splits);
+  const out = exporter.problems(plan.outSchema, plan.ignoreValue, splits);
   if (plan.items.length === 0) out.push('no image matches: nothing to export');
   return out;
 }
@@ -122,8 +175,7 @@ export function planFromSpec(store: ProjectStore, spec: ExportSpec, cache: Prese
   }
   const names = outputNames(sel.items.map((s) => ({ imageId: s.imageId, path: byId.get(s.imageId)!.path })));
   const items = sel.items.map((s, k): PlannedItem => ({ row: byId.get(s.imageId)!, revisionId: s.revisionId, split: s.split, source: s.source, name: names[k], present: s.present }));
-  const base = { spec, schema, outSchema, remap, remapped: spec.remap !== null, items, matched: sel.matched, withoutMask: sel.withoutMask };
-  return { ...base, problems: checkProblems(base) };
+  return finishPlan({ spec, schema, outSchema, remap, remapped: spec.remap !== null, items, matched: sel.matched, withoutMask: sel.withoutMask });
 }
 
 /** Resolve a manifest: the same revisions, splits and names; refuses when one is gone or changed. */
@@ -150,8 +202,7 @@ export function planFromManifest(store: ProjectStore, m: ParsedManifest, file: s
     }
     return { row, revisionId: it.revisionId, split: it.split, source: it.source, name: it.name, present: [] };
   });
-  const base = { spec, schema, outSchema, remap, remapped: spec.remap !== null, items, matched: items.length, withoutMask: 0 };
-  return { ...base, problems: checkProblems(base) };
+  return finishPlan({ spec, schema, outSchema, remap, remapped: spec.remap !== null, items, matched: items.length, withoutMask: 0 });
 }
 
 function tally(keys: string[]): Record<string, number> {
@@ -163,7 +214,7 @@ function tally(keys: string[]): Record<string, number> {
 /** Output class name → images containing it, from the source presence lists mapped through the remap. */
 function classCounts(plan: Plan): Record<string, number> {
   const nameOf = new Map<number, string>(plan.outSchema.classes.map((c) => [c.index, c.name]));
-  const ignore = plan.remapped ? plan.remap.ignoreIndex : plan.schema.ignoreIndex;
+  const ignore = plan.ignoreValue;
   const out: Record<string, number> = Object.fromEntries(plan.outSchema.classes.map((c) => [c.name, 0]));
   for (const it of plan.items) {
     const seen = new Set<string>();
@@ -187,6 +238,7 @@ export function previewOf(plan: Plan): ExportPreview {
     byClass: classCounts(plan),
     outputSchemaId: plan.outSchema.id,
     remap: plan.remapped ? describeRemap(plan.remap) : null,
+    ignore: plan.ignore,
     problems: plan.problems,
   };
 }
@@ -251,8 +303,18 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
   await fs.mkdir(tmp);
   const exporter = EXPORTERS[plan.spec.format];
   const tree = new OutputTree(tmp);
-  const ignore = plan.remapped ? plan.remap.ignoreIndex : plan.schema.ignoreIndex;
-  const ctx: ExportContext = { tree, schema: plan.outSchema, ignoreIndex: ignore, splits: plan.items.map((i) => i.split) };
+  const ignore = plan.ignoreValue;
+  const createdAt = new Date().toISOString();
+  const ctx: ExportContext = {
+    tree,
+    schema: plan.outSchema,
+    ignoreIndex: ignore,
+    splits: plan.items.map((i) => i.split),
+    // A reproduction dates its files like the original, so they come out byte-identical.
+    createdAt: o.reproducedFrom ?? createdAt,
+    appVersion: o.appVersion,
+    projectName: o.store.meta('name'),
+  };
   exporter.begin?.(ctx);
   const total = plan.items.length;
   const hist = new Float64Array(256);
@@ -346,7 +408,7 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
       kind: MANIFEST_KIND,
       version: MANIFEST_VERSION,
       app: { name: 'parsel', version: o.appVersion },
-      createdAt: new Date().toISOString(),
+      createdAt,
       reproducedFrom: o.reproducedFrom,
       project: { name: o.store.meta('name'), schemaId: plan.schema.id },
       spec: plan.spec,
@@ -356,6 +418,7 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
         classes: plan.outSchema.classes.map((c) => ({ index: c.index, name: c.name, title: c.title })),
       },
       remap: preview.remap,
+      ignore: plan.ignore,
       counts: {
         images: total,
         files: files.length,

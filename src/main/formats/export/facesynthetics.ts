@@ -9,6 +9,7 @@ const NAMES = FACESYNTHETICS.classes.map((c) => c.name);
 export const facesyntheticsExporter: Exporter = {
   id: 'facesynthetics',
   title: 'FaceSynthetics',
+  holdsIgnore: true,
   problems: (schema, ignore) => {
     const out: string[] = [];
     if (!hasNames(schema, NAMES)) out.push(`FaceSynthetics needs masks in the facesynthetics classes; the masks are in ${schema.id} (remap them: --remap facesynthetics)`);

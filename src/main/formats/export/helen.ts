@@ -1,7 +1,8 @@
 /**
  * Helen (Smith et al. 2013): `images/{name}.jpg`, `labels/{name}/{name}_lbl00.png … _lbl10.png` (one
  * map per class, 0 or 255), and `exemplars.txt` / `tuning.txt` / `testing.txt` (train / val / test,
- * lines `<n>, <name>`, n from 1). Ignore pixels are 0 in every map (Helen has no ignore value).
+ * lines `<n>, <name>`, n from 1). Helen has no ignore value: an export where ignore pixels can occur
+ * needs `ignoreAs` (the engine refuses it otherwise), so every pixel is in exactly one map.
  */
 import { encodePngAsync } from '../png';
 import { asJpeg } from './image';
@@ -18,6 +19,7 @@ const LISTS: readonly [string, string][] = [
 export const helenExporter: Exporter = {
   id: 'helen',
   title: 'Helen (11 maps of 0/255)',
+  holdsIgnore: false,
   problems: (schema, _ignore, splits) => [...elevenClassProblems('Helen', schema), ...needSplits('Helen', splits, ['train', 'val', 'test'])],
   async item(ctx, it) {
     const files = [`images/${it.name}.jpg`];

@@ -7,6 +7,7 @@ import { needSplits, type Exporter } from './types';
 export const ibugmaskExporter: Exporter = {
   id: 'ibugmask',
   title: 'iBugMask',
+  holdsIgnore: true,
   problems: (schema, _ignore, splits) => [...elevenClassProblems('iBugMask', schema), ...needSplits('iBugMask', splits, ['train', 'test'])],
   async item({ tree }, it) {
     const img = `${it.split}/${it.name}.jpg`;

@@ -48,6 +48,7 @@ export async function writeSplitLists(ctx: ExportContext, folder: string, names:
 export const indexPngExporter: Exporter = {
   id: 'index-png',
   title: 'Index PNG folder (images/ + masks/)',
+  holdsIgnore: true,
   problems: () => [],
   async item(ctx, it) {
     const sub = SPLIT_DIRS.has(it.split) ? `${it.split}/` : '';

@@ -14,6 +14,7 @@ export function elevenClassProblems(format: string, schema: { id: string; classe
 export const lapaExporter: Exporter = {
   id: 'lapa',
   title: 'LaPa',
+  holdsIgnore: true,
   problems: (schema, _ignore, splits) => [...elevenClassProblems('LaPa', schema), ...needSplits('LaPa', splits, ['train', 'val', 'test'])],
   async item({ tree }, it) {
     const img = `${it.split}/images/${it.name}.jpg`;

@@ -37,11 +37,17 @@ export interface ExportContext {
   ignoreIndex: number | null;
   /** Every item's split, in export order (known before the first item is written). */
   splits: string[];
+  /** When the export was made (for a reproduction: the original's), ISO time; dated files use it. */
+  createdAt: string;
+  appVersion: string;
+  projectName: string;
 }
 
 export interface Exporter {
   id: ExportFormatId;
   title: string;
+  /** Whether the layout can hold an ignore value (else ignore pixels need `ignoreAs`). */
+  holdsIgnore: boolean;
   /** Why this format cannot be written for this schema / these splits (empty: it can). */
   problems(schema: LabelSchema, ignoreIndex: number | null, splits: ReadonlySet<string>): string[];
   /** Files written per item, relative to the export root (for the manifest `items[].files`). */

@@ -71,7 +71,7 @@ export function exportServices(ctx: ServiceContext): DomainServices<'export:prev
           isCancelled: cancelled,
         });
         if (out.status === 'cancelled' || !out.manifest) {
-          return { jobId: id, status: 'cancelled', dir: dest, manifestPath: null, exportId: null, images: 0, files: 0, bySplit: {} };
+          return { jobId: id, status: 'cancelled', dir: dest, manifestPath: null, exportId: null, images: 0, files: 0, bySplit: {}, ignore: null };
         }
         const exportId = insertExport(p.store, { ...plan.spec, dir: dest, fromManifest: fromManifest ? resolve(fromManifest) : null }, out.manifest, out.manifest.createdAt);
         return {
@@ -83,6 +83,7 @@ export function exportServices(ctx: ServiceContext): DomainServices<'export:prev
           images: out.manifest.counts.images,
           files: out.manifest.counts.files,
           bySplit: out.manifest.counts.bySplit,
+          ignore: out.manifest.ignore,
         };
       });
     },

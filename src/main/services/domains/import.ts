@@ -17,21 +17,21 @@ export function importServices(ctx: ServiceContext): DomainServices<'import:dete
       if (!st.isDirectory()) throw new ParselError('INVALID_INPUT', `not a folder: ${dir}`, { path: dir });
       return detectFormat(dir);
     },
-    'import:plan': async ({ path, format, celebaOrder, helenThreshold }) => {
+    'import:plan': async ({ path, format, celebaOrder, helenThreshold, ignoreValue }) => {
       const p = ctx.project();
       const { jobId: _j, status: _s, imported: _i, skipped: _k, ...plan } = await runImport(
         p.store,
         p.paths,
         ctx.bus,
-        { path, format, celebaOrder, helenThreshold },
+        { path, format, celebaOrder, helenThreshold, ignoreValue },
         null,
       );
       return plan;
     },
-    'import:run': async ({ path, format, celebaOrder, helenThreshold, onProblem, jobId }) => {
+    'import:run': async ({ path, format, celebaOrder, helenThreshold, ignoreValue, onProblem, jobId }) => {
       const p = ctx.project();
       return jobs.run(jobId, (id, cancelled) =>
-        runImport(p.store, p.paths, ctx.bus, { path, format, celebaOrder, helenThreshold }, { onProblem, control: { jobId: id, cancelled } }),
+        runImport(p.store, p.paths, ctx.bus, { path, format, celebaOrder, helenThreshold, ignoreValue }, { onProblem, control: { jobId: id, cancelled } }),
       );
     },
     'import:cancel': ({ jobId }) => jobs.cancel(jobId),

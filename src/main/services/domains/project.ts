@@ -19,6 +19,7 @@ export function projectInfo(p: OpenProject): ProjectInfo {
     createdAt: p.store.meta('created_at'),
     root: p.paths.root,
     counts: p.store.counts(),
+    ignoreIndex: p.store.schema().ignoreIndex,
   };
 }
 

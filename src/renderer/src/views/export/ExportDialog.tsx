@@ -56,6 +56,8 @@ interface Form {
   target: string;
   ignoreIndex: string;
   overrides: string;
+  /** Class (of the output schema) that ignore pixels become; '' keeps the ignore value. */
+  ignoreAs?: string;
   status: ImageStatus[];
   kinds: RevisionKind[];
   authors: string;
@@ -95,6 +97,7 @@ export function specOf(f: Form): { spec: ExportSpecInput } | { error: string } {
       spec: {
         format: f.format,
         remap: f.target ? { target: f.target, ignoreIndex: ignore, overrides: parseOverrides(f.overrides) } : null,
+        ignoreAs: f.ignoreAs ? f.ignoreAs : null,
         filter: {
           status: f.status.length ? f.status : undefined,
           revisionKind: f.kinds.length ? f.kinds : undefined,
@@ -257,6 +260,7 @@ export function ExportDialog({ project, schema, onClose }: Props) {
   const toggle = <T extends string>(list: T[], v: T) => (list.includes(v) ? list.filter((x) => x !== v) : [...list, v]);
   const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
   const classNames = schema?.classes.map((c) => c.name).join(', ') ?? '';
+  const outSchema = form.target ? schemas.find((s) => s.id === form.target) : schema;
   const canRun = !running && !('error' in built) && !!preview && preview.problems.length === 0 && preview.total > 0 && form.dest.trim() !== '';
 
   return (
@@ -299,6 +303,17 @@ export function ExportDialog({ project, schema, onClose }: Props) {
                 </div>
               </>
             )}
+            <div className="export-row" title="Helen, COCO and CelebAMask-HQ have no ignore value: choose the class ignore pixels become. Other formats keep the ignore value unless a class is chosen.">
+              <label htmlFor="ex-ignore-as">Ignore becomes</label>
+              <select id="ex-ignore-as" value={form.ignoreAs ?? ''} onChange={(e) => set('ignoreAs', e.target.value)}>
+                <option value="">the ignore value (if the format has one)</option>
+                {(outSchema?.classes ?? []).map((c) => (
+                  <option key={c.index} value={c.name}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </div>
           </fieldset>
           <fieldset disabled={!!running}>
             <legend>Filters</legend>
@@ -410,6 +425,16 @@ export function ExportDialog({ project, schema, onClose }: Props) {
             )}
           </div>
           <ErrorBox error={previewError} />
+          {preview?.remap?.sides && (
+            <div className="dim" data-testid="preview-sides">
+              Sides: {preview.remap.sides}
+            </div>
+          )}
+          {preview && (
+            <div className="dim" data-testid="preview-ignore" data-possible={String(preview.ignore.possible)}>
+              Ignore: {preview.ignore.note}
+            </div>
+          )}
           {preview && preview.problems.length > 0 && (
             <ul className="problems" data-testid="preview-problems">
               {preview.problems.map((p) => (

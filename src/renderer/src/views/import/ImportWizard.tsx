@@ -25,6 +25,8 @@ const FORMAT_LABEL: Record<ImportFormatId, string> = {
   facesynthetics: 'FaceSynthetics',
   'index-png': 'Folder of index PNGs (images/ + masks/)',
   'color-png': 'Colour PNGs + CVAT labelmap.txt',
+  coco: 'COCO (RLE annotations.json)',
+  'dml-csr': 'DML-CSR training layout',
 };
 
 const ORDERS = [
@@ -99,6 +101,29 @@ function PlanTable({ plan }: { plan: ImportPlanReport }) {
           <th>Landmarks</th>
           <td>{fmtInt(plan.withLandmarks)}</td>
         </tr>
+        {plan.ignoreValue !== null && (
+          <tr>
+            <th>Ignore value</th>
+            <td data-testid="plan-ignore">{plan.ignoreValue}</td>
+          </tr>
+        )}
+        {plan.skippedFiles.length > 0 && (
+          <tr>
+            <th>Skipped</th>
+            <td>
+              <details data-testid="plan-skipped">
+                <summary>{fmtInt(plan.skippedFiles.length)} files that are not dataset content</summary>
+                <ul>
+                  {plan.skippedFiles.slice(0, 200).map((f) => (
+                    <li key={f.file}>
+                      {f.file} <span className="dim">({f.reason})</span>
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            </td>
+          </tr>
+        )}
       </tbody>
     </table>
   );

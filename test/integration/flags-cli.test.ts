@@ -73,6 +73,17 @@ describe('parsel flags --all / --top', () => {
     expect(top.filter((i) => i.flags.length === 0).length).toBe(2);
   });
 
+  it('--summary says how many images likely have a label error and how the teacher check went', () => {
+    const t = parsel('flags', P.file, '--summary');
+    expect(t.code, t.err).toBe(0);
+    expect(t.out).toMatch(/^about 2 of 5 scanned images likely have a label error \([1-9]\d* regions?\)$/m);
+    expect(t.out).toMatch(/^teacher check \(latest scan\): mean F1 without background 0\.\d{3} over 5 images, at least 0\.5: ok$/m);
+    const j = JSON.parse(parsel('flags', P.file, '--summary', '--json').out) as { scanned: number; likelyImages: number; teacher: { ok: boolean } };
+    expect(j).toMatchObject({ scanned: 5, likelyImages: 2, teacher: { ok: true } });
+    expect(parsel('flags', P.file, '--summary', '--top', '3').code).toBe(2);
+    expect(parsel('flags', P.file, '--summary', '--pair', 'hair:hat').err).toMatch(/--summary takes no --status, --pair or --sort/);
+  });
+
   it('refuses --sort without --all, an unknown order, two listings at once and flag filters with --all (2)', () => {
     expect(parsel('flags', P.file, '--top', '3', '--sort', 'name').err).toMatch(/--sort orders the --all listing/);
     const bad = parsel('flags', P.file, '--all', '--sort', 'size');

@@ -15,7 +15,7 @@ function print(items: ImageFlags[], schema: LabelSchema, out: (s: string) => voi
   for (const it of items) {
     out(imageLine(it));
     for (const f of it.flags) {
-      out(`  flag ${f.id}  ${f.status.padEnd(9)} ${name(f.labelClass)} -> ${name(f.suggestedClass)}  area ${f.area}  score ${f.score.toFixed(1)}  bbox ${f.bbox.join(',')}`);
+      out(`  flag ${f.id}  ${f.status.padEnd(9)} ${name(f.labelClass)} -> ${name(f.suggestedClass)}  area ${f.area}  score ${f.score.toFixed(1)}  bbox ${f.bbox.join(',')}${f.lowConfidence ? '  low-confidence (teacher check)' : ''}`);
     }
   }
 }
@@ -36,8 +36,13 @@ function parsePair(v: string, schema: LabelSchema): { from: number; to: number }
 
 export const flagsCommand: Command = {
   summary: 'label-noise flags: the top images by noise score, or one image, with their flags; or every scanned image\'s score',
-  usage: 'parsel flags <project.parsel> [--top N | --image id | --all [--sort score|name|flags]] [--status open,fixed,dismissed] [--pair label:suggested] [--json]',
+  usage:
+    'parsel flags <project.parsel> [--top N | --image id | --all [--sort score|name|flags] | --summary] [--status open,fixed,dismissed] [--pair label:suggested] [--json]',
   options: {
+    summary: {
+      flag: true,
+      help: 'the label-error estimate of the latest scans (how many images likely have a label error) and the teacher check',
+    },
     top: { flag: false, help: 'the N scanned images with the highest noise score, flagged or not, with their flags (default 20)' },
     all: { flag: true, help: 'every scanned image, one line each: score, open / fixed / dismissed flags of the scanned revision, path' },
     sort: { flag: false, help: `with --all: ${SCORE_SORTS.join(' | ')} (score: highest first, the default; name: by path; flags: most open flags first)` },
@@ -51,7 +56,28 @@ export const flagsCommand: Command = {
     const top = numberOpt(args, 'top', 1, 10000, true);
     const image = numberOpt(args, 'image', 1, Number.MAX_SAFE_INTEGER, true);
     const all = args.options.all === true;
-    if ([top !== undefined, image !== undefined, all].filter(Boolean).length > 1) throw new UsageError('give one of --top, --image and --all');
+    const summary = args.options.summary === true;
+    if ([top !== undefined, image !== undefined, all, summary].filter(Boolean).length > 1) throw new UsageError('give one of --top, --image, --all and --summary');
+    if (summary) {
+      if (args.options.status !== undefined || args.options.pair !== undefined || args.options.sort !== undefined) throw new UsageError('--summary takes no --status, --pair or --sort');
+      return withProject(ctx, project, async (api) => {
+        const s = (await api.call('noise:queue', { limit: 1 })).summary;
+        if (args.options.json) ctx.out(JSON.stringify(s, null, 2));
+        else if (s.scanned === 0) ctx.out('no scanned image (run parsel scan first)');
+        else {
+          ctx.out(`about ${s.likelyImages} of ${s.scanned} scanned images likely have a label error (${s.likelyRegions} regions)`);
+          const t = s.teacher;
+          if (t) {
+            ctx.out(
+              `teacher check (latest scan): mean F1 without background ${t.meanF1.toFixed(3)} over ${t.images} images, ` +
+                (t.ok ? `at least ${t.minMeanF1}: ok` : `below ${t.minMeanF1}: the flags are low-confidence`),
+            );
+          }
+          ctx.out(`the images: parsel flags <project> --top ${Math.max(1, s.likelyImages)}`);
+        }
+        return EXIT.ok;
+      });
+    }
     const sortArg = args.options.sort === undefined ? undefined : String(args.options.sort);
     if (sortArg !== undefined && !all) throw new UsageError('--sort orders the --all listing; --top is by score');
     if (sortArg !== undefined && !(SCORE_SORTS as readonly string[]).includes(sortArg)) throw new UsageError(`--sort: unknown order "${sortArg}"; known: ${SCORE_SORTS.join(', ')}`);

@@ -230,7 +230,14 @@ export function paste(p: Float32Array, K: number, oh: number, ow: number, isProb
   return t.probs ? pasteWithProbs(p, K, oh, ow, isProb, frame, t, g) : pasteLabels(p, K, oh, ow, isProb, frame, t, g);
 }
 
-/** Every target pixel interpolates every class (row by row, class by class: planes are read and written in order). */
+/**
+ * Every target pixel interpolates every class, row by row and plane by plane (planes are read and
+ * written in order). Along a row, neighbouring target pixels that fall in the same source cell share
+ * its 4 corner values, read once per class. The quantisation round(clamp(x, 0, 1)·255) is written as
+ * x ≥ 1 → 255, x > 0 → x·255 + 0.5 stored (a Uint8Array store truncates), else 0: the same bytes
+ * (x·255 is exact in doubles for a float32 x, so adding 0.5 and truncating rounds halves up as
+ * Math.round does; NaN stores 0 both ways).
+ */
 function pasteWithProbs(p: Float32Array, K: number, oh: number, ow: number, isProb: boolean, frame: Frame, t: PasteTarget, g: Taps): number {
   const probs = t.probs as Uint8Array;
   const n = oh * ow;
@@ -238,6 +245,9 @@ function pasteWithProbs(p: Float32Array, K: number, oh: number, ow: number, isPr
   const { nx, X0, X1, FX } = g;
   const plane = t.width * t.height;
   const cols = new Int32Array(nx);
+  // runs[r] … runs[r+1]−1: positions in `cols` whose pixels share a source cell.
+  const runs = new Int32Array(nx + 1);
+  let nRuns = -1;
   const WA = new Float64Array(nx);
   const WB = new Float64Array(nx);
   const WC = new Float64Array(nx);
@@ -250,6 +260,11 @@ function pasteWithProbs(p: Float32Array, K: number, oh: number, ow: number, isPr
     const m = rowColumns(t, g, y, cy, cols);
     if (m === 0) continue;
     written += m;
+    if (t.best || nRuns < 0) {
+      nRuns = 0;
+      for (let j = 0; j < m; j++) if (j === 0 || X0[cols[j]] !== X0[cols[j - 1]]) runs[nRuns++] = j;
+      runs[nRuns] = m;
+    }
     for (let j = 0; j < m; j++) {
       const fx = FX[cols[j]];
       WA[j] = (1 - fx) * (1 - fy);
@@ -264,14 +279,24 @@ function pasteWithProbs(p: Float32Array, K: number, oh: number, ow: number, isPr
       const r0 = k * n + y0 * ow;
       const r1 = k * n + y1 * ow;
       const out = k * plane + q0;
-      for (let j = 0; j < m; j++) {
-        const i = cols[j];
-        const v = p[r0 + X0[i]] * WA[j] + p[r0 + X1[i]] * WB[j] + p[r1 + X0[i]] * WC[j] + p[r1 + X1[i]] * WD[j];
-        if (v > bestV[j]) {
-          bestV[j] = v;
-          bestK[j] = k;
+      for (let r = 0; r < nRuns; r++) {
+        const s = runs[r];
+        const e = runs[r + 1];
+        const x0 = X0[cols[s]];
+        const x1 = X1[cols[s]];
+        const pa = p[r0 + x0];
+        const pb = p[r0 + x1];
+        const pc = p[r1 + x0];
+        const pd = p[r1 + x1];
+        for (let j = s; j < e; j++) {
+          const v = pa * WA[j] + pb * WB[j] + pc * WC[j] + pd * WD[j];
+          if (v > bestV[j]) {
+            bestV[j] = v;
+            bestK[j] = k;
+          }
+          const f = Math.fround(v);
+          probs[out + cols[j]] = f >= 1 ? 255 : f > 0 ? f * 255 + 0.5 : 0;
         }
-        probs[out + i] = Math.round(Math.min(1, Math.max(0, Math.fround(v))) * 255);
       }
     }
     for (let j = 0; j < m; j++) t.labels[q0 + cols[j]] = bestK[j];

@@ -1,98 +1,20 @@
 /**
- * The upsample + arg-max paste (src/main/inference/postprocess.ts) against the plain path it replaces:
- * softmax of every source pixel (pixel by pixel), then at every target pixel every class interpolated
- * and the first largest taken. Labels, probabilities and the crops' centrality must agree bit for bit
+ * The upsample + arg-max paste (src/main/inference/postprocess.ts) against the plain path
+ * (test/tooling/paste-reference.ts: softmax of every source pixel, then at every target pixel every
+ * class interpolated and the first largest taken). Labels, probabilities and the crops' centrality must agree bit for bit
  * on ties and near-ties, smooth and quantised logits, probabilities after flip-TTA, model-set averaging
  * and a schema remap, non-finite values, a generated model's output, odd sizes, up- and downsampling,
  * letterbox frames, overlapping face crops and 1-pixel images and outputs.
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { mergeFlip, newTarget, paste, softmaxPlanar, type PasteTarget } from '../../src/main/inference/postprocess';
+import { mergeFlip, newTarget, paste, softmaxPlanar } from '../../src/main/inference/postprocess';
 import type { Frame } from '../../src/main/inference/preprocess';
 import { applyProbRemap, buildProbRemap } from '../../src/shared/models/prob-remap';
 import { flipPartnerLut, getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { colourRuleModel } from '../tooling/onnx-gen';
-
-/** The plain path, as paste computed it before the shortcut (kept here as the definition). */
-function referencePaste(p: Float32Array, K: number, oh: number, ow: number, isProb: boolean, frame: Frame, t: PasteTarget): void {
-  const n = oh * ow;
-  if (!isProb) {
-    for (let q = 0; q < n; q++) {
-      let m = -Infinity;
-      for (let k = 0; k < K; k++) m = Math.max(m, p[k * n + q]);
-      let s = 0;
-      for (let k = 0; k < K; k++) {
-        const e = Math.exp(p[k * n + q] - m);
-        p[k * n + q] = e;
-        s += e;
-      }
-      const inv = 1 / s;
-      for (let k = 0; k < K; k++) p[k * n + q] *= inv;
-    }
-  }
-  const { width: W, height: H } = t;
-  const sx = ow / frame.w;
-  const sy = oh / frame.h;
-  const xs = Math.max(0, Math.floor(frame.x0));
-  const xe = Math.min(W, Math.ceil(frame.x0 + frame.w));
-  const ys = Math.max(0, Math.floor(frame.y0));
-  const ye = Math.min(H, Math.ceil(frame.y0 + frame.h));
-  const nx = Math.max(0, xe - xs);
-  const X0 = new Int32Array(nx);
-  const X1 = new Int32Array(nx);
-  const FX = new Float32Array(nx);
-  const CX = new Float32Array(nx);
-  for (let i = 0; i < nx; i++) {
-    const xc = xs + i + 0.5;
-    const X = Math.min(Math.max((xc - frame.x0) * sx - 0.5, 0), ow - 1);
-    X0[i] = Math.floor(X);
-    X1[i] = Math.min(X0[i] + 1, ow - 1);
-    FX[i] = X - X0[i];
-    CX[i] = 1 - Math.abs((2 * (xc - frame.x0)) / frame.w - 1);
-  }
-  const acc = new Float32Array(K);
-  const plane = W * H;
-  for (let y = ys; y < ye; y++) {
-    const yc = y + 0.5;
-    const Y = Math.min(Math.max((yc - frame.y0) * sy - 0.5, 0), oh - 1);
-    const y0 = Math.floor(Y);
-    const y1 = Math.min(y0 + 1, oh - 1);
-    const fy = Y - y0;
-    const cy = 1 - Math.abs((2 * (yc - frame.y0)) / frame.h - 1);
-    for (let i = 0; i < nx; i++) {
-      const q = y * W + xs + i;
-      if (t.best) {
-        const c = Math.min(CX[i], cy);
-        if (c <= 0 || c <= t.best[q]) continue;
-        t.best[q] = c;
-      }
-      const a = y0 * ow + X0[i];
-      const b = y0 * ow + X1[i];
-      const c = y1 * ow + X0[i];
-      const d = y1 * ow + X1[i];
-      const fx = FX[i];
-      const wa = (1 - fx) * (1 - fy);
-      const wb = fx * (1 - fy);
-      const wc = (1 - fx) * fy;
-      const wd = fx * fy;
-      let bestK = 0;
-      let bestV = -Infinity;
-      for (let k = 0; k < K; k++) {
-        const o = k * n;
-        const v = p[o + a] * wa + p[o + b] * wb + p[o + c] * wc + p[o + d] * wd;
-        acc[k] = v;
-        if (v > bestV) {
-          bestV = v;
-          bestK = k;
-        }
-      }
-      t.labels[q] = bestK;
-      if (t.probs) for (let k = 0; k < K; k++) t.probs[k * plane + q] = Math.round(Math.min(1, Math.max(0, acc[k])) * 255);
-    }
-  }
-}
+import { referencePaste } from '../tooling/paste-reference';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;

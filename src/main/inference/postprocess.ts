@@ -338,9 +338,11 @@ function sureClasses(p: Float32Array, K: number, n: number, isProb: boolean): In
     for (let q = 0; q < n; q++) sure[q] = A[q];
     return sure;
   }
-  // near[q]: the largest logit so far is within LOGIT_MARGIN of the largest before it, i.e. of the
-  // largest among the lower classes. (Higher classes may tie or come close: their probability cannot
-  // exceed the first largest one's, and a tie goes to the lower class anyway.)
+  // near[q] = k: when class k became the largest logit, the largest before it (the largest among the
+  // lower classes) was within LOGIT_MARGIN. It counts only if k is still the largest at the end.
+  // (Higher classes may tie or come close: their probability cannot exceed the first largest one's,
+  // and a tie goes to the lower class anyway.) Written only when it happens: a store in the common
+  // branch would nearly double the pass.
   const near = new Uint8Array(n);
   for (let k = 1; k < K; k++) {
     const o = k * n;
@@ -349,14 +351,14 @@ function sureClasses(p: Float32Array, K: number, n: number, isProb: boolean): In
       const b = b1[q];
       bad += v - v;
       if (v > b) {
-        near[q] = v - b < LOGIT_MARGIN ? 1 : 0;
+        if (v - b < LOGIT_MARGIN) near[q] = k;
         b1[q] = v;
         A[q] = k;
       }
     }
   }
   if (bad !== 0) return sure.fill(-1);
-  for (let q = 0; q < n; q++) sure[q] = near[q] ? -1 : A[q];
+  for (let q = 0; q < n; q++) sure[q] = A[q] > 0 && near[q] === A[q] ? -1 : A[q];
   return sure;
 }
 
@@ -423,7 +425,11 @@ function pasteLabels(p: Float32Array, K: number, oh: number, ow: number, isProb:
     }
   }
   const P = new Float32Array(m * K);
-  for (let k = 0; k < K; k++) for (let s = 0, o = k * n; s < m; s++) P[s * K + k] = p[o + list[s]];
+  // In blocks of corners, so that the block's part of P stays in the L1 cache across the K planes.
+  for (let s0 = 0; s0 < m; s0 += 256) {
+    const s1 = Math.min(m, s0 + 256);
+    for (let k = 0; k < K; k++) for (let s = s0, o = k * n; s < s1; s++) P[s * K + k] = p[o + list[s]];
+  }
   if (!isProb) {
     for (let j = 0; j < P.length; j += K) {
       const e = j + K;

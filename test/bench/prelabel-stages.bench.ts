@@ -5,6 +5,8 @@
  * against the plain path it must equal bit for bit (test/tooling/paste-reference.ts: softmax
  * everywhere, every class interpolated at every target pixel), alternating in the same run. Same
  * generated BiSeNet-sized model (19×512² logits) and generated faces as `npm run bench -- prelabel`.
+ * Also session.run's wall time alone and beside one busy thread: whether the machine's cores slow each
+ * other down (then the pipeline's overlapped work is not free).
  *
  *   npm run bench -- prelabel-stages [--images N] [--reps R]
  *
@@ -14,6 +16,7 @@
  * and median over R repetitions per image: on a shared machine the minimum is the least disturbed.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { createSession, parseModelCard } from '../../src/main/inference';
@@ -74,6 +77,24 @@ async function main(): Promise<void> {
     }
     logits.push((Object.values(out)[0].data as Float32Array).slice());
   }
+  // session.run (wall time) alone and with one busy thread beside it: how much a second core's work
+  // slows the run on this machine (0 % on independent cores; the pipeline overlaps the two).
+  const x = new ort.Tensor('float32', new Float32Array(3 * S * S).fill(0.1), [1, 3, S, S]);
+  const wall = async (): Promise<number> => {
+    const t: number[] = [];
+    for (let i = 0; i < R + 1; i++) {
+      const t0 = performance.now();
+      await s.session.run({ [spec.name]: x });
+      t.push(performance.now() - t0);
+    }
+    return Math.min(...t);
+  };
+  const alone = await wall();
+  const busy = new Worker('let a = 0; for (;;) a = (a * 1.0000001 + 1) % 1e9;', { eval: true });
+  await new Promise((res) => setTimeout(res, 200));
+  const beside = await wall();
+  await busy.terminate();
+  const alone2 = await wall();
   await s.session.release();
   const n = S * S;
   const frame = { x0: 0, y0: 0, w: W, h: W };
@@ -82,6 +103,7 @@ async function main(): Promise<void> {
   console.log(`JPEG decode + resize to ${S}² (sharp)      ${stat(decode)}`);
   console.log(`normalise (toTensor)                     ${stat(normalise)}`);
   console.log(`session.run (1 ORT thread)               ${stat(run)}`);
+  console.log(`session.run wall, alone / beside a busy thread / alone: ${alone.toFixed(1)} / ${beside.toFixed(1)} / ${alone2.toFixed(1)} ms (minimum of ${R + 1})`);
   const cases: { name: string; isProb: boolean; wantProbs: boolean }[] = [
     { name: 'labels only, logits in', isProb: false, wantProbs: false },
     { name: 'labels only, probabilities in', isProb: true, wantProbs: false },

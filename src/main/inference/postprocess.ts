@@ -234,9 +234,10 @@ export function paste(p: Float32Array, K: number, oh: number, ow: number, isProb
  * Every target pixel interpolates every class, row by row and plane by plane (planes are read and
  * written in order). Along a row, neighbouring target pixels that fall in the same source cell share
  * its 4 corner values, read once per class. The quantisation round(clamp(x, 0, 1)·255) is written as
- * x ≥ 1 → 255, x > 0 → x·255 + 0.5 stored (a Uint8Array store truncates), else 0: the same bytes
- * (x·255 is exact in doubles for a float32 x, so adding 0.5 and truncating rounds halves up as
- * Math.round does; NaN stores 0 both ways).
+ * x ≥ 1 → 255, x > 0 → x·255 + 0.5 stored (a Uint8Array store truncates), else 0: the same bytes.
+ * For a float32 x, y = x·255 is exact in doubles (≤ 32 significant bits), y + 0.5 is exact for
+ * y ≥ 2^-14 (so truncating it rounds halves up, as Math.round does) and below 1 otherwise (0 both
+ * ways); NaN stores 0 both ways.
  */
 function pasteWithProbs(p: Float32Array, K: number, oh: number, ow: number, isProb: boolean, frame: Frame, t: PasteTarget, g: Taps): number {
   const probs = t.probs as Uint8Array;

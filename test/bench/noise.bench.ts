@@ -98,6 +98,8 @@ const KINDS: Kind[] = ['clean', ...CORRUPTION_TYPES];
 interface FoundRegion {
   score: number;
   area: number;
+  /** label -> suggested class names (for the --dump-clean diagnostic). */
+  pair?: string;
   /** IoU with the image's ground-truth corrupted region (0 for clean images). */
   iou: number;
 }
@@ -124,13 +126,27 @@ const methods: Method[] = [
   { name: 'parsel', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts()) },
   { name: 'softmin', run: (l, p) => softminBaseline(l, p, K, SIZE, SIZE, { withPixels: true, maxRegions: 100000, minRegionArea: MIN_AREA }) },
 ];
+// `--try 'suggestFloor=0.5,minRegionArea=30'` (repeatable): the scorer with those options as another
+// method, with its own trade-off table: how defaults are chosen (docs/bench/noise.md).
+const TRIES: { name: string; opts: ScoreOptions }[] = [];
+args.forEach((a, i) => {
+  if (a !== '--try') return;
+  const spec = args[i + 1];
+  const opts = Object.fromEntries(spec.split(',').map((kv) => {
+    const [k, v] = kv.split('=');
+    return [k, v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v)];
+  })) as ScoreOptions;
+  TRIES.push({ name: `parsel [${spec}]`, opts });
+});
+for (const t of TRIES) methods.push({ name: t.name, run: (l, p, th) => scoreImage(l, p, K, SIZE, SIZE, th, parselOpts(t.opts)) });
 if (MEMBER_SUPPORT) {
   // A region's score times the share of members whose arg-max is its suggested class, averaged over its
   // pixels of its label class: a region only some members back is more likely one member's mistake.
   methods.push({
     name: 'parsel × member support',
+    // With the options of the last --try, if any: member support on top of the scorer being tuned.
     run: (l, p, t) => {
-      const res = scoreImage(l, p, K, SIZE, SIZE, t, parselOpts());
+      const res = scoreImage(l, p, K, SIZE, SIZE, t, parselOpts(TRIES.at(-1)?.opts ?? {}));
       const members = memberArgmax.get(currentFace)!;
       const regions = res.regions.map((r) => {
         let n = 0;
@@ -304,15 +320,35 @@ function recallAtPrecision(items: { s: number; tp: boolean }[], nGt: number, p: 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—');
 
+/** Diagnostic: the regions found on clean images (false flags), by class pair, with areas and scores. */
+function dumpClean(clean: ImageRecord[], name: string): void {
+  const by = new Map<string, { n: number; areas: number[]; scores: number[] }>();
+  for (const r of clean) {
+    for (const x of r.regions) {
+      if (x.score < DEFAULT_SCORE_OPTIONS.minRegionScore) continue;
+      const e = by.get(x.pair ?? '?') ?? { n: 0, areas: [], scores: [] };
+      e.n++;
+      e.areas.push(x.area);
+      e.scores.push(x.score);
+      by.set(x.pair ?? '?', e);
+    }
+  }
+  const med = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+  console.log(`\n## False flags on clean images by pair, ${name} (regions at the default reporting threshold)\n`);
+  console.log('| pair | regions | median area | median score | max score |');
+  console.log('|---|---|---|---|---|');
+  for (const [k, e] of [...by].sort((a, b) => b[1].n - a[1].n).slice(0, 25)) console.log(`| ${k} | ${e.n} | ${med(e.areas)} | ${med(e.scores).toFixed(1)} | ${Math.max(...e.scores).toFixed(1)} |`);
+}
+
 /**
  * At each reporting threshold (region score, the app's `minRegionScore`): false flags per clean image,
  * the share of clean images with a flag, and per corruption type the image-level recall (the image has a
  * flag at all: it is in the review queue) and the region recall (a flag matches the injected region).
  */
-function defaultsCurve(R: Map<Kind, ImageRecord[]>, types: CorruptionType[]): void {
+function defaultsCurve(R: Map<Kind, ImageRecord[]>, types: CorruptionType[], name = 'parsel'): void {
   const clean = R.get('clean')!;
   const thresholds = [...new Set([2, 4, DEFAULT_SCORE_OPTIONS.minRegionScore, 8, 10, 15, 20, 30, 40, 60, 80, 120])].sort((a, b) => a - b);
-  console.log(`\n## Trade-off at the reporting threshold (app default minRegionScore ${DEFAULT_SCORE_OPTIONS.minRegionScore})\n`);
+  console.log(`\n## Trade-off at the reporting threshold, ${name} (app default minRegionScore ${DEFAULT_SCORE_OPTIONS.minRegionScore})\n`);
   console.log('image recall = corrupted images with at least one flag; region recall = a flag matches the injected region (IoU >= 0.25)\n');
   console.log(`| min score | false flags / clean image | clean images flagged | ${types.map((t) => `${t} image / region recall`).join(' | ')} | jitter images flagged |`);
   console.log(`|---|---|---|${types.map(() => '---').join('|')}|---|`);
@@ -398,6 +434,7 @@ function quality(): void {
           score: r.score,
           area: r.area,
           iou: v.gt && r.pixels ? maskIoU(r.pixels, v.gt) : 0,
+          pair: `${schema.classes[r.labelClass].name}->${schema.classes[r.suggestedClass].name}`,
         }));
         rec.get(m.name)!.get(v.kind)!.push({ regions, imageScore: res.imageScore, hasGt: v.gt !== null && v.kind !== 'boundary_jitter' });
       }
@@ -471,6 +508,9 @@ function quality(): void {
 
   // What the app's defaults put in front of a curator: flags are regions with score >= minRegionScore.
   defaultsCurve(rec.get('parsel')!, nonBoundary);
+  for (const t of TRIES) defaultsCurve(rec.get(t.name)!, nonBoundary, t.name);
+  if (MEMBER_SUPPORT) defaultsCurve(rec.get('parsel × member support')!, nonBoundary, 'parsel × member support');
+  if (args.includes('--dump-clean')) for (const name of ['parsel', ...TRIES.map((t) => t.name)]) dumpClean(rec.get(name)!.get('clean')!, name);
 
   // Pooling alternatives for Parsel (same regions, different image pooling).
   console.log('\n## Parsel image pooling alternatives (image AUROC / AP per type)\n');

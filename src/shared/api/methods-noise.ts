@@ -44,6 +44,10 @@ export const scanOptionsSchema = z
     maxRegions: z.number().int().min(1).max(1000).optional(),
     /** A new region matches an earlier flag (keeps its dismissal, keeps it open) at IoU >= this. */
     matchIoU: z.number().gt(0).max(1).optional(),
+    /** A suggested class needs at least this probability (floor of its confident-learning threshold), 0..1. */
+    suggestFloor: z.number().min(0).max(1).optional(),
+    /** Labels of classes whose threshold is below this are not judged (the teacher cannot see them), 0..1. */
+    minLabelThreshold: z.number().min(0).max(1).optional(),
     /** Teacher check: below this mean F1 (no background) against the labels, flags are low-confidence (default 0.5). */
     minTeacherF1: z.number().min(0).max(1).optional(),
   })

@@ -201,13 +201,50 @@ describe('scoreImage on hand-built cases', () => {
     const flat = quantizeProbs(new Float64Array(K * W * H).fill(0.2));
     // p(skin) = 0.2 < 0.5, but no other class reaches 0.5: nothing is suspect.
     expect(scoreImage(label, flat, K, W, H, T05).suspectPixels).toBe(0);
-    // Lower the eye threshold: every pixel is suspect with suggestion eye, but the teacher does not
-    // prefer it (0.2 vs 0.2), so the mass is 0 and nothing is reported.
-    const res = scoreImage(label, flat, K, W, H, fixedThresholds([0.5, 0.5, 0.5, 0.1, 0.5]));
+    // Lower the eye threshold (and the suggestion floor): every pixel is suspect with suggestion eye,
+    // but the teacher does not prefer it (0.2 vs 0.2), so the mass is 0 and nothing is reported.
+    const res = scoreImage(label, flat, K, W, H, fixedThresholds([0.5, 0.5, 0.5, 0.1, 0.5]), { suggestFloor: 0 });
     expect(res.suspectPixels).toBe(W * H);
     expect(res.pairs).toEqual([{ from: SKIN, to: EYE, pixels: W * H }]);
     expect(res.regions).toEqual([]);
     expect(res.imageScore).toBe(0);
+  });
+
+  it('a suggestion needs at least suggestFloor: a class the teacher rarely predicts (threshold near 0) is no suggestion where it is weak', () => {
+    // Skin labelled everywhere; the teacher is unsure of skin (0.25 < 0.5) and gives the eye 0.3, whose
+    // confident-learning threshold is 0.05 (a class it hardly ever predicts).
+    const label = labelOf(() => SKIN);
+    const p = new Float64Array(K * W * H);
+    for (let i = 0; i < W * H; i++) {
+      p[SKIN * W * H + i] = 0.25;
+      p[EYE * W * H + i] = 0.3;
+      p[BG * W * H + i] = p[GLASSES * W * H + i] = p[HAIR * W * H + i] = 0.15;
+    }
+    const probs = quantizeProbs(p);
+    const thr = fixedThresholds([0.5, 0.5, 0.5, 0.05, 0.5]);
+    const bare = scoreImage(label, probs, K, W, H, thr, { suggestFloor: 0 });
+    expect(bare.suspectPixels).toBe(W * H);
+    expect(bare.pairs).toEqual([{ from: SKIN, to: EYE, pixels: W * H }]);
+    // Floored at 0.5, the eye (0.3) is no suggestion; at 0.3 it is again (0.3 >= 0.3).
+    expect(scoreImage(label, probs, K, W, H, thr, { suggestFloor: 0.5 }).suspectPixels).toBe(0);
+    expect(scoreImage(label, probs, K, W, H, thr, { suggestFloor: 0.3 }).suspectPixels).toBe(W * H);
+    // The default floor is 0.5 (docs/bench/noise.md).
+    expect(scoreImage(label, probs, K, W, H, thr).suspectPixels).toBe(0);
+  });
+
+  it('does not judge labels of a class the teacher cannot see (threshold below minLabelThreshold)', () => {
+    // An eye block labelled as glasses; the teacher says eye (0.9). Glasses' threshold is 0.1: the
+    // teacher gives glasses-labelled pixels almost no probability anywhere, it does not see glasses.
+    const probs = teacher(face(EYE));
+    const lab = labelOf(face(GLASSES));
+    const blind = fixedThresholds([0.5, 0.5, 0.1, 0.5, 0.5]);
+    expect(scoreImage(lab, probs, K, W, H, blind, { minLabelThreshold: 0 }).regions).toHaveLength(1);
+    const judged = scoreImage(lab, probs, K, W, H, blind, { minLabelThreshold: 0.2 });
+    expect(judged.regions).toEqual([]);
+    expect(judged.suspectPixels).toBe(0);
+    // At the threshold itself the class is judged (>=).
+    expect(scoreImage(lab, probs, K, W, H, blind, { minLabelThreshold: 0.1 }).regions).toHaveLength(1);
+    expect(DEFAULT_SCORE_OPTIONS.minLabelThreshold).toBe(0.2);
   });
 
   it('never flags ignore pixels or out-of-range values', () => {
@@ -295,7 +332,7 @@ describe('grown components reused for the regions', () => {
         const mass = new Float32Array(w * h);
         // Boundary-ambiguous pixels, for the region rule (minFirmShare / restoreBand defaults).
         const band = new Uint8Array(w * h);
-        const [a, b] = suspectPixels(label, probs, k, w, h, thr, 1, 2, 0.1, 255, sugg, mass, band);
+        const [a, b] = suspectPixels(label, probs, k, w, h, thr, 1, 2, 0.1, 255, sugg, mass, band, o.suggestFloor, o.minLabelThreshold);
         const g = growSuspects(label, probs, k, w, h, 1, 2, 0.1, 255, sugg, mass, a, b, band);
         const reused = regionsFromSuspects(label, sugg, mass, k, w, h, g.counts[0], g.counts[1], o, g.components, band);
         const fresh = regionsFromSuspects(label, sugg, mass, k, w, h, g.counts[0], g.counts[1], o, undefined, band);

@@ -91,6 +91,19 @@ export interface ScoreOptions {
    * Above 1: no exception. Default 0.5.
    */
   partCover?: number;
+  /**
+   * Floor of the confident-learning threshold of a SUGGESTED class, 0..1: the teacher must give the
+   * suggestion at least this probability. Tail classes the teacher rarely predicts get thresholds near
+   * 0 (their labelled pixels have low self-confidence), which made them the suggestion wherever a label
+   * was unsure. Default: DEFAULT_SCORE_OPTIONS.
+   */
+  suggestFloor?: number;
+  /**
+   * Labels of a class whose confident-learning threshold (the teacher's mean self-confidence on it) is
+   * below this, 0..1, are not judged: the teacher cannot see that class (a model that never predicts
+   * necklaces would flag every necklace). Default: DEFAULT_SCORE_OPTIONS.
+   */
+  minLabelThreshold?: number;
 }
 
 export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
@@ -107,6 +120,8 @@ export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
   minFirmShare: 0.2,
   restoreBand: true,
   partCover: 0.5,
+  suggestFloor: 0.5,
+  minLabelThreshold: 0.2,
 };
 
 export interface NoiseRegion {
@@ -196,27 +211,39 @@ export function suspectPixels(
   mass: Float32Array,
   /** When given, set to 1 at every suspect pixel that is down-weighted as boundary-ambiguous. */
   band?: Uint8Array,
+  /** A class is a suggestion only where its probability is at least max(its threshold, this); 0..1. */
+  suggestFloor = 0,
+  /** Labels of a class whose threshold is below this are not judged (the teacher cannot see the class). */
+  minLabelThreshold = 0,
 ): [number, number] {
   const HW = w * h;
   if (thresholds.k !== K) throw new Error(`scoreImage: thresholds are for ${thresholds.k} classes, probs for ${K}`);
-  // Thresholds in quantised units.
+  // Thresholds in quantised units: tq for "the label is below its threshold", ts for "another class
+  // reaches its own" (floored: a class the teacher never predicts has a threshold near 0, and would
+  // otherwise be a suggestion wherever the label is unsure).
   const tq = new Float64Array(K);
-  for (let k = 0; k < K; k++) tq[k] = thresholds.t[k] * 255;
+  const ts = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    tq[k] = thresholds.t[k] * 255;
+    ts[k] = Math.max(thresholds.t[k], suggestFloor) * 255;
+  }
   // Quick reject (exact): the planes of a pixel sum to at most 255 + K/2 after rounding, so no other
   // class can reach its threshold when 255 + K/2 − p(y) is below the smallest other threshold.
   const reject = new Float64Array(K);
   for (let y = 0; y < K; y++) {
     let m = Infinity;
-    for (let k = 0; k < K; k++) if (k !== y && tq[k] < m) m = tq[k];
+    for (let k = 0; k < K; k++) if (k !== y && ts[k] < m) m = ts[k];
     // p(y) above this value leaves every other class below its threshold.
     reject[y] = 255 + K / 2 - m;
   }
   const ig = ignore === null ? -1 : ignore;
+  const judged = new Uint8Array(256);
+  for (let k = 0; k < K; k++) judged[k] = thresholds.t[k] >= minLabelThreshold ? 1 : 0;
   let nSuspect = 0;
   let nOutside = 0;
   for (let i = 0; i < HW; i++) {
     const y = label[i];
-    if (y >= K || y === ig) continue;
+    if (judged[y] === 0 || y === ig) continue;
     const py = probs[y * HW + i];
     if (py >= tq[y] || py > reject[y]) continue;
     let best = -1;
@@ -224,7 +251,7 @@ export function suspectPixels(
     for (let k = 0, off = i; k < K; k++, off += HW) {
       if (k === y) continue;
       const pk = probs[off];
-      if (pk >= tq[k] && pk > bestP) {
+      if (pk >= ts[k] && pk > bestP) {
         bestP = pk;
         best = k;
       }
@@ -265,6 +292,8 @@ export function growSuspects(
   nOutside: number,
   /** As in suspectPixels: marks the joining pixels that are down-weighted as boundary-ambiguous. */
   band?: Uint8Array,
+  /** Only labels of these classes are judged (default: all). */
+  judge?: (label: number) => boolean,
 ): { counts: [number, number]; components: { ids: Int32Array; count: number } } {
   const HW = w * h;
   const ig = ignore === null ? -1 : ignore;
@@ -277,7 +306,7 @@ export function growSuspects(
       continue;
     }
     const y = label[i];
-    if (y >= K || y === ig) continue;
+    if (y >= K || y === ig || (judge && !judge(y))) continue;
     const py = probs[y * HW + i];
     // p(y) >= 1/2 leaves no room for another class above it.
     if (py >= 128) continue;
@@ -331,9 +360,9 @@ export function scoreImage(
   // Reach of the "suggestion across the edge" test; -1 = every band pixel is down-weighted.
   const reach = o.bandAcross ? Math.max(0, Math.floor(o.bandRadius)) + 1 : -1;
   const band = o.minFirmShare > 0 && bandRadius >= 0 ? new Uint8Array(HW) : undefined;
-  const [nStrong, nStrongOutside] = suspectPixels(label, probs, K, w, h, thresholds, bandRadius, reach, o.bandWeight, o.ignore, sugg, mass, band);
+  const [nStrong, nStrongOutside] = suspectPixels(label, probs, K, w, h, thresholds, bandRadius, reach, o.bandWeight, o.ignore, sugg, mass, band, o.suggestFloor, o.minLabelThreshold);
   if (nStrong === 0 || !o.grow) return regionsFromSuspects(label, sugg, mass, K, w, h, nStrong, nStrongOutside, o, undefined, band);
-  const g = growSuspects(label, probs, K, w, h, bandRadius, reach, o.bandWeight, o.ignore, sugg, mass, nStrong, nStrongOutside, band);
+  const g = growSuspects(label, probs, K, w, h, bandRadius, reach, o.bandWeight, o.ignore, sugg, mass, nStrong, nStrongOutside, band, o.minLabelThreshold > 0 ? (y) => thresholds.t[y] >= o.minLabelThreshold : undefined);
   return regionsFromSuspects(label, sugg, mass, K, w, h, g.counts[0], g.counts[1], o, g.components, band);
 }
 

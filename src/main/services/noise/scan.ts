@@ -88,6 +88,8 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     ...(job.options.minRegionArea !== undefined && { minRegionArea: job.options.minRegionArea }),
     ...(job.options.minRegionScore !== undefined && { minRegionScore: job.options.minRegionScore }),
     ...(job.options.maxRegions !== undefined && { maxRegions: job.options.maxRegions }),
+    ...(job.options.suggestFloor !== undefined && { suggestFloor: job.options.suggestFloor }),
+    ...(job.options.minLabelThreshold !== undefined && { minLabelThreshold: job.options.minLabelThreshold }),
   };
 
   const selected = selectImages(store, job.selection).filter((i) => i.head_revision_id !== null);

@@ -39,6 +39,7 @@ import {
   corrupt,
   CORRUPTION_TYPES,
   DEFAULT_SCORE_OPTIONS,
+  LIKELY_ERROR_SHARE,
   maskHas,
   maskIoU,
   poolScores,
@@ -118,6 +119,7 @@ interface Method {
 const parselOpts = (o: ScoreOptions = {}): ScoreOptions => ({
   withPixels: true,
   minRegionScore: 0,
+  minRegionShare: 0,
   maxRegions: 100000,
   ...o,
 });
@@ -347,12 +349,14 @@ function dumpClean(clean: ImageRecord[], name: string): void {
  */
 function defaultsCurve(R: Map<Kind, ImageRecord[]>, types: CorruptionType[], name = 'parsel'): void {
   const clean = R.get('clean')!;
-  const thresholds = [...new Set([2, 4, DEFAULT_SCORE_OPTIONS.minRegionScore, 8, 10, 15, 20, 30, 40, 60, 80, 120])].sort((a, b) => a - b);
-  console.log(`\n## Trade-off at the reporting threshold, ${name} (app default minRegionScore ${DEFAULT_SCORE_OPTIONS.minRegionScore})\n`);
+  const HW = SIZE * SIZE;
+  const shares = [...new Set([0.0001, 0.0003, 0.0006, 0.0009, DEFAULT_SCORE_OPTIONS.minRegionShare, 0.0015, LIKELY_ERROR_SHARE, 0.003, 0.005])].sort((a, b) => a - b);
+  console.log(`\n## Trade-off at the reporting threshold, ${name} (app default: region score >= ${DEFAULT_SCORE_OPTIONS.minRegionShare} × pixels = ${(DEFAULT_SCORE_OPTIONS.minRegionShare * HW).toFixed(0)} at ${SIZE}²)\n`);
   console.log('image recall = corrupted images with at least one flag; region recall = a flag matches the injected region (IoU >= 0.25)\n');
-  console.log(`| min score | false flags / clean image | clean images flagged | ${types.map((t) => `${t} image / region recall`).join(' | ')} | jitter images flagged |`);
+  console.log(`| min score (share × pixels) | false flags / clean image | clean images flagged | ${types.map((t) => `${t} image / region recall`).join(' | ')} | jitter images flagged |`);
   console.log(`|---|---|---|${types.map(() => '---').join('|')}|---|`);
-  for (const thr of thresholds) {
+  for (const share of shares) {
+    const thr = share * HW;
     const ff = clean.reduce((a, r) => a + r.regions.filter((x) => x.score >= thr).length, 0) / clean.length;
     const cf = clean.filter((r) => r.regions.some((x) => x.score >= thr)).length / clean.length;
     const cells = types.map((t) => {
@@ -363,8 +367,20 @@ function defaultsCurve(R: Map<Kind, ImageRecord[]>, types: CorruptionType[], nam
     });
     const jit = R.get('boundary_jitter')!;
     const jf = jit.filter((r) => r.regions.some((x) => x.score >= thr)).length / Math.max(1, jit.length);
-    console.log(`| ${thr}${thr === DEFAULT_SCORE_OPTIONS.minRegionScore ? ' (default)' : ''} | ${f3(ff)} | ${f2(cf)} | ${cells.join(' | ')} | ${f2(jf)} |`);
+    const tag = share === DEFAULT_SCORE_OPTIONS.minRegionShare ? ' (default)' : share === LIKELY_ERROR_SHARE ? ' (estimate)' : '';
+    console.log(`| ${share} = ${thr.toFixed(0)}${tag} | ${f3(ff)} | ${f2(cf)} | ${cells.join(' | ')} | ${f2(jf)} |`);
   }
+  // The label-error estimate over the whole benchmark set (clean and jittered images are not errors).
+  const thr = LIKELY_ERROR_SHARE * HW;
+  let truth = 0;
+  let est = 0;
+  let images = 0;
+  for (const [kind, recs] of R) {
+    images += recs.length;
+    if (kind !== 'clean' && kind !== 'boundary_jitter') truth += recs.length;
+    est += recs.filter((r) => r.regions.some((x) => x.score >= thr)).length;
+  }
+  console.log(`\nlabel-error estimate (${name}): about ${est} of ${images} images, truth ${truth} (${(((est - truth) / truth) * 100).toFixed(0)} %)`);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -44,6 +44,25 @@ const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from
 const selectedId = async (page: Page) => Number(await page.locator('[data-testid="flag-item"].current').getAttribute('data-flag-id'));
 const button = (page: Page, name: RegExp) => page.getByTestId('flags-panel').getByRole('button', { name });
 /** The panel is idle (no decision or undo on its way: Accept is enabled) with the open flag `flagId` selected. */
+/**
+ * The open flag the panel settled on after an accept: it selects the next one by itself, possibly in
+ * more than one render, so read the selection until two reads 250 ms apart agree.
+ */
+async function settledSelection(page: Page): Promise<number> {
+  let sel = await selectedId(page);
+  await expect
+    .poll(
+      async () => {
+        const now = await selectedId(page);
+        const same = now === sel;
+        sel = now;
+        return same;
+      },
+      { timeout: 10_000, intervals: [250] },
+    )
+    .toBe(true);
+  return sel;
+}
 async function idleOn(page: Page, flagId: number): Promise<void> {
   await expect.poll(() => selectedId(page), { timeout: 10_000 }).toBe(flagId);
   await expect.poll(() => button(page, /^Accept/).isEnabled(), { timeout: 10_000 }).toBe(true);
@@ -254,7 +273,7 @@ describe('flag lifecycle in the editor (browser mode)', () => {
       for (let k = 0; k < 10 && open.length > 0; k++) {
         // The panel selects the next open flag by itself after each accept.
         await page.locator('[data-testid="flag-item"].current[data-status="open"]').waitFor({ timeout: 10_000 });
-        const sel = await selectedId(page);
+        const sel = await settledSelection(page);
         await idleOn(page, sel);
         last = open.find((x) => x.id === sel)!;
         await page.keyboard.press('a');

@@ -7,7 +7,7 @@ import { numberOpt, resolveModelSet, selectionFromArgs, SELECTION_OPTIONS } from
 export const scanCommand: Command = {
   summary: 'label-noise scan: flag regions where a model set confidently disagrees with the labels',
   usage:
-    `parsel scan <project.parsel> --model-set <name|id> [--band ${D.bandRadius}] [--band-weight ${D.bandWeight}] [--min-firm ${D.minFirmShare}] [--min-area ${D.minRegionArea}] [--min-score ${D.minRegionScore}] [--match-iou ${DEFAULT_MATCH_IOU}] [--min-teacher-f1 ${DEFAULT_MIN_TEACHER_F1}] ` +
+    `parsel scan <project.parsel> --model-set <name|id> [--band ${D.bandRadius}] [--band-weight ${D.bandWeight}] [--min-firm ${D.minFirmShare}] [--min-area ${D.minRegionArea}] [--min-score ${D.minRegionScore}] [--min-share ${D.minRegionShare}] [--match-iou ${DEFAULT_MATCH_IOU}] [--min-teacher-f1 ${DEFAULT_MIN_TEACHER_F1}] ` +
     '[--ids ...] [--status ...] [--split ...] [--source ...] [--json] [--quiet]',
   options: {
     'model-set': { flag: false, help: 'model set whose cached predictions are the teacher (name or id; run parsel prelabel first)' },
@@ -18,7 +18,11 @@ export const scanCommand: Command = {
       help: `regions with a smaller share of pixels outside the band are boundary imprecision and not flagged, 0-1; 0 keeps every region (default ${D.minFirmShare})`,
     },
     'min-area': { flag: false, help: `smallest flagged region, pixels (default ${D.minRegionArea})` },
-    'min-score': { flag: false, help: `smallest flagged region score (default ${D.minRegionScore})` },
+    'min-score': { flag: false, help: `smallest flagged region score, absolute (default ${D.minRegionScore}; the larger of this and --min-share applies)` },
+    'min-share': {
+      flag: false,
+      help: `smallest flagged region score as a share of the image's pixels (default ${D.minRegionShare}: ${Math.round(D.minRegionShare * 65536)} at 256², ${Math.round(D.minRegionShare * 262144)} at 512²)`,
+    },
     'match-iou': { flag: false, help: `a new region is an earlier flag (dismissal kept) at this IoU or more (default ${DEFAULT_MATCH_IOU})` },
     'min-teacher-f1': {
       flag: false,
@@ -36,6 +40,7 @@ export const scanCommand: Command = {
     const minFirm = numberOpt(args, 'min-firm', 0, 1, false);
     const minArea = numberOpt(args, 'min-area', 1, 1_000_000, true);
     const minScore = numberOpt(args, 'min-score', 0, 1e9, false);
+    const minShare = numberOpt(args, 'min-share', 0, 1, false);
     const matchIoU = numberOpt(args, 'match-iou', 0.001, 1, false);
     const minTeacher = numberOpt(args, 'min-teacher-f1', 0, 1, false);
     if (band !== undefined) options.bandRadius = band;
@@ -43,6 +48,7 @@ export const scanCommand: Command = {
     if (minFirm !== undefined) options.minFirmShare = minFirm;
     if (minArea !== undefined) options.minRegionArea = minArea;
     if (minScore !== undefined) options.minRegionScore = minScore;
+    if (minShare !== undefined) options.minRegionShare = minShare;
     if (matchIoU !== undefined) options.matchIoU = matchIoU;
     if (minTeacher !== undefined) options.minTeacherF1 = minTeacher;
     const selection = selectionFromArgs(args);

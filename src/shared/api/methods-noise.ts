@@ -41,6 +41,8 @@ export const scanOptionsSchema = z
     minFirmShare: z.number().min(0).max(1).optional(),
     minRegionArea: z.number().int().min(1).max(1_000_000).optional(),
     minRegionScore: z.number().min(0).max(1e9).optional(),
+    /** Smallest flagged region score as a share of the image's pixels (the larger threshold applies). */
+    minRegionShare: z.number().min(0).max(1).optional(),
     maxRegions: z.number().int().min(1).max(1000).optional(),
     /** A new region matches an earlier flag (keeps its dismissal, keeps it open) at IoU >= this. */
     matchIoU: z.number().gt(0).max(1).optional(),

@@ -18,5 +18,5 @@ export { connectedComponents, cropMask, maskFromSelection, maskHas, maskArea, ma
 export type { BBox, RegionMask } from './regions';
 export { corrupt, CORRUPTION_TYPES } from './corrupt';
 export type { CorruptionType, CorruptOptions, CorruptResult, CorruptedRegion } from './corrupt';
-export { teacherCheck, likelyErrors, DEFAULT_MIN_TEACHER_F1, LIKELY_ERROR_SCORE } from './teacher-check';
+export { teacherCheck, likelyErrors, DEFAULT_MIN_TEACHER_F1, LIKELY_ERROR_SHARE } from './teacher-check';
 export type { TeacherCheck } from './teacher-check';

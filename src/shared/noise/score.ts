@@ -21,7 +21,9 @@
  *   area-weighted confidence margin, "how many pixels' worth of confident disagreement"). Label class =
  *   the most common label among its pixels, suggested class = the suggestion with the most mass among
  *   the pixels of that label (tiny epsilon: zero-mass pixels still vote), so never the label class.
- *   Regions with area < minRegionArea or score < minRegionScore are not reported (not flags).
+ *   Regions with area < minRegionArea or score < max(minRegionScore, minRegionShare · W · H) are not
+ *   reported (not flags): the score is a number of pixels' worth of disagreement, so the reporting
+ *   threshold scales with the image (docs/bench/noise.md, "Calibrated defaults").
  * Region rule (`minFirmShare`, default 0.2; `restoreBand`, default on): a region whose FIRM pixels
  *   (suspect pixels not down-weighted as boundary-ambiguous) are less than minFirmShare of its area is
  *   boundary imprecision: a strip along label edges, however long. It is neither reported nor pooled,
@@ -58,8 +60,14 @@ export interface ScoreOptions {
   bandWeight?: number;
   /** Smallest reported region, pixels; default 8. */
   minRegionArea?: number;
-  /** Smallest reported region score; default 6 (see docs/bench/noise.md). */
+  /** Smallest reported region score, absolute; default 6 (see docs/bench/noise.md). */
   minRegionScore?: number;
+  /**
+   * Smallest reported region score as a share of the image's pixels (0.0012: 80 at 256², 315 at 512²);
+   * the larger of this and minRegionScore applies. Chosen so that the defaults do not put most clean
+   * images in the queue (docs/bench/noise.md, "Calibrated defaults").
+   */
+  minRegionShare?: number;
   /** Image pooling over region scores; default 'top3' (chosen by measurement, file header). */
   pooling?: Pooling;
   /** Attach each region's bitmask crop (`pixels`); default false. */
@@ -112,6 +120,7 @@ export const DEFAULT_SCORE_OPTIONS: Required<ScoreOptions> = {
   bandWeight: 0.1,
   minRegionArea: 8,
   minRegionScore: 6,
+  minRegionShare: 0.0012,
   pooling: 'top3',
   withPixels: false,
   maxRegions: 100,
@@ -476,7 +485,8 @@ export function regionsFromSuspects(
     return covers;
   };
   // The image score pools every component of at least minRegionArea pixels, so the ranking of images
-  // does not depend on the reporting threshold minRegionScore.
+  // does not depend on the reporting threshold.
+  const reportAt = Math.max(o.minRegionScore, o.minRegionShare * HW);
   const pooled: number[] = [];
   const kept: number[] = [];
   for (let r = 0; r < count; r++) {
@@ -484,7 +494,7 @@ export function regionsFromSuspects(
     if (firm && firm[r] < o.minFirmShare * area[r] && !coversPart(r)) continue;
     if (bandMass) score[r] += bandMass[r] * (1 / o.bandWeight - 1);
     pooled.push(score[r]);
-    if (score[r] >= o.minRegionScore) kept.push(r);
+    if (score[r] >= reportAt) kept.push(r);
   }
   pooled.sort((a, b) => b - a);
   kept.sort((a, b) => score[b] - score[a] || a - b);

@@ -9,7 +9,7 @@
  *
  * Label-error estimate, in the manner of confident learning's count of label issues: a region counts as
  * a likely label error when it passed the scorer's region rule (a confident, firm disagreement that is
- * not boundary imprecision) with a score of at least `LIKELY_ERROR_SCORE`; an image is likely
+ * not boundary imprecision) with a score of at least `LIKELY_ERROR_SHARE` of the image's pixels; an image is likely
  * mislabelled when it has one. The figure is chosen by measurement so that the count is neither
  * inflated by the teacher's own confident mistakes on clean images nor short of the errors the scorer
  * finds (docs/bench/noise.md, "Label-error estimate").
@@ -35,12 +35,18 @@ export function teacherCheck(a: AgreementSummary, images: number, minMeanF1 = DE
   return { meanF1, pixelAccuracy: a.pixelAccuracy, images, minMeanF1, ok: images > 0 && meanF1 >= minMeanF1 };
 }
 
-/** Region score from which a reported region counts as a likely label error (see the file header). */
-export const LIKELY_ERROR_SCORE = 6;
+/**
+ * Region score, as a share of the image's pixels, from which a reported region counts as a likely label
+ * error (see the file header): 0.0023 is 150 pixels' worth of confident disagreement at 256², 600 at
+ * 512². Higher than the reporting threshold (DEFAULT_SCORE_OPTIONS.minRegionShare): the queue shows
+ * what might be wrong, the estimate counts what most likely is.
+ */
+export const LIKELY_ERROR_SHARE = 0.0023;
 
-/** Regions of one scored image that count as likely label errors. */
-export function likelyErrors(regions: readonly { score: number }[], minScore = LIKELY_ERROR_SCORE): number {
+/** Regions of one scored image (of `pixels` pixels) that count as likely label errors. */
+export function likelyErrors(regions: readonly { score: number }[], pixels: number, share = LIKELY_ERROR_SHARE): number {
+  const min = share * pixels;
   let n = 0;
-  for (const r of regions) if (r.score >= minScore) n++;
+  for (const r of regions) if (r.score >= min) n++;
   return n;
 }

@@ -87,6 +87,7 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     ...(job.options.minFirmShare !== undefined && { minFirmShare: job.options.minFirmShare }),
     ...(job.options.minRegionArea !== undefined && { minRegionArea: job.options.minRegionArea }),
     ...(job.options.minRegionScore !== undefined && { minRegionScore: job.options.minRegionScore }),
+    ...(job.options.minRegionShare !== undefined && { minRegionShare: job.options.minRegionShare }),
     ...(job.options.maxRegions !== undefined && { maxRegions: job.options.maxRegions }),
     ...(job.options.suggestFloor !== undefined && { suggestFloor: job.options.suggestFloor }),
     ...(job.options.minLabelThreshold !== undefined && { minLabelThreshold: job.options.minLabelThreshold }),
@@ -236,7 +237,7 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
         if (l) {
           const s = scoreImage(l.label, l.probs, K, l.width, l.height, thresholds, scoreOpts);
           const pairs = JSON.stringify(s.pairs.map((p) => ({ label: p.from, suggested: p.to, pixels: p.pixels })));
-          const likely = likelyErrors(s.regions);
+          const likely = likelyErrors(s.regions, l.width * l.height);
           if (persist.immediate(img, rev, s.regions, s.imageScore, pairs, likely)) {
             result.scanned++;
             result.likelyRegions += likely;

@@ -18,6 +18,8 @@ export default defineConfig({
           'inference-session-worker': resolve(__dirname, 'src/main/inference/session-worker.ts'),
           // Pre-labelling jobs commit each image from a writer thread (same lookup, spawn.ts).
           'inference-prelabel-writer': resolve(__dirname, 'src/main/services/prelabel-writer.ts'),
+          // The sample project's images are made in generator threads (same lookup).
+          'inference-sample-worker': resolve(__dirname, 'src/main/services/sample-worker.ts'),
         },
         external: nativeExternals,
       },

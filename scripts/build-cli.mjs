@@ -13,6 +13,8 @@ await build({
     { in: join(root, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
     // Pre-labelling jobs commit each image from a writer thread (found beside the bundle like the above).
     { in: join(root, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
+    // The sample project's images are made in generator threads (same lookup).
+    { in: join(root, 'src/main/services/sample-worker.ts'), out: 'inference-sample-worker' },
   ],
   outdir: join(root, 'out/cli'),
   outExtension: { '.js': '.mjs' },

@@ -11,6 +11,7 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ParselApi } from '../shared/api/contract';
 import { directClient } from '../main/services/backend';
 import type { Backend } from '../main/services';
@@ -44,6 +45,14 @@ export function defaultUserDataDir(): string {
   if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'parsel');
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'parsel');
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'parsel');
+}
+
+/**
+ * models/demo of this checkout: two folders up from this module, which is src/cli/command.ts from
+ * source and out/cli/parsel.mjs once bundled.
+ */
+export function defaultDemoModelsDir(): string {
+  return resolve(fileURLToPath(new URL('../../models/demo', import.meta.url)));
 }
 
 export function parseArgs(argv: string[], spec: Command['options']): ParsedArgs {

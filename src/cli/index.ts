@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { ParselError } from '../shared/api/errors';
 import { createBackend } from '../main/services';
-import { EXIT, UsageError, defaultUserDataDir, parseArgs, type Command, type Ctx } from './command';
+import { EXIT, UsageError, defaultDemoModelsDir, defaultUserDataDir, parseArgs, type Command, type Ctx } from './command';
 import { commands } from './commands';
 
 export { EXIT, defaultUserDataDir };
@@ -34,7 +34,7 @@ export async function main(argv: string[], io: Partial<Ctx> = {}): Promise<numbe
   const ctx: Ctx = {
     out: io.out ?? ((s) => process.stdout.write(`${s}\n`)),
     err: io.err ?? ((s) => process.stderr.write(`${s}\n`)),
-    backend: io.backend ?? ((mode) => createBackend({ mode, userDataDir: defaultUserDataDir() })),
+    backend: io.backend ?? ((mode) => createBackend({ mode, userDataDir: defaultUserDataDir(), sampleModelsDir: defaultDemoModelsDir() })),
     rendererDir: io.rendererDir ?? resolve('out/renderer'),
   };
   const [name, ...rest] = argv;

@@ -165,6 +165,7 @@ app
       pickPath,
       sqliteNativeBinding: sqliteBinding(),
       version: app.getVersion(),
+      sampleModelsDir: join(app.getAppPath(), 'models', 'demo'),
     });
     registerMediaProtocol(backend);
     bindIpc(backend, ipcMain, isTrustedFrame);

@@ -11,6 +11,7 @@ import type { EventName, MethodName } from '../shared/api/contract';
 export const PRELOAD_METHOD_NAMES = [
   'app:info',
   'app:recent',
+  'app:openSample',
   'schema:list',
   'project:create',
   'project:open',
@@ -55,11 +56,13 @@ export const PRELOAD_METHOD_NAMES = [
   'noise:heatmap',
   'noise:pairs',
   'noise:exportProbs',
+  'noise:importProbs',
   'metrics:agreement',
   'metrics:stats',
   'metrics:cancel',
   'faceBox:list',
   'faceBox:set',
+  'env:doctor',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

@@ -9,12 +9,14 @@
  *   npm run bench -- noise --harsh      # the stress teacher (HARSH_TEACHER) instead of the documented one
  *   npm run bench -- noise --error-rate 0   # diagnostic: no confident teacher errors
  *   npm run bench -- noise --members 3 --shared 0.5   # teacher = mean of a 3-member model set sharing half its errors
+ *   npm run bench -- noise --teacher models/demo/demo.json --size 256   # teacher = the trained demo model set
  *
  * Data: synthetic faces (src/shared/synth, celebamask-hq-a, 512², accessories made more frequent so the
  * tail types have material). Each face is scored clean and once per corruption type (one instance,
  * src/shared/noise/corrupt.ts); clean copies are the negatives of every type (prevalence 50%).
- * Teacher: the noisy-teacher simulation of test/bench/teacher-sim.ts computed from the CLEAN label, for
- * every figure. The generated ONNX models of test/tooling/onnx-gen.ts cannot stand in: the colour-rule
+ * Teacher: the noisy-teacher simulation of test/bench/teacher-sim.ts computed from the CLEAN label, or
+ * with `--teacher <demo.json>` a trained model set (models/demo: its members and TTA, run by the app's
+ * InferenceEngine on each face's JPEG-compressed pixels, exactly as pre-labelling would cache them). The generated ONNX models of test/tooling/onnx-gen.ts cannot stand in: the colour-rule
  * model is a per-pixel colour classifier, and the synthetic renderer draws both eyes, both brows and
  * both ears with the same materials and both lips with one material, so it cannot tell left from right
  * or upper from lower lip (lr_swap / lip_swap undetectable by construction, every eye ambiguous); it has
@@ -24,7 +26,11 @@
  * Class thresholds: confident learning over the first `--thr` faces, clean and corrupted copies mixed,
  * as a curator would estimate them over a selection of the dataset.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { InferenceEngine, loadModelCard } from '../../src/main/inference';
 import { CELEBAMASK_HQ_A } from '../../src/shared/schema';
 import { generateFace, hash32 } from '../../src/shared/synth';
 import { AgreementAccumulator } from '../../src/shared/metrics';
@@ -33,6 +39,7 @@ import {
   corrupt,
   CORRUPTION_TYPES,
   DEFAULT_SCORE_OPTIONS,
+  maskHas,
   maskIoU,
   poolScores,
   scoreImage,
@@ -54,11 +61,20 @@ const arg = (name: string, def: number) => {
 };
 const N = arg('n', 200);
 const N_THR = Math.min(N, arg('thr', 30));
-const SIZE = 512;
+const SIZE = arg('size', 512);
 const schema = CELEBAMASK_HQ_A;
 const K = schema.classes.length;
 const SWEEP = args.includes('--sweep');
 const SPEED_ONLY = args.includes('--speed-only');
+/**
+ * `--member-support` (with --teacher): each member of the set is also run alone (same TTA) and its
+ * arg-max kept per face, for the scorer variant that weighs a region by the share of members whose
+ * arg-max is the region's suggested class (issue 12: does disagreement inside the ensemble help?).
+ */
+const MEMBER_SUPPORT = args.includes('--member-support');
+const memberArgmax = new Map<number, Uint8Array[]>();
+/** Face whose variants are being scored (the member-support variant reads its members' arg-max). */
+let currentFace = -1;
 const BASE_TEACHER = args.includes('--harsh') ? HARSH_TEACHER : DEFAULT_TEACHER;
 // Diagnostic: the same teacher with another rate of confident-error blobs (e.g. 0: a teacher that is
 // only ever unsure, never confidently wrong), to see how much of the gap those errors explain.
@@ -108,6 +124,33 @@ const methods: Method[] = [
   { name: 'parsel', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts()) },
   { name: 'softmin', run: (l, p) => softminBaseline(l, p, K, SIZE, SIZE, { withPixels: true, maxRegions: 100000, minRegionArea: MIN_AREA }) },
 ];
+if (MEMBER_SUPPORT) {
+  // A region's score times the share of members whose arg-max is its suggested class, averaged over its
+  // pixels of its label class: a region only some members back is more likely one member's mistake.
+  methods.push({
+    name: 'parsel × member support',
+    run: (l, p, t) => {
+      const res = scoreImage(l, p, K, SIZE, SIZE, t, parselOpts());
+      const members = memberArgmax.get(currentFace)!;
+      const regions = res.regions.map((r) => {
+        let n = 0;
+        let votes = 0;
+        const [x0, y0, x1, y1] = r.pixels!.bbox;
+        for (let y = y0; y < y1; y++) {
+          for (let x = x0; x < x1; x++) {
+            const i = y * SIZE + x;
+            if (!maskHas(r.pixels!, x, y) || l[i] !== r.labelClass) continue;
+            n++;
+            for (const a of members) if (a[i] === r.suggestedClass) votes++;
+          }
+        }
+        return { ...r, score: n > 0 ? (r.score * votes) / (n * members.length) : 0 };
+      });
+      regions.sort((a, b) => b.score - a.score);
+      return { ...res, regions, imageScore: poolScores(regions.filter((r) => r.area >= MIN_AREA).map((r) => r.score), 'top3') };
+    },
+  });
+}
 if (SWEEP || args.includes('--firm')) {
   // The region rule's neighbours; `firm=0` is the scorer before it (every region kept, band at 0.1).
   methods.push({ name: 'parsel firm=0', run: (l, p, t) => scoreImage(l, p, K, SIZE, SIZE, t, parselOpts({ minFirmShare: 0 })) });
@@ -124,6 +167,48 @@ if (SWEEP) {
 
 // Faces and teachers `--offset` onwards (default 0): a disjoint set to choose scorer parameters on.
 const OFFSET = arg('offset', 0);
+
+/** `--teacher <demo.json>`: the trained model set's quantised probabilities per face (filled by loadTeacher). */
+const TEACHER_FILE = (() => {
+  const i = args.indexOf('--teacher');
+  return i >= 0 ? resolve(args[i + 1]) : null;
+})();
+const onnxTeacher = new Map<number, Uint8Array>();
+let onnxTeacherName = '';
+
+/** Runs the model set of `demo.json` (members, TTA) over faces 0..N-1 as JPEG quality 92, as `parsel demo` writes them. */
+async function loadTeacher(file: string): Promise<void> {
+  const spec = JSON.parse(readFileSync(file, 'utf8')) as { set: { name: string; members: string[]; tta: 'none' | 'flip' } };
+  const models = spec.set.members.map((m) => {
+    const path = join(dirname(file), m);
+    return { path, card: loadModelCard(path) };
+  });
+  onnxTeacherName = `${spec.set.name}: ${spec.set.members.join(' + ')}, TTA ${spec.set.tta}`;
+  const engine = await InferenceEngine.create({ models, tta: spec.set.tta });
+  const singles = MEMBER_SUPPORT ? await Promise.all(models.map((m) => InferenceEngine.create({ models: [m], tta: spec.set.tta }))) : [];
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < N; i++) {
+      const f = face(i);
+      const jpeg = await sharp(f.rgb, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+      const { data } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const rgb = new Uint8Array(data);
+      const p = await engine.predict({ rgb, width: SIZE, height: SIZE }, { probs: true });
+      onnxTeacher.set(i, p.probs!);
+      if (singles.length > 0) memberArgmax.set(i, await Promise.all(singles.map(async (e) => (await e.predict({ rgb, width: SIZE, height: SIZE }, { probs: false })).labels)));
+      if ((i + 1) % 25 === 0) console.error(`  teacher: ${i + 1}/${N} faces, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    await engine.close();
+    for (const e of singles) await e.close();
+  }
+}
+
+/** The teacher's quantised probabilities for face i (simulated from its clean mask, or the trained set's). */
+function teacherProbs(i: number, clean: Uint8Array): Uint8Array {
+  if (TEACHER_FILE) return onnxTeacher.get(i)!;
+  return simulateTeacher(clean, SIZE, SIZE, schema, OFFSET + i, TEACHER);
+}
 
 function face(i: number) {
   return generateFace({ seed: 1000 + OFFSET + i, width: SIZE, height: SIZE, schema, accessories: ACCESSORIES });
@@ -219,6 +304,33 @@ function recallAtPrecision(items: { s: number; tp: boolean }[], nGt: number, p: 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '—');
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—');
 
+/**
+ * At each reporting threshold (region score, the app's `minRegionScore`): false flags per clean image,
+ * the share of clean images with a flag, and per corruption type the image-level recall (the image has a
+ * flag at all: it is in the review queue) and the region recall (a flag matches the injected region).
+ */
+function defaultsCurve(R: Map<Kind, ImageRecord[]>, types: CorruptionType[]): void {
+  const clean = R.get('clean')!;
+  const thresholds = [...new Set([2, 4, DEFAULT_SCORE_OPTIONS.minRegionScore, 8, 10, 15, 20, 30, 40, 60, 80, 120])].sort((a, b) => a - b);
+  console.log(`\n## Trade-off at the reporting threshold (app default minRegionScore ${DEFAULT_SCORE_OPTIONS.minRegionScore})\n`);
+  console.log('image recall = corrupted images with at least one flag; region recall = a flag matches the injected region (IoU >= 0.25)\n');
+  console.log(`| min score | false flags / clean image | clean images flagged | ${types.map((t) => `${t} image / region recall`).join(' | ')} | jitter images flagged |`);
+  console.log(`|---|---|---|${types.map(() => '---').join('|')}|---|`);
+  for (const thr of thresholds) {
+    const ff = clean.reduce((a, r) => a + r.regions.filter((x) => x.score >= thr).length, 0) / clean.length;
+    const cf = clean.filter((r) => r.regions.some((x) => x.score >= thr)).length / clean.length;
+    const cells = types.map((t) => {
+      const pos = R.get(t)!;
+      const img = pos.filter((r) => r.regions.some((x) => x.score >= thr)).length / pos.length;
+      const reg = pos.filter((r) => r.regions.some((x) => x.score >= thr && x.iou >= MATCH_IOU)).length / pos.length;
+      return `${f2(img)} / ${f2(reg)}`;
+    });
+    const jit = R.get('boundary_jitter')!;
+    const jf = jit.filter((r) => r.regions.some((x) => x.score >= thr)).length / Math.max(1, jit.length);
+    console.log(`| ${thr}${thr === DEFAULT_SCORE_OPTIONS.minRegionScore ? ' (default)' : ''} | ${f3(ff)} | ${f2(cf)} | ${cells.join(' | ')} | ${f2(jf)} |`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Speed
 
@@ -264,7 +376,7 @@ function quality(): void {
   const acc = new ThresholdAccumulator(K);
   for (let i = 0; i < N_THR; i++) {
     const f = face(i);
-    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, OFFSET + i, TEACHER);
+    const probs = teacherProbs(i, f.mask);
     for (const v of variants(f.mask, i)) acc.add(v.label, probs, SIZE, SIZE);
   }
   const thr = acc.result();
@@ -276,8 +388,9 @@ function quality(): void {
   const teacherAgree = new AgreementAccumulator(schema);
   for (let i = 0; i < N; i++) {
     const f = face(i);
-    const probs = simulateTeacher(f.mask, SIZE, SIZE, schema, OFFSET + i, TEACHER);
+    const probs = teacherProbs(i, f.mask);
     teacherAgree.add(f.mask, argmaxProbs(probs, K, SIZE, SIZE));
+    currentFace = i;
     for (const v of variants(f.mask, i)) {
       for (const m of methods) {
         const res = m.run(v.label, probs, thr);
@@ -293,7 +406,8 @@ function quality(): void {
   }
 
   const ta = teacherAgree.result();
-  console.log(`\n## Teacher (simulation${BASE_TEACHER === HARSH_TEACHER ? ', HARSH' : ''}, ${JSON.stringify(TEACHER)}) vs clean labels, ${N} faces\n`);
+  const teacherName = TEACHER_FILE ? `trained model set ${onnxTeacherName}` : `simulation${BASE_TEACHER === HARSH_TEACHER ? ', HARSH' : ''}, ${JSON.stringify(TEACHER)}`;
+  console.log(`\n## Teacher (${teacherName}) vs clean labels, ${N} faces at ${SIZE}²\n`);
   console.log(`mean F1 (no background) ${f3(ta.meanF1)}, mIoU ${f3(ta.mIoU)}, Helen-style overall F1 ${f3(ta.helenOverallF1)}`);
   console.log(schema.classes.map((c) => `${c.name} ${f2(ta.f1[c.index])}`).join(', '));
 
@@ -355,6 +469,9 @@ function quality(): void {
     for (const row of r.rows) console.log(row);
   }
 
+  // What the app's defaults put in front of a curator: flags are regions with score >= minRegionScore.
+  defaultsCurve(rec.get('parsel')!, nonBoundary);
+
   // Pooling alternatives for Parsel (same regions, different image pooling).
   console.log('\n## Parsel image pooling alternatives (image AUROC / AP per type)\n');
   const pools: Pooling[] = ['sum', 'max', 'top3', 'lse'];
@@ -392,5 +509,15 @@ function quality(): void {
   console.log(`\nquality pass: ${((performance.now() - t0) / 1000).toFixed(0)} s for ${N} faces`);
 }
 
-if (!SPEED_ONLY) quality();
-speed();
+async function main(): Promise<void> {
+  if (!SPEED_ONLY) {
+    if (TEACHER_FILE) await loadTeacher(TEACHER_FILE);
+    quality();
+  }
+  speed();
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -33,7 +33,7 @@
  * so the calibration is visible (target: mean F1 without background 0.85-0.92, as in the seed papers).
  */
 import type { LabelSchema } from '../../src/shared/api/types';
-import { hash32, Rng } from '../../src/shared/synth/rng';
+import { hash32, Rng } from '../../src/shared/random';
 
 export interface TeacherParams {
   /** Blur σ in px (default 1.6). */

@@ -78,6 +78,19 @@ describe.skipIf(!electronPath)(electronPath ? 'Electron app' : `Electron app —
     );
     expect(info).toMatchObject({ ok: true, value: { mode: 'electron', capabilities: { nativeDialogs: true } } });
 
+    // The environment check from inside the desktop app: this Electron, and its better-sqlite3 build loaded.
+    const doctor = (await page.evaluate(() =>
+      (window as unknown as { parsel: { call: (m: string, p: unknown) => Promise<unknown> } }).parsel.call('env:doctor', {}),
+    )) as { ok: boolean; value: { runtime: string; checks: { id: string; status: string; detail: string }[] } };
+    expect(doctor).toMatchObject({ ok: true, value: { runtime: 'electron' } });
+    const status = Object.fromEntries(doctor.value.checks.map((c) => [c.id, c.status]));
+    expect({ binary: status['electron-binary'], sqliteElectron: status['sqlite-electron'], sqliteNode: status['sqlite-node'] }).toEqual({
+      binary: 'ok',
+      sqliteElectron: 'ok',
+      sqliteNode: 'ok',
+    });
+    expect(doctor.value.checks.find((c) => c.id === 'sqlite-electron')?.detail).toContain(`from ${binding}`);
+
     // Create a project through the Home screen.
     await page.fill('#create-path', join(tmp, 'e2e.parsel'));
     await page.fill('#create-name', 'E2E project');

@@ -416,7 +416,7 @@ describe('providers and responsiveness', () => {
     const e = await InferenceEngine.create({ models: [{ path: colourPath, card: colourCard(8) }], providers: ['cuda', 'nosuch'], intraOpThreads: 1 });
     try {
       expect(e.provider).toBe('cpu');
-      expect(e.warnings.some((w) => w.includes('"cuda" failed to initialise') && w.includes('ONNXRUNTIME_NODE_INSTALL=cuda12'))).toBe(true);
+      expect(e.warnings.some((w) => w.includes('"cuda" failed to initialise') && w.includes('npm run get-cuda'))).toBe(true);
       expect(e.warnings.some((w) => w.includes('"nosuch" failed to initialise'))).toBe(true);
       expect(e.warnings.some((w) => w.includes('using execution provider "cpu" (fell back from "cuda")'))).toBe(true);
     } finally {

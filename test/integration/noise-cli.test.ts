@@ -1,6 +1,9 @@
-/** `parsel scan`, `parsel flags`, `parsel export-probs` and `parsel export --noise-min` through a freshly built CLI bundle. */
+/**
+ * `parsel scan`, `parsel flags`, `parsel export-probs`, `parsel import-probs` and `parsel export --noise-min`
+ * through a freshly built CLI bundle.
+ */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -69,6 +72,13 @@ describe('parsel scan / flags / export-probs', () => {
     expect(t.code).toBe(0);
     expect(t.out).toMatch(/scanned 3 of 3 images with a mask \(0 without a cached prediction/);
     expect(t.out).toMatch(/flags: [1-9]\d* open/);
+    expect(t.out).toMatch(/estimate: about 1 of 3 images likely have a label error \([1-9]\d* regions?\)/);
+    expect(t.err).not.toMatch(/agrees poorly/);
+    // The teacher check: a threshold above the teacher's agreement warns on stderr, flags are kept.
+    const strict = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--min-teacher-f1', '1');
+    expect(strict.code).toBe(0);
+    expect(strict.err).toMatch(/warning: model set \d+ agrees poorly with the labels \(mean F1 without background 0\.\d\d < 1 over 3 images\): its flags are kept but marked low-confidence/);
+    expect(parsel('scan', P.file, '--model-set', String(P.modelSetId), '--min-teacher-f1', '2').code).toBe(2);
     const j = parsel('scan', P.file, '--model-set', String(P.modelSetId), '--json', '--quiet');
     expect(j.code).toBe(0);
     const r = JSON.parse(j.out) as ScanResult;
@@ -143,5 +153,60 @@ describe('parsel scan / flags / export-probs', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ total: 1 });
     expect(parsel('export', P.file, join(dir, 'x'), '--format', 'index-png', '--noise-min', '5', '--noise-max', '1').code).toBe(2);
+  });
+});
+
+describe('parsel import-probs', () => {
+  it('--help, usage errors (2) and refusals (3) that name the problem', () => {
+    const h = parsel('import-probs', '--help');
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/usage: parsel import-probs <project\.parsel> <dir> --name <set>/);
+    expect(h.out).toMatch(/--index <value>/);
+    expect(h.out).toMatch(/--tolerance <value>/);
+    expect(parsel('--help').out).toMatch(/import-probs/);
+    const noName = parsel('import-probs', P.file, join(dir, 'probs'));
+    expect(noName.code).toBe(2);
+    expect(noName.err).toMatch(/--name <set> is required/);
+    expect(parsel('import-probs', P.file, '--name', 'x').code).toBe(2);
+    const tol = parsel('import-probs', P.file, join(dir, 'probs'), '--name', 'x', '--tolerance', '2');
+    expect(tol.code).toBe(2);
+    expect(tol.err).toMatch(/--tolerance must be a number 0-1, got "2"/);
+    expect(parsel('import-probs', P.file, join(dir, 'probs'), '--name', 'x', '--float16').code).toBe(2);
+    // Refused: no folder, a taken name, a bad file; nothing is written.
+    const gone = parsel('import-probs', P.file, join(dir, 'nowhere'), '--name', 'x');
+    expect(gone.code).toBe(3);
+    expect(gone.err).toMatch(/folder .*nowhere does not exist/);
+    const taken = parsel('import-probs', P.file, join(dir, 'probs'), '--name', 'teacher');
+    expect(taken.code).toBe(3);
+    expect(taken.err).toMatch(/a model set named "teacher" exists/);
+    const bad = join(dir, 'bad-npy');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'pred_probs.npy'), 'not numpy at all');
+    writeFileSync(join(bad, 'index.txt'), '1\n');
+    const r = parsel('import-probs', P.file, bad, '--name', 'x');
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/pred_probs\.npy: not a NumPy \.npy file/);
+    const list = JSON.parse(parsel('models', 'list', P.file, '--json').out) as { sets: { name: string }[] };
+    expect(list.sets.map((s) => s.name)).not.toContain('x');
+  });
+
+  it('imports an export-probs folder (0); models list shows it; scan --model-set <name> uses it', () => {
+    // The float16 export written by the export-probs test above.
+    const r = parsel('import-probs', P.file, join(dir, 'probs'), '--name', 'outside');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/imported 3 images \(19 classes, 96×96 float16; 0 resized to their image\) as model set \d+ "outside"/);
+    expect(r.out).toMatch(/rows named by .*index\.json \(a parsel export-probs index\); row sums checked to ±0\.04/);
+    const l = parsel('models', 'list', P.file);
+    expect(l.out).toMatch(/set \d+ "outside": imported predictions \(no models\) from .*probs, 3 cached predictions/);
+    const s = parsel('scan', P.file, '--model-set', 'outside', '--json', '--quiet');
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.out)).toMatchObject({ status: 'done', scanned: 3, withoutPrediction: 0 });
+    expect(JSON.parse(s.out).openFlags).toBeGreaterThan(0);
+    // Pre-labelling with it is refused (3), saying why.
+    const pl = parsel('prelabel', P.file, '--model-set', 'outside');
+    expect(pl.code).toBe(3);
+    expect(pl.err).toMatch(/has no models: it cannot pre-label/);
+    expect(readdirSync(`${P.file}.cache`).filter((n) => n.startsWith('import-probs'))).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { writeJpeg } from '../../src/main/services/sample-faces';
 import { getSchema } from '../../src/shared/schema';
 import { generateFace, type SynthOptions } from '../../src/shared/synth';
 
@@ -78,9 +79,12 @@ export async function writeSyntheticFolder(
 
   const writeOne = async (i: number): Promise<void> => {
     const face = generateFace({ ...opts.synth, seed: seed0 + i, width: opts.width, height: opts.height, schema });
-    const raw = { raw: { width: face.width, height: face.height, channels: 3 as const } };
-    const img = sharp(Buffer.from(face.rgb.buffer, face.rgb.byteOffset, face.rgb.byteLength), raw);
-    await (format === 'jpg' ? img.jpeg({ quality: 92 }) : img.png()).toFile(images[i]);
+    if (format === 'jpg') {
+      await writeJpeg(images[i], face.rgb, face.width, face.height); // the product's writer (sample project)
+    } else {
+      const raw = { raw: { width: face.width, height: face.height, channels: 3 as const } };
+      await sharp(Buffer.from(face.rgb.buffer, face.rgb.byteOffset, face.rgb.byteLength), raw).png().toFile(images[i]);
+    }
     if (withMasks) {
       await writeIndexPng(masks[i], face.mask, face.width, face.height);
       if (i === 0) {

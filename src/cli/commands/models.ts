@@ -155,8 +155,10 @@ export const modelsCommand: Command = {
             for (const m of models) printModel(m, ctx);
             for (const s of sets) {
               ctx.out(
-                `set ${s.id} "${s.name}": models ${s.modelIds.join(', ')}, tta ${s.tta}, ${s.expects === 'face' ? `faces ${s.faces.mode} margin ${s.faces.margin}` : 'whole image'}, ${s.predictions} cached predictions` +
-                  (s.remap ? `; classes remapped ${s.remap.text}` : ''),
+                s.imported
+                  ? `set ${s.id} "${s.name}": imported predictions (no models) from ${s.imported.dir}, ${s.predictions} cached predictions`
+                  : `set ${s.id} "${s.name}": models ${s.modelIds.join(', ')}, tta ${s.tta}, ${s.expects === 'face' ? `faces ${s.faces.mode} margin ${s.faces.margin}` : 'whole image'}, ${s.predictions} cached predictions` +
+                      (s.remap ? `; classes remapped ${s.remap.text}` : ''),
               );
             }
           }

@@ -1,12 +1,13 @@
 import { DEFAULT_MATCH_IOU, type ScanOptions } from '../../shared/api/methods-noise';
 import { DEFAULT_SCORE_OPTIONS as D } from '../../shared/noise/score';
+import { DEFAULT_MIN_TEACHER_F1 } from '../../shared/noise/teacher-check';
 import { EXIT, need, withProject, type Command } from '../command';
 import { numberOpt, resolveModelSet, selectionFromArgs, SELECTION_OPTIONS } from './noise-args';
 
 export const scanCommand: Command = {
   summary: 'label-noise scan: flag regions where a model set confidently disagrees with the labels',
   usage:
-    `parsel scan <project.parsel> --model-set <name|id> [--band ${D.bandRadius}] [--band-weight ${D.bandWeight}] [--min-firm ${D.minFirmShare}] [--min-area ${D.minRegionArea}] [--min-score ${D.minRegionScore}] [--match-iou ${DEFAULT_MATCH_IOU}] ` +
+    `parsel scan <project.parsel> --model-set <name|id> [--band ${D.bandRadius}] [--band-weight ${D.bandWeight}] [--min-firm ${D.minFirmShare}] [--min-area ${D.minRegionArea}] [--min-score ${D.minRegionScore}] [--match-iou ${DEFAULT_MATCH_IOU}] [--min-teacher-f1 ${DEFAULT_MIN_TEACHER_F1}] ` +
     '[--ids ...] [--status ...] [--split ...] [--source ...] [--json] [--quiet]',
   options: {
     'model-set': { flag: false, help: 'model set whose cached predictions are the teacher (name or id; run parsel prelabel first)' },
@@ -19,6 +20,10 @@ export const scanCommand: Command = {
     'min-area': { flag: false, help: `smallest flagged region, pixels (default ${D.minRegionArea})` },
     'min-score': { flag: false, help: `smallest flagged region score (default ${D.minRegionScore})` },
     'match-iou': { flag: false, help: `a new region is an earlier flag (dismissal kept) at this IoU or more (default ${DEFAULT_MATCH_IOU})` },
+    'min-teacher-f1': {
+      flag: false,
+      help: `teacher check: below this mean F1 (no background) of the model set against the labels, flags are marked low-confidence, 0-1 (default ${DEFAULT_MIN_TEACHER_F1})`,
+    },
     ...SELECTION_OPTIONS,
     json: { flag: true, help: 'print the result as JSON' },
     quiet: { flag: true, help: 'no progress on stderr' },
@@ -32,12 +37,14 @@ export const scanCommand: Command = {
     const minArea = numberOpt(args, 'min-area', 1, 1_000_000, true);
     const minScore = numberOpt(args, 'min-score', 0, 1e9, false);
     const matchIoU = numberOpt(args, 'match-iou', 0.001, 1, false);
+    const minTeacher = numberOpt(args, 'min-teacher-f1', 0, 1, false);
     if (band !== undefined) options.bandRadius = band;
     if (bandWeight !== undefined) options.bandWeight = bandWeight;
     if (minFirm !== undefined) options.minFirmShare = minFirm;
     if (minArea !== undefined) options.minRegionArea = minArea;
     if (minScore !== undefined) options.minRegionScore = minScore;
     if (matchIoU !== undefined) options.matchIoU = matchIoU;
+    if (minTeacher !== undefined) options.minTeacherF1 = minTeacher;
     const selection = selectionFromArgs(args);
     return withProject(ctx, project, async (api) => {
       const modelSetId = await resolveModelSet(api, args);
@@ -57,7 +64,14 @@ export const scanCommand: Command = {
       else {
         ctx.out(`scanned ${r.scanned} of ${r.selected} images with a mask (${r.withoutPrediction} without a cached prediction of model set ${modelSetId})`);
         ctx.out(`flags: ${r.openFlags} open, ${r.keptDismissed} kept dismissed, ${r.closed} earlier flags closed as fixed`);
+        if (r.scanned > 0) ctx.out(`estimate: about ${r.likelyImages} of ${r.scanned} images likely have a label error (${r.likelyRegions} regions)`);
         ctx.out('review them with: parsel flags <project> --top 20, or the Review queue in the app');
+      }
+      if (r.teacher && !r.teacher.ok && r.teacher.images > 0) {
+        ctx.err(
+          `warning: model set ${modelSetId} agrees poorly with the labels (mean F1 without background ${r.teacher.meanF1.toFixed(2)} < ${r.teacher.minMeanF1} over ${r.teacher.images} images): ` +
+            'its flags are kept but marked low-confidence. Check that the model labels this schema in this order and knows these images (parsel agreement).',
+        );
       }
       for (const f of r.failed) ctx.err(`failed: ${f.reason}`);
       if (r.status === 'done' && r.selected > 0 && r.withoutPrediction === r.selected) {

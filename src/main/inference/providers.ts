@@ -2,7 +2,7 @@
  * Execution providers: the order to try per platform, and session creation with a reported fallback.
  *
  * Order (DESIGN.md §4): CUDA (Linux/Windows; onnxruntime-node's CUDA add-on, installed on Linux with
- * `ONNXRUNTIME_NODE_INSTALL=cuda12 npm install` / `npm rebuild onnxruntime-node`), DirectML (Windows),
+ * `npm install` where NuGet can be reached, or later `npm run get-cuda`: scripts/postinstall.mjs), DirectML (Windows),
  * CoreML (macOS), WebGPU (bundled in the Linux and Windows builds; needs a Vulkan/D3D12 adapter), then
  * CPU. Each provider is tried alone; a failure becomes a warning with onnxruntime's message and the
  * next one is tried. CPU is always the last resort. Nothing falls back silently: the provider in use
@@ -23,14 +23,14 @@ export function listSupportedBackends(): SupportedBackend[] {
   return ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled }));
 }
 
+/** The GPU providers Parsel tries on a platform, in order (before CPU), whether this build has them or not. */
+export function platformProviders(platform: string = process.platform): ProviderName[] {
+  return platform === 'win32' ? ['cuda', 'dml', 'webgpu'] : platform === 'darwin' ? ['coreml', 'webgpu'] : ['cuda', 'webgpu'];
+}
+
 /** Default order for this platform, restricted to the backends this build lists; 'cpu' last. */
 export function defaultProviderOrder(platform: NodeJS.Platform = process.platform): ProviderName[] {
-  const wanted: ProviderName[] =
-    platform === 'win32'
-      ? ['cuda', 'dml', 'webgpu']
-      : platform === 'darwin'
-        ? ['coreml', 'webgpu']
-        : ['cuda', 'webgpu'];
+  const wanted = platformProviders(platform);
   const known = new Set(listSupportedBackends().map((b) => b.name));
   return [...wanted.filter((p) => known.has(p)), 'cpu'];
 }
@@ -40,8 +40,8 @@ export function providerHint(p: ProviderName): string {
   switch (p) {
     case 'cuda':
       return (
-        'the CUDA provider is an add-on: on Linux x64 reinstall onnxruntime-node with ' +
-        '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs an NVIDIA driver, CUDA 12 and cuDNN 9)'
+        'the CUDA provider is an add-on: on Linux x64 fetch it with `npm run get-cuda` ' +
+        '(needs network access to NuGet, an NVIDIA driver, CUDA 12 and cuDNN 9)'
       );
     case 'webgpu':
       return 'WebGPU needs a GPU adapter (Vulkan on Linux: install the vendor Vulkan driver and libvulkan1)';

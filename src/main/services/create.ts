@@ -6,9 +6,10 @@
  * assembles them. Adding a domain: write `domains/<name>.ts`, spread it in below.
  */
 import { resolve } from 'node:path';
-import { EventBus, type ServiceTable } from './backend';
+import { EventBus, directClient, type ServiceTable } from './backend';
 import { createContext } from './context';
 import { appServices } from './domains/app';
+import { envServices } from './domains/env';
 import { exportServices } from './domains/export';
 import { faceServices } from './domains/faces';
 import { imageServices, mediaSource } from './domains/images';
@@ -18,6 +19,7 @@ import { modelServices } from './domains/models';
 import { noiseServices } from './domains/noise';
 import { projectServices } from './domains/project';
 import { revisionServices } from './domains/revisions';
+import { sampleServices } from './domains/sample';
 import { settingsServices } from './domains/settings';
 import { RecentList } from './recent';
 import type { Backend, BackendOptions } from './index';
@@ -40,7 +42,10 @@ export function createBackend(opts: BackendOptions): Backend {
     ...noiseServices(ctx),
     ...metricsServices(ctx),
     ...faceServices(ctx),
+    ...envServices(ctx),
     ...models,
+    // The sample project is made through the other services, like any project.
+    ...sampleServices(ctx, () => directClient(services, bus)),
   };
 
   return {

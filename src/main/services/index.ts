@@ -4,6 +4,7 @@
  */
 import type { ProjectInfo } from '../../shared/api/types';
 import type { EventBus, ServiceTable } from './backend';
+import type { EnvProbes } from './doctor';
 import type { MediaSource } from './media';
 
 export interface BackendOptions {
@@ -15,6 +16,13 @@ export interface BackendOptions {
   /** Path of a better-sqlite3 binary built for Electron's ABI (see scripts/electron-native.mjs). */
   sqliteNativeBinding?: string;
   version?: string;
+  /** What `env:doctor` reads of the machine (default: the real one, doctor-probes.ts); tests simulate. */
+  envProbes?: EnvProbes;
+  /**
+   * Folder of the demo models (demo.json + the models it names) that `app:openSample` registers in the
+   * sample project: models/demo of the checkout. Unset: the sample project is made without models.
+   */
+  sampleModelsDir?: string;
 }
 
 export interface Backend {

@@ -15,7 +15,7 @@ import type { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
-import type { FaceSpec, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo, SetRemap } from '../../shared/api/methods-models';
+import type { FaceSpec, ImportedProbsInfo, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo, SetRemap } from '../../shared/api/methods-models';
 import type { ImageStatus, LabelSchema } from '../../shared/api/types';
 import { encodeMask } from '../../shared/mask/codec';
 import { isDetectorCard, type AnyModelCard, type ModelCard } from '../../shared/models/card';
@@ -43,6 +43,8 @@ interface SetRow {
   tta: 'none' | 'flip';
   faces: string;
   created_at: string;
+  /** ImportedProbsInfo JSON for a set of imported predictions (no members); null for a set of models. */
+  imported: string | null;
 }
 
 interface JobSpec {
@@ -75,7 +77,7 @@ interface TodoRow {
 }
 
 export function setRow(store: ProjectStore, id: number): SetRow {
-  const r = store.db.prepare('SELECT id, name, members, tta, faces, created_at FROM model_set WHERE id = ?').get(id) as SetRow | undefined;
+  const r = store.db.prepare('SELECT id, name, members, tta, faces, created_at, imported FROM model_set WHERE id = ?').get(id) as SetRow | undefined;
   if (!r) throw new ParselError('NOT_FOUND', `model set ${id} does not exist in this project`, { modelSetId: id });
   return r;
 }
@@ -88,6 +90,25 @@ function memberCards(store: ProjectStore, set: SetRow): { id: number; name: stri
 }
 
 export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionCounts(store)): ModelSetRecord {
+  if (r.imported !== null) {
+    // Predictions read from a file: in the project's schema (K was checked against it), whole images.
+    const imported = JSON.parse(r.imported) as ImportedProbsInfo;
+    const schema = store.schema();
+    return {
+      id: r.id,
+      name: r.name,
+      modelIds: [],
+      tta: r.tta,
+      faces: { margin: 0.25, ...(JSON.parse(r.faces) as Partial<FaceSpec>) } as FaceSpec,
+      labels: schema.id,
+      classes: schema.classes.length,
+      expects: 'image',
+      createdAt: r.created_at,
+      predictions: counts.get(r.id) ?? 0,
+      remap: null,
+      imported,
+    };
+  }
   const cards = memberCards(store, r).map((m) => m.card);
   return {
     id: r.id,
@@ -101,6 +122,7 @@ export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionC
     createdAt: r.created_at,
     predictions: counts.get(r.id) ?? 0,
     remap: setRemap(cards[0].labels, store.schema()),
+    imported: null,
   };
 }
 
@@ -108,6 +130,16 @@ function setRemap(modelSchema: string, project: LabelSchema): SetRemap | null {
   const r = buildProbRemap(getSchema(modelSchema), project);
   if (!r) return null;
   return { target: r.target, moved: movedClasses(r), text: describeProbRemap(r) };
+}
+
+/** A set of imported predictions has no models to run. */
+function refuseImported(set: SetRow): void {
+  if (set.imported === null) return;
+  throw new ParselError(
+    'INVALID_INPUT',
+    `model set ${set.id} "${set.name}" holds predictions imported from ${(JSON.parse(set.imported) as ImportedProbsInfo).dir} (parsel import-probs) and has no models: it cannot pre-label. Scan or compare with it; to change its predictions, import them again under a new name`,
+    { modelSetId: set.id },
+  );
 }
 
 function alive(pid: number): boolean {
@@ -219,7 +251,7 @@ export class PrelabelJobs {
   /** Creates the job (all items 'todo') and starts it. */
   async start(req: { modelSetId: number; imageIds?: number[]; filter?: { status?: ImageStatus[]; split?: string }; force: boolean; providers?: string[] }): Promise<PrelabelStarted> {
     const { store } = this.ctx.project();
-    setRow(store, req.modelSetId);
+    refuseImported(setRow(store, req.modelSetId));
     this.refuseBusy(req.modelSetId);
     if (req.imageIds && req.filter) throw new ParselError('BAD_REQUEST', 'prelabel:start: give imageIds or filter, not both');
     let ids: number[];
@@ -410,6 +442,7 @@ export class PrelabelJobs {
   private async engineFor(store: ProjectStore, set: SetRow, providers: string[] | undefined): Promise<InferenceEngine> {
     // Read before the awaits below: the project may be closed meanwhile (launch handles that).
     const targetSchema = store.schema().id;
+    refuseImported(set);
     const members = memberCards(store, set);
     for (const m of members) await verifyModelFile(m);
     const faces = JSON.parse(set.faces) as Partial<FaceSpec>;

@@ -257,6 +257,45 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'imported model sets: predictions made elsewhere, read from .npy (no models)',
+    up(db) {
+      db.exec(`
+        -- JSON of ImportedProbsInfo (shared/api/methods-models.ts) for a set made by noise:importProbs,
+        -- whose members are [] and whose predictions were read from a file; NULL for a set of models.
+        ALTER TABLE model_set ADD COLUMN imported TEXT;
+      `);
+    },
+  },
+  {
+    version: 10,
+    name: 'noise scans: the teacher check and the label-error estimate',
+    up(db) {
+      db.exec(`
+        -- One row per finished (or cancelled) noise scan: how well the teacher agrees with the labels it
+        -- judged (shared/noise/teacher-check.ts) and the thresholds and options it ran with.
+        CREATE TABLE scan (
+          id           INTEGER PRIMARY KEY,
+          job_id       TEXT NOT NULL,
+          model_set_id INTEGER NOT NULL REFERENCES model_set(id),
+          status       TEXT NOT NULL CHECK (status IN ('done','cancelled')),
+          scanned      INTEGER NOT NULL,
+          -- JSON {meanF1, pixelAccuracy, images, minMeanF1, ok}
+          teacher      TEXT NOT NULL,
+          -- JSON: class thresholds (probabilities, schema order) and the scan options
+          thresholds   TEXT NOT NULL,
+          options      TEXT NOT NULL,
+          finished_at  TEXT NOT NULL
+        ) STRICT;
+        -- Regions of the image's latest scan that count as likely label errors (the estimate), and the scan.
+        ALTER TABLE image_score ADD COLUMN likely_errors INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE image_score ADD COLUMN scan_id INTEGER REFERENCES scan(id);
+        -- 1 when the scan's teacher agreed poorly with the labels: the flag is kept, marked low-confidence.
+        ALTER TABLE flag ADD COLUMN low_confidence INTEGER NOT NULL DEFAULT 0;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

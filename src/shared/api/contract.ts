@@ -19,6 +19,7 @@ import type {
   ProjectInfo,
   RecentProject,
   RevisionSummary,
+  SampleOpened,
 } from './types';
 import { IMAGE_STATUSES, REVISION_KINDS } from './types';
 
@@ -36,6 +37,7 @@ export const encodedMaskSchema = z.object({
 });
 
 import { method } from './define';
+import { envMethods } from './methods-env';
 import { exportMethods } from './methods-export';
 import { faceMethods } from './methods-faces';
 import { importMethods } from './methods-import';
@@ -49,6 +51,8 @@ const empty = z.object({}).strict();
 export const methods = {
   'app:info': method<AppInfo>()(empty),
   'app:recent': method<RecentProject[]>()(empty),
+  /** Make (first time) and open the sample project in the user-data folder; see SampleOpened. */
+  'app:openSample': method<SampleOpened>()(empty),
   'schema:list': method<LabelSchema[]>()(empty),
 
   'project:create': method<ProjectInfo>()(
@@ -104,6 +108,7 @@ export const methods = {
   ...noiseMethods,
   ...metricsMethods,
   ...faceMethods,
+  ...envMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -121,6 +121,27 @@ export interface ModelSetRecord {
    * Predictions and pre-labels are in the project's schema. Null when the schemas are the same.
    */
   remap: SetRemap | null;
+  /**
+   * A set made by `noise:importProbs` (`parsel import-probs`): predictions made elsewhere, read from a
+   * `.npy` file into the prediction cache. It has no models (`modelIds` is empty) and cannot pre-label;
+   * scans, the model overlay and the statistics use it like any set. Null for a set of ONNX models.
+   */
+  imported: ImportedProbsInfo | null;
+}
+
+/** Where an imported set's predictions came from (stored with the set). */
+export interface ImportedProbsInfo {
+  /** Absolute path of the folder read. */
+  dir: string;
+  /** The index file read in it and what it was: a Parsel `export-probs` index.json, or a list of images. */
+  index: string;
+  indexKind: 'parsel' | 'list';
+  /** dtype and shape [N, K, H, W] of pred_probs.npy. */
+  dtype: 'float16' | 'float32';
+  shape: [number, number, number, number];
+  /** Largest accepted |sum of a pixel's K probabilities − 1|. */
+  tolerance: number;
+  importedAt: string;
 }
 
 /** How a set's classes are mapped onto the project's schema (shared/models/prob-remap.ts). */

@@ -6,7 +6,9 @@
  * the teacher's probabilities and the labels for cleanlab-style tools. Rules: docs/review.md.
  */
 import { z } from 'zod';
+import type { TeacherCheck } from '../noise/teacher-check';
 import { method } from './define';
+import type { ModelSetRecord } from './methods-models';
 import type { MaskPayload } from './types';
 import { IMAGE_STATUSES } from './types';
 
@@ -41,6 +43,8 @@ export const scanOptionsSchema = z
     maxRegions: z.number().int().min(1).max(1000).optional(),
     /** A new region matches an earlier flag (keeps its dismissal, keeps it open) at IoU >= this. */
     matchIoU: z.number().gt(0).max(1).optional(),
+    /** Teacher check: below this mean F1 (no background) against the labels, flags are low-confidence (default 0.5). */
+    minTeacherF1: z.number().min(0).max(1).optional(),
   })
   .strict();
 export type ScanOptions = z.output<typeof scanOptionsSchema>;
@@ -71,6 +75,24 @@ export interface ScanResult {
   closed: number;
   /** Confident-learning threshold per class (probability), schema order. */
   thresholds: number[];
+  /** How well the teacher agrees with the scanned labels (null when the scan stopped before scoring). */
+  teacher: TeacherCheck | null;
+  /** The label-error estimate over the images scored (shared/noise/teacher-check.ts). */
+  likelyImages: number;
+  likelyRegions: number;
+  /** The `scan` row (null when the scan stopped before scoring). */
+  scanId: number | null;
+}
+
+/** The label-error estimate and the teacher check over the latest scans, shown above the review queue. */
+export interface QueueSummary {
+  /** Images with a scan (image_score rows of the filter's model set). */
+  scanned: number;
+  /** Of those, images whose latest scan found a likely label error, and the likely-error regions. */
+  likelyImages: number;
+  likelyRegions: number;
+  /** The teacher check of the most recent scan (null before the first scan of migration 10). */
+  teacher: TeacherCheck | null;
 }
 
 export interface FlagInfo {
@@ -88,6 +110,8 @@ export interface FlagInfo {
   resolvedBy: string | null;
   resolvedAt: string | null;
   createdAt: string;
+  /** The scan that made it had a teacher that agreed poorly with the labels (teacher check). */
+  lowConfidence: boolean;
 }
 
 export interface QueueItem {
@@ -155,6 +179,8 @@ export interface QueuePage {
   items: QueueItem[];
   /** Every label → suggested pair of the queue (before `pair`, `onlyOpen` and `minScore`), most open flags first. */
   pairs: QueuePairSummary[];
+  /** The label-error estimate and teacher check (whole queue, before `pair`, `onlyOpen` and `minScore`). */
+  summary: QueueSummary;
 }
 
 export interface ImageFlags extends QueueItem {
@@ -195,6 +221,39 @@ export interface ExportProbsResult {
   withoutPrediction: number;
 }
 
+/** The answer of `noise:importProbs`. */
+export interface ImportProbsResult {
+  /** 'cancelled': `noise:cancel` stopped it before anything was written (modelSet is null). */
+  status: 'done' | 'cancelled';
+  /** The new set (no models; `imported` says where from), or null when cancelled. */
+  modelSet: ModelSetRecord | null;
+  /** pred_probs.npy as read: N images, K classes, planes of H×W, dtype. */
+  images: number;
+  classes: number;
+  width: number;
+  height: number;
+  dtype: 'float16' | 'float32';
+  /** The index file read and its kind (a Parsel export-probs index.json, or a list of images). */
+  index: string;
+  indexKind: 'parsel' | 'list';
+  /** The row-sum tolerance applied. */
+  tolerance: number;
+  /** Images whose size differs from H×W: their planes were resized like the engine's output. */
+  resized: number;
+}
+
+/** Default |Σ_k p_k − 1| accepted per pixel for predictions given as floats. */
+export const IMPORT_SUM_TOLERANCE = 0.01;
+
+/**
+ * The default for a Parsel `export-probs` folder: its values are q/255 of the cached uint8 planes
+ * (each within 0.5/255 of the probability) and, in float16, within half a binary16 step (2^-12 below 1)
+ * of q/255, so a pixel's K values can drift from 1 by up to K·(0.5/255 + 2^-12).
+ */
+export function exportedSumTolerance(K: number): number {
+  return Math.max(IMPORT_SUM_TOLERANCE, K * (0.5 / 255 + 2 ** -12));
+}
+
 const classIndex = z.number().int().min(0).max(255);
 /** A label → suggested class pair (schema class indexes). */
 export const pairSchema = z
@@ -213,6 +272,7 @@ export const noiseMethods = {
       })
       .strict(),
   ),
+  /** Stops the scan or the import of predictions (`noise:importProbs`) running under `jobId`. */
   'noise:cancel': method<{ cancelled: boolean }>()(z.object({ jobId }).strict()),
   'noise:flags': method<ImageFlags[]>()(
     z
@@ -277,6 +337,30 @@ export const noiseMethods = {
         modelSetId: id,
         selection: noiseSelectionSchema.default({}),
         dtype: z.enum(['float32', 'float16']).default('float32'),
+      })
+      .strict(),
+  ),
+  /**
+   * Predictions made elsewhere → a NEW model set without models: reads `<dir>/pred_probs.npy`
+   * (N×K×H×W, '<f2' or '<f4', C order) and an index naming the image of each row (`index.json` of
+   * `noise:exportProbs`, or a list of image ids / paths / file names, one per line), checks all of it
+   * (header, rows vs index, K vs the schema, each pixel's K values finite, ≥ 0 and summing to 1 within
+   * `tolerance`), resizes each image's planes to the image like the engine does, and writes the set and
+   * its predictions in one transaction; any error writes nothing. Progress: `job:progress` with
+   * `kind: 'import-probs'`; `noise:cancel` with the same `jobId` stops it (nothing written). Format and
+   * matching rules: docs/noise.md.
+   */
+  'noise:importProbs': method<ImportProbsResult>()(
+    z
+      .object({
+        dir: path,
+        /** Name of the new model set (refused when taken). */
+        name,
+        /** Index file (relative to dir, or absolute); default `index.json`, else `index.txt`, in dir. */
+        index: path.optional(),
+        /** Largest |Σ_k p_k − 1| per pixel (default IMPORT_SUM_TOLERANCE, exportedSumTolerance(K) for a Parsel export). */
+        tolerance: z.number().min(0).max(1).optional(),
+        jobId: jobId.optional(),
       })
       .strict(),
   ),

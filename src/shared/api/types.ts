@@ -61,6 +61,24 @@ export interface RecentProject {
   exists: boolean;
 }
 
+/**
+ * `app:openSample`: the sample project (synthetic faces, some labels corrupted on purpose, the demo
+ * models as a model set), made on first use in the user-data folder and opened. While it is being made,
+ * `job:progress` events with kind 'sample' and jobId 'sample' report the phases.
+ */
+export interface SampleOpened {
+  project: ProjectInfo;
+  /** true when it was made by this call, false when an existing one was opened. */
+  created: boolean;
+  /** The ground truth of the corrupted labels (ground-truth.json), outside the project. */
+  groundTruth: string;
+  images: number;
+  corrupted: number;
+  /** The demo model set's name, or null (then `modelsNote` says why). */
+  modelSet: string | null;
+  modelsNote: string | null;
+}
+
 export interface ImageSummary {
   id: number;
   /** Path as stored: relative to the project root when inside it, else absolute. */

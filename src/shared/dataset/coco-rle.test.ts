@@ -5,7 +5,7 @@
  *   m[y, x] = f(x, y); r = pycocotools.mask.encode(np.asfortranarray(m)); r['counts'], area, toBbox
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../synth/rng';
+import { Rng } from '../random';
 import { areaAndBbox, binaryRuns, countsToString, decodeBinary, encodeBinary, stringToCounts } from './coco-rle';
 
 function make(h: number, w: number, f: (x: number, y: number) => number): Uint8Array {

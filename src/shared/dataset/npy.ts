@@ -91,3 +91,78 @@ export function probabilityLut(dtype: 'float32' | 'float16'): Uint8Array {
   }
   return out;
 }
+
+/** A parsed `.npy` preamble: the header dict and where the data starts. */
+export interface NpyInfo {
+  /** Format version, e.g. "1.0". */
+  version: string;
+  /** The dtype string of the header, e.g. '<f4'. */
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset of the first array byte (preamble + header). */
+  dataOffset: number;
+}
+
+/**
+ * Bytes of the preamble needed to parse the header of a file that starts with `head` (at least its
+ * first 12 bytes): 10 + u16 length (version 1) or 12 + u32 length (versions 2 and 3).
+ */
+export function npyPreambleLength(head: Uint8Array): number {
+  checkMagic(head);
+  const major = head[6];
+  if (major === 1) return 10 + (head[8] | (head[9] << 8));
+  if (major === 2 || major === 3) {
+    if (head.length < 12) throw new Error('npy: file ends inside the preamble');
+    return 12 + (head[8] | (head[9] << 8) | (head[10] << 16)) + head[11] * 2 ** 24;
+  }
+  throw new Error(`npy: format version ${major}.${head[7]} is not known (1.0, 2.0 and 3.0 are read)`);
+}
+
+function checkMagic(head: Uint8Array): void {
+  if (head.length < 10) throw new Error(`npy: the file has ${head.length} bytes, too short for a .npy preamble`);
+  for (let i = 0; i < NPY_MAGIC.length; i++) {
+    if (head[i] !== NPY_MAGIC[i]) throw new Error('npy: not a NumPy .npy file (the first bytes are not \\x93NUMPY)');
+  }
+}
+
+/**
+ * Parses the preamble of a `.npy` file (versions 1.0, 2.0 and 3.0; `bytes` must hold at least
+ * `npyPreambleLength` bytes). The header is the Python dict literal numpy writes; keys may come in any
+ * order, with either quote style. Throws an Error naming what is wrong.
+ */
+export function parseNpyHeader(bytes: Uint8Array): NpyInfo {
+  const total = npyPreambleLength(bytes);
+  if (bytes.length < total) throw new Error(`npy: the header is ${total} bytes long but the file has only ${bytes.length}`);
+  const major = bytes[6];
+  const start = major === 1 ? 10 : 12;
+  let text = '';
+  for (let i = start; i < total; i++) text += String.fromCharCode(bytes[i]);
+  const dict = text.trim();
+  if (!dict.startsWith('{') || !dict.endsWith('}')) throw new Error(`npy: the header is not a dict literal: ${JSON.stringify(dict.slice(0, 120))}`);
+  const q = `['"]`;
+  const descr = new RegExp(`${q}descr${q}\\s*:\\s*${q}([^'"]*)${q}`).exec(dict);
+  if (!descr) {
+    throw new Error(`npy: the header has no simple 'descr' (a structured or object dtype?): ${JSON.stringify(dict.slice(0, 120))}`);
+  }
+  const fortran = new RegExp(`${q}fortran_order${q}\\s*:\\s*(True|False)`).exec(dict);
+  if (!fortran) throw new Error(`npy: the header has no 'fortran_order': ${JSON.stringify(dict.slice(0, 120))}`);
+  const shape = new RegExp(`${q}shape${q}\\s*:\\s*\\(([^)]*)\\)`).exec(dict);
+  if (!shape) throw new Error(`npy: the header has no 'shape' tuple: ${JSON.stringify(dict.slice(0, 120))}`);
+  const dims = shape[1]
+    .split(',')
+    .map((s) => s.trim().replace(/L$/, ''))
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      if (!/^\d+$/.test(s)) throw new Error(`npy: shape (${shape[1]}) has a dimension "${s}" that is not a whole number`);
+      return Number(s);
+    });
+  return { version: `${major}.${bytes[7]}`, descr: descr[1], fortranOrder: fortran[1] === 'True', shape: dims, dataOffset: total };
+}
+
+/** Float values of all 65 536 binary16 bit patterns (the decoder of float16 `.npy` data). */
+export function float16Table(): Float32Array {
+  const t = new Float32Array(65536);
+  for (let b = 0; b < 65536; b++) t[b] = float16Value(b);
+  return t;
+}

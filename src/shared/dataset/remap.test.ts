@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelSchema } from '../api/types';
 import { getSchema } from '../schema';
-import { Rng } from '../synth/rng';
+import { Rng } from '../random';
 import { applyRemap, buildRemap, describeRemap, identityRemap, parseOverrides, RemapError } from './remap';
 
 const A = getSchema('celebamask-hq-a');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ImageStatus } from '../api/types';
 import { getSchema } from '../schema';
-import { Rng } from '../synth/rng';
+import { Rng } from '../random';
 import { apportion, assignSplits, compileFilter, mixQuotas, selectSubset, stratifiedSample, SubsetError, type Candidate } from './subset';
 
 const A = getSchema('celebamask-hq-a');

@@ -2,12 +2,12 @@
  * Which images an export takes, and in which split: filters as data, stratified sampling by class
  * presence, source mixing ratios and seeded train/val/test assignment. Pure and deterministic: the
  * same candidates, spec and seed give the same selection on every platform (seeded PRNG of
- * shared/synth/rng.ts; candidates are ordered by image id first).
+ * shared/random.ts; candidates are ordered by image id first).
  *
  * Pure TypeScript (no Node, no DOM).
  */
 import type { ImageStatus, LabelSchema, RevisionKind } from '../api/types';
-import { hash32, Rng } from '../synth/rng';
+import { hash32, Rng } from '../random';
 
 export const NO_VALUE = 'none';
 export const SPLIT_NAMES = ['train', 'val', 'test'] as const;

@@ -5,7 +5,7 @@
  *
  * Each model class goes to the project class with the same canonical name; a class the project lacks
  * goes where an annotator of that dataset would put it, the rules the synthetic generator follows
- * (shared/synth/labels.ts: ears, neck, cloth, hat, hair → background where missing; nose, brows, eyes,
+ * (shared/schema/parts.ts: ears, neck, cloth, hat, hair → background where missing; nose, brows, eyes,
  * lips → skin; inner mouth → lower lip, else skin; beard → skin), except the see-through and small
  * accessories (glasses, earrings, necklace, FaceSynthetics' facewear), which are labelled as what lies
  * beneath them: their probability is dropped and the rest renormalised, so the pixel takes the model's
@@ -14,7 +14,7 @@
  * Probabilities of classes mapped to one project class add up. Pure TypeScript.
  */
 import type { LabelSchema } from '../api/types';
-import { BENEATH, PARTS, resolveLabels, type Part } from '../synth/labels';
+import { BENEATH, PARTS, resolveLabels, type Part } from '../schema/parts';
 
 /** Where a model class goes: a project class index, or BENEATH (-1). */
 export interface ProbRemapEntry {

@@ -1,6 +1,7 @@
 /**
- * Corruption injector: plants known label errors into clean label maps so flag quality can be measured
- * (test/bench/noise.bench.ts, docs/bench/noise.md). Classes are found by their CANONICAL names in the
+ * Corruption injector: plants known label errors into clean label maps. PRODUCT code: the sample
+ * project's corrupted share (shared/sample, `parsel demo`) and the noisy training labels of models/demo
+ * are made with it; flag quality is measured with it too (test/bench/noise.bench.ts, docs/bench/noise.md). Classes are found by their CANONICAL names in the
  * schema (`LabelClass.name`), so it works in any schema that has the parts involved.
  *
  * Types (one instance each; `count` applies several in sequence):
@@ -27,7 +28,7 @@
  * The returned regions are the exact changed pixels of each instance (bitmask crop, regions.ts).
  */
 import type { LabelSchema } from '../api/types';
-import { Rng } from '../synth/rng';
+import { Rng } from '../random';
 import { connectedComponents, maskFromSelection, type RegionMask } from './regions';
 
 export const CORRUPTION_TYPES = [

@@ -5,6 +5,8 @@
  * all of it (corrupt.ts; docs/bench/noise.md).
  */
 export { quantizeProbs, checkProbs, argmaxProbs } from './probs';
+export { firstProbProblem } from './float-probs';
+export type { ProbProblem } from './float-probs';
 export { edgeBand, inEdgeBand } from './edge';
 export { ThresholdAccumulator, estimateClassThresholds, fixedThresholds } from './thresholds';
 export type { ClassThresholds, ThresholdOptions, ThresholdSample } from './thresholds';
@@ -16,3 +18,5 @@ export { connectedComponents, cropMask, maskFromSelection, maskHas, maskArea, ma
 export type { BBox, RegionMask } from './regions';
 export { corrupt, CORRUPTION_TYPES } from './corrupt';
 export type { CorruptionType, CorruptOptions, CorruptResult, CorruptedRegion } from './corrupt';
+export { teacherCheck, likelyErrors, DEFAULT_MIN_TEACHER_F1, LIKELY_ERROR_SCORE } from './teacher-check';
+export type { TeacherCheck } from './teacher-check';

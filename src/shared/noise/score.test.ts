@@ -69,6 +69,49 @@ describe('scoreImage on hand-built cases', () => {
     expect(scoreImage(labelOf(face(GLASSES)), probs, K, W, H, T05, { bandAcross: false, bandRadius: 2, partCover: 2 }).imageScore).toBe(0);
   });
 
+  it('never suggests the label class: a region straddling two labels suggests for its majority label', () => {
+    // Rows 10-19: hair labelled at columns 8-13 (60 px) where the teacher says skin (p 0.55), skin
+    // labelled at columns 14-17 (40 px) where it says hair (p 0.95). One 8-connected region, majority
+    // label hair; by mass over the whole region the top suggestion is hair (40 · 0.9375 > 60 · 0.4375).
+    const lab = labelOf((x, y) => (y >= 10 && y < 20 && x >= 8 && x < 14 ? HAIR : y >= 10 && y < 20 && x >= 14 && x < 18 ? SKIN : BG));
+    const probs = teacher((x, y) => (y >= 10 && y < 20 && x >= 8 && x < 14 ? SKIN : y >= 10 && y < 20 && x >= 14 && x < 18 ? HAIR : BG));
+    // Per-pixel probabilities: the HAIR block's teacher is SKIN at 0.9 by default; soften it to 0.55.
+    const soft = (x: number, y: number) => y >= 10 && y < 20 && x >= 8 && x < 14;
+    const HW = W * H;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (!soft(x, y)) continue;
+        const i = y * W + x;
+        for (let c = 0; c < K; c++) probs[c * HW + i] = c === SKIN ? q(0.55) : q(0.1125);
+      }
+    }
+    const res = scoreImage(lab, probs, K, W, H, T05, { bandWeight: 1, minFirmShare: 0, grow: false });
+    expect(res.regions).toHaveLength(1);
+    expect(res.regions[0]).toMatchObject({ area: 100, labelClass: HAIR, suggestedClass: SKIN });
+    // The pair summary still counts both directions.
+    expect(res.pairs).toEqual([
+      { from: HAIR, to: SKIN, pixels: 60 },
+      { from: SKIN, to: HAIR, pixels: 40 },
+    ]);
+  });
+
+  it('never reports a region whose label class equals its suggested class (random teachers)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        let st = seed;
+        const rnd = () => ((st = (Math.imul(st, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+        // Blocky labels and a blocky teacher that disagree in places, with varied confidence.
+        const blockL = Array.from({ length: 16 }, () => Math.floor(rnd() * K));
+        const blockT = Array.from({ length: 16 }, (_, b) => (rnd() < 0.5 ? blockL[b] : Math.floor(rnd() * K)));
+        const lab = labelOf((x, y) => blockL[Math.floor(y / 8) * 4 + Math.floor(x / 8)]);
+        const probs = teacher((x, y) => blockT[Math.floor(y / 8) * 4 + Math.floor(x / 8)], 0.5 + rnd() * 0.45);
+        const res = scoreImage(lab, probs, K, W, H, T05, { minRegionScore: 0, minFirmShare: 0 });
+        for (const r of res.regions) expect(r.suggestedClass).not.toBe(r.labelClass);
+      }),
+      { numRuns: 200, seed: 5 },
+    );
+  });
+
   it('gives a confidently correct label no region and image score 0', () => {
     const res = scoreImage(labelOf(face(EYE)), teacher(face(EYE)), K, W, H, T05);
     expect(res).toEqual({ suspectPixels: 0, suspectOutsideBand: 0, regions: [], imageScore: 0, pairs: [] });

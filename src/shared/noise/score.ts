@@ -19,7 +19,8 @@
  *   above with s = a); components of such pixels alone are not suspect. Regions then cover the part.
  * Regions: 8-connected components of suspect pixels. Region score = sum of its pixel masses (an
  *   area-weighted confidence margin, "how many pixels' worth of confident disagreement"). Label class =
- *   the most common label among its pixels, suggested class = the suggestion with the most mass.
+ *   the most common label among its pixels, suggested class = the suggestion with the most mass among
+ *   the pixels of that label (tiny epsilon: zero-mass pixels still vote), so never the label class.
  *   Regions with area < minRegionArea or score < minRegionScore are not reported (not flags).
  * Region rule (`minFirmShare`, default 0.2; `restoreBand`, default on): a region whose FIRM pixels
  *   (suspect pixels not down-weighted as boundary-ambiguous) are less than minFirmShare of its area is
@@ -363,7 +364,6 @@ export function regionsFromSuspects(
   const bx1 = new Int32Array(count).fill(-1);
   const by1 = new Int32Array(count).fill(-1);
   const labelHist = new Float64Array(count * K);
-  const suggMass = new Float64Array(count * K);
   // Pixels of each region that are not boundary-ambiguous (counted only for o.minFirmShare).
   const firm = o.minFirmShare > 0 && band !== undefined ? new Float64Array(count) : null;
   const bandMass = firm && o.restoreBand && o.bandWeight > 0 ? new Float64Array(count) : null;
@@ -383,8 +383,6 @@ export function regionsFromSuspects(
     if (y > by1[id]) by1[id] = y;
     const l = label[i];
     labelHist[id * K + l]++;
-    // Tiny epsilon so zero-mass pixels (p(s) == p(y)) still vote.
-    suggMass[id * K + s - 1] += mass[i] + 1e-9;
     pairCounts[l * K + s - 1]++;
   }
   const argmaxRow = (arr: Float64Array, r: number): number => {
@@ -462,13 +460,28 @@ export function regionsFromSuspects(
   pooled.sort((a, b) => b - a);
   kept.sort((a, b) => score[b] - score[a] || a - b);
   if (kept.length > o.maxRegions) kept.length = o.maxRegions;
+  // The suggested class is the suggestion with the most mass among the region's pixels OF ITS LABEL
+  // CLASS, never the label class itself: a region that straddles two labels (skin suggested as hair
+  // next to hair suggested as skin) would otherwise read "hair -> hair". One more pass over the pixels
+  // of the kept regions.
+  const labelOfRegion = new Int32Array(count).fill(-1);
+  for (const r of kept) labelOfRegion[r] = argmaxRow(labelHist, r);
+  const ownSugg = new Float64Array(count * K);
+  if (kept.length > 0) {
+    for (let i = 0; i < HW; i++) {
+      const s = sugg[i];
+      if (s === 0) continue;
+      const r = ids[i];
+      if (labelOfRegion[r] === label[i]) ownSugg[r * K + s - 1] += mass[i] + 1e-9;
+    }
+  }
   const regions: NoiseRegion[] = kept.map((r) => {
     const bbox: BBox = [bx0[r], by0[r], bx1[r] + 1, by1[r] + 1];
     const reg: NoiseRegion = {
       bbox,
       area: area[r],
-      labelClass: argmaxRow(labelHist, r),
-      suggestedClass: argmaxRow(suggMass, r),
+      labelClass: labelOfRegion[r],
+      suggestedClass: argmaxRow(ownSugg, r),
       score: score[r],
     };
     if (o.withPixels) reg.pixels = cropMask(ids, w, r, bbox);

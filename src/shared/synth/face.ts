@@ -19,9 +19,9 @@
  * for the class a part gets when the schema has no class for it.
  */
 import type { LabelSchema } from '../api/types';
-import { BENEATH, type LabelMap, resolveLabels } from './labels';
+import { BENEATH, type LabelMap, resolveLabels } from '../schema/parts';
 import { Canvas, ring } from './raster';
-import { Rng } from './rng';
+import { Rng } from '../random';
 import { Kind, Materials, makeFrame, shade, type Frame, type Rgb3 } from './shade';
 
 export interface SynthOptions {

@@ -7,7 +7,7 @@
  * same seed at another resolution gives the same picture, only sharper.
  */
 import { Canvas } from './raster';
-import { mix32 } from './rng';
+import { mix32 } from '../random';
 
 export const Kind = {
   Background: 0,

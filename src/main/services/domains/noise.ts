@@ -1,7 +1,8 @@
 /**
  * Label-noise services (issue 5, DESIGN.md §5; rules in docs/review.md; scoring in docs/noise.md): scan against a model set's
  * cached predictions, the flags and review queue, accept / dismiss, the disagreement heat map and model
- * overlay, the class-pair summary, and the `.npy` export for cleanlab-style tools.
+ * overlay, the class-pair summary, the `.npy` export for cleanlab-style tools and the import of
+ * predictions made elsewhere as a model set (noise/import-probs.ts).
  */
 import { ParselError } from '../../../shared/api/errors';
 import { byOpenFlags, samePair, type ClassPair, type FlagInfo, type ImageFlags, type PairSummary, type QueueItem, type QueuePairSummary } from '../../../shared/api/methods-noise';
@@ -10,7 +11,8 @@ import { argmaxProbs, maskHas } from '../../../shared/noise';
 import type { DomainServices, ServiceContext } from '../context';
 import { jobRegistry } from '../job-registry';
 import { exportProbs } from '../noise/export-probs';
-import { flagInfo, flagsOf, getFlag, imageScoreRow, queueItem, queueRows, regionFromRow, requireModelSet, selectImages } from '../noise/flag-repo';
+import { importProbs } from '../noise/import-probs';
+import { flagInfo, flagsOf, getFlag, imageScoreRow, queueItem, queueRows, queueSummary, regionFromRow, requireModelSet, selectImages } from '../noise/flag-repo';
 import { runScan } from '../noise/scan';
 import { cacheTeacher, type TeacherSource } from '../noise/teacher';
 
@@ -23,11 +25,13 @@ type NoiseMethods =
   | 'noise:dismiss'
   | 'noise:heatmap'
   | 'noise:pairs'
-  | 'noise:exportProbs';
+  | 'noise:exportProbs'
+  | 'noise:importProbs';
 
 /** `teacherOf` replaces the prediction cache as the teacher (tests). */
 export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<ServiceContext['project']>) => TeacherSource = (p) => cacheTeacher(p.store)): DomainServices<NoiseMethods> {
   const jobs = jobRegistry((id) => `scan job ${id} is already running`);
+  const imports = jobRegistry((id) => `import-probs job ${id} is already running`);
 
   const openFlag = (flagId: number) => {
     const p = ctx.project();
@@ -59,7 +63,8 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       );
     },
 
-    'noise:cancel': ({ jobId }) => jobs.cancel(jobId),
+    // A scan or an import of predictions runs under the id.
+    'noise:cancel': ({ jobId }) => (jobs.cancel(jobId).cancelled ? { cancelled: true } : imports.cancel(jobId)),
 
     'noise:flags': ({ imageId, revisionId, top, status, pair }): ImageFlags[] => {
       const { store } = ctx.project();
@@ -106,6 +111,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
         offset,
         items: rows.slice(offset, offset + limit),
         pairs: pairSummary(store, all),
+        summary: queueSummary(store, modelSetId ?? null),
       };
     },
 
@@ -229,6 +235,13 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
     'noise:exportProbs': (req) => {
       const p = ctx.project();
       return exportProbs(p.store, teacherOf(p), req);
+    },
+
+    'noise:importProbs': ({ jobId, ...req }) => {
+      const p = ctx.project();
+      return imports.run(jobId, (id, cancelled) =>
+        importProbs({ store: p.store, paths: p.paths, bus: ctx.bus, jobId: id, req, isCancelled: cancelled, projectGone: () => ctx.current() !== p }),
+      );
     },
   };
 }

@@ -8,7 +8,8 @@
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import { ParselError } from '../../../shared/api/errors';
-import { byOpenFlags, type FlagInfo, type FlagStatus, type NoiseSelection, type QueueItem, type QueuePair } from '../../../shared/api/methods-noise';
+import { byOpenFlags, type FlagInfo, type FlagStatus, type NoiseSelection, type QueueItem, type QueuePair, type QueueSummary } from '../../../shared/api/methods-noise';
+import type { TeacherCheck } from '../../../shared/noise/teacher-check';
 import type { BBox, RegionMask } from '../../../shared/noise';
 import type { ProjectStore } from '../../store/project-store';
 
@@ -27,6 +28,7 @@ export interface FlagRow {
   resolved_by: string | null;
   resolved_at: string | null;
   created_at: string;
+  low_confidence: number;
 }
 
 export function flagInfo(r: FlagRow): FlagInfo {
@@ -44,6 +46,7 @@ export function flagInfo(r: FlagRow): FlagInfo {
     resolvedBy: r.resolved_by,
     resolvedAt: r.resolved_at,
     createdAt: r.created_at,
+    lowConfidence: r.low_confidence === 1,
   };
 }
 
@@ -222,4 +225,21 @@ export function flagsOf(store: ProjectStore, imageId: number, revisionId: number
     )
     .all(imageId, revisionId, modelSetId, modelSetId) as FlagRow[];
   return status ? rows.filter((r) => status.includes(r.status)) : rows;
+}
+
+/**
+ * The label-error estimate over the images' latest scans (of one model set, or any) and the teacher
+ * check of the most recent scan: what the review queue shows above its list.
+ */
+export function queueSummary(store: ProjectStore, modelSetId: number | null): QueueSummary {
+  const r = store.db
+    .prepare(
+      `SELECT count(*) AS scanned, coalesce(sum(likely_errors > 0), 0) AS likelyImages, coalesce(sum(likely_errors), 0) AS likelyRegions
+       FROM image_score WHERE (:m IS NULL OR model_set_id = :m)`,
+    )
+    .get({ m: modelSetId }) as { scanned: number; likelyImages: number; likelyRegions: number };
+  const t = store.db.prepare(`SELECT teacher FROM scan WHERE (:m IS NULL OR model_set_id = :m) ORDER BY id DESC LIMIT 1`).pluck().get({ m: modelSetId }) as
+    | string
+    | undefined;
+  return { ...r, teacher: t ? (JSON.parse(t) as TeacherCheck) : null };
 }

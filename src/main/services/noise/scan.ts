@@ -17,7 +17,8 @@ import { ParselError } from '../../../shared/api/errors';
 import { DEFAULT_MATCH_IOU, type NoiseSelection, type ScanOptions, type ScanResult } from '../../../shared/api/methods-noise';
 import type { LabelSchema } from '../../../shared/api/types';
 import { decodeMask } from '../../../shared/mask/codec';
-import { maskIoU, scoreImage, ThresholdAccumulator, type NoiseRegion, type RegionMask } from '../../../shared/noise';
+import { AgreementAccumulator } from '../../../shared/metrics';
+import { argmaxProbs, likelyErrors, maskIoU, scoreImage, teacherCheck, ThresholdAccumulator, type NoiseRegion, type RegionMask } from '../../../shared/noise';
 import type { ProjectStore } from '../../store/project-store';
 import type { EventBus } from '../backend';
 import { predictedImageIds, regionFromRow, regionToBlob, requireModelSet, selectImages, type FlagRow, type SelectedImage } from './flag-repo';
@@ -104,6 +105,10 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     keptDismissed: 0,
     closed: 0,
     thresholds: [],
+    teacher: null,
+    likelyImages: 0,
+    likelyRegions: 0,
+    scanId: null,
   };
   const total = todo.length * 2;
   let last = 0;
@@ -131,13 +136,18 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
   // Pass 1: thresholds.
   progress(0, 'thresholds', true);
   const acc = new ThresholdAccumulator(K, { ignore });
+  // The teacher check: its arg-max against the labels it judges, one matrix over the selection.
+  const agree = new AgreementAccumulator(schema);
   const cache = new Map<number, Loaded | null>();
   let cached = 0;
   for (let n = 0; n < todo.length; n++) {
     const img = todo[n];
     try {
       const l = load(store, teacher, img, img.head_revision_id!, modelSetId, schema);
-      if (l) acc.add(l.label, l.probs, l.width, l.height);
+      if (l) {
+        acc.add(l.label, l.probs, l.width, l.height);
+        agree.add(l.label, argmaxProbs(l.probs, K, l.width, l.height));
+      }
       const bytes = l ? l.label.length + l.probs.length : 0;
       if (cached + bytes <= CACHE_BUDGET_BYTES) {
         cache.set(img.id, l);
@@ -153,18 +163,32 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
   }
   const thresholds = acc.result();
   result.thresholds = Array.from(thresholds.t);
+  const check = teacherCheck(agree.result(), agree.images, job.options.minTeacherF1);
+  result.teacher = check;
+  const lowConfidence = check.ok ? 0 : 1;
+  const now0 = new Date().toISOString();
+  // The scan row exists from pass 2 on, so every image_score row can name its scan; finish() completes it.
+  const scanId = Number(
+    store.db
+      .prepare(`INSERT INTO scan(job_id, model_set_id, status, scanned, teacher, thresholds, options, finished_at) VALUES (?, ?, 'cancelled', 0, ?, ?, ?, ?)`)
+      .run(jobId, modelSetId, JSON.stringify(check), JSON.stringify(result.thresholds), JSON.stringify(job.options), now0).lastInsertRowid,
+  );
+  result.scanId = scanId;
+  const finish = (status: 'done' | 'cancelled') =>
+    store.db.prepare('UPDATE scan SET status = ?, scanned = ?, finished_at = ? WHERE id = ?').run(status, result.scanned, new Date().toISOString(), scanId);
 
   // Pass 2: score and persist.
   const insertFlag = store.db.prepare(
-    `INSERT INTO flag(image_id, revision_id, model_set_id, bbox, area, region, label_class, suggested_class, score, status, resolved_by, resolved_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO flag(image_id, revision_id, model_set_id, bbox, area, region, label_class, suggested_class, score, status, resolved_by, resolved_at, created_at, low_confidence)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${lowConfidence})`,
   );
   const upsertScore = store.db.prepare(
-    `INSERT INTO image_score(image_id, model_set_id, revision_id, score, pairs, scanned_at) VALUES (?, ?, ?, ?, ?, ?)
+    `INSERT INTO image_score(image_id, model_set_id, revision_id, score, pairs, scanned_at, likely_errors, scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ${scanId})
      ON CONFLICT(image_id) DO UPDATE SET model_set_id = excluded.model_set_id, revision_id = excluded.revision_id,
-       score = excluded.score, pairs = excluded.pairs, scanned_at = excluded.scanned_at`,
+       score = excluded.score, pairs = excluded.pairs, scanned_at = excluded.scanned_at,
+       likely_errors = excluded.likely_errors, scan_id = excluded.scan_id`,
   );
-  const persist = store.db.transaction((img: SelectedImage, revisionId: number, regions: NoiseRegion[], imageScore: number, pairs: string) => {
+  const persist = store.db.transaction((img: SelectedImage, revisionId: number, regions: NoiseRegion[], imageScore: number, pairs: string, likely: number) => {
     const head = store.db.prepare('SELECT head_revision_id FROM image WHERE id = ?').pluck().get(img.id) as number | null;
     if (head !== revisionId) return false;
     const now = new Date().toISOString();
@@ -196,7 +220,7 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
         result.closed++;
       }
     }
-    upsertScore.run(img.id, modelSetId, revisionId, imageScore, pairs, now);
+    upsertScore.run(img.id, modelSetId, revisionId, imageScore, pairs, now, likely);
     return true;
   });
 
@@ -210,7 +234,12 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
         if (l) {
           const s = scoreImage(l.label, l.probs, K, l.width, l.height, thresholds, scoreOpts);
           const pairs = JSON.stringify(s.pairs.map((p) => ({ label: p.from, suggested: p.to, pixels: p.pixels })));
-          if (persist.immediate(img, rev, s.regions, s.imageScore, pairs)) result.scanned++;
+          const likely = likelyErrors(s.regions);
+          if (persist.immediate(img, rev, s.regions, s.imageScore, pairs, likely)) {
+            result.scanned++;
+            result.likelyRegions += likely;
+            if (likely > 0) result.likelyImages++;
+          }
           else fail(img, `edited during the scan (its head is no longer revision ${rev}); scan it again`);
         } else {
           result.withoutPrediction++;
@@ -223,8 +252,12 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
     progress(todo.length + n + 1, 'scoring');
     await tick();
     stopIfGone();
-    if (job.isCancelled()) return cancelled();
+    if (job.isCancelled()) {
+      finish('cancelled');
+      return cancelled();
+    }
   }
+  finish('done');
   bus.emit('job:progress', { jobId, kind: 'noise-scan', done: total, total, phase: 'done', status: 'done', failed: result.failed.length });
   return result;
 }

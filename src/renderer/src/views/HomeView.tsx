@@ -1,10 +1,12 @@
 /**
- * Home: create a project (new `*.parsel` path + label schema), open one by path, recent projects.
+ * Home: open the sample project (SamplePanel), create a project (new `*.parsel` path + label schema), open one by path, recent projects.
  * Text fields always work; "Browse…" buttons appear only where native dialogs exist (Electron).
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import type { LabelSchema, ProjectInfo, RecentProject } from '../../../shared/api/types';
 import { ErrorBox, rgbCss, toShownError, useClient, type ShownError } from './common';
+import { EnvironmentEntry } from './env/EnvironmentEntry';
+import { SamplePanel } from './SamplePanel';
 
 interface Props {
   nativeDialogs: boolean;
@@ -85,6 +87,7 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
   return (
     <div className="home">
       <div style={{ display: 'flex', flexDirection: 'column', gap: 18 }}>
+        <SamplePanel onOpened={onOpened} disabled={busy} />
         <form className="panel" onSubmit={create} aria-label="New project" data-testid="create-form">
           <h2>New project</h2>
           <div className="field">
@@ -182,6 +185,9 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
           </div>
           <ErrorBox error={openError} />
         </form>
+        <div className="faint">
+          Something missing? <EnvironmentEntry /> says what and how to fix it.
+        </div>
       </div>
 
       <div className="panel" style={{ alignSelf: 'start' }}>

@@ -474,7 +474,9 @@ function SetTable({ sets, models }: { sets: ModelSetRecord[]; models: ModelRecor
         {sets.map((s) => (
           <tr key={s.id} data-set={s.name}>
             <td>{s.name}</td>
-            <td>{s.modelIds.map((id) => modelName(id) ?? `#${id}`).join(' + ')}</td>
+            <td title={s.imported ? `read from ${s.imported.dir} (parsel import-probs)` : undefined}>
+              {s.imported ? <span className="dim">imported predictions</span> : s.modelIds.map((id) => modelName(id) ?? `#${id}`).join(' + ')}
+            </td>
             <td>{s.tta === 'flip' ? 'flip' : 'none'}</td>
             <td>{facesLabel(s, modelName)}</td>
             <td title={s.remap?.text}>

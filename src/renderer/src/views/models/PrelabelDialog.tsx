@@ -237,10 +237,12 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
           client.call('job:list', { kind: 'prelabel' }),
         ]);
         if (cancelled) return;
-        setSets(s);
+        // Sets of imported predictions have no models to run.
+        setSets(s.filter((x) => x.imported === null));
         setProviders(pr);
         setJobs(list);
-        if (s.length > 0) setSetId((cur) => (cur === '' ? s[s.length - 1].id : cur));
+        const runnable = s.filter((x) => x.imported === null);
+        if (runnable.length > 0) setSetId((cur) => (cur === '' ? runnable[runnable.length - 1].id : cur));
         const running = list.find((j) => j.active);
         if (running && watchingRef.current === null) watch(running.id, running);
       } catch (err) {

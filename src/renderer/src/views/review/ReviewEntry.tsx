@@ -6,12 +6,13 @@
  * to the editor, whose flags panel takes over (A / D, next flag, next image in the queue, which follows
  * the filter); coming back to the Project screen shows the queue again, filter kept.
  */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import { samePair, type ClassPair, type QueuePage, type QueuePair, type ScanResult } from '../../../../shared/api/methods-noise';
 import type { JobProgress, LabelSchema, ProjectInfo } from '../../../../shared/api/types';
 import { DEFAULT_SCORE_OPTIONS } from '../../../../shared/noise/score';
 import { ClassLabel, ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
+import { QueueSummaryBar } from './QueueSummary';
 import { reviewQueue } from './queueStore';
 import './review.css';
 
@@ -56,6 +57,10 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
   const [page, setPage] = useState<QueuePage | null>(null);
   const [limit, setLimit] = useState(PAGE);
   const [onlyOpen, setOnlyOpen] = useState(false);
+  // Cut the queue at the label-error estimate: only its top `likelyImages` images.
+  const [cut, setCut] = useState(false);
+  // The estimate of the last answer (a ref: reading it must not make `load` run again).
+  const cutAt = useRef<number | null>(null);
   const [pair, setPairState] = useState<ClassPair | null>(reviewQueue.pair);
   const [allChips, setAllChips] = useState(false);
   const setPair = (p: ClassPair | null) => {
@@ -74,14 +79,15 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
 
   const load = useCallback(async () => {
     try {
-      const p = await client.call('noise:queue', { onlyOpen, limit, offset: 0, ...(pair && { pair }) });
+      const p = await client.call('noise:queue', { onlyOpen, limit: cut && cutAt.current !== null ? Math.max(1, cutAt.current) : limit, offset: 0, ...(pair && { pair }) });
       setPage(p);
+      cutAt.current = p.summary.likelyImages;
       reviewQueue.setOrder(p.items.map((i) => i.imageId));
       setError(null);
     } catch (err) {
       setError(toShownError(err));
     }
-  }, [client, onlyOpen, limit, pair]);
+  }, [client, onlyOpen, limit, pair, cut]);
 
   useEffect(() => {
     void load();
@@ -209,6 +215,8 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
         </form>
         <ErrorBox error={error} />
 
+        {page && <QueueSummaryBar summary={page.summary} cut={cut} onCut={setCut} />}
+
         <div className="review-filter">
           <label>
             <input type="checkbox" checked={onlyOpen} onChange={(e) => setOnlyOpen(e.target.checked)} /> Only images with open flags
@@ -282,7 +290,7 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
             </li>
           ))}
         </ul>
-        {page && page.total > page.items.length && (
+        {page && !cut && page.total > page.items.length && (
           <button type="button" onClick={() => setLimit((l) => Math.min(5000, l + PAGE))}>
             Show more ({fmtInt(page.total - page.items.length)} left)
           </button>

@@ -1,7 +1,9 @@
 /**
- * Canonical part names -> schema indices for the synthetic generator.
+ * Canonical face-part names -> schema indices: the rule by which a part is labelled in a schema that
+ * has it or lacks it. The synthetic generator paints with it; model-set class remapping
+ * (shared/models/prob-remap.ts) follows the same rule.
  *
- * The generator paints in canonical part names; each is looked up in the schema by `LabelClass.name`.
+ * Each part is looked up in the schema by `LabelClass.name`.
  * A part the schema lacks is painted with the class an annotator of that dataset would use:
  *
  *   part missing            painted as                      why

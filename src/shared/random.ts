@@ -1,5 +1,6 @@
 /**
- * Small seeded PRNG for the synthetic data generator.
+ * Small seeded PRNG shared by everything that must draw the same numbers on every platform: the
+ * synthetic-face generator, the corruption injector, seeded subset/split selection.
  *
  * mulberry32 over a splitmix-style seed hash. Everything is 32-bit integer arithmetic (`Math.imul`,
  * shifts), so a seed produces the same sequence on every platform and JS engine. `normal` uses

@@ -53,8 +53,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--dest', default=None, help='copy models, demo.json and REPORT.md here (e.g. models/demo)')
     p.add_argument('--k', type=float, default=None, help='eq. 6 weight of M_best (default: the number of cycles)')
     p.add_argument('--data-note', default='', help='how the data was made (goes into the report)')
-    p.add_argument('--train-log', default=None, help='train.py output, quoted in the report')
-    p.add_argument('--parsel-speed', default=None, help='a file with Parsel\'s own speed figures to quote (markdown)')
+    p.add_argument('--ground-truth', default=None, help='the parsel demo ground-truth.json: corrupted images per split and type in the report')
+    p.add_argument('--parsel-images', type=int, default=60, help='images of the throw-away demo project timed with `parsel prelabel` (0: skip)')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--bench-seconds', type=float, default=8.0)
     return p.parse_args()
@@ -214,14 +214,26 @@ def main() -> int:
             cnt += 1
         speed[n] = cnt / (time.time() - t0)
     load = ' '.join(f'{v:.2f}' for v in os.getloadavg())
+    pspeed = parsel_speed([p for n, p in models if n in (snaps[0]['name'], 'averaged')], a.parsel_images, size) if a.parsel_images > 0 else None
     print('onnxruntime images/s (batch 1, %d threads): %s; load %s' % (a.threads, ', '.join(f'{n} {v:.1f}' for n, v in speed.items()), load), flush=True)
 
-    # 5. files, demo.json, report
+    # 5. files (each checked with `parsel models check`), demo.json, report
+    checked: list[str] = []
     if a.dest:
         os.makedirs(a.dest, exist_ok=True)
         for n, p in models:
             shutil.copyfile(p, os.path.join(a.dest, os.path.basename(p)))
             shutil.copyfile(os.path.splitext(p)[0] + '.card.json', os.path.join(a.dest, os.path.splitext(os.path.basename(p))[0] + '.card.json'))
+        for n, p in models:
+            dp = os.path.join(a.dest, os.path.basename(p))
+            msg = sh(['node', 'bin/parsel.mjs', 'models', 'check', dp])  # raises unless the card fits the graph
+            import tempfile
+            with tempfile.TemporaryDirectory(prefix='parsel-check-') as tmp:  # the same file alone: the card from its metadata
+                shutil.copyfile(dp, os.path.join(tmp, os.path.basename(dp)))
+                msg2 = sh(['node', 'bin/parsel.mjs', 'models', 'check', os.path.join(tmp, os.path.basename(dp))])
+            checked.append(f'{os.path.basename(p)}: {msg.strip().splitlines()[-1]} (with its .card.json); '
+                           f'{msg2.strip().splitlines()[-1]} (alone, card from the metadata)')
+        print('parsel models check: ' + '; '.join(checked), flush=True)
         demo = {'schema': card['labels'], 'set': {'name': 'demo', 'members': [s['name'] + '.onnx' for s in snaps], 'tta': 'flip'},
                 'averaged': 'averaged.onnx', 'report': 'REPORT.md'}
         with open(os.path.join(a.dest, 'demo.json'), 'w', encoding='utf-8') as fh:
@@ -238,7 +250,7 @@ def main() -> int:
     with open(os.path.join(a.run_dir, 'finish.json'), 'w', encoding='utf-8') as fh:
         json.dump(summary, fh, indent=1)
     report = write_report(a, run, snaps, best, k, weight_diff, n_compared, out_diff, argmax_agree, results, speed, load, names,
-                          test, clean is not None, len(xs))
+                          test, clean is not None, len(xs), pspeed, checked)
     dest = a.dest or a.out
     with open(os.path.join(dest, 'REPORT.md'), 'w', encoding='utf-8') as fh:
         fh.write(report)
@@ -246,8 +258,48 @@ def main() -> int:
     return 0
 
 
+def parsel_speed(paths: list[str], n: int, size: int) -> dict:
+    """End-to-end `parsel prelabel --model <file>` on a fresh `parsel demo` project of n images: images/s per model."""
+    import tempfile
+    out = {'images': n, 'models': {}}
+    with tempfile.TemporaryDirectory(prefix='parsel-speed-') as tmp:
+        proj = os.path.join(tmp, 'speed.parsel')
+        sh(['node', 'bin/parsel.mjs', 'demo', proj, '--count', str(n), '--size', str(size), '--no-models'])
+        for p in paths:
+            t = time.time()
+            msg = sh(['node', 'bin/parsel.mjs', 'prelabel', proj, '--model', p, '--quiet'])
+            dt = time.time() - t
+            out['models'][os.path.basename(p)] = {'seconds': dt, 'images_per_s': n / dt, 'message': msg.strip().splitlines()[-1] if msg.strip() else ''}
+            print(f'parsel prelabel {os.path.basename(p)}: {n} images in {dt:.1f}s ({n / dt:.1f} images/s)', flush=True)
+    out['load'] = ' '.join(f'{v:.2f}' for v in os.getloadavg())
+    return out
+
+
+def noise_summary(gt_path: str, data: str) -> str:
+    """Corrupted labels per split and per corruption type, from the parsel demo ground truth."""
+    from data import name_of, read_list
+    gt = json.load(open(gt_path, encoding='utf-8'))
+    by_name = {os.path.splitext(im['file'])[0]: im for im in gt['images']}
+    gen = gt.get('generator', {})
+    lines = [f'- Injected noise: `--noise {gen.get("noise")}` → {gt.get("corrupted")} of {len(gt["images"])} labels corrupted, one '
+             f'corruption each, by the project\'s injector (`src/shared/noise`); seed {gen.get("seed")}, image i = generator seed + i.']
+    types: dict[str, int] = {}
+    per_split = []
+    for split in ('train', 'valid', 'test'):
+        rows = read_list(data, split)
+        bad = [by_name[name_of(r[0])] for r in rows if by_name.get(name_of(r[0]), {}).get('corrupted')]
+        per_split.append(f'{split} {len(bad)}/{len(rows)} ({100 * len(bad) / max(1, len(rows)):.1f} %)')
+        if split == 'train':
+            for im in bad:
+                for c in im['corruptions']:
+                    types[c['type']] = types.get(c['type'], 0) + 1
+    lines.append('- Corrupted labels per split: ' + ', '.join(per_split) + '; in train by type: '
+                 + ', '.join(f'{t} {n}' for t, n in sorted(types.items(), key=lambda kv: -kv[1])) + '.')
+    return '\n'.join(lines)
+
+
 def write_report(a, run, snaps, best, k, weight_diff, n_compared, out_diff, argmax_agree, results, speed, load, names, test,
-                 have_clean, n_out) -> str:
+                 have_clean, n_out, pspeed, checked) -> str:
     args = run['args']
     hist = run['history']
     epochs = len(hist)
@@ -260,6 +312,8 @@ def write_report(a, run, snaps, best, k, weight_diff, n_compared, out_diff, argm
              'sample project (`parsel demo`) can be pre-labelled and scanned with a real, trained model set.\n')
     L.append('## Data\n')
     L.append(a.data_note.strip() + '\n' if a.data_note else '')
+    if a.ground_truth:
+        L.append(noise_summary(a.ground_truth, a.data))
     L.append(f'- Export read by the trainer: DML-CSR layout, {run["train_images"]} train / {run["valid_images"]} valid / '
              f'{len(test.names)} test images, {len(names)} classes (`celebamask-hq-a`), {args["size"]}×{args["size"]}.')
     L.append('- The train and valid labels are the project\'s labels, **with the injected noise**; evaluation below is on '
@@ -276,7 +330,9 @@ def write_report(a, run, snaps, best, k, weight_diff, n_compared, out_diff, argm
     L.append(f'- Schedule (DML-CSR §3.3, scaled to a CPU budget): {args["init_epochs"]} initialisation epochs (warm-up '
              f'{args["warmup_epochs"]:g} epoch to lr {args["lr"]:g}, cosine to {args["lr_min"]:g}), then {args["cycles"]} cycles × '
              f'{args["cycle_epochs"]} epochs, each a cosine from {args["cycle_lr"]:g} to {args["lr_min"]:g}; a snapshot at the end '
-             f'of each cycle. {epochs} epochs in all.')
+             f'of each cycle. {epochs} epochs in all.'
+             + (f' Progressive resizing: the initialisation epochs ran on images downscaled to {args["init_size"]}×{args["init_size"]} '
+                f'(a quarter of the cost), the cycles at {args["size"]}×{args["size"]}.' if args.get('init_size') else ''))
     L.append('- Not done from DML-CSR: self-distillation (eq. 7, the averaged model\'s soft labels as targets), the edge '
              'tasks and the re-estimation of BatchNorm statistics after averaging (`parsel average` averages them).')
     L.append(f'- Wall time of train.py: {run["wall_seconds"] / 60:.1f} min ({run["cpu_seconds"] / 60:.1f} CPU-min; data decoding '
@@ -285,9 +341,9 @@ def write_report(a, run, snaps, best, k, weight_diff, n_compared, out_diff, argm
         L.append(f'- Started from `{args["init"]}` (`--init`).')
     L.append('')
     L.append('Per epoch:\n')
-    rows = [[str(h['epoch']), h['phase'], f'{h["loss"]:.4f}', f'{h["lr_start"]:.2e} → {h["lr_end"]:.2e}', f'{h["seconds"]:.0f}',
+    rows = [[str(h['epoch']), h['phase'], str(h.get('size', args['size'])), f'{h["loss"]:.4f}', f'{h["lr_start"]:.2e} → {h["lr_end"]:.2e}', f'{h["seconds"]:.0f}',
              f'{h["images_per_s"]:.1f}', h['load'].split()[0], f(h.get('valid_mean_f1', float('nan')))] for h in hist]
-    L.append(table(rows, ['epoch', 'phase', 'loss', 'lr', 's', 'img/s', 'load', 'valid mF1']) + '\n')
+    L.append(table(rows, ['epoch', 'phase', 'px', 'loss', 'lr', 's', 'img/s', 'load', 'valid mF1']) + '\n')
     L.append('## Snapshots and the averaged model\n')
     for s in snaps:
         L.append(f'- `{s["name"]}.onnx`: end of cycle {s["cycle"]} (epoch {s["epoch"]}), valid mean F1 {s["valid_mean_f1"]:.4f}.')
@@ -297,6 +353,10 @@ def write_report(a, run, snaps, best, k, weight_diff, n_compared, out_diff, argm
     L.append(f'- Check against the same average computed in PyTorch from the `.pt` state dicts: max |difference| of the weights '
              f'{weight_diff:.3g} over {n_compared} tensors (weights and BatchNorm statistics); of the logits on {n_out} test images '
              f'(onnxruntime on averaged.onnx vs PyTorch) {out_diff:.3g}; arg-max agreement {argmax_agree * 100:.4f} %.\n')
+    if checked:
+        L.append('`node bin/parsel.mjs models check <file>` on each ONNX file of this folder, beside its `.card.json` and alone (card read from the metadata key `parsel.card`):\n')
+        L.extend(f'- {c}' for c in checked)
+        L.append('')
     L.append('## Test figures\n')
     L.append('Mean F1 without background (the project\'s convention, `src/shared/metrics`), mIoU over all classes with '
              'background; confusion matrix summed over the test split.\n')
@@ -326,8 +386,12 @@ def write_report(a, run, snaps, best, k, weight_diff, n_compared, out_diff, argm
     L.append(f'onnxruntime {ort.__version__} (Python), CPU, batch 1, {a.threads} threads, {args["size"]}×{args["size"]}, '
              f'{a.bench_seconds:g} s per model; load average at the end {load}:\n')
     L.append(table([[n, f'{v:.1f}'] for n, v in speed.items()], ['model', 'images/s']) + '\n')
-    if a.parsel_speed and os.path.isfile(a.parsel_speed):
-        L.append(open(a.parsel_speed, encoding='utf-8').read().strip() + '\n')
+    if pspeed:
+        L.append(f'Through Parsel: `parsel prelabel <project> --model <file>` on a fresh `parsel demo` project of {pspeed["images"]} '
+                 f'{args["size"]}×{args["size"]} images, end to end (a node process started, the model loaded, images decoded, '
+                 f'inference, probabilities cached, revisions written), wall clock; load average at the end {pspeed["load"]}:\n')
+        L.append(table([[n, f'{v["seconds"]:.1f}', f'{v["images_per_s"]:.1f}'] for n, v in pspeed['models'].items()],
+                       ['model', 'seconds', 'images/s']) + '\n')
     L.append('## Reproduce\n')
     L.append('See training/README.md. The command lines of this run:\n')
     L.append('```\npython training/train.py ' + ' '.join(f'--{kk.replace("_", "-")} {v}' for kk, v in args.items()

@@ -47,6 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument('--run-dir', default=None, help='folder for .pt snapshots and run.json (default: training/runs/<out folder name>)')
     p.add_argument('--labels', default='celebamask-hq-a', help='label schema id for the cards (the export\'s schema)')
     p.add_argument('--size', type=int, default=256, help='input width = height, px')
+    p.add_argument('--init-size', type=int, default=None, help='train the initialisation phase on images downscaled to this size '
+                   '(progressive resizing: a quarter of the cost at half the size); the cycles always run at --size')
     p.add_argument('--width', type=float, default=None, help='channel width multiplier (default 1, or the --init export\'s)')
     p.add_argument('--batch', type=int, default=16)
     p.add_argument('--lr', type=float, default=3e-3, help='peak learning rate of the initialisation phase (AdamW)')
@@ -56,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument('--init-epochs', type=int, default=10, help='initialisation phase, epochs (0 when fine-tuning is fine)')
     p.add_argument('--warmup-epochs', type=float, default=1.0)
     p.add_argument('--cycles', type=int, default=3, help='LR cycles; one snapshot at the end of each (>= 1)')
-    p.add_argument('--cycle-epochs', type=int, default=3)
+    p.add_argument('--cycle-epochs', type=float, default=3, help='epochs per cycle (may be fractional)')
     p.add_argument('--dice', type=float, default=0.5, help='weight of the soft-Dice term added to cross-entropy')
     p.add_argument('--no-affine', action='store_true', help='flip and colour augmentation only')
     p.add_argument('--seed', type=int, default=7)
@@ -66,8 +68,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument('--name', default='Parsel demo ParselNet', help='card name prefix')
     p.add_argument('--log-every', type=int, default=25, help='also print progress every N iterations inside an epoch (0: per epoch only)')
     a = p.parse_args(argv)
-    if a.cycles < 1 or a.cycle_epochs < 1 or a.init_epochs < 0:
-        p.error('--cycles and --cycle-epochs must be >= 1, --init-epochs >= 0')
+    if a.cycles < 1 or a.cycle_epochs <= 0 or a.init_epochs < 0:
+        p.error('--cycles must be >= 1, --cycle-epochs > 0, --init-epochs >= 0')
+    if a.init_size is not None and (a.init_size < 32 or a.size % a.init_size != 0):
+        p.error(f'--init-size must divide --size ({a.size}) and be >= 32, got {a.init_size}')
     a.cycle_lr = a.cycle_lr if a.cycle_lr is not None else a.lr / 2
     a.lr_min = a.lr_min if a.lr_min is not None else a.lr / 100
     if a.run_dir is None:
@@ -91,7 +95,7 @@ class Schedule:
         self.a, self.ipe = a, iters_per_epoch
         self.init_iters = a.init_epochs * iters_per_epoch
         self.warm = int(a.warmup_epochs * iters_per_epoch) if a.init_epochs > 0 else 0
-        self.cycle_iters = a.cycle_epochs * iters_per_epoch
+        self.cycle_iters = max(1, round(a.cycle_epochs * iters_per_epoch))
         self.total = self.init_iters + a.cycles * self.cycle_iters
 
     @staticmethod
@@ -107,11 +111,8 @@ class Schedule:
         j = (it - self.init_iters) % self.cycle_iters
         return self._cos(j / max(1, self.cycle_iters - 1), a.cycle_lr, a.lr_min)
 
-    def phase(self, epoch: int) -> str:
-        if epoch < self.a.init_epochs:
-            return f'init {epoch + 1}/{self.a.init_epochs}'
-        c, e = divmod(epoch - self.a.init_epochs, self.a.cycle_epochs)
-        return f'cycle {c + 1}/{self.a.cycles} epoch {e + 1}/{self.a.cycle_epochs}'
+    def phase_init(self, epoch: int) -> str:
+        return f'init {epoch + 1}/{self.a.init_epochs}'
 
 
 def loss_fn(logits: torch.Tensor, target: torch.Tensor, k: int, dice_w: float) -> torch.Tensor:
@@ -194,23 +195,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f'error: {n} training images is fewer than one batch of {a.batch}', file=sys.stderr)
         return 2
     sched = Schedule(a, ipe)
-    epochs = a.init_epochs + a.cycles * a.cycle_epochs
     aug = Augment(names, MEAN, STD, g, **({'scale': 0, 'rotate_deg': 0, 'shift': 0} if a.no_affine else {}))
     print(f'schedule: {a.init_epochs} init epochs (lr {a.lr:g}, warm-up {a.warmup_epochs:g}, cosine to {a.lr_min:g}), '
-          f'then {a.cycles} cycles x {a.cycle_epochs} epochs (cosine {a.cycle_lr:g} -> {a.lr_min:g}); '
-          f'{epochs} epochs x {ipe} iterations of {a.batch}', flush=True)
+          f'then {a.cycles} cycles x {a.cycle_epochs:g} epochs = {sched.cycle_iters} iterations (cosine {a.cycle_lr:g} -> {a.lr_min:g}); '
+          f'{ipe} iterations of {a.batch} per epoch, {sched.total} iterations in all', flush=True)
 
+    # Periods of at most one epoch of iterations: the initialisation epochs, then each cycle cut into
+    # epochs (the last period of a cycle may be shorter when --cycle-epochs is fractional).
+    periods = [{'phase': sched.phase_init(e), 'iters': ipe, 'size': a.init_size or a.size, 'cycle': None} for e in range(a.init_epochs)]
+    for c in range(1, a.cycles + 1):
+        left, part = sched.cycle_iters, 1
+        parts = math.ceil(sched.cycle_iters / ipe)
+        while left > 0:
+            n_it = min(ipe, left)
+            left -= n_it
+            periods.append({'phase': f'cycle {c}/{a.cycles} part {part}/{parts}', 'iters': n_it, 'size': a.size, 'cycle': c if left == 0 else None})
+            part += 1
+
+    def batches():
+        while True:
+            perm = torch.randperm(n, generator=g)
+            for b in range(ipe):
+                yield perm[b * a.batch:(b + 1) * a.batch]
+
+    stream = batches()
     history, snapshots = [], []
     it = 0
-    epoch_times: list[float] = []
-    for epoch in range(epochs):
+    rates: list[float] = []  # seconds per iteration at each size, for the ETA
+    for pi, per in enumerate(periods):
         net.train()
         te = time.time()
-        perm = torch.randperm(n, generator=g)
         tot, lr0 = 0.0, sched.lr(it)
-        for b in range(ipe):
-            idx = perm[b * a.batch:(b + 1) * a.batch]
+        small = per['size'] < a.size
+        for b in range(per['iters']):
+            idx = next(stream)
             x, y = aug(train.images[idx], train.labels[idx])
+            if small:
+                x = F.interpolate(x, size=(per['size'], per['size']), mode='bilinear', antialias=True, align_corners=False)
+                y = y[:, ::a.size // per['size'], ::a.size // per['size']]
             lr = sched.lr(it)
             for pg in opt.param_groups:
                 pg['lr'] = lr
@@ -222,40 +244,42 @@ def main(argv: list[str] | None = None) -> int:
             opt.step()
             tot += loss.item()
             it += 1
-            if a.log_every and (b + 1) % a.log_every == 0 and b + 1 < ipe:
+            if a.log_every and (b + 1) % a.log_every == 0 and b + 1 < per['iters']:
                 el = time.time() - te
-                print(f'  epoch {epoch + 1} iteration {b + 1}/{ipe}: loss {tot / (b + 1):.4f} lr {lr:.2e} '
+                print(f'  period {pi + 1} iteration {b + 1}/{per["iters"]}: loss {tot / (b + 1):.4f} lr {lr:.2e} '
                       f'{(b + 1) * a.batch / el:.1f} img/s', flush=True)
         dt = time.time() - te
-        epoch_times.append(dt)
-        eta = (epochs - epoch - 1) * (sum(epoch_times[-3:]) / len(epoch_times[-3:]))
-        rec = {'epoch': epoch + 1, 'phase': sched.phase(epoch), 'loss': tot / ipe, 'lr_start': lr0, 'lr_end': sched.lr(it - 1),
-               'seconds': dt, 'images_per_s': ipe * a.batch / dt, 'load': loadavg()}
-        line = (f'epoch {epoch + 1:3d}/{epochs} [{rec["phase"]}] loss {rec["loss"]:.4f} lr {lr0:.2e}->{rec["lr_end"]:.2e} '
+        sec_it = dt / per['iters']
+        rates.append(sec_it * (a.size / per['size']) ** 2)  # normalised to full-size iterations
+        full_rate = sum(rates[-3:]) / len(rates[-3:])
+        eta = sum(p['iters'] * full_rate * (p['size'] / a.size) ** 2 for p in periods[pi + 1:])
+        rec = {'epoch': pi + 1, 'phase': per['phase'], 'size': per['size'], 'iterations': per['iters'], 'loss': tot / per['iters'],
+               'lr_start': lr0, 'lr_end': sched.lr(it - 1), 'seconds': dt, 'images_per_s': per['iters'] * a.batch / dt, 'load': loadavg()}
+        line = (f'epoch {pi + 1:3d}/{len(periods)} [{rec["phase"]}, {rec["size"]}px] loss {rec["loss"]:.4f} lr {lr0:.2e}->{rec["lr_end"]:.2e} '
                 f'{fmt_s(dt)} ({rec["images_per_s"]:.1f} img/s) ETA {fmt_s(eta)} load {rec["load"]}')
-        cycle_end = epoch + 1 > a.init_epochs and (epoch + 1 - a.init_epochs) % a.cycle_epochs == 0
-        if cycle_end or epoch + 1 == a.init_epochs:
+        cycle_end = per['cycle'] is not None
+        if cycle_end or pi + 1 == a.init_epochs:
             cm = evaluate(net, valid.images, valid.labels, k)
             rec['valid_mean_f1'], rec['valid_miou'] = cm.mean_f1(), cm.miou()
             line += f' | valid mF1 {rec["valid_mean_f1"]:.4f} mIoU {rec["valid_miou"]:.4f}'
         print(line, flush=True)
         history.append(rec)
         if cycle_end:
-            c = (epoch + 1 - a.init_epochs) // a.cycle_epochs
+            c = per['cycle']
             stem = f'snapshot-{c}'
             torch.save(net.state_dict(), os.path.join(a.run_dir, stem + '.pt'))
             card = make_card(
                 f'{a.name} snapshot {c}/{a.cycles}',
                 f'Face parser trained on synthetic faces made by Parsel; snapshot at the end of learning-rate cycle {c} of {a.cycles} '
-                f'(epoch {epoch + 1}). It knows synthetic faces, not photographs.',
+                f'(iteration {it}). It knows synthetic faces, not photographs.',
                 a.size, MEAN, STD, a.labels,
                 f'{ARCH} width {a.width}, {count_params(net)} parameters; seed {a.seed}; valid mean F1 (w/o background) '
                 f'{rec["valid_mean_f1"]:.4f} on the export\'s (noisy) valid labels; report: REPORT.md',
             )
             te2 = time.time()
             export_onnx(net, os.path.join(a.out, stem + '.onnx'), a.size, card,
-                        {'arch': ARCH, 'width': a.width, 'size': a.size, 'classes': names, 'cycle': c, 'epoch': epoch + 1, 'seed': a.seed})
-            snapshots.append({'name': stem, 'cycle': c, 'epoch': epoch + 1, 'valid_mean_f1': rec['valid_mean_f1'],
+                        {'arch': ARCH, 'width': a.width, 'size': a.size, 'classes': names, 'cycle': c, 'iteration': it, 'seed': a.seed})
+            snapshots.append({'name': stem, 'cycle': c, 'epoch': pi + 1, 'iteration': it, 'valid_mean_f1': rec['valid_mean_f1'],
                               'valid_miou': rec['valid_miou'], 'onnx': os.path.abspath(os.path.join(a.out, stem + '.onnx'))})
             print(f'  snapshot {c}: {os.path.join(a.out, stem + ".onnx")} (exported in {time.time() - te2:.1f}s)', flush=True)
 

@@ -60,6 +60,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument('--cycles', type=int, default=3, help='LR cycles; one snapshot at the end of each (>= 1)')
     p.add_argument('--cycle-epochs', type=float, default=3, help='epochs per cycle (may be fractional)')
     p.add_argument('--dice', type=float, default=0.5, help='weight of the soft-Dice term added to cross-entropy')
+    p.add_argument('--class-weight-power', type=float, default=1.0,
+                   help='cross-entropy class weights (median frequency / frequency)^p over the training labels, clipped to '
+                        '[1, --class-weight-max]: rare thin classes (earrings, necklaces) are not drowned by background (0: off)')
+    p.add_argument('--class-weight-max', type=float, default=10.0)
     p.add_argument('--no-affine', action='store_true', help='flip and colour augmentation only')
     p.add_argument('--seed', type=int, default=7)
     p.add_argument('--threads', type=int, default=2, help='torch CPU threads')
@@ -115,9 +119,20 @@ class Schedule:
         return f'init {epoch + 1}/{self.a.init_epochs}'
 
 
-def loss_fn(logits: torch.Tensor, target: torch.Tensor, k: int, dice_w: float) -> torch.Tensor:
-    """Cross-entropy (ignore 255) + dice_w * (1 - soft Dice), the Dice averaged over the classes present in the batch."""
-    ce = F.cross_entropy(logits, target, ignore_index=255)
+def class_weights(labels: torch.Tensor, k: int, power: float, cap: float) -> torch.Tensor:
+    """(median class frequency / class frequency)^power, clipped to [1, cap]; absent classes get 1."""
+    freq = torch.bincount(labels.reshape(-1).long(), minlength=256)[:k].double()
+    w = torch.ones(k, dtype=torch.float64)
+    if power > 0:
+        present = freq > 0
+        med = freq[present].median()
+        w[present] = ((med / freq[present]) ** power).clamp(1.0, cap)
+    return w.float()
+
+
+def loss_fn(logits: torch.Tensor, target: torch.Tensor, k: int, dice_w: float, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Cross-entropy (ignore 255, class weights) + dice_w * (1 - soft Dice), the Dice averaged over the classes present in the batch."""
+    ce = F.cross_entropy(logits, target, weight=weight, ignore_index=255)
     if dice_w <= 0:
         return ce
     valid = target != 255
@@ -189,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f'{ARCH} width {a.width}: {count_params(net)} parameters; threads {a.threads}; seed {a.seed}', flush=True)
 
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+    cw = class_weights(train.labels, k, a.class_weight_power, a.class_weight_max)
+    print('class weights: ' + ', '.join(f'{nm} {w:.2f}' for nm, w in zip(names, cw.tolist()) if w != 1.0), flush=True)
     n = train.images.shape[0]
     ipe = n // a.batch
     if ipe < 1:
@@ -238,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
                 pg['lr'] = lr
             # loss on the half-resolution logits against every other label pixel: the exported graph only adds
             # a fixed bilinear x2 upsample, and this halves the cost of a step on a CPU
-            loss = loss_fn(net.forward_half(x), y[:, ::2, ::2], k, a.dice)
+            loss = loss_fn(net.forward_half(x), y[:, ::2, ::2], k, a.dice, cw)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -285,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
 
     wall = time.time() - t_start
     run = {
-        'args': vars(a), 'arch': ARCH, 'params': count_params(net), 'classes': names, 'mean': MEAN, 'std': STD,
+        'args': vars(a), 'class_weights': cw.tolist(), 'arch': ARCH, 'params': count_params(net), 'classes': names, 'mean': MEAN, 'std': STD,
         'train_images': n, 'valid_images': len(valid.names), 'history': history, 'snapshots': snapshots,
         'wall_seconds': wall, 'cpu_seconds': time.process_time() - cpu_start, 'torch': torch.__version__,
         'init': {'path': a.init, 'card_name': (init_info['card'] or {}).get('name') if init_info else None} if a.init else None,

@@ -24,7 +24,7 @@ if [ ! -f "$DATA/export/test_list.txt" ]; then
 fi
 mkdir -p "$RUN"
 "$PY" training/train.py --data "$DATA/export" --out "$RUN/onnx" --run-dir "$RUN" --seed "$SEED" \
-  --init-epochs 8 --init-size 128 --batch 8 --cycles 3 --cycle-epochs 0.5 "$@" 2>&1 | tee "$RUN/train.log"
+  --init-epochs 8 --init-size 128 --batch 8 --cycles 3 --cycle-epochs 1 "$@" 2>&1 | tee "$RUN/train.log"
 "$PY" training/finish.py --run-dir "$RUN" --data "$DATA/export" --out "$RUN/onnx" --dest "$DEST" \
   --ground-truth "$DATA/train-faces/ground-truth.json" \
   --data-note "- Made with \`parsel demo training/data/train.parsel --count $COUNT --size $SIZE --noise $NOISE --seed $SEED --no-models\` and \`parsel export training/data/train.parsel training/data/export --format dml-csr --splits 0.8,0.1,0.1\`; clean test masks by \`training/clean_masks.ts\` (checked against ground-truth.json)."

@@ -58,7 +58,7 @@ async function settledSelection(page: Page): Promise<number> {
         sel = now;
         return same;
       },
-      { timeout: 10_000, intervals: [250] },
+      { timeout: 10_000, interval: 250 },
     )
     .toBe(true);
   return sel;

@@ -23,29 +23,11 @@
  * changes the image.
  */
 import type { LabelSchema } from '../api/types';
+import { CANONICAL_NAMES, type CanonicalName } from './schemas';
 
-export const PARTS = [
-  'background',
-  'skin',
-  'nose',
-  'eye_g',
-  'l_eye',
-  'r_eye',
-  'l_brow',
-  'r_brow',
-  'l_ear',
-  'r_ear',
-  'mouth',
-  'u_lip',
-  'l_lip',
-  'hair',
-  'hat',
-  'ear_r',
-  'neck_l',
-  'neck',
-  'cloth',
-] as const;
-export type Part = (typeof PARTS)[number];
+/** The parts the generator draws: every canonical name but the two no generated face has (beard, facewear), in canonical order. */
+export type Part = Exclude<CanonicalName, 'beard' | 'facewear'>;
+export const PARTS: readonly Part[] = CANONICAL_NAMES.filter((n): n is Part => n !== 'beard' && n !== 'facewear');
 
 export const BENEATH = -1;
 

@@ -15,16 +15,12 @@ import { flipPartnerLut, getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { colourRuleModel } from '../tooling/onnx-gen';
 import { referencePaste } from '../tooling/paste-reference';
+import { Rng } from '../../src/shared/random';
 
+/** Uniform [0, 1) numbers from the project's seeded PRNG (shared/random.ts). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** x moved by d float32 ulps. */

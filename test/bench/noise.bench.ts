@@ -38,6 +38,7 @@ import {
   argmaxProbs,
   corrupt,
   CORRUPTION_TYPES,
+  ERROR_TYPES,
   DEFAULT_SCORE_OPTIONS,
   LIKELY_ERROR_SHARE,
   maskHas,
@@ -347,7 +348,7 @@ function dumpClean(clean: ImageRecord[], name: string): void {
  * the share of clean images with a flag, and per corruption type the image-level recall (the image has a
  * flag at all: it is in the review queue) and the region recall (a flag matches the injected region).
  */
-function defaultsCurve(R: Map<Kind, ImageRecord[]>, types: CorruptionType[], name = 'parsel'): void {
+function defaultsCurve(R: Map<Kind, ImageRecord[]>, types: readonly CorruptionType[], name = 'parsel'): void {
   const clean = R.get('clean')!;
   const HW = SIZE * SIZE;
   const shares = [...new Set([0.0001, 0.0003, 0.0006, 0.0009, DEFAULT_SCORE_OPTIONS.minRegionShare, 0.0015, LIKELY_ERROR_SHARE, 0.003, 0.005])].sort((a, b) => a - b);
@@ -467,7 +468,7 @@ function quality(): void {
   const counts = KINDS.map((k) => `${k} ${rec.get('parsel')!.get(k)!.length}`).join(', ');
   console.log(`\nimages: ${counts}`);
 
-  const nonBoundary = CORRUPTION_TYPES.filter((t) => t !== 'boundary_jitter');
+  const nonBoundary = ERROR_TYPES;
   const imageScoreOf = (m: string, pooling: Pooling | 'own') => (r: ImageRecord) =>
     pooling === 'own' ? r.imageScore : poolScores(r.regions.filter((x) => x.area >= MIN_AREA).map((x) => x.score), pooling);
 

@@ -42,6 +42,8 @@ export const CORRUPTION_TYPES = [
   'boundary_jitter',
 ] as const;
 export type CorruptionType = (typeof CORRUPTION_TYPES)[number];
+/** The types that are label errors (boundary_jitter is annotation imprecision a flag should not report). */
+export const ERROR_TYPES: readonly CorruptionType[] = CORRUPTION_TYPES.filter((t) => t !== 'boundary_jitter');
 
 export interface CorruptOptions {
   type: CorruptionType;

@@ -16,7 +16,7 @@ export { softminBaseline } from './baseline';
 export type { SoftminOptions } from './baseline';
 export { connectedComponents, cropMask, maskFromSelection, maskHas, maskArea, maskIoU, paintMask } from './regions';
 export type { BBox, RegionMask } from './regions';
-export { corrupt, CORRUPTION_TYPES } from './corrupt';
+export { corrupt, CORRUPTION_TYPES, ERROR_TYPES } from './corrupt';
 export type { CorruptionType, CorruptOptions, CorruptResult, CorruptedRegion } from './corrupt';
 export { teacherCheck, likelyErrors, DEFAULT_MIN_TEACHER_F1, LIKELY_ERROR_SHARE } from './teacher-check';
 export type { TeacherCheck } from './teacher-check';

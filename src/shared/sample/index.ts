@@ -10,19 +10,12 @@
  * boundary_jitter is left out: it models annotation imprecision, not an error a flag should report.
  */
 import type { LabelSchema } from '../api/types';
-import { corrupt, type CorruptionType } from '../noise/corrupt';
+import { corrupt, ERROR_TYPES, type CorruptionType } from '../noise/corrupt';
 import { Rng, hash32 } from '../random';
 import { generateFace } from '../synth';
 
-export const SAMPLE_CORRUPTIONS: readonly CorruptionType[] = [
-  'class_swap',
-  'lr_swap',
-  'lip_swap',
-  'drop_part',
-  'shift_part',
-  'dilate_erode',
-  'tail_removed',
-];
+/** The corruption types a sample label can get: every label error of the injector (not boundary jitter). */
+export const SAMPLE_CORRUPTIONS: readonly CorruptionType[] = ERROR_TYPES;
 
 /**
  * The default seed keeps the sample project's faces (seeds 500000–500119) out of the demo models'

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { JobProgress, ProjectInfo, SampleOpened } from '../../../shared/api/types';
 import { SAMPLE_DEFAULTS } from '../../../shared/sample';
-import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from './common';
+import { ErrorBox, fmtInt, JobProgressBar, toShownError, useClient, type ShownError } from './common';
 
 export function SamplePanel({ onOpened, disabled }: { onOpened: (p: ProjectInfo) => void; disabled?: boolean }) {
   const client = useClient();
@@ -33,7 +33,6 @@ export function SamplePanel({ onOpened, disabled }: { onOpened: (p: ProjectInfo)
     }
   }
 
-  const pct = progress && progress.total > 0 ? (100 * progress.done) / progress.total : 0;
   return (
     <section className="panel sample-panel" aria-label="Sample project">
       <div className="sample-row">
@@ -49,13 +48,7 @@ export function SamplePanel({ onOpened, disabled }: { onOpened: (p: ProjectInfo)
         </button>
       </div>
       {busy && (
-        <div className="sample-progress" role="progressbar" aria-label="Making the sample project" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100}>
-          <span>{progress?.phase ?? 'starting'}</span>
-          <div className="bar">
-            <div style={{ width: `${pct}%` }} />
-          </div>
-          <span className="mono">{progress ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)}` : '…'}</span>
-        </div>
+        <JobProgressBar progress={progress} className="sample-progress" label="Making the sample project" />
       )}
       {noModels && (
         <div className="sample-note" role="status">

@@ -1,7 +1,8 @@
 /** Small pieces shared by the screens: the client context, error display, colour helpers. */
 import { createContext, useContext } from 'react';
 import type { RendererClient } from '../api/client';
-import type { ImageStatus, LabelSchema, Rgb } from '../../../shared/api/types';
+import type { CSSProperties } from 'react';
+import type { ImageStatus, JobProgress, LabelSchema, Rgb } from '../../../shared/api/types';
 
 export const ClientContext = createContext<RendererClient | null>(null);
 
@@ -64,3 +65,17 @@ export function ClassLabel({ schema, index, showIndex = false }: { schema: Label
   );
 }
 
+
+/** A job's progress (phase, bar, done / total) as the import, export and sample-project dialogs show it. */
+export function JobProgressBar({ progress, className = 'progress', label, style }: { progress: JobProgress | null; className?: string; label?: string; style?: CSSProperties }) {
+  const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
+  return (
+    <div className={className} role="progressbar" aria-label={label} aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100} style={style}>
+      <span>{progress?.phase ?? 'starting'}</span>
+      <div className="bar">
+        <div style={{ width: `${pct}%` }} />
+      </div>
+      <span className="mono">{progress ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)}` : '…'}</span>
+    </div>
+  );
+}

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { EXPORT_FORMATS, type ExportFormatId, type ExportPreview, type ExportResult, type ExportSpecInput } from '../../../../shared/api/methods-export';
 import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type JobProgress, type LabelSchema, type ProjectInfo, type RevisionKind } from '../../../../shared/api/types';
 import { parseOverrides, RemapError } from '../../../../shared/dataset/remap';
-import { ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
+import { ErrorBox, fmtInt, JobProgressBar, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
 import './export.css';
 
 const FORMAT_LABEL: Record<ExportFormatId, string> = {
@@ -258,7 +258,6 @@ export function ExportDialog({ project, schema, onClose }: Props) {
   }
 
   const toggle = <T extends string>(list: T[], v: T) => (list.includes(v) ? list.filter((x) => x !== v) : [...list, v]);
-  const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
   const classNames = schema?.classes.map((c) => c.name).join(', ') ?? '';
   const outSchema = form.target ? schemas.find((s) => s.id === form.target) : schema;
   const canRun = !running && !('error' in built) && !!preview && preview.problems.length === 0 && preview.total > 0 && form.dest.trim() !== '';
@@ -451,13 +450,7 @@ export function ExportDialog({ project, schema, onClose }: Props) {
           )}
         </div>
         {running && (
-          <div className="progress" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100} style={{ gridColumn: '1 / -1' }}>
-            <span>{progress?.phase ?? 'starting'}</span>
-            <div className="bar">
-              <div style={{ width: `${pct}%` }} />
-            </div>
-            <span className="mono">{progress ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)}` : '…'}</span>
-          </div>
+          <JobProgressBar progress={progress} style={{ gridColumn: '1 / -1' }} />
         )}
         {runError && (
           <div style={{ gridColumn: '1 / -1' }}>

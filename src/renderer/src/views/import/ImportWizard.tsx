@@ -14,7 +14,7 @@ import {
   type ImportRunReport,
 } from '../../../../shared/api/methods-import';
 import type { JobProgress, LabelSchema, ProjectInfo } from '../../../../shared/api/types';
-import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
+import { ErrorBox, fmtInt, JobProgressBar, toShownError, useClient, type ShownError } from '../common';
 import './import.css';
 
 const FORMAT_LABEL: Record<ImportFormatId, string> = {
@@ -236,7 +236,6 @@ export function ImportWizard({
     }
   }
 
-  const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
   const steps: [Step, string][] = [
     ['folder', '1 Folder'],
     ['format', '2 Format'],
@@ -372,13 +371,7 @@ export function ImportWizard({
 
         {step === 'running' && (
           <>
-            <div className="progress" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100}>
-              <span>{progress?.phase ?? 'starting'}</span>
-              <div className="bar">
-                <div style={{ width: `${pct}%` }} />
-              </div>
-              <span className="mono">{progress ? `${fmtInt(progress.done)} / ${fmtInt(progress.total)}` : '…'}</span>
-            </div>
+            <JobProgressBar progress={progress} />
             <div className="actions">
               <button type="button" onClick={cancel} data-testid="import-cancel">
                 Cancel

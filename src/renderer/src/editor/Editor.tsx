@@ -22,7 +22,7 @@ import type { LabelSchema } from '../../../shared/api/types';
 import type { FlagInfo } from '../../../shared/api/methods-noise';
 import { paletteLut } from '../../../shared/schema';
 import { pickClass } from '../../../shared/mask/paint';
-import { comboIndex, comboOfEvent, resolveShortcuts } from '../../../shared/settings';
+import { comboIndex, resolveShortcuts } from '../../../shared/settings';
 import { ErrorBox, toShownError, useClient } from '../views/common';
 import type { GridSession } from '../views/gridSession';
 import { editorActions, findAction, runAction, type ActionContext } from './actions';
@@ -44,8 +44,10 @@ import { Toolbar } from './Toolbar';
 import { getTool, listTools, registryVersion, type Tool, type ToolContext } from './toolbox';
 import { maskDiff, type Selection } from './tools';
 import { drawOverlay } from './uiOverlay';
+import { useEditorKeyboard } from './useEditorKeyboard';
 import { useEditorSession } from './useEditorSession';
-import { centredAt, fitView, imageToScreenPt, nextStep, screenToImage, wheelFactor, zoomAt, type View } from './viewport';
+import { useStageInput, type StageRefs } from './useStageInput';
+import { centredAt, fitView, imageToScreenPt, nextStep, screenToImage, zoomAt, type View } from './viewport';
 import './editor.css';
 
 export interface ViewerTestHook {
@@ -423,121 +425,9 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     }
   }, [schema]);
 
-  // ---- pointer / wheel: pan and zoom here, everything else to the active tool -------------------
-  useEffect(() => {
-    const el = containerRef.current;
-    if (!el || !core) {
-      toolCtxRef.current = null;
-      return;
-    }
-    // The stage's page position, cached: reading it per move could force a layout in the hot path.
-    let box: DOMRect | null = null;
-    const invalidate = () => {
-      box = null;
-    };
-    const ro = new ResizeObserver(invalidate);
-    ro.observe(el);
-    window.addEventListener('resize', invalidate);
-    window.addEventListener('scroll', invalidate, true);
-    const local = (e: { clientX: number; clientY: number }) => {
-      box ??= el.getBoundingClientRect();
-      return { x: e.clientX - box.left, y: e.clientY - box.top };
-    };
-    const ctx: ToolContext = {
-      core,
-      prefs: store,
-      brush,
-      view: () => view.current,
-      toImage: (e) => {
-        const p = local(e);
-        return screenToImage(view.current, p.x, p.y);
-      },
-      capture: (id) => el.setPointerCapture?.(id),
-      redraw: scheduleUi,
-      selection: () => selectionRef.current,
-      setSelection,
-      pick: (x, y) => {
-        const v = pickClass(core.mask, x, y);
-        if (v !== null) store.set({ current: v });
-      },
-    };
-    toolCtxRef.current = ctx;
-    const active = () => toolOf(store.get().tool);
-    const onWheel = (e: WheelEvent) => {
-      e.preventDefault();
-      const p = local(e);
-      pointer.current = p;
-      setView(zoomAt(view.current, view.current.scale * wheelFactor(e), p.x, p.y));
-      updateReadout();
-    };
-    const onDown = (e: PointerEvent) => {
-      if (e.button === 1 || (e.button === 0 && spaceDown.current)) {
-        e.preventDefault();
-        el.setPointerCapture?.(e.pointerId);
-        pan.current = { id: e.pointerId, sx: e.clientX, sy: e.clientY, vx: view.current.x, vy: view.current.y };
-        el.classList.add('panning');
-        scheduleUi();
-        return;
-      }
-      if (e.button !== 0) return;
-      pointer.current = local(e);
-      active()?.onPointerDown?.(e, ctx);
-      scheduleUi();
-    };
-    const onMove = (e: PointerEvent) => {
-      pointer.current = local(e);
-      const pn = pan.current;
-      if (pn && pn.id === e.pointerId) {
-        setView({ scale: view.current.scale, x: pn.vx + e.clientX - pn.sx, y: pn.vy + e.clientY - pn.sy });
-      } else active()?.onPointerMove?.(e, ctx);
-      scheduleUi();
-      updateReadout();
-    };
-    const onUp = (e: PointerEvent) => {
-      if (pan.current && pan.current.id === e.pointerId) {
-        pan.current = null;
-        el.classList.remove('panning');
-      }
-      active()?.onPointerUp?.(e, ctx);
-      if (el.hasPointerCapture?.(e.pointerId)) el.releasePointerCapture(e.pointerId);
-      scheduleUi();
-    };
-    const onDbl = (e: MouseEvent) => active()?.onDoubleClick?.(e, ctx);
-    const onLeave = () => {
-      if (pan.current || active()?.busy?.()) return;
-      pointer.current = null;
-      updateReadout();
-      scheduleUi();
-    };
-    const onMouseDown = (e: MouseEvent) => {
-      if (e.button === 1) e.preventDefault();
-    };
-    const onContext = (e: MouseEvent) => e.preventDefault();
-    el.addEventListener('wheel', onWheel, { passive: false });
-    el.addEventListener('pointerdown', onDown);
-    el.addEventListener('pointermove', onMove);
-    el.addEventListener('pointerup', onUp);
-    el.addEventListener('pointercancel', onUp);
-    el.addEventListener('pointerleave', onLeave);
-    el.addEventListener('dblclick', onDbl);
-    el.addEventListener('mousedown', onMouseDown);
-    el.addEventListener('contextmenu', onContext);
-    return () => {
-      ro.disconnect();
-      window.removeEventListener('resize', invalidate);
-      window.removeEventListener('scroll', invalidate, true);
-      el.removeEventListener('wheel', onWheel);
-      el.removeEventListener('pointerdown', onDown);
-      el.removeEventListener('pointermove', onMove);
-      el.removeEventListener('pointerup', onUp);
-      el.removeEventListener('pointercancel', onUp);
-      el.removeEventListener('pointerleave', onLeave);
-      el.removeEventListener('dblclick', onDbl);
-      el.removeEventListener('mousedown', onMouseDown);
-      el.removeEventListener('contextmenu', onContext);
-      if (toolCtxRef.current === ctx) toolCtxRef.current = null;
-    };
-  }, [core, store, brush, setView, updateReadout, scheduleUi, setSelection, toolOf]);
+  // ---- pointer / wheel: pan and zoom here, everything else to the active tool (useStageInput.ts) ---
+  const refs: StageRefs = { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef };
+  useStageInput(refs, { core, store, brush, toolOf, setView, setSelection, updateReadout, scheduleUi });
 
   // ---- navigation ----------------------------------------------------------------------------------
   const { leave, setNotice } = ses;
@@ -641,82 +531,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     [actions, actx],
   );
 
-  useEffect(() => {
-    const isField = (t: EventTarget | null) =>
-      t instanceof HTMLElement &&
-      (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA') &&
-      !(t instanceof HTMLInputElement && (t.type === 'range' || t.type === 'radio' || t.type === 'checkbox'));
-    const onKey = (e: KeyboardEvent) => {
-      if (isField(e.target)) return;
-      if (help) {
-        if (e.key === 'Escape' || e.key === '?') {
-          e.preventDefault();
-          setHelp(false);
-        }
-        return;
-      }
-      if (modalOpen) return;
-      // A big flag waiting for confirmation: Enter (or A, below) accepts it, Esc cancels.
-      if (reviewRef.current.confirming && (e.key === 'Enter' || e.key === 'Escape') && !e.ctrlKey && !e.metaKey && !e.altKey) {
-        e.preventDefault();
-        if (e.key === 'Enter') void reviewRef.current.accept();
-        else reviewRef.current.cancelConfirm();
-        return;
-      }
-      if (e.key === ' ') {
-        e.preventDefault();
-        if (!spaceDown.current) {
-          spaceDown.current = true;
-          containerRef.current?.classList.add('can-pan');
-          scheduleUi();
-        }
-        return;
-      }
-      // The active tool's own keys first (polygon: Enter closes, Backspace drops a vertex).
-      const ctx = toolCtxRef.current;
-      const tool = toolOf(store.get().tool);
-      if (ctx && tool?.onKeyDown?.(e, ctx)) {
-        e.preventDefault();
-        return;
-      }
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        // A gesture in progress, else the selection, else back to the grid.
-        if (ctx && tool?.cancel?.(ctx)) {
-          // dropped
-        } else if (selectionRef.current) setSelection(null);
-        else back();
-        scheduleUi();
-        return;
-      }
-      const combo = comboOfEvent(e);
-      if (!combo) return;
-      const id = keyIndex.get(combo);
-      const action = id ? findAction(id, actions) : undefined;
-      if (!action) return;
-      e.preventDefault();
-      runAction(action, actx, e.repeat);
-    };
-    const onKeyUp = (e: KeyboardEvent) => {
-      if (e.key === ' ') {
-        spaceDown.current = false;
-        containerRef.current?.classList.remove('can-pan');
-        scheduleUi();
-      }
-    };
-    const onBlur = () => {
-      spaceDown.current = false;
-      containerRef.current?.classList.remove('can-pan');
-    };
-    window.addEventListener('keydown', onKey);
-    window.addEventListener('keyup', onKeyUp);
-    window.addEventListener('blur', onBlur);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      window.removeEventListener('keyup', onKeyUp);
-      window.removeEventListener('blur', onBlur);
-    };
-  }, [keyIndex, actions, actx, help, modalOpen, back, scheduleUi, setSelection, store, toolOf]);
+  useEditorKeyboard(refs, { keyIndex, actions, actx, help, setHelp, modalOpen, review: reviewRef, store, toolOf, setSelection, back, scheduleUi });
 
   // ---- render ------------------------------------------------------------------------------------
   const classes = schema?.classes ?? [];

@@ -88,17 +88,21 @@ declare global {
 
 interface Props {
   imageId: number;
+  /** The open project (its file path): editor preferences are remembered per project (prefs.ts). */
+  projectKey?: string | null;
   schema: LabelSchema | null;
   session: GridSession | null;
   onBack: () => void;
   onNavigate: (imageId: number) => void;
 }
 
-export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) {
+export function Editor({ imageId, projectKey = null, schema, session, onBack, onNavigate }: Props) {
   const client = useClient();
   const settings = useSettings(client);
-  const prefs = useEditorPrefs();
   const store = editorPrefs;
+  // Before the first paint: this project's remembered tool, brush, locks and view options.
+  useLayoutEffect(() => store.useProject(projectKey), [store, projectKey]);
+  const prefs = useEditorPrefs();
   const ses = useEditorSession(client, imageId, settings);
   const { detail, img, loaded, core, saver } = ses;
 

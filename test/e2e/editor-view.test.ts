@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brushFootprint, lockLut, stampLine } from '../../src/shared/mask/paint';
-import { addImagesWithMasks, craftedMask, diffSummary, editorState, headMask, openEditor, saveNow, strokePixels } from './editor-helpers';
+import { addImagesWithMasks, craftedMask, diffSummary, dragCorners, editorState, headMask, openEditor, saveNow, strokePixels } from './editor-helpers';
 import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const W = 256;
@@ -74,6 +74,61 @@ describe('editor view (browser mode)', () => {
       await f.api.call('project:open', { path: first });
       await openEditor(f, page, id);
       expect((await editorState(page)).brushSize).toBe(17);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('wheel zoom: ×1.2 a notch around the cursor; ctrl + small deltas (pinch) zoom gently; fit, 100 % and zoom to selection keys', async () => {
+    const { context, page, errors } = await newPage(f);
+    try {
+      await openEditor(f, page, ids[1]);
+      const fit = (await editorState(page)).scale;
+      const stage = (await page.getByTestId('stage').boundingBox())!;
+      const at = { x: Math.round(stage.x + stage.width * 0.4), y: Math.round(stage.y + stage.height * 0.45) }; // wheel events carry whole pixels
+      await page.mouse.move(at.x, at.y);
+      const under = await page.evaluate(([x, y]) => {
+        // The image point under the cursor before zooming.
+        const a = window.__parselViewer!.imageToScreen(0, 0);
+        const b = window.__parselViewer!.imageToScreen(1, 1);
+        return { x: (x - a.x) / (b.x - a.x), y: (y - a.y) / (b.y - a.y) };
+      }, [at.x, at.y] as const);
+      let last = fit;
+      for (let i = 1; i <= 5; i++) {
+        await page.mouse.wheel(0, -100);
+        await expect.poll(async () => (await editorState(page)).scale).toBeGreaterThan(last * 1.01);
+        const s = (await editorState(page)).scale;
+        expect(s / last).toBeCloseTo(1.2, 6);
+        last = s;
+      }
+      expect(last / fit).toBeCloseTo(1.2 ** 5, 5);
+      const back = await page.evaluate(([x, y]) => window.__parselViewer!.imageToScreen(x, y), [under.x, under.y] as const);
+      expect(Math.abs(back.x - at.x)).toBeLessThan(1);
+      expect(Math.abs(back.y - at.y)).toBeLessThan(1);
+      expect(await page.getByTestId('zoom').textContent()).toBe(`${Math.round(last * 100)}%`);
+
+      // Pinch: Chromium sends ctrl + wheel with small deltas.
+      await page.keyboard.down('Control');
+      await page.mouse.wheel(0, -5);
+      await page.keyboard.up('Control');
+      await expect.poll(async () => (await editorState(page)).scale).toBeGreaterThan(last * 1.001);
+      const pinched = (await editorState(page)).scale / last;
+      expect(pinched).toBeLessThan(1.1);
+
+      await page.keyboard.press('Shift+1');
+      await expect.poll(async () => (await editorState(page)).scale).toBe(1);
+      await page.keyboard.press('Shift+0');
+      await expect.poll(async () => (await editorState(page)).scale).toBeCloseTo(fit, 9);
+
+      // Zoom to a rectangle selection: its centre lands in the stage's centre, much larger than fit.
+      await page.keyboard.press('m');
+      await dragCorners(page, [100, 100], [140, 120]);
+      await page.keyboard.press('Shift+2');
+      await expect.poll(async () => (await editorState(page)).scale).toBeGreaterThan(fit * 3);
+      const c = await page.evaluate(() => window.__parselViewer!.imageToScreen(120, 110));
+      expect(Math.abs(c.x - (stage.x + stage.width / 2))).toBeLessThan(2);
+      expect(Math.abs(c.y - (stage.y + stage.height / 2))).toBeLessThan(2);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -112,6 +112,10 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   const [showSettings, setShowSettings] = useState(false);
   const [diff, setDiff] = useState<DiffInfo | null>(null);
   const [diffMap, setDiffMap] = useState<Uint8Array | null>(null);
+  const diffRef = useRef<DiffInfo | null>(null);
+  useLayoutEffect(() => {
+    diffRef.current = diff;
+  });
   const [drawn, setDrawn] = useState(false);
 
   const containerRef = useRef<HTMLDivElement>(null);
@@ -317,6 +321,36 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   });
   const getView = useCallback(() => view.current, []);
 
+  /** Fits a half-open image rect with a margin of 15 % (at least 8 px) into the stage. */
+  const zoomToBox = useCallback(
+    (r: { x0: number; y0: number; x1: number; y1: number }) => {
+      const w = r.x1 - r.x0;
+      const h = r.y1 - r.y0;
+      const pad = Math.max(8, Math.max(w, h) * 0.15);
+      const v = fitView(w + 2 * pad, h + 2 * pad, size.w, size.h, 0);
+      setView({ scale: v.scale, x: v.x - (r.x0 - pad) * v.scale, y: v.y - (r.y0 - pad) * v.scale });
+    },
+    [size, setView],
+  );
+  /** What "zoom to selection" shows: the selection, else the selected flag, else the shown changes. */
+  const selectionBox = useCallback((): { x0: number; y0: number; x1: number; y1: number } | null => {
+    const sel = selectionRef.current;
+    if (sel?.kind === 'rect') return sel.rect;
+    if (sel?.kind === 'polygon') {
+      let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+      for (let i = 0; i < sel.points.length; i += 2) {
+        x0 = Math.min(x0, sel.points[i]);
+        x1 = Math.max(x1, sel.points[i]);
+        y0 = Math.min(y0, sel.points[i + 1]);
+        y1 = Math.max(y1, sel.points[i + 1]);
+      }
+      return { x0, y0, x1, y1 };
+    }
+    const b = reviewRef.current.selectedBox;
+    if (b) return { x0: b[0], y0: b[1], x1: b[2] + 1, y1: b[3] + 1 };
+    return diffRef.current?.rect ?? null;
+  }, []);
+
   useLayoutEffect(() => {
     const el = containerRef.current;
     if (!el) return;
@@ -488,9 +522,9 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   const modalOpen = help || showSettings || ses.conflict !== null;
 
   // What the actions call: always the latest closures (the table itself is static).
-  const api = useRef({ fit, oneToOne, zoomTo, go, toggleDone: ses.toggleDone, schema });
+  const api = useRef({ fit, oneToOne, zoomTo, zoomToBox, go, toggleDone: ses.toggleDone, schema });
   useLayoutEffect(() => {
-    api.current = { fit, oneToOne, zoomTo, go, toggleDone: ses.toggleDone, schema };
+    api.current = { fit, oneToOne, zoomTo, zoomToBox, go, toggleDone: ses.toggleDone, schema };
   });
   const actx = useMemo<ActionContext>(
     () => ({
@@ -513,6 +547,12 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
       actual: () => api.current.oneToOne(),
       zoomIn: () => api.current.zoomTo(nextStep(view.current.scale, 1)),
       zoomOut: () => api.current.zoomTo(nextStep(view.current.scale, -1)),
+      zoomSelection: () => {
+        const b = selectionBox();
+        if (b) api.current.zoomToBox(b);
+        return b !== null;
+      },
+      canZoomSelection: () => selectionBox() !== null,
       next: () => void api.current.go(1),
       previous: () => void api.current.go(-1),
       toggleDone: () => api.current.toggleDone(),
@@ -521,7 +561,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
       flagReopen: () => void reviewRef.current.reopen(),
       help: () => setHelp(true),
     }),
-    [store, brush, setSelection],
+    [store, brush, setSelection, selectionBox],
   );
   const saverRef = useRef(saver);
   useLayoutEffect(() => {
@@ -632,15 +672,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
             setDiff(null);
             setDiffMap(null);
           }}
-          onZoomDiff={() => {
-            const r = diff?.rect;
-            if (!r) return;
-            const w = r.x1 - r.x0;
-            const h = r.y1 - r.y0;
-            const pad = Math.max(8, Math.max(w, h) * 0.15);
-            const v = fitView(w + 2 * pad, h + 2 * pad, size.w, size.h, 0);
-            setView({ scale: v.scale, x: v.x - (r.x0 - pad) * v.scale, y: v.y - (r.y0 - pad) * v.scale });
-          }}
+          onZoomDiff={() => diff?.rect && zoomToBox(diff.rect)}
           onRevert={(id) => void ses.revert(id)}
         />
       </div>

@@ -134,4 +134,50 @@ describe('editor view (browser mode)', () => {
       await context.close();
     }
   });
+
+  it('minimap: hidden at fit, shown when zoomed in; a click centres the view there and a drag pans, without painting', async () => {
+    const { context, page, errors } = await newPage(f);
+    try {
+      await openEditor(f, page, ids[2]);
+      await page.keyboard.press('q'); // the brush is active: the minimap must not paint
+      const map = page.getByTestId('minimap');
+      await expect.poll(() => map.isVisible()).toBe(false);
+      const stage = (await page.getByTestId('stage').boundingBox())!;
+      await page.mouse.move(Math.round(stage.x + stage.width / 2), Math.round(stage.y + stage.height / 2));
+      for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -100);
+      await expect.poll(() => map.isVisible()).toBe(true);
+      const version = (await editorState(page)).version;
+      const scale = (await editorState(page)).scale;
+
+      const box = (await map.boundingBox())!;
+      const onMap = (ix: number, iy: number) => ({ x: box.x + (ix / W) * box.width, y: box.y + (iy / H) * box.height });
+      const centre = { x: stage.x + stage.width / 2, y: stage.y + stage.height / 2 };
+      const near = async (ix: number, iy: number) => {
+        const p = await page.evaluate(([x, y]) => window.__parselViewer!.imageToScreen(x, y), [ix, iy] as const);
+        // A minimap pixel is W / box.width image pixels: within two of them.
+        const tol = (2 * W * scale) / box.width;
+        return Math.abs(p.x - centre.x) < tol && Math.abs(p.y - centre.y) < tol;
+      };
+      const a = onMap(200, 60);
+      await page.mouse.click(a.x, a.y);
+      await expect.poll(() => near(200, 60)).toBe(true);
+      const b = onMap(60, 200);
+      await page.mouse.move(a.x, a.y);
+      await page.mouse.down();
+      await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2);
+      await page.mouse.move(b.x, b.y);
+      await page.mouse.up();
+      await expect.poll(() => near(60, 200)).toBe(true);
+      const st = await editorState(page);
+      expect(st.scale).toBe(scale);
+      expect(st.version).toBe(version);
+      expect(st.undoDepth).toBe(0);
+      // Back to fit: the minimap goes away.
+      await page.keyboard.press('Shift+0');
+      await expect.poll(() => map.isVisible()).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -28,6 +28,7 @@ import type { GridSession } from '../views/gridSession';
 import { editorActions, findAction, runAction, type ActionContext } from './actions';
 import { ClassLegend } from './ClassLegend';
 import { MaskView } from './maskView';
+import { Minimap } from './Minimap';
 import { NavBar } from './NavBar';
 import { classLut } from './overlay';
 import { ConflictDialog } from './panels/ConflictDialog';
@@ -137,6 +138,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   const uiRaf = useRef(0);
   const frames = useRef(0);
   const selectionRef = useRef<Selection | null>(null);
+  const viewListeners = useRef(new Set<() => void>());
 
   const maskView = useMemo(() => (core ? new MaskView(core.mask) : null), [core]);
   const maskViewRef = useRef<MaskView | null>(null);
@@ -268,8 +270,16 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
     }
     maskViewRef.current?.setView(v);
     if (zoomRef.current) zoomRef.current.textContent = formatZoom(v.scale);
+    for (const l of viewListeners.current) l();
     scheduleUi();
   }, [scheduleUi]);
+  /** Who follows the view imperatively (the minimap). */
+  const subscribeView = useCallback((fn: () => void) => {
+    viewListeners.current.add(fn);
+    return () => {
+      viewListeners.current.delete(fn);
+    };
+  }, []);
 
   const setView = useCallback(
     (v: View, isFit = false) => {
@@ -635,6 +645,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
           const L = t.Layer!;
           return <L key={t.id} imageId={imageId} size={imgSize} active={activeDef.id === t.id} getView={getView} />;
         })}
+        {img && size.w > 0 && <Minimap img={img} stage={size} getView={getView} setView={setView} subscribe={subscribeView} />}
         {ses.error && (
           <div className="notice" style={{ pointerEvents: 'auto' }}>
             <ErrorBox error={ses.error} />

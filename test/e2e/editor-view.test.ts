@@ -3,16 +3,20 @@
  * wheel and keyboard events): preferences remembered per project, smooth zoom and the zoom actions,
  * the minimap, comparing two layers (side by side, swipe), and the legends of the heat map and diff.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brushFootprint, lockLut, stampLine } from '../../src/shared/mask/paint';
 import { addImagesWithMasks, craftedMask, diffSummary, dragCorners, editorState, headMask, openEditor, saveNow, strokePixels } from './editor-helpers';
 import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
+import { getSchema } from '../../src/shared/schema';
+import { makeNoiseProject } from '../tooling/noise-project';
 
 const W = 256;
 const H = 256;
 let f: BrowserFixture;
 let ids: number[];
+const shots = process.env.PARSEL_E2E_SHOTS;
 
 beforeAll(async () => {
   f = await startBrowserFixture({ settings: { authorName: 'Vi Ewer', autosaveMs: 600_000 } });
@@ -146,6 +150,7 @@ describe('editor view (browser mode)', () => {
       await page.mouse.move(Math.round(stage.x + stage.width / 2), Math.round(stage.y + stage.height / 2));
       for (let i = 0; i < 6; i++) await page.mouse.wheel(0, -100);
       await expect.poll(() => map.isVisible()).toBe(true);
+      if (shots) writeFileSync(join(shots, 'editor-minimap.png'), await page.screenshot());
       const version = (await editorState(page)).version;
       const scale = (await editorState(page)).scale;
 
@@ -175,6 +180,104 @@ describe('editor view (browser mode)', () => {
       // Back to fit: the minimap goes away.
       await page.keyboard.press('Shift+0');
       await expect.poll(() => map.isVisible()).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('compare: mask vs model prediction side by side with synced views, swipe with a divider, a revision as A is read-only', async () => {
+    // A project whose model set has a cached prediction (the clean mask) and a corrupted label.
+    const P = await makeNoiseProject(f.api, join(f.tmp, 'noise'), { count: 1, size: 128, corruptions: [['class_swap']] });
+    const im = P.images[0];
+    let at = -1;
+    for (let i = 0; i < im.label.length && at < 0; i++) if (im.label[i] !== im.clean[i] && im.label[i] !== 0 && im.clean[i] !== 0) at = i;
+    expect(at).toBeGreaterThanOrEqual(0);
+    const px = at % P.size;
+    const py = Math.floor(at / P.size);
+    const schema = getSchema('celebamask-hq-a');
+    const rgb = (cls: number) => schema.classes.find((c) => c.index === cls)!.color.join(',');
+    const { context, page, errors } = await newPage(f, { width: 1600, height: 900 });
+    try {
+      await openEditor(f, page, im.id);
+      await page.keyboard.press('Shift+V');
+      await expect.poll(() => page.getByTestId('compare-pane').isVisible()).toBe(true);
+      await page.getByTestId('compare-b').selectOption(`model:${P.modelSetId}`);
+      await page.locator('[data-testid="compare-layer-b"] canvas').waitFor();
+      // The colour each pane shows at image pixel (px, py): A the corrupted label, B the prediction.
+      const colourAt = (sel: string, ix: number, iy: number) =>
+        page.evaluate(
+          ([sel, ix, iy]) => {
+            const c = document.querySelector(sel) as HTMLCanvasElement;
+            const p = window.__parselViewer!.imageToScreen(ix, iy);
+            const stage = document.querySelector('[data-testid="stage"]')!.getBoundingClientRect();
+            const d = c.getContext('2d')!.getImageData(Math.floor(p.x - stage.left), Math.floor(p.y - stage.top), 1, 1).data;
+            return `${d[0]},${d[1]},${d[2]}`;
+          },
+          [sel, ix, iy] as const,
+        );
+      const A = '[data-testid="stage"] > .ed-mask-host:not(.ed-layer) > canvas';
+      const B = '[data-testid="compare-layer-b"] canvas';
+      await expect.poll(() => colourAt(B, px + 0.5, py + 0.5)).toBe(rgb(im.clean[at]));
+      expect(await colourAt(A, px + 0.5, py + 0.5)).toBe(rgb(im.label[at]));
+      expect(await page.getByTestId('compare-label-b').textContent()).toContain('Model: teacher');
+
+      // Synced views: a wheel notch over the pane zooms both around that point; a drag there pans both.
+      const pane = (await page.getByTestId('compare-pane').boundingBox())!;
+      const stage = (await page.getByTestId('stage').boundingBox())!;
+      expect(Math.abs(pane.width - stage.width)).toBeLessThan(4);
+      const s0 = (await editorState(page)).scale;
+      const cx = Math.round(pane.x + pane.width / 2);
+      const cy = Math.round(pane.y + pane.height / 2);
+      await page.mouse.move(cx, cy);
+      await page.mouse.wheel(0, -100);
+      await expect.poll(async () => (await editorState(page)).scale).toBeCloseTo(s0 * 1.2, 6);
+      const before = await page.evaluate(() => window.__parselViewer!.imageToScreen(10, 10));
+      await page.mouse.down();
+      await page.mouse.move(cx + 40, cy + 25);
+      await page.mouse.move(cx + 80, cy + 50);
+      await page.mouse.up();
+      const after = await page.evaluate(() => window.__parselViewer!.imageToScreen(10, 10));
+      expect([Math.round(after.x - before.x), Math.round(after.y - before.y)]).toEqual([80, 50]);
+      await expect.poll(() => colourAt(B, px + 0.5, py + 0.5)).toBe(rgb(im.clean[at]));
+      expect((await editorState(page)).version).toBe(0); // nothing was painted by the pane
+      if (shots) writeFileSync(join(shots, 'editor-compare-side.png'), await page.screenshot());
+
+      // Painting A (the edited mask) changes A, not B.
+      await page.keyboard.press('q');
+      await page.keyboard.press('6');
+      const sp = await page.evaluate(([x, y]) => window.__parselViewer!.imageToScreen(x, y), [px + 0.5, py + 0.5] as const);
+      await page.mouse.click(sp.x, sp.y);
+      await expect.poll(() => colourAt(A, px + 0.5, py + 0.5)).toBe(rgb(6));
+      expect(await colourAt(B, px + 0.5, py + 0.5)).toBe(rgb(im.clean[at]));
+
+      // Swipe: one stage, A left of the divider, B right of it; the divider drags.
+      await page.getByTestId('compare-swipe').click();
+      await expect.poll(() => page.getByTestId('compare-pane').count()).toBe(0);
+      const handle = page.getByTestId('swipe-handle');
+      const st = (await page.getByTestId('stage').boundingBox())!;
+      const hb = (await handle.boundingBox())!;
+      await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(st.x + st.width * 0.3, hb.y + hb.height / 2);
+      await page.mouse.move(st.x + st.width * 0.25, hb.y + hb.height / 2);
+      await page.mouse.up();
+      await expect.poll(() => handle.getAttribute('aria-valuenow')).toBe('25');
+      const x = Math.round(st.width * 0.25);
+      expect(await page.locator(A).evaluate((c) => (c as HTMLElement).style.clipPath)).toBe(`inset(0px ${Math.round(st.width) - x}px 0px 0px)`);
+      expect(await page.locator('[data-testid="compare-layer-b"]').evaluate((c) => (c as HTMLElement).style.clipPath)).toBe(`inset(0px 0px 0px ${x}px)`);
+      expect((await editorState(page)).undoDepth).toBe(1); // the divider drag painted nothing
+      if (shots) writeFileSync(join(shots, 'editor-compare-swipe.png'), await page.screenshot());
+
+      // A = the import revision: shown instead of the edited mask, and the tools are off.
+      await page.getByTestId('compare-a').selectOption(`rev:${im.revisionId}`);
+      await page.locator('[data-testid="compare-layer-a"] canvas').waitFor();
+      const version = (await editorState(page)).version;
+      await page.mouse.click(st.x + st.width * 0.1, st.y + st.height / 2);
+      await page.waitForTimeout(100);
+      expect((await editorState(page)).version).toBe(version);
+      await page.getByTestId('compare-off').click();
+      await expect.poll(() => page.getByTestId('swipe-handle').count()).toBe(0);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -20,6 +20,7 @@ import { Image as KImage, Layer, Stage } from 'react-konva';
 import type Konva from 'konva';
 import type { LabelSchema } from '../../../shared/api/types';
 import type { FlagInfo } from '../../../shared/api/methods-noise';
+import type { ModelSetRecord } from '../../../shared/api/methods-models';
 import { paletteLut } from '../../../shared/schema';
 import { pickClass } from '../../../shared/mask/paint';
 import { comboIndex, resolveShortcuts } from '../../../shared/settings';
@@ -29,6 +30,11 @@ import { editorActions, findAction, runAction, type ActionContext } from './acti
 import { ClassLegend } from './ClassLegend';
 import { MaskView } from './maskView';
 import { Minimap } from './Minimap';
+import { ComparePane } from './compare/ComparePane';
+import { ComparePanel, type CompareMode } from './compare/ComparePanel';
+import { LayerCanvas } from './compare/LayerCanvas';
+import { layerLabel, layerOptions, loadLayer, type LayerId } from './compare/layers';
+import { SwipeHandle } from './compare/SwipeHandle';
 import { NavBar } from './NavBar';
 import { classLut } from './overlay';
 import { ConflictDialog } from './panels/ConflictDialog';
@@ -114,6 +120,14 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   const [diff, setDiff] = useState<DiffInfo | null>(null);
   const [diffMap, setDiffMap] = useState<Uint8Array | null>(null);
   const diffRef = useRef<DiffInfo | null>(null);
+  // Comparing two layers (compare/): mode, layers A (stage) and B (pane / right of the swipe).
+  const [compareMode, setCompareMode] = useState<CompareMode>('off');
+  const [layerA, setLayerA] = useState<LayerId>('mask');
+  const [layerB, setLayerB] = useState<LayerId | null>(null);
+  const [layerData, setLayerData] = useState<ReadonlyMap<LayerId, Uint8Array>>(new Map());
+  const [compareError, setCompareError] = useState<string | null>(null);
+  const [modelSets, setModelSets] = useState<ModelSetRecord[]>([]);
+  const [swipe, setSwipe] = useState(0.5);
   useLayoutEffect(() => {
     diffRef.current = diff;
   });
@@ -139,6 +153,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   const frames = useRef(0);
   const selectionRef = useRef<Selection | null>(null);
   const viewListeners = useRef(new Set<() => void>());
+  const readOnly = useRef(false);
 
   const maskView = useMemo(() => (core ? new MaskView(core.mask) : null), [core]);
   const maskViewRef = useRef<MaskView | null>(null);
@@ -210,11 +225,60 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
     maskView.setLut(lut, prefs.outline);
   }, [maskView, lut, prefs.outline]);
 
+  // ---- compare ---------------------------------------------------------------------------------------
+  const comparing = compareMode !== 'off' && layerB !== null;
+  const showsLiveMask = !comparing || layerA === 'mask';
+  const swipeX = Math.round(swipe * size.w);
+  useLayoutEffect(() => {
+    readOnly.current = !showsLiveMask;
+  });
   useLayoutEffect(() => {
     if (!maskView) return;
     maskView.canvas.style.opacity = String(prefs.opacity);
-    maskView.canvas.style.visibility = prefs.maskOff ? 'hidden' : 'visible';
-  }, [maskView, prefs.opacity, prefs.maskOff]);
+    maskView.canvas.style.visibility = prefs.maskOff || !showsLiveMask ? 'hidden' : 'visible';
+    maskView.canvas.style.clipPath = comparing && compareMode === 'swipe' ? `inset(0 ${size.w - swipeX}px 0 0)` : '';
+  }, [maskView, prefs.opacity, prefs.maskOff, showsLiveMask, comparing, compareMode, size.w, swipeX]);
+
+  // The model sets (their cached predictions are layers) and a default B, once comparing starts.
+  const revisions = ses.revisions;
+  useEffect(() => {
+    if (compareMode === 'off') return;
+    client.call('modelSet:list', {}).then(setModelSets, () => setModelSets([]));
+  }, [client, compareMode]);
+  useEffect(() => {
+    if (compareMode === 'off' || layerB !== null) return;
+    // The revision before the head (what this session's edits started from), else the head.
+    const r = revisions[1] ?? revisions[0];
+    if (r) setLayerB(`rev:${r.id}`);
+    else setCompareError('This image has no revision to compare with yet: choose a model prediction as B.');
+  }, [compareMode, layerB, revisions]);
+  // Layer data, fetched once per layer.
+  useEffect(() => {
+    if (!comparing || !core) return;
+    let cancelled = false;
+    for (const id of [layerA, layerB]) {
+      if (id === null || id === 'mask' || layerData.has(id)) continue;
+      loadLayer(client, imageId, id, core.mask.width, core.mask.height).then(
+        (data) => !cancelled && setLayerData((m) => new Map(m).set(id, data)),
+        (err: unknown) => !cancelled && setCompareError(`${id}: ${toShownError(err).message}`),
+      );
+    }
+    return () => {
+      cancelled = true;
+    };
+  }, [client, imageId, core, comparing, layerA, layerB, layerData]);
+  const layerMask = (id: LayerId | null) => {
+    if (!core || id === null) return null;
+    if (id === 'mask') return core.mask;
+    const data = layerData.get(id);
+    return data ? { width: core.mask.width, height: core.mask.height, data } : null;
+  };
+  const layerOpts = useMemo(() => layerOptions(revisions, modelSets), [revisions, modelSets]);
+  const pickLayer = (which: 'a' | 'b', id: LayerId) => {
+    setCompareError(null);
+    if (which === 'a') setLayerA(id);
+    else setLayerB(id);
+  };
 
   useEffect(() => {
     maskView?.setDiff(diff ? diffMap : null);
@@ -240,7 +304,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
       selection: selectionRef.current,
       pointer: p ? screenToImage(v, p.x, p.y) : null,
       panning: pan.current !== null || spaceDown.current,
-      tool: toolOf(store.get().tool),
+      tool: readOnly.current ? null : toolOf(store.get().tool),
       toolCtx: toolCtxRef.current,
     });
   }, [store, toolOf]);
@@ -474,7 +538,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   }, [schema]);
 
   // ---- pointer / wheel: pan and zoom here, everything else to the active tool (useStageInput.ts) ---
-  const refs: StageRefs = { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef };
+  const refs: StageRefs = { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef, readOnly };
   useStageInput(refs, { core, store, brush, toolOf, setView, setSelection, updateReadout, scheduleUi });
 
   // ---- navigation ----------------------------------------------------------------------------------
@@ -563,6 +627,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
         return b !== null;
       },
       canZoomSelection: () => selectionBox() !== null,
+      cycleCompare: () => setCompareMode((m) => (m === 'off' ? 'side' : m === 'side' ? 'swipe' : 'off')),
       next: () => void api.current.go(1),
       previous: () => void api.current.go(-1),
       toggleDone: () => api.current.toggleDone(),
@@ -624,6 +689,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
         run={run}
       />
 
+      <div className="ed-stage-row">
       <div
         className="viewer-stage"
         ref={containerRef}
@@ -639,6 +705,40 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
           </Stage>
         )}
         <div ref={maskHostRef} className="ed-mask-host" />
+        {comparing && !showsLiveMask && lut && layerMask(layerA) && (
+          <LayerCanvas
+            mask={layerMask(layerA)!}
+            lut={lut}
+            outline={prefs.outline}
+            opacity={prefs.maskOff ? 0 : prefs.opacity}
+            size={size}
+            getView={getView}
+            subscribe={subscribeView}
+            clip={compareMode === 'swipe' ? `inset(0 ${size.w - swipeX}px 0 0)` : undefined}
+            testId="compare-layer-a"
+          />
+        )}
+        {comparing && compareMode === 'swipe' && lut && layerMask(layerB) && (
+          <LayerCanvas
+            mask={layerMask(layerB)!}
+            lut={lut}
+            outline={prefs.outline}
+            opacity={prefs.maskOff ? 0 : prefs.opacity}
+            size={size}
+            getView={getView}
+            subscribe={subscribeView}
+            clip={`inset(0 0 0 ${swipeX}px)`}
+            testId="compare-layer-b"
+          />
+        )}
+        {comparing && compareMode === 'swipe' && (
+          <SwipeHandle x={swipeX} width={size.w} onMove={setSwipe} labelA={layerLabel(layerA, layerOpts)} labelB={layerLabel(layerB!, layerOpts)} />
+        )}
+        {comparing && compareMode === 'side' && (
+          <div className="ed-compare-label" data-testid="compare-label-a">
+            A · {layerLabel(layerA, layerOpts)}
+          </div>
+        )}
         <ReviewOverlay canvas={review.overlayCanvas} box={review.selectedBox} getView={getView} />
         <canvas ref={uiCanvasRef} className="ed-ui" />
         {LayerTools.map((t) => {
@@ -666,9 +766,38 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
           </div>
         )}
       </div>
+      {comparing && compareMode === 'side' && img && lut && (
+        <ComparePane
+          img={img}
+          layer={layerMask(layerB)}
+          label={layerLabel(layerB!, layerOpts)}
+          error={compareError}
+          lut={lut}
+          outline={prefs.outline}
+          opacity={prefs.maskOff ? 0 : prefs.opacity}
+          getView={getView}
+          setView={setView}
+          subscribe={subscribeView}
+        />
+      )}
+      </div>
 
       <div className="viewer-side">
         <FlagsPanel review={review} schema={schema} acceptKey={keyOf('flag.accept')} dismissKey={keyOf('flag.dismiss')} reopenKey={keyOf('flag.reopen')} />
+        <h3>
+          <span>Compare</span>
+        </h3>
+        <ComparePanel
+          mode={compareMode}
+          a={layerA}
+          b={layerB ?? 'mask'}
+          options={layerOpts}
+          error={compareError}
+          modeTitle={titleWithKey('Compare two layers', 'view.compare')}
+          onMode={setCompareMode}
+          onA={(id) => pickLayer('a', id)}
+          onB={(id) => pickLayer('b', id)}
+        />
         <ClassLegend classes={classes} schemaId={schema?.id ?? null} prefs={prefs} store={store} legendRef={legendRef} keyOf={keyOf} />
         <h3 style={{ marginTop: 14 }}>
           <span>Revisions</span>

@@ -31,6 +31,8 @@ export interface ActionContext {
   /** Zooms to the selection, else the selected flag, else the shown changes; false when none. */
   zoomSelection(): boolean;
   canZoomSelection(): boolean;
+  /** Compare mode: off → side by side → swipe → off. */
+  cycleCompare(): void;
   next(): void;
   previous(): void;
   toggleDone(): void;
@@ -120,6 +122,7 @@ const BASE_ACTIONS: EditorAction[] = [
     perform: (c) => void c.zoomSelection(),
     enabled: (c) => c.canZoomSelection(),
   },
+  { id: 'view.compare', title: title('view.compare'), group: 'View', perform: (c) => c.cycleCompare() },
   { id: 'view.hideMask', title: title('view.hideMask'), group: 'View', perform: (c) => toggle(c, 'maskOff'), checked: (c) => c.prefs.get().maskOff },
   { id: 'view.outline', title: title('view.outline'), group: 'View', perform: (c) => toggle(c, 'outline'), checked: (c) => c.prefs.get().outline },
   { id: 'view.grid', title: title('view.grid'), group: 'View', perform: (c) => toggle(c, 'grid'), checked: (c) => c.prefs.get().grid },

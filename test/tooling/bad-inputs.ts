@@ -82,6 +82,34 @@ export function bmpHeader(f: BmpFields, extra = 4): Buffer {
   return b;
 }
 
+/**
+ * A valid BMP (BITMAPINFOHEADER) of `width`×`height` at `bpp` bits per pixel with pseudo-random pixels:
+ * a grey palette for 1/4/8-bit, 5-5-5 for 16-bit, BGR for 24, BGRX for 32; bottom-up unless `topDown`.
+ * With `bitfields` (16/32-bit only) the masks follow the header (compression 3).
+ */
+export function bmpFile(width: number, height: number, bpp: 1 | 4 | 8 | 16 | 24 | 32, opts: { topDown?: boolean; bitfields?: boolean; seed?: number } = {}): Buffer {
+  const palette = bpp <= 8 ? 1 << bpp : 0;
+  const masks = opts.bitfields ? 12 : 0;
+  const stride = Math.floor((bpp * width + 31) / 32) * 4;
+  const offset = 54 + masks + palette * 4;
+  const b = bmpHeader({ width, height: opts.topDown ? -height : height, bitsPerPixel: bpp, compression: opts.bitfields ? 3 : 0 }, offset - 54 + stride * height);
+  b.writeUInt32LE(offset, 10);
+  if (opts.bitfields) {
+    const m = bpp === 16 ? [0xf800, 0x07e0, 0x001f] : [0xff0000, 0x00ff00, 0x0000ff];
+    m.forEach((v, k) => b.writeUInt32LE(v, 54 + 4 * k));
+  }
+  for (let i = 0; i < palette; i++) {
+    const g = Math.round((i * 255) / (palette - 1));
+    b.writeUInt32LE((g << 16) | (g << 8) | g, 54 + masks + 4 * i);
+  }
+  let x = opts.seed ?? 1;
+  for (let i = offset; i < b.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
 let corpus: Record<string, Buffer> | null = null;
 
 /** The cases of issue 15, by file name (built once per process). */

@@ -216,6 +216,7 @@ async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> 
     );
   }
   const scan = await format.scan(dir, scanOpts);
+  skipped.push(...(scan.skipped ?? []));
   if (scan.items.length === 0) {
     const why = scan.problems.length ? ` (${scan.problems.slice(0, 5).map((p) => p.message).join('; ')})` : '';
     throw new ParselError('INVALID_INPUT', `no images found in ${dir} for format ${format.id}: the folder is empty or has a different shape${why}`, {

@@ -67,7 +67,7 @@ const mutation = (fields: number) =>
     cut: sometimes(fc.nat(), 2),
   });
 
-function mutate(base: Buffer, m: { field?: [number, number]; edits: [number, number][]; cut?: number }, fields: [number, number, number[]][], le: boolean): Buffer {
+function mutate(base: Buffer, m: { field?: [number, number]; edits: readonly (readonly [number, number])[]; cut?: number }, fields: [number, number, number[]][], le: boolean): Buffer {
   const b = Buffer.from(base);
   if (m.field) {
     const [off, size, values] = fields[m.field[0]];

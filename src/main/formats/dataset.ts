@@ -170,15 +170,14 @@ export async function isFile(path: string): Promise<boolean> {
 /**
  * Every file under `root` with its `/`-separated path relative to root, in name order, depth first:
  * walk.ts `walkTree` (each folder read once by device + inode; a folder link back to an ancestor is a
- * `symlink-loop`; a folder reached again through another link goes to `skipped`). A missing root gives
- * nothing (as listDir).
+ * `symlink-loop`; a folder reached again through another link goes to `skipped`). A root that is
+ * missing or not a folder is an `unreadable` problem.
  */
 export async function walkFiles(root: string, problems: ImportProblem[], skipped?: { file: string; reason: string }[]): Promise<{ rel: string; path: string }[]> {
   try {
-    if (!(await fs.stat(root)).isDirectory()) return [];
+    if (!(await fs.stat(root)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
   } catch (err) {
     const c = code(err);
-    if (c === 'ENOENT') return [];
     problems.push({ kind: c === 'ELOOP' ? 'symlink-loop' : 'unreadable', file: root, message: `cannot read folder ${root} (${c})` });
     return [];
   }

@@ -21,6 +21,8 @@ import type { ProjectPaths } from './paths';
 import { walkTree } from '../formats/walk';
 
 const BATCH = 256;
+/** Items in flight at once (file reads, hashing and decodes overlap); the memory their decodes hold is
+ *  bounded by the decode budget (formats/decode-budget.ts: declared bytes), not by this count. */
 const CONCURRENCY = 4;
 
 export interface WalkResult {

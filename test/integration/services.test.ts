@@ -76,7 +76,9 @@ describe('project services', () => {
     expect(report.added).toBe(5);
     expect(report.duplicates).toEqual([{ path: join(images, 'sub', 'a-copy.png'), existingPath: 'faces/a.png' }]);
     const failed = Object.fromEntries(report.failed.map((f) => [f.path.replace(images, ''), f.reason]));
-    expect(Object.keys(failed).sort()).toEqual(['/broken.png', '/truncated.jpg']);
+    expect(Object.keys(failed).sort()).toEqual(['/broken.png', '/sub/loop', '/truncated.jpg']);
+    // sub/loop links to the folder being added: a loop, reported as one (formats/walk.ts)
+    expect(failed['/sub/loop']).toBe(`symbolic link loop: ${join(images, 'sub', 'loop')} leads back to ${images}, a folder it is inside`);
     expect(failed['/truncated.jpg']).toBe('premature end of JPEG image');
     expect(failed['/broken.png']).toMatch(/png|not a supported image/i);
     expect(events).toContain('done');

@@ -3,6 +3,12 @@
  * variants datasets actually contain: 1/4/8-bit palette, 16-bit (5-5-5 or bitfields), 24-bit,
  * 32-bit (BI_RGB or BI_BITFIELDS), bottom-up and top-down. RLE-compressed files are refused with a
  * clear message rather than decoded wrongly.
+ *
+ * Hostile headers (issue 15) are refused before anything is allocated: a bit depth other than
+ * 1/4/8/16/24/32 (a 58-byte file at 0 bits per pixel claiming 16000×16000 used to decode to 1 GB of
+ * black), bitfields on a depth that has none, a palette longer than the depth can index, dimensions
+ * over the pixel cap, and pixel data shorter than the header implies. `bmpDecodeCost` is the decode's
+ * memory, for the budget of concurrent decodes.
  */
 export interface DecodedRgba {
   width: number;
@@ -18,6 +24,21 @@ export function isBmp(buf: Uint8Array): boolean {
 }
 
 const MAX_PIXELS = 268_402_689; // same cap as sharp's default limitInputPixels (0x3FFF * 0x3FFF)
+const DEPTHS = [1, 4, 8, 16, 24, 32];
+
+/** Bytes a decode of a `width`×`height` BMP holds: the RGBA output and one copy of it downstream (sharp). */
+export function bmpDecodeCost(width: number, height: number): number {
+  return width * height * 4 * 2;
+}
+
+/** Width and height from the header (no checks beyond the header's presence), or null when it is cut off. */
+export function bmpSize(buf: Uint8Array): { width: number; height: number } | null {
+  if (!isBmp(buf) || buf.length < 26) return null;
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const headerSize = dv.getUint32(14, true);
+  if (headerSize === 12) return { width: dv.getUint16(18, true), height: Math.abs(dv.getInt16(20, true)) };
+  return { width: Math.abs(dv.getInt32(18, true)), height: Math.abs(dv.getInt32(22, true)) };
+}
 
 export function decodeBmp(buf: Uint8Array): DecodedRgba {
   if (!isBmp(buf)) throw new BmpError('not a BMP file (missing "BM" signature)');
@@ -45,10 +66,13 @@ export function decodeBmp(buf: Uint8Array): DecodedRgba {
   }
   const topDown = rawHeight < 0;
   const height = Math.abs(rawHeight);
+  if (!DEPTHS.includes(bpp)) throw new BmpError(`BMP with ${bpp} bits per pixel is not supported (1, 4, 8, 16, 24 or 32)`);
   if (width <= 0 || height <= 0) throw new BmpError(`BMP has invalid dimensions ${width}×${rawHeight}`);
   if (width * height > MAX_PIXELS) throw new BmpError(`BMP is too large (${width}×${height} pixels)`);
   if (compression === 1 || compression === 2) throw new BmpError('RLE-compressed BMP is not supported');
   if (compression !== 0 && compression !== 3) throw new BmpError(`BMP compression ${compression} is not supported`);
+  if (compression === 3 && bpp !== 16 && bpp !== 32) throw new BmpError(`BMP bitfields (compression 3) with ${bpp} bits per pixel do not exist`);
+  if (bpp <= 8 && colorsUsed > 1 << bpp) throw new BmpError(`BMP declares ${colorsUsed} palette entries, more than ${bpp} bits per pixel can index`);
 
   // Channel masks for 16/32-bit.
   let masks: [number, number, number, number] | null = null;
@@ -75,8 +99,6 @@ export function decodeBmp(buf: Uint8Array): DecodedRgba {
       palette[i * 3 + 1] = buf[pOff + i * entrySize + 1];
       palette[i * 3 + 2] = buf[pOff + i * entrySize];
     }
-  } else if (bpp !== 16 && bpp !== 24 && bpp !== 32) {
-    throw new BmpError(`BMP with ${bpp} bits per pixel is not supported`);
   }
 
   const stride = Math.floor((bpp * width + 31) / 32) * 4;
@@ -122,13 +144,14 @@ function maskShift(mask: number): { shift: number; bits: number } {
   let shift = 0;
   while (((mask >>> shift) & 1) === 0) shift++;
   let bits = 0;
-  while (((mask >>> (shift + bits)) & 1) === 1) bits++;
+  // `>>>` takes its count mod 32: stop at bit 31 (a mask of all ones would otherwise loop forever).
+  while (shift + bits < 32 && ((mask >>> (shift + bits)) & 1) === 1) bits++;
   return { shift, bits };
 }
 
 function extract(v: number, mask: number, s: { shift: number; bits: number }): number {
   if (mask === 0 || s.bits === 0) return 0;
   const raw = ((v & mask) >>> 0) >>> s.shift;
-  const max = (1 << s.bits) - 1;
+  const max = 2 ** s.bits - 1;
   return Math.round((raw * 255) / max);
 }

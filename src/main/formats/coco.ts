@@ -104,9 +104,10 @@ export const coco: DatasetFormat = {
       }
       target.spec.segments.push({ value, size: [size[0], size[1]], counts: seg.counts as string | number[] });
     });
-    for (const f of await walkFiles(imageDir, problems)) {
+    const skipped: { file: string; reason: string }[] = [];
+    for (const f of await walkFiles(imageDir, problems, skipped)) {
       if (IMAGE_EXTS.has(ext(f.rel)) && !named.has(f.path)) problems.push({ kind: 'extra-file', file: f.path, message: `${f.path}: image not listed in ${COCO_FILE}` });
     }
-    return { items: [...byId.values()].map((v) => v.item), problems };
+    return { items: [...byId.values()].map((v) => v.item), problems, skipped };
   },
 };

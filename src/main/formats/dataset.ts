@@ -8,10 +8,11 @@
  * pixel. Decoding and validation of every item happen in the import service (src/main/services/
  * importer.ts) with `buildMask` (masks.ts).
  */
-import { promises as fs, type Dirent } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { promises as fs } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { ImportDetectCandidate, ImportFormatId, ImportProblem } from '../../shared/api/methods-import';
 import type { LabelSchema } from '../../shared/api/types';
+import { readFolder, walkTree, type WalkProblem } from './walk';
 
 export type MaskSpec =
   /** One index PNG (single-channel, palette, or RGB with equal channels). */
@@ -65,6 +66,8 @@ export interface ScanResult {
   colorMap?: Map<number, number>;
   /** The value the dataset's own files say is "ignore" (a colour label map's `ignore` line). */
   ignoreValue?: number;
+  /** Left out without being a problem (a folder reached a second time through another link). */
+  skipped?: { file: string; reason: string }[];
 }
 
 export interface DatasetFormat {
@@ -94,24 +97,18 @@ export function junkReason(name: string): string | null {
   return null;
 }
 
-/** Every junk file or folder under `root` (links not followed), with its reason, sorted by path. */
+/** Every junk file or folder under `root`, with its reason, sorted by path (one walk: walk.ts). */
 export async function findJunk(root: string): Promise<{ file: string; reason: string }[]> {
   const out: { file: string; reason: string }[] = [];
-  async function visit(dir: string): Promise<void> {
-    let entries: Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch {
-      return; // unreadable folders are reported by the format's own listing
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      const why = junkReason(e.name);
-      if (why) out.push({ file: p, reason: why });
-      else if (e.isDirectory()) await visit(p);
-    }
-  }
-  await visit(root);
+  // Junk is found as the walk leaves it out; what the walk reports is reported by the format's own listing.
+  await walkTree(root, {
+    files: false,
+    skip: (name, path) => {
+      const why = junkReason(name);
+      if (why) out.push({ file: path, reason: why });
+      return why !== null;
+    },
+  });
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
@@ -126,44 +123,31 @@ function code(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 }
 
+/** A walk problem as an import problem (the kinds are the same; the path is the problem's file). */
+export function walkProblem(p: WalkProblem): ImportProblem {
+  return { kind: p.kind, file: p.path, message: p.message };
+}
+
 /**
- * Entries of one folder, sorted by name, junk (`junkReason`) left out. Symbolic links are followed; a link that loops (ELOOP) or
- * points nowhere is reported as a problem and left out. A missing folder gives [] and no problem
- * (callers decide whether it is required).
+ * Entries of one folder, sorted by name, junk (`junkReason`) left out. Symbolic links are followed; a
+ * link that loops (ELOOP) or points nowhere, and a name that is not valid UTF-8, are reported as
+ * problems and left out (walk.ts `readFolder`). A missing folder gives [] and no problem (callers
+ * decide whether it is required).
  */
 export async function listDir(dir: string, problems: ImportProblem[]): Promise<Entry[]> {
-  let entries: Dirent[];
+  const found: WalkProblem[] = [];
   try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
+    const entries = await readFolder(dir, found, (name) => junkReason(name) !== null);
+    return entries;
   } catch (err) {
     const c = code(err);
     if (c === 'ENOENT') return [];
     if (c === 'ELOOP') problems.push({ kind: 'symlink-loop', file: dir, message: `symbolic link loop: ${dir} points back into itself` });
     else problems.push({ kind: 'unreadable', file: dir, message: `cannot read folder ${dir} (${c})` });
     return [];
+  } finally {
+    problems.push(...found.map(walkProblem));
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const out: Entry[] = [];
-  for (const e of entries) {
-    if (junkReason(e.name)) continue;
-    const p = join(dir, e.name);
-    let isFile = e.isFile();
-    let isDir = e.isDirectory();
-    if (e.isSymbolicLink()) {
-      try {
-        const st = await fs.stat(p);
-        isFile = st.isFile();
-        isDir = st.isDirectory();
-      } catch (err) {
-        const c = code(err);
-        if (c === 'ELOOP') problems.push({ kind: 'symlink-loop', file: p, message: `symbolic link loop: ${p} points back to itself` });
-        else problems.push({ kind: 'broken-link', file: p, message: `broken symbolic link: ${p} (${c})` });
-        continue;
-      }
-    }
-    out.push({ name: e.name, path: p, isFile, isDir });
-  }
-  return out;
 }
 
 /** Whether `dir` is a folder (following links). */
@@ -184,32 +168,23 @@ export async function isFile(path: string): Promise<boolean> {
 }
 
 /**
- * Every file under `root` with its `/`-separated path relative to root, sorted. A folder link that
- * leads back to a folder already on the current path is reported as a symlink loop (not followed).
+ * Every file under `root` with its `/`-separated path relative to root, in name order, depth first:
+ * walk.ts `walkTree` (each folder read once by device + inode; a folder link back to an ancestor is a
+ * `symlink-loop`; a folder reached again through another link goes to `skipped`). A root that is
+ * missing or not a folder is an `unreadable` problem.
  */
-export async function walkFiles(root: string, problems: ImportProblem[]): Promise<{ rel: string; path: string }[]> {
-  const out: { rel: string; path: string }[] = [];
-  async function visit(dir: string, rel: string, ancestors: Set<string>): Promise<void> {
-    let real: string;
-    try {
-      real = await fs.realpath(dir);
-    } catch (err) {
-      problems.push({ kind: code(err) === 'ELOOP' ? 'symlink-loop' : 'unreadable', file: dir, message: `cannot resolve folder ${dir} (${code(err)})` });
-      return;
-    }
-    if (ancestors.has(real)) {
-      problems.push({ kind: 'symlink-loop', file: dir, message: `symbolic link loop: ${dir} leads back to ${real}` });
-      return;
-    }
-    const next = new Set(ancestors).add(real);
-    for (const e of await listDir(dir, problems)) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDir) await visit(e.path, r, next);
-      else if (e.isFile) out.push({ rel: r, path: e.path });
-    }
+export async function walkFiles(root: string, problems: ImportProblem[], skipped?: { file: string; reason: string }[]): Promise<{ rel: string; path: string }[]> {
+  try {
+    if (!(await fs.stat(root)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+  } catch (err) {
+    const c = code(err);
+    problems.push({ kind: c === 'ELOOP' ? 'symlink-loop' : 'unreadable', file: root, message: `cannot read folder ${root} (${c})` });
+    return [];
   }
-  await visit(root, '', new Set());
-  return out;
+  const w = await walkTree(root, { skip: (name) => junkReason(name) !== null });
+  problems.push(...w.problems.map(walkProblem));
+  for (const r of w.repeats) skipped?.push({ file: r.path, reason: `the same folder as ${r.firstPath} (read once)` });
+  return w.files;
 }
 
 /**

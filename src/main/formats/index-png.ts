@@ -66,9 +66,10 @@ export const indexPng: DatasetFormat = {
   },
   async scan(dir, opts) {
     const problems: ImportProblem[] = [];
+    const skipped: { file: string; reason: string }[] = [];
     await checkLabelNames(dir, opts.schema, problems);
     const masks = new Map<string, string>();
-    for (const f of await walkFiles(join(dir, 'masks'), problems)) {
+    for (const f of await walkFiles(join(dir, 'masks'), problems, skipped)) {
       if (ext(f.rel) !== '.png') {
         problems.push({ kind: 'extra-file', file: f.path, message: `${f.path}: masks must be .png` });
         continue;
@@ -77,7 +78,7 @@ export const indexPng: DatasetFormat = {
     }
     const items: PlanItem[] = [];
     const used = new Set<string>();
-    for (const f of await walkFiles(join(dir, 'images'), problems)) {
+    for (const f of await walkFiles(join(dir, 'images'), problems, skipped)) {
       const e = ext(f.rel);
       if (!IMAGE_EXTS.has(e)) {
         problems.push({ kind: 'extra-file', file: f.path, message: `${f.path}: not an image` });
@@ -100,6 +101,6 @@ export const indexPng: DatasetFormat = {
       });
     }
     for (const [relStem, p] of masks) if (!used.has(relStem)) problems.push({ kind: 'extra-file', file: p, message: `${p}: mask without an image images/${relStem}.*` });
-    return { items, problems };
+    return { items, problems, skipped };
   },
 };

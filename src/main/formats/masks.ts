@@ -1,7 +1,9 @@
 /**
  * Building one item's index mask from its dataset files (MaskSpec), in the project's schema, with
  * every problem as an `ItemProblem` (kind, file, message, count). Decoding uses formats/png.ts, so
- * palette PNGs give their indices and inflating runs on libuv's threadpool.
+ * palette PNGs give their indices and inflating runs on libuv's threadpool. Every mask file's header
+ * is read and checked first; the decode then takes what its header declares from the process-wide
+ * memory budget (decode-budget.ts) and waits while other decodes hold it.
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import type { ImportProblem, ImportProblemKind } from '../../shared/api/methods-import';
@@ -9,17 +11,23 @@ import type { LabelSchema } from '../../shared/api/types';
 import { countsToString, decodeBinary } from '../../shared/dataset/coco-rle';
 import { checkMaskValues, findClass } from '../../shared/schema';
 import type { MaskSpec } from './dataset';
+import { decodeBudget } from './decode-budget';
 import {
+  MAX_PNG_PIXELS,
   PngError,
-  decodePng,
-  inflatePngSync,
+  decodePngChunks,
+  inflatePngChunksSync,
   paintNonZero,
+  parsePngChunks,
+  pngDecodeCost,
+  pngInflatedSize,
   samplesToIndex,
   samplesToIntensity,
   samplesToRgb,
   type DecodedSamples,
   type IndexImage,
   type InflatedPng,
+  type PngChunks,
 } from './png';
 import { packRgb } from './color-png';
 
@@ -57,17 +65,29 @@ function pngProblem(err: unknown, file: string): never {
   throw err;
 }
 
-async function decodeFile(file: string): Promise<DecodedSamples> {
+/**
+ * Read a PNG and check its header (no inflating yet), so the decode can be budgeted by what the
+ * header declares (decode-budget.ts) before any pixel memory is taken.
+ */
+async function readPng(file: string): Promise<PngChunks> {
   const buf = await readBytes(file);
   try {
-    return await decodePng(buf, file);
+    return parsePngChunks(buf, file);
   } catch (err) {
     pngProblem(err, file);
   }
 }
 
-/** Part masks are tiny files: read and inflate them synchronously (see inflatePngSync). */
-function inflateFileSync(file: string): InflatedPng {
+async function decodeChunks(c: PngChunks, file: string): Promise<DecodedSamples> {
+  try {
+    return await decodePngChunks(c, file);
+  } catch (err) {
+    pngProblem(err, file);
+  }
+}
+
+/** Part masks are tiny files: read and parse them synchronously (see inflatePngSync). */
+function readPngSync(file: string): PngChunks {
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -78,7 +98,15 @@ function inflateFileSync(file: string): InflatedPng {
     fail('unreadable', file, `${file}: cannot read (${code ?? (err as Error).message})`);
   }
   try {
-    return inflatePngSync(buf, file);
+    return parsePngChunks(buf, file);
+  } catch (err) {
+    pngProblem(err, file);
+  }
+}
+
+function inflateSyncChecked(c: PngChunks, file: string): InflatedPng {
+  try {
+    return inflatePngChunksSync(c, file);
   } catch (err) {
     pngProblem(err, file);
   }
@@ -120,9 +148,12 @@ function unknownValues(mask: IndexImage, file: string, schema: LabelSchema): voi
 }
 
 async function indexMask(file: string, ctx: BuildContext): Promise<IndexImage> {
-  const m = asIndex(await decodeFile(file), file);
-  unknownValues(m, file, ctx.schema);
-  return m;
+  const c = await readPng(file);
+  return decodeBudget.run(pngDecodeCost(c.header), async () => {
+    const m = asIndex(await decodeChunks(c, file), file);
+    unknownValues(m, file, ctx.schema);
+    return m;
+  });
 }
 
 /** CelebAMask-HQ: paint binary part masks in the paint order's index order (higher index wins). */
@@ -132,14 +163,26 @@ async function partsMask(parts: { part: string; path: string }[], ctx: BuildCont
   const rank = new Map(order.classes.map((c) => [c.name, c.index]));
   if (parts.length === 0) fail('missing-file', '', 'no part masks for this image');
   const sorted = [...parts].sort((a, b) => (rank.get(a.part) ?? 0) - (rank.get(b.part) ?? 0));
-  const inflated = sorted.map((p) => inflateFileSync(p.path));
-  const { width, height } = inflated[0].header;
-  for (let k = 1; k < inflated.length; k++) {
-    const h = inflated[k].header;
+  const chunks = sorted.map((p) => readPngSync(p.path));
+  const { width, height } = chunks[0].header;
+  for (let k = 1; k < chunks.length; k++) {
+    const h = chunks[k].header;
     if (h.width !== width || h.height !== height) {
       fail('size-mismatch', sorted[k].path, `${sorted[k].path}: part mask is ${h.width}×${h.height}, other parts of this image are ${width}×${height} (${sorted[0].path})`);
     }
   }
+  // Every part is inflated before painting; the general path (palette, sub-byte, 16-bit) decodes one at a time.
+  const cost = chunks.reduce((a, c) => a + pngInflatedSize(c.header), width * height) + Math.max(...chunks.map((c) => pngDecodeCost(c.header)));
+  const release = await decodeBudget.acquire(cost);
+  try {
+    return paintParts(sorted, chunks, width, height, ctx);
+  } finally {
+    release();
+  }
+}
+
+function paintParts(sorted: { part: string; path: string }[], chunks: PngChunks[], width: number, height: number, ctx: BuildContext): IndexImage {
+  const inflated = chunks.map((c, k) => inflateSyncChecked(c, sorted[k].path));
   const out = new Uint8Array(width * height);
   for (let k = 0; k < sorted.length; k++) {
     const cls = findClass(ctx.schema, sorted[k].part);
@@ -155,7 +198,12 @@ async function partsMask(parts: { part: string; path: string }[], ctx: BuildCont
 
 /** Helen: arg-max over the 11 maps with ties to the lower index; or threshold > 127, later class wins. */
 async function helenMask(maps: string[], ctx: BuildContext): Promise<IndexImage> {
-  const imgs = await Promise.all(maps.map(async (p) => asIntensity(await decodeFile(p), p)));
+  const chunks = await Promise.all(maps.map((p) => readPng(p)));
+  const cost = chunks.reduce((a, c) => a + pngDecodeCost(c.header), 0);
+  return decodeBudget.run(cost, async () => helenArgmax(maps, await Promise.all(chunks.map(async (c, k) => asIntensity(await decodeChunks(c, maps[k]), maps[k]))), ctx));
+}
+
+function helenArgmax(maps: string[], imgs: IndexImage[], ctx: BuildContext): IndexImage {
   const { width, height } = imgs[0];
   for (let c = 1; c < imgs.length; c++) {
     if (imgs[c].width !== width || imgs[c].height !== height) {
@@ -185,7 +233,13 @@ async function helenMask(maps: string[], ctx: BuildContext): Promise<IndexImage>
 }
 
 async function colorMask(file: string, ctx: BuildContext): Promise<IndexImage> {
-  const d = await decodeFile(file);
+  const c = await readPng(file);
+  // the RGB copy (three bytes per pixel) on top of the decode
+  const cost = pngDecodeCost(c.header) + 3 * c.header.width * c.header.height;
+  return decodeBudget.run(cost, async () => colorToIndex(await decodeChunks(c, file), file, ctx));
+}
+
+function colorToIndex(d: DecodedSamples, file: string, ctx: BuildContext): IndexImage {
   let rgb;
   try {
     rgb = samplesToRgb(d, file);
@@ -222,7 +276,16 @@ async function colorMask(file: string, ctx: BuildContext): Promise<IndexImage> {
 }
 
 /** COCO: decode each RLE and paint its class in annotation order (later wins) over background. */
-function cocoMask(spec: Extract<MaskSpec, { kind: 'coco' }>): IndexImage {
+async function cocoMask(spec: Extract<MaskSpec, { kind: 'coco' }>): Promise<IndexImage> {
+  const { width, height } = spec;
+  if (width * height > MAX_PNG_PIXELS) {
+    fail('too-large', spec.file, `${spec.file}: image is declared ${width}×${height}, larger than ${Math.sqrt(MAX_PNG_PIXELS)}² pixels`);
+  }
+  // the mask and one decoded segment at a time
+  return decodeBudget.run(2 * width * height, () => paintCoco(spec));
+}
+
+function paintCoco(spec: Extract<MaskSpec, { kind: 'coco' }>): IndexImage {
   const { width, height } = spec;
   const out = new Uint8Array(width * height).fill(spec.background);
   spec.segments.forEach((seg, k) => {

@@ -24,6 +24,10 @@
  *   - tRNS (palette / colour-key transparency) is not applied: masks are read by their samples.
  *   - Interlaced (Adam7) files are decoded. CRCs are not checked (zlib's Adler-32 checks the image data);
  *     a truncated or corrupt stream is an error naming the file.
+ *   - Hostile files (issue 15): the header (size, colour type, bit depth, and the decode's memory cost,
+ *     `pngDecodeCost`, at most MAX_PNG_DECODE_BYTES) is checked as soon as IHDR is read, before any
+ *     inflating; inflating stops and refuses as soon as the output passes the exact size the header
+ *     implies (`pngInflatedSize`), so a 1.5 MB file that inflates to 1.5 GB costs one output chunk.
  * Writing: `writeIndexPng` (colour type 0, 8-bit) and `writeColorPng` (colour type 2, 8-bit), zlib
  * level 6 with a per-row filter chosen by the minimum-sum-of-absolute-differences heuristic (as libpng).
  *
@@ -90,6 +94,92 @@ export function isPng(buf: Uint8Array): boolean {
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const ALLOWED_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
+/** Largest decode allowed for one PNG, by `pngDecodeCost` (an 8-bit index mask at 16384² needs 1 GiB). */
+export const MAX_PNG_DECODE_BYTES = 2 * 1024 * 1024 * 1024;
+
+const COLOUR_NAMES: Record<number, string> = { 0: 'grey', 2: 'RGB', 3: 'palette', 4: 'grey+alpha', 6: 'RGBA' };
+
+function describe(h: PngHeader): string {
+  return `${h.width}×${h.height} ${h.bitDepth}-bit ${COLOUR_NAMES[h.colorType] ?? `colour type ${h.colorType}`}${h.interlace ? ' interlaced' : ''}`;
+}
+
+/** Row bytes (without the filter byte) of a `w`-pixel row. */
+function rowBytesOf(h: PngHeader, w: number): number {
+  return Math.ceil((w * h.bitDepth * CHANNELS[h.colorType]) / 8);
+}
+
+/**
+ * Exact size of the inflated (filtered) image data the header implies: every row with its filter
+ * byte, over the seven Adam7 passes for interlaced files (empty passes have no rows).
+ */
+export function pngInflatedSize(h: PngHeader): number {
+  if (h.interlace === 0) return h.height * (rowBytesOf(h, h.width) + 1);
+  let n = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const pw = Math.ceil((h.width - x0) / dx);
+    const ph = Math.ceil((h.height - y0) / dy);
+    if (pw > 0 && ph > 0) n += ph * (rowBytesOf(h, pw) + 1);
+  }
+  return n;
+}
+
+/**
+ * Peak bytes of decoding a PNG with this header to one value per pixel, estimated from the header
+ * alone: the inflated data, its unfiltered copy, the samples (two bytes each at 16-bit) and the
+ * output. The memory budget of concurrent decodes (decode-budget.ts) counts in these units.
+ */
+export function pngDecodeCost(h: PngHeader): number {
+  const raw = pngInflatedSize(h);
+  const px = h.width * h.height;
+  const samples = px * CHANNELS[h.colorType] * (h.bitDepth === 16 ? 2 : 1);
+  return 2 * raw + samples + px;
+}
+
+/** The header checks done before anything is inflated (sizes, colour type, bit depth, cost). */
+function checkHeader(h: PngHeader, file: string): void {
+  if (h.width === 0 || h.height === 0) throw new PngError(file, `PNG has no pixels (${h.width}×${h.height})`);
+  if (h.width * h.height > MAX_PNG_PIXELS) {
+    throw new PngError(file, `image is ${h.width}×${h.height}, larger than ${Math.sqrt(MAX_PNG_PIXELS)}² pixels`);
+  }
+  const depths = ALLOWED_DEPTHS[h.colorType];
+  if (!depths) throw new PngError(file, `corrupt PNG (colour type ${h.colorType} does not exist)`);
+  if (!depths.includes(h.bitDepth)) throw new PngError(file, `corrupt PNG (bit depth ${h.bitDepth} with colour type ${h.colorType})`);
+  if (h.interlace > 1) throw new PngError(file, `corrupt PNG (interlace method ${h.interlace})`);
+  const cost = pngDecodeCost(h);
+  if (cost > MAX_PNG_DECODE_BYTES) {
+    const mib = (n: number) => Math.ceil(n / 1024 / 1024);
+    throw new PngError(file, `decoding ${describe(h)} needs ${mib(cost)} MiB, larger than the ${mib(MAX_PNG_DECODE_BYTES)} MiB allowed for one PNG`);
+  }
+}
+
+/**
+ * Inflate the image data, refusing (without producing more) output beyond what the header implies.
+ * zlib stops as soon as `maxOutputLength` is passed, so a stream that would inflate to gigabytes
+ * costs one output chunk of memory.
+ */
+function inflateCapped(c: PngChunks, file: string): Buffer {
+  const size = pngInflatedSize(c.header);
+  try {
+    return inflateSync(c.idat, { chunkSize: chunkFor(size), maxOutputLength: Math.max(size, 1) });
+  } catch (err) {
+    throw inflateError(c.header, size, file, err);
+  }
+}
+
+async function inflateCappedAsync(c: PngChunks, file: string): Promise<Buffer> {
+  const size = pngInflatedSize(c.header);
+  try {
+    // One output chunk of the expected size: zlib's default 16 KiB chunks cost a callback and a copy each.
+    return await inflateAsync(c.idat, { chunkSize: chunkFor(size), maxOutputLength: Math.max(size, 1) });
+  } catch (err) {
+    throw inflateError(c.header, size, file, err);
+  }
+}
+
+function chunkFor(size: number): number {
+  return Math.max(1024, Math.min(size, 64 * 1024 * 1024));
+}
+
 /** Parse the chunk structure (no pixel decoding). Throws PngError naming `file`. */
 export function parsePngChunks(buf: Uint8Array, file: string): PngChunks {
   if (!isPng(buf)) throw new PngError(file, 'not a PNG file (bad signature)');
@@ -114,6 +204,7 @@ export function parsePngChunks(buf: Uint8Array, file: string): PngChunks {
         colorType: buf[start + 9],
         interlace: buf[start + 12],
       };
+      checkHeader(header, file);
     } else if (type === 'PLTE') {
       palette = buf.subarray(start, start + len);
     } else if (type === 'IDAT') {
@@ -126,14 +217,7 @@ export function parsePngChunks(buf: Uint8Array, file: string): PngChunks {
   }
   if (!header) throw new PngError(file, 'corrupt PNG (no IHDR chunk)');
   const h = header;
-  if (h.width === 0 || h.height === 0) throw new PngError(file, `PNG has no pixels (${h.width}×${h.height})`);
-  if (h.width * h.height > MAX_PNG_PIXELS) {
-    throw new PngError(file, `image is ${h.width}×${h.height}, larger than ${Math.sqrt(MAX_PNG_PIXELS)}² pixels`);
-  }
-  const depths = ALLOWED_DEPTHS[h.colorType];
-  if (!depths) throw new PngError(file, `corrupt PNG (colour type ${h.colorType} does not exist)`);
-  if (!depths.includes(h.bitDepth)) throw new PngError(file, `corrupt PNG (bit depth ${h.bitDepth} with colour type ${h.colorType})`);
-  if (h.interlace > 1) throw new PngError(file, `corrupt PNG (interlace method ${h.interlace})`);
+  checkHeader(h, file);
   if (h.colorType === 3 && !palette) throw new PngError(file, 'corrupt PNG (palette image without PLTE chunk)');
   if (idat.length === 0) throw new PngError(file, 'truncated PNG (no image data)');
   if (!sawEnd) throw new PngError(file, 'truncated PNG (no IEND chunk)');
@@ -252,6 +336,9 @@ function decodeFromInflated(c: PngChunks, raw: Uint8Array, file: string): Decode
     const rows = unfilter(raw, 0, height, rowBytes, bpp, file);
     return { header: c.header, palette: c.palette, channels, samples: expand(rows, width, height, rowBytes, bitDepth, channels) };
   }
+  // Checked before the image is allocated (a short stream must not cost a full-size buffer).
+  const need = pngInflatedSize(c.header);
+  if (raw.length < need) throw new PngError(file, `truncated PNG (image data ends after ${raw.length} of ${need} bytes)`);
   const out: Uint8Array | Uint16Array = bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
   let offset = 0;
   for (const [x0, y0, dx, dy] of ADAM7) {
@@ -274,7 +361,10 @@ function decodeFromInflated(c: PngChunks, raw: Uint8Array, file: string): Decode
   return { header: c.header, palette: c.palette, channels, samples: out };
 }
 
-function inflateError(file: string, err: unknown): PngError {
+function inflateError(h: PngHeader, size: number, file: string, err: unknown): PngError {
+  if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    return new PngError(file, `image data inflates to more than ${size} bytes, what IHDR says (${describe(h)}) needs`);
+  }
   const msg = err instanceof Error ? err.message : String(err);
   return new PngError(file, /unexpected end/i.test(msg) ? 'truncated PNG (image data cut off)' : `corrupt PNG image data (${msg})`);
 }
@@ -282,32 +372,19 @@ function inflateError(file: string, err: unknown): PngError {
 /** Decode a PNG's samples (synchronous). */
 export function decodePngSync(buf: Uint8Array, file: string): DecodedSamples {
   const c = parsePngChunks(buf, file);
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(c.idat);
-  } catch (err) {
-    throw inflateError(file, err);
-  }
-  return decodeFromInflated(c, raw, file);
+  const raw = inflateCapped(c, file);
+  return decodeFromInflated(c, new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), file);
 }
 
 /** Decode a PNG's samples; the inflate runs on libuv's threadpool, so many decodes run in parallel. */
 export async function decodePng(buf: Uint8Array, file: string): Promise<DecodedSamples> {
-  const c = parsePngChunks(buf, file);
-  let raw: Buffer;
-  try {
-    raw = await inflateAsync(c.idat, { chunkSize: Math.max(1024, Math.min(expectedBytes(c.header), 64 * 1024 * 1024)) });
-  } catch (err) {
-    throw inflateError(file, err);
-  }
-  return decodeFromInflated(c, new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), file);
+  return decodePngChunks(parsePngChunks(buf, file), file);
 }
 
-/** Size of the filtered image data (all passes for interlaced files: an upper bound). */
-function expectedBytes(h: PngHeader): number {
-  const bits = h.bitDepth * CHANNELS[h.colorType];
-  const rows = h.interlace ? h.height * 2 : h.height;
-  return rows * (Math.ceil((h.width * bits) / 8) + 1);
+/** `decodePng` of chunks already parsed (callers that read the header first, to budget the decode). */
+export async function decodePngChunks(c: PngChunks, file: string): Promise<DecodedSamples> {
+  const raw = await inflateCappedAsync(c, file);
+  return decodeFromInflated(c, new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), file);
 }
 
 /** A PNG parsed and inflated, not yet unfiltered (for the fused paths below). */
@@ -319,13 +396,7 @@ export interface InflatedPng {
 
 export async function inflatePng(buf: Uint8Array, file: string): Promise<InflatedPng> {
   const c = parsePngChunks(buf, file);
-  let out: Buffer;
-  try {
-    // One output chunk of the expected size: zlib's default 16 KiB chunks cost a callback and a copy each.
-    out = await inflateAsync(c.idat, { chunkSize: Math.max(1024, Math.min(expectedBytes(c.header), 64 * 1024 * 1024)) });
-  } catch (err) {
-    throw inflateError(file, err);
-  }
+  const out = await inflateCappedAsync(c, file);
   // A plain Uint8Array view (not a Buffer) keeps the pixel loops monomorphic.
   return { header: c.header, palette: c.palette, raw: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
 }
@@ -335,13 +406,11 @@ export async function inflatePng(buf: Uint8Array, file: string): Promise<Inflate
  * each) this is cheaper than the async form: no threadpool round trips, no stream objects.
  */
 export function inflatePngSync(buf: Uint8Array, file: string): InflatedPng {
-  const c = parsePngChunks(buf, file);
-  let out: Buffer;
-  try {
-    out = inflateSync(c.idat, { chunkSize: Math.max(1024, Math.min(expectedBytes(c.header), 64 * 1024 * 1024)) });
-  } catch (err) {
-    throw inflateError(file, err);
-  }
+  return inflatePngChunksSync(parsePngChunks(buf, file), file);
+}
+
+export function inflatePngChunksSync(c: PngChunks, file: string): InflatedPng {
+  const out = inflateCapped(c, file);
   return { header: c.header, palette: c.palette, raw: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
 }
 

@@ -8,7 +8,8 @@
  */
 import sharp, { type Sharp } from '../sharp';
 import { ParselError } from '../../shared/api/errors';
-import { decodeBmp, isBmp, BmpError } from '../formats/bmp';
+import { decodeBmp, isBmp, BmpError, bmpDecodeCost, bmpSize } from '../formats/bmp';
+import { decodeBudget } from '../formats/decode-budget';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff'] as const;
 export const THUMB_SIZE = 256;
@@ -22,15 +23,22 @@ export interface ProbedImage {
   orientation: number;
 }
 
-/** A sharp pipeline over the file's bytes (BMP decoded here first). Fails on truncated data. */
+/** A sharp pipeline over the file's bytes (not BMP). Fails on truncated data. */
 function open(buf: Buffer): Sharp {
-  if (isBmp(buf)) {
-    const d = decodeBmp(buf);
-    return sharp(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), {
-      raw: { width: d.width, height: d.height, channels: 4 },
-    });
-  }
   return sharp(buf, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, sequentialRead: true });
+}
+
+/**
+ * Decode a BMP (our decoder: libvips reads none) and run `fn` on a sharp pipeline over its pixels,
+ * holding what the header declares from the decode memory budget while both run.
+ */
+async function withBmp<T>(buf: Buffer, fn: (img: Sharp, d: { width: number; height: number }) => Promise<T>): Promise<T> {
+  const size = bmpSize(buf);
+  return decodeBudget.run(size ? bmpDecodeCost(size.width, size.height) : 0, () => {
+    const d = decodeBmp(buf);
+    const img = sharp(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), { raw: { width: d.width, height: d.height, channels: 4 } });
+    return fn(img, d);
+  });
 }
 
 /** A JPEG whose data does not end with the EOI marker (trailing padding allowed) was cut short. */
@@ -60,14 +68,10 @@ export function decodeFailureReason(err: unknown, buf: Buffer): string {
 export async function probeAndThumb(buf: Buffer, path: string): Promise<{ info: ProbedImage; thumb: Buffer }> {
   try {
     if (isBmp(buf)) {
-      const d = decodeBmp(buf);
-      const thumb = await sharp(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), {
-        raw: { width: d.width, height: d.height, channels: 4 },
-      })
-        .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 80 })
-        .toBuffer();
-      return { info: { width: d.width, height: d.height, format: 'bmp', orientation: 1 }, thumb };
+      return await withBmp(buf, async (img, d) => {
+        const thumb = await img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+        return { info: { width: d.width, height: d.height, format: 'bmp', orientation: 1 }, thumb };
+      });
     }
     const meta = await open(buf).metadata();
     if (!meta.width || !meta.height) throw new Error('image has no dimensions');
@@ -96,11 +100,10 @@ const BROWSER_MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/p
 /** Bytes a browser can show in stored pixel order: the file itself when possible, else a PNG. */
 export async function toBrowserImage(buf: Buffer, path: string): Promise<{ body: Buffer; mime: string }> {
   try {
-    if (!isBmp(buf)) {
-      const meta = await sharp(buf).metadata();
-      const mime = meta.format ? BROWSER_MIME[meta.format] : undefined;
-      if (mime && (meta.orientation ?? 1) === 1) return { body: buf, mime };
-    }
+    if (isBmp(buf)) return { body: await withBmp(buf, (img) => img.png({ compressionLevel: 1 }).toBuffer()), mime: 'image/png' };
+    const meta = await sharp(buf, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
+    const mime = meta.format ? BROWSER_MIME[meta.format] : undefined;
+    if (mime && (meta.orientation ?? 1) === 1) return { body: buf, mime };
     const body = await open(buf).png({ compressionLevel: 1 }).toBuffer();
     return { body, mime: 'image/png' };
   } catch (err) {

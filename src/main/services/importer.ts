@@ -40,6 +40,8 @@ import { MAX_IMAGE_PIXELS, decodeFailureReason, probeAndThumb } from './image-io
 import type { ProjectPaths } from './paths';
 
 const BATCH = 64;
+/** Items in flight at once (file reads, hashing and decodes overlap); the memory their decodes hold is
+ *  bounded by the decode budget (formats/decode-budget.ts: declared bytes), not by this count. */
 const CONCURRENCY = 4;
 const CACHE_BYTES = 512 * 1024 * 1024;
 export const IMPORT_AUTHOR = 'import';
@@ -216,6 +218,7 @@ async function open(store: ProjectStore, opts: ImportOptions): Promise<Session> 
     );
   }
   const scan = await format.scan(dir, scanOpts);
+  skipped.push(...(scan.skipped ?? []));
   if (scan.items.length === 0) {
     const why = scan.problems.length ? ` (${scan.problems.slice(0, 5).map((p) => p.message).join('; ')})` : '';
     throw new ParselError('INVALID_INPUT', `no images found in ${dir} for format ${format.id}: the folder is empty or has a different shape${why}`, {

@@ -1,7 +1,8 @@
 /**
  * Adding a folder of images to a project: walk, hash, decode-check, thumbnail, insert.
  *
- * - Recursive walk that follows directory symlinks at most once per real directory (no loops).
+ * - Recursive walk (formats/walk.ts, shared with import): links followed, every folder read once (by
+ *   device + inode), loops and names that are not valid UTF-8 reported by name.
  * - Content duplicates (same SHA-256, in the project already or earlier in this folder) are skipped
  *   and reported with the path they duplicate.
  * - Files that cannot be read or decoded are listed with the reason; everything else is still added.
@@ -10,15 +11,18 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import type { AddFolderReport } from '../../shared/api/types';
 import { ParselError } from '../../shared/api/errors';
 import type { ProjectStore, NewImage } from '../store/project-store';
 import type { EventBus } from './backend';
 import { IMAGE_EXTENSIONS, probeAndThumb } from './image-io';
 import type { ProjectPaths } from './paths';
+import { walkTree } from '../formats/walk';
 
 const BATCH = 256;
+/** Items in flight at once (file reads, hashing and decodes overlap); the memory their decodes hold is
+ *  bounded by the decode budget (formats/decode-budget.ts: declared bytes), not by this count. */
 const CONCURRENCY = 4;
 
 export interface WalkResult {
@@ -26,62 +30,27 @@ export interface WalkResult {
   problems: { path: string; reason: string }[];
 }
 
-/** List image files under `root` (sorted, absolute). Unreadable directories are reported, not fatal. */
+/**
+ * List image files under `root` (name order, depth first, absolute): formats/walk.ts, the walk import
+ * uses too (each folder read once by device + inode). Unreadable folders, link loops, broken links and
+ * names that are not valid UTF-8 are reported, not fatal; a folder reached again through another link
+ * is not read twice (its files would be duplicates).
+ */
 export async function walkImages(root: string, recursive: boolean): Promise<WalkResult> {
-  const files: string[] = [];
-  const problems: { path: string; reason: string }[] = [];
-  const seenDirs = new Set<string>();
   const exts = new Set<string>(IMAGE_EXTENSIONS);
-
-  async function visit(dir: string): Promise<void> {
-    let real: string;
-    try {
-      real = await fs.realpath(dir);
-    } catch (err) {
-      problems.push({ path: dir, reason: `cannot resolve folder: ${(err as NodeJS.ErrnoException).code ?? err}` });
-      return;
-    }
-    if (seenDirs.has(real)) return; // symlink loop or a folder reached twice
-    seenDirs.add(real);
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      problems.push({ path: dir, reason: `cannot read folder: ${(err as NodeJS.ErrnoException).code ?? err}` });
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        try {
-          const st = await fs.stat(p);
-          isDir = st.isDirectory();
-          isFile = st.isFile();
-        } catch {
-          problems.push({ path: p, reason: 'broken symbolic link' });
-          continue;
-        }
-      }
-      if (isDir) {
-        if (recursive) await visit(p);
-      } else if (isFile && exts.has(extname(e.name).toLowerCase())) {
-        files.push(p);
-      }
-    }
-  }
-
   let st: import('node:fs').Stats;
   try {
     st = await fs.stat(root);
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new ParselError('INVALID_INPUT', `${root}: symbolic link loop`, { path: root });
     throw new ParselError('NOT_FOUND', `folder not found: ${root}`, { path: root });
   }
   if (!st.isDirectory()) throw new ParselError('INVALID_INPUT', `not a folder: ${root}`, { path: root });
-  await visit(root);
-  return { files, problems };
+  const w = await walkTree(root, { recursive });
+  return {
+    files: w.files.filter((f) => exts.has(extname(f.path).toLowerCase())).map((f) => f.path),
+    problems: w.problems.map((p) => ({ path: p.path, reason: p.message.startsWith(`${p.path}: `) ? p.message.slice(p.path.length + 2) : p.message })),
+  };
 }
 
 async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

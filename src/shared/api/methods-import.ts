@@ -24,6 +24,7 @@ export const IMPORT_PROBLEM_KINDS = [
   'symlink-loop', // a symbolic link that points back into itself
   'broken-link', // a symbolic link whose target does not exist
   'unreadable', // a folder or file that cannot be read
+  'bad-name', // a file or folder name that is not valid UTF-8 (shown with the invalid bytes as \xNN)
 ] as const;
 export type ImportProblemKind = (typeof IMPORT_PROBLEM_KINDS)[number];
 

@@ -121,6 +121,23 @@ describe('bindIpc', () => {
     expect(svc.calls).toEqual([]);
   });
 
+  it('refuses __proto__ / constructor / prototype keys at any depth without running the service', async () => {
+    // Structured clone (what IPC does to a renderer's argument) keeps a parsed "__proto__" as an own key;
+    // in a zod record it used to be dropped silently and the call ran.
+    const payloads: [string, unknown][] = [
+      ['parsel:settings:set', structuredClone(JSON.parse('{"shortcuts": {"__proto__": ["Ctrl+K"]}}'))],
+      ['parsel:settings:set', structuredClone(JSON.parse('{"shortcuts": {"constructor": ["Ctrl+K"]}}'))],
+      ['parsel:models:check', structuredClone(JSON.parse('{"path": "/m.onnx", "card": {"prototype": 1}}'))],
+      ['parsel:app:info', structuredClone(JSON.parse('{"__proto__": {}}'))],
+    ];
+    for (const [channel, payload] of payloads) {
+      const r = (await ipc.invoke(topFrame(APP_URL), channel, payload)) as IpcResult<unknown>;
+      expect(!r.ok && r.error.code, channel).toBe('BAD_REQUEST');
+      expect(!r.ok && r.error.message).toMatch(/Unrecognized key: "(__proto__|constructor|prototype)"/);
+    }
+    expect(svc.calls).toEqual([]);
+  });
+
   it('returns validation errors, ParselErrors and crashes as wire errors with their fields', async () => {
     const bad = (await ipc.invoke(topFrame(APP_URL), 'parsel:image:get', { id: 'x' })) as IpcResult<unknown>;
     expect(bad.ok).toBe(false);

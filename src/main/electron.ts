@@ -49,6 +49,8 @@ function contentSecurityPolicy(): string {
 
 function sqliteBinding(): string | undefined {
   if (process.env.PARSEL_SQLITE_BINDING) return process.env.PARSEL_SQLITE_BINDING;
+  // Packaged (electron-builder.json): better-sqlite3's own binary, rebuilt for this Electron by npmRebuild.
+  if (app.isPackaged) return undefined;
   const p = join(app.getAppPath(), '.cache', 'electron-native', process.versions.electron, 'better_sqlite3.node');
   if (existsSync(p)) return p;
   console.warn(
@@ -173,7 +175,8 @@ app
       pickPath,
       sqliteNativeBinding: sqliteBinding(),
       version: app.getVersion(),
-      sampleModelsDir: join(app.getAppPath(), 'models', 'demo'),
+      // Packaged, models/demo is unpacked beside app.asar (ONNX Runtime opens files natively, not through asar).
+      sampleModelsDir: join(app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked'), 'models', 'demo'),
     });
     registerAppProtocol();
     registerMediaProtocol(backend);

@@ -20,7 +20,7 @@ import { UsageError, type OptionTable, type ParsedArgs } from './options';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, refused: 3, partial: 4 } as const;
 
-export { UsageError, field, parseCommandLine, type OptionSpec, type OptionTable, type ParsedArgs } from './options';
+export { UsageError, field, isFlag, parseCommandLine, type OptionSpec, type OptionTable, type ParsedArgs } from './options';
 
 export interface Command {
   summary: string;

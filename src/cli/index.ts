@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ParselError } from '../shared/api/errors';
 import { createBackend } from '../main/services';
-import { EXIT, UsageError, defaultDemoModelsDir, defaultUserDataDir, parseCommandLine, type Command, type Ctx } from './command';
+import { EXIT, UsageError, defaultDemoModelsDir, defaultUserDataDir, isFlag, parseCommandLine, type Command, type Ctx } from './command';
 import { commands } from './commands';
 
 export { EXIT, defaultUserDataDir };
@@ -39,7 +39,7 @@ function helpText(): string {
 }
 
 function commandHelp(name: string, c: Command): string {
-  const opts = Object.entries(c.options).map(([k, o]) => `  --${k}${o.type === 'boolean' ? '' : ' <value>'}\n      ${o.help}`);
+  const opts = Object.entries(c.options).map(([k, o]) => `  --${k}${isFlag(o) ? '' : ' <value>'}\n      ${o.help}`);
   return [`parsel ${name} — ${c.summary}`, '', `usage: ${c.usage}`, '', 'options:', ...opts, '  --help\n      this text'].join('\n');
 }
 

@@ -16,7 +16,9 @@ export class UsageError extends Error {}
 
 export interface OptionSpec {
   /** boolean: a flag (`--json`); string: takes a value (`--top 20` or `--top=20`). */
-  type: 'boolean' | 'string';
+  type?: 'boolean' | 'string';
+  /** The older spelling of `type`, still read: `flag: true` is `type: 'boolean'`, `flag: false` is `type: 'string'`. */
+  flag?: boolean;
   help: string;
   /**
    * How the text becomes the value checked by `schema`: a number, a comma-separated list of texts, or
@@ -28,6 +30,11 @@ export interface OptionSpec {
 }
 
 export type OptionTable = Record<string, OptionSpec>;
+
+/** Whether an option is a flag (takes no value). */
+export function isFlag(spec: OptionSpec): boolean {
+  return spec.type !== undefined ? spec.type === 'boolean' : spec.flag === true;
+}
 
 export interface ParsedArgs {
   positional: string[];
@@ -129,7 +136,7 @@ function describe(name: string, spec: OptionSpec, text: string, value: unknown, 
  */
 export function parseCommandLine(argv: string[], table: OptionTable): ParsedArgs {
   const options: Record<string, { type: 'boolean' | 'string' }> = {};
-  for (const [name, spec] of Object.entries(table)) options[name] = { type: spec.type };
+  for (const [name, spec] of Object.entries(table)) options[name] = { type: isFlag(spec) ? 'boolean' : 'string' };
   const { tokens } = parseArgv({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const positional: string[] = [];
   const given: Record<string, string | boolean> = Object.create(null) as Record<string, string | boolean>;
@@ -140,7 +147,7 @@ export function parseCommandLine(argv: string[], table: OptionTable): ParsedArgs
     else if (t.kind === 'option') {
       const spec = Object.prototype.hasOwnProperty.call(table, t.name) ? table[t.name] : undefined;
       if (!spec) throw new UsageError(`unknown option ${t.rawName}; this command's options: ${known()}, --help`);
-      if (spec.type === 'boolean') {
+      if (isFlag(spec)) {
         if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value`);
         given[t.name] = true;
       } else {

@@ -1,5 +1,6 @@
 /**
- * The CLI's building blocks: command shape, argument parsing, exit codes, running against a project.
+ * The CLI's building blocks: command shape, exit codes, running against a project (argument parsing:
+ * options.ts).
  * Each command lives in `commands/<name>.ts` and is listed in `commands/index.ts`.
  *
  * Exit codes (stable, for scripts):
@@ -15,21 +16,18 @@ import { fileURLToPath } from 'node:url';
 import type { ParselApi } from '../shared/api/contract';
 import { directClient } from '../main/services/backend';
 import type { Backend } from '../main/services';
+import { UsageError, type OptionTable, type ParsedArgs } from './options';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, refused: 3, partial: 4 } as const;
 
-export class UsageError extends Error {}
+export { UsageError, field, isFlag, parseCommandLine, type OptionSpec, type OptionTable, type ParsedArgs } from './options';
 
 export interface Command {
   summary: string;
   usage: string;
-  options: Record<string, { flag: boolean; help: string }>;
+  /** The command's options (options.ts): type, help, and the contract field that checks the value. */
+  options: OptionTable;
   run(args: ParsedArgs, ctx: Ctx): Promise<number>;
-}
-
-export interface ParsedArgs {
-  positional: string[];
-  options: Record<string, string | boolean>;
 }
 
 export interface Ctx {
@@ -53,35 +51,6 @@ export function defaultUserDataDir(): string {
  */
 export function defaultDemoModelsDir(): string {
   return resolve(fileURLToPath(new URL('../../models/demo', import.meta.url)));
-}
-
-export function parseArgs(argv: string[], spec: Command['options']): ParsedArgs {
-  const positional: string[] = [];
-  const options: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      const o = spec[name];
-      if (!o) throw new UsageError(`unknown option --${name}`);
-      if (o.flag) {
-        if (eq > 0) throw new UsageError(`--${name} takes no value`);
-        options[name] = true;
-      } else {
-        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-        if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-        options[name] = v;
-      }
-    } else {
-      positional.push(a);
-    }
-  }
-  return { positional, options };
 }
 
 export function need(args: ParsedArgs, n: number, names: string): string[] {

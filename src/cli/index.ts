@@ -2,13 +2,26 @@
  * `parsel` command line: the same services as the app, called in-process. Commands are in
  * `commands/`; exit codes are documented in `command.ts`.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ParselError } from '../shared/api/errors';
 import { createBackend } from '../main/services';
-import { EXIT, UsageError, defaultDemoModelsDir, defaultUserDataDir, parseArgs, type Command, type Ctx } from './command';
+import { EXIT, UsageError, defaultDemoModelsDir, defaultUserDataDir, isFlag, parseCommandLine, type Command, type Ctx } from './command';
 import { commands } from './commands';
 
 export { EXIT, defaultUserDataDir };
+
+/**
+ * The version in this checkout's package.json: two folders up from this module (src/cli/index.ts from
+ * source, out/cli/parsel.mjs once bundled).
+ */
+export function packageVersion(): string {
+  const file = fileURLToPath(new URL('../../package.json', import.meta.url));
+  const v = (JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version;
+  if (typeof v !== 'string' || v === '') throw new Error(`${file} has no "version"`);
+  return v;
+}
 
 function helpText(): string {
   const w = Math.max(...Object.keys(commands).map((k) => k.length));
@@ -26,29 +39,40 @@ function helpText(): string {
 }
 
 function commandHelp(name: string, c: Command): string {
-  const opts = Object.entries(c.options).map(([k, o]) => `  --${k}${o.flag ? '' : ' <value>'}\n      ${o.help}`);
+  const opts = Object.entries(c.options).map(([k, o]) => `  --${k}${isFlag(o) ? '' : ' <value>'}\n      ${o.help}`);
   return [`parsel ${name} — ${c.summary}`, '', `usage: ${c.usage}`, '', 'options:', ...opts, '  --help\n      this text'].join('\n');
 }
 
+/** Streams whose reader went away (`parsel … | head -1`), and the streams already watched. */
+const gone = new WeakSet<NodeJS.WritableStream>();
+const watched = new WeakSet<NodeJS.WritableStream>();
+
 /**
- * Lines to stdout that stop quietly when the reader goes away (`parsel flags --all | head`): the
- * broken pipe is not an error of the command, which finishes normally.
+ * Lines to stdout or stderr that stop quietly when the reader goes away: a broken pipe is not an
+ * error of the command, which finishes normally (exit 0 when it succeeds), as Unix tools do. Watching
+ * the stream also covers direct writes (progress on stderr): without an 'error' listener, the EPIPE of
+ * any write is an uncaught exception (a stack trace and exit 1).
  */
-function stdoutLines(): (s: string) => void {
-  let gone = false;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') gone = true;
-    else throw err;
-  });
+export function quietLines(stream: NodeJS.WriteStream): (s: string) => void {
+  if (!watched.has(stream)) {
+    watched.add(stream);
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') gone.add(stream);
+      else throw err;
+    });
+  }
   return (s) => {
-    if (!gone && !process.stdout.destroyed) process.stdout.write(`${s}\n`);
+    if (!gone.has(stream) && !stream.destroyed) stream.write(`${s}\n`);
   };
 }
 
 export async function main(argv: string[], io: Partial<Ctx> = {}): Promise<number> {
+  const stdoutLines = quietLines(process.stdout);
+  const stderrLines = quietLines(process.stderr);
   const ctx: Ctx = {
-    out: io.out ?? stdoutLines(),
-    err: io.err ?? ((s) => process.stderr.write(`${s}\n`)),
+    // Both streams are watched even where io replaces them: commands write progress to stderr directly.
+    out: io.out ?? stdoutLines,
+    err: io.err ?? stderrLines,
     backend: io.backend ?? ((mode) => createBackend({ mode, userDataDir: defaultUserDataDir(), sampleModelsDir: defaultDemoModelsDir() })),
     rendererDir: io.rendererDir ?? resolve('out/renderer'),
   };
@@ -58,7 +82,7 @@ export async function main(argv: string[], io: Partial<Ctx> = {}): Promise<numbe
     return name ? EXIT.ok : EXIT.usage;
   }
   if (name === '--version') {
-    ctx.out('0.1.0');
+    ctx.out(packageVersion());
     return EXIT.ok;
   }
   const cmd = commands[name];
@@ -71,7 +95,7 @@ export async function main(argv: string[], io: Partial<Ctx> = {}): Promise<numbe
     return EXIT.ok;
   }
   try {
-    return await cmd.run(parseArgs(rest, cmd.options), ctx);
+    return await cmd.run(parseCommandLine(rest, cmd.options), ctx);
   } catch (err) {
     if (err instanceof UsageError) {
       ctx.err(`parsel ${name}: ${err.message}\nusage: ${cmd.usage}`);

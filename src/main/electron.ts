@@ -1,9 +1,10 @@
 /**
- * Electron entry (built to out/main/index.js). Thin: security settings, one window, the media
- * protocol, and the service table bound to IPC. Business rules live in ./services.
+ * Electron entry (built to out/main/index.js). Thin: security settings, one window, the app and media
+ * protocols, and the service table bound to IPC. Business rules live in ./services.
  *
  * Environment:
- *   ELECTRON_RENDERER_URL   dev server (set by electron-vite dev); otherwise out/renderer/index.html
+ *   ELECTRON_RENDERER_URL   dev server (set by electron-vite dev); otherwise parsel-app://app/index.html,
+ *                           out/renderer served by the app protocol (app-protocol.ts)
  *   PARSEL_USER_DATA_DIR    overrides app.getPath('userData') (tests)
  *   PARSEL_SQLITE_BINDING   better-sqlite3 binary built for this Electron (default: the one
  *                           scripts/electron-native.mjs writes under .cache/electron-native/<version>/)
@@ -11,21 +12,23 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolResponse } from './app-protocol';
 import { bindIpc, forwardEvents, trustedFrameCheck } from './ipc';
 import { fetchMedia, MEDIA_SCHEME, mediaErrorStatus, parseMediaUrl } from './server/media';
 import { createBackend, type Backend } from './services/index';
 
 // Must happen before `ready`.
 protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } },
   { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } },
 ]);
 app.enableSandbox();
 if (process.env.PARSEL_USER_DATA_DIR) app.setPath('userData', process.env.PARSEL_USER_DATA_DIR);
 
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
-const indexHtml = join(__dirname, '../renderer/index.html');
+const rendererDir = join(__dirname, '../renderer');
 const preloadPath = join(__dirname, '../preload/index.cjs');
-const isTrustedFrame = trustedFrameCheck({ devServerUrl, indexHtml });
+const isTrustedFrame = trustedFrameCheck({ devServerUrl, appUrl: APP_INDEX_URL });
 
 function contentSecurityPolicy(): string {
   const dev = devServerUrl ? new URL(devServerUrl) : null;
@@ -46,6 +49,8 @@ function contentSecurityPolicy(): string {
 
 function sqliteBinding(): string | undefined {
   if (process.env.PARSEL_SQLITE_BINDING) return process.env.PARSEL_SQLITE_BINDING;
+  // Packaged (electron-builder.json): better-sqlite3's own binary, rebuilt for this Electron by npmRebuild.
+  if (app.isPackaged) return undefined;
   const p = join(app.getAppPath(), '.cache', 'electron-native', process.versions.electron, 'better_sqlite3.node');
   if (existsSync(p)) return p;
   console.warn(
@@ -91,6 +96,11 @@ function hardenSession(): void {
     headers['X-Content-Type-Options'] = ['nosniff'];
     callback({ responseHeaders: headers });
   });
+}
+
+/** out/renderer as parsel-app://app/ (path-confined; the page with its CSP). */
+function registerAppProtocol(): void {
+  protocol.handle(APP_SCHEME, (request) => appProtocolResponse(rendererDir, request, contentSecurityPolicy()));
 }
 
 function registerMediaProtocol(backend: Backend): void {
@@ -141,7 +151,7 @@ function createWindow(): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(indexHtml);
+  else void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
@@ -165,8 +175,10 @@ app
       pickPath,
       sqliteNativeBinding: sqliteBinding(),
       version: app.getVersion(),
-      sampleModelsDir: join(app.getAppPath(), 'models', 'demo'),
+      // Packaged, models/demo is unpacked beside app.asar (ONNX Runtime opens files natively, not through asar).
+      sampleModelsDir: join(app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked'), 'models', 'demo'),
     });
+    registerAppProtocol();
     registerMediaProtocol(backend);
     bindIpc(backend, ipcMain, isTrustedFrame);
     forwardEvents(backend.bus, () => BrowserWindow.getAllWindows().map((w) => w.webContents), isTrustedFrame);

@@ -6,8 +6,6 @@
  * Errors are returned as `{ ok: false, error }` values: an Error thrown from a `handle` listener reaches
  * the renderer as a bare message, without `code` and `details`.
  */
-import { fileURLToPath } from 'node:url';
-import { normalize } from 'node:path';
 import { channelOf, isMethodName, METHOD_NAMES, type MethodName } from '../shared/api/contract';
 import { EVENT_CHANNEL, type IpcEventMessage, type IpcResult } from '../shared/api/bridge';
 import { toWireError, type WireError } from '../shared/api/errors';
@@ -110,9 +108,10 @@ export function forwardEvents(
 
 /**
  * Which page URLs are the app: in development the electron-vite dev server's origin, otherwise
- * exactly the built `index.html` as a file:// URL (any query or fragment; the hash carries the route).
+ * exactly the app page `appUrl` (parsel-app://app/index.html, app-protocol.ts), with any query or
+ * fragment (the hash carries the route). file:// pages are never the app.
  */
-export function trustedFrameCheck(opts: { devServerUrl?: string; indexHtml: string }): (url: string) => boolean {
+export function trustedFrameCheck(opts: { devServerUrl?: string; appUrl: string }): (url: string) => boolean {
   if (opts.devServerUrl) {
     const dev = new URL(opts.devServerUrl);
     if (dev.protocol !== 'http:' && dev.protocol !== 'https:') throw new Error(`unexpected dev server URL ${opts.devServerUrl}`);
@@ -125,16 +124,11 @@ export function trustedFrameCheck(opts: { devServerUrl?: string; indexHtml: stri
       }
     };
   }
-  // Windows paths are case-insensitive (and drive letters come in either case).
-  const canon = (p: string) => (process.platform === 'win32' ? normalize(p).toLowerCase() : normalize(p));
-  const index = canon(opts.indexHtml);
+  const app = new URL(opts.appUrl);
   return (url) => {
     try {
       const u = new URL(url);
-      if (u.protocol !== 'file:' || (u.host !== '' && u.host !== 'localhost')) return false;
-      u.search = '';
-      u.hash = '';
-      return canon(fileURLToPath(u)) === index;
+      return u.protocol === app.protocol && u.host === app.host && u.pathname === app.pathname && !u.username && !u.password;
     } catch {
       return false;
     }

@@ -23,7 +23,8 @@ import {
   numberToHalf,
   type Checkpoint,
 } from '../../src/main/inference/average';
-import { encodeModel, readInitializers, readOnnxMetadata, type NodeDef, type TensorInit } from '../../src/main/inference/onnx-proto';
+import { readInitializers, readOnnxMetadata } from '../../src/main/inference/onnx-proto';
+import { encodeModel, type NodeDef, type TensorInit } from '../tooling/onnx-writer';
 import { CARD_METADATA_KEY } from '../../src/shared/models/card';
 
 const ROOT = resolve(__dirname, '../..');

@@ -1,10 +1,11 @@
 /** The `parsel` command: the built bundle run as a user would, exit codes and messages included. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCliBundle } from '../tooling/cli-bundle';
 
 const ROOT = resolve(__dirname, '../..');
 const BIN = join(ROOT, 'bin/parsel.mjs');
@@ -47,6 +48,91 @@ describe('parsel CLI', () => {
     const opt = parsel('info', 'x.parsel', '--bogus');
     expect(opt.code).toBe(2);
     expect(opt.err).toContain('unknown option --bogus');
+  });
+
+  it('refuses unknown options by name with the usage, also names of Object.prototype', () => {
+    for (const bad of ['--bogus', '--constructor', '--__proto__', '--toString', '-x']) {
+      const r = parsel('info', 'x.parsel', bad);
+      expect(r.code, bad).toBe(2);
+      expect(r.err).toContain(`parsel info: unknown option ${bad}; this command's options: --json, --help`);
+      expect(r.err).toContain('usage: parsel info <project.parsel> [--json]');
+    }
+    expect(parsel('info', 'x.parsel', '--json=yes').err).toContain('--json takes no value');
+    expect(parsel('flags', 'x.parsel', '--top').err).toContain('--top needs a value');
+    expect(parsel('flags', 'x.parsel', '--top', '--json').err).toContain('--top needs a value');
+  });
+
+  it("checks option values with the contract's schemas, naming the option", () => {
+    const cases: [string[], string][] = [
+      [['flags', 'x.parsel', '--top', '0'], '--top must be an integer 1-10000, got "0"'],
+      [['flags', 'x.parsel', '--image', '-3'], '--image must be a positive integer, got "-3"'],
+      [['flags', 'x.parsel', '--status', 'open,shut'], '--status: unknown value "shut"; known: open, fixed, dismissed'],
+      [['scan', 'x.parsel', '--model-set', '1', '--match-iou', '0'], '--match-iou must be a number above 0 and at most 1, got "0"'],
+      [['scan', 'x.parsel', '--model-set', '1', '--ids', '1,two'], '--ids: "two" is not a positive integer'],
+      [['stats', 'x.parsel', '--status', 'done,finished'], '--status: unknown value "finished"; known: unlabeled'],
+      [['export', 'x.parsel', 'o', '--format', 'lapa', '--seed', '1.5'], '--seed must be an integer 0-2147483647, got "1.5"'],
+      [['export', 'x.parsel', 'o', '--format', 'lapa', '--kind', 'robot'], '--kind: unknown value "robot"; known: import, model, human'],
+      [['import', 'x.parsel', 'f', '--on-problem', 'maybe'], '--on-problem: unknown value "maybe"; known: skip, abort'],
+      [['models', 'set', 'x.parsel', 's', '1', '--tta', 'mirror'], '--tta: unknown value "mirror"; known: none, flip'],
+      [['prelabel', 'x.parsel', '--model', 'm.onnx', '--margin', '5'], '--margin must be a number 0-4, got "5"'],
+    ];
+    for (const [args, message] of cases) {
+      const r = parsel(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toContain(message);
+      expect(r.err).toContain(`usage: parsel ${args[0]}`);
+    }
+  });
+
+  it('--version prints the version of package.json', async () => {
+    const r = parsel('--version');
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+    // A bundle two folders below another package.json (as out/cli is below the app's) reads that one.
+    // (Under the repository, so that the bundle's external modules resolve to its node_modules.)
+    const app = join(ROOT, 'out', 'test-version-cli');
+    rmSync(app, { recursive: true, force: true });
+    const { run } = await buildCliBundle(join(app, 'out', 'cli'));
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'parsel', version: '9.8.7-test' }));
+    const v = spawnSync(process.execPath, [run, '--version'], { cwd: dir, env, encoding: 'utf8' });
+    expect(v.stdout.trim()).toBe('9.8.7-test');
+  });
+
+  it('refuses a __proto__ key in a JSON file the command sends (models check --card) like any unknown key', () => {
+    writeFileSync(join(dir, 'evil.card.json'), '{"name": "x", "__proto__": {"labels": "lapa-11"}}');
+    const r = parsel('models', 'check', 'nowhere.onnx', '--card', 'evil.card.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/card: Unrecognized key: "__proto__"/);
+  });
+
+  it('ends quietly with the exit code of the command when the reader of its output goes away (| head -1)', () => {
+    // `{ parsel …; echo exit=$? >&3; }`: the exit code of parsel itself, past the pipe; head reads one
+    // line and leaves, so later writes (stdout, or stderr with 2>&1) meet a broken pipe.
+    // `true` reads nothing and leaves at once, so even the first write (parsel starts in ~0.2 s) meets it.
+    const run = (args: string, redirect: string, reader: string) => {
+      const cmd = `{ "${process.execPath}" "${BIN}" ${args} ${redirect}; echo "exit=$?" >&3; } 3>&2 | ${reader}`;
+      return spawnSync('sh', ['-c', cmd], { cwd: dir, env, encoding: 'utf8' });
+    };
+    const cases: [string, number][] = [
+      ['demo pipe{n}.parsel --count 2 --size 32 --no-models', 0],
+      ['info pipe1.parsel --json', 0],
+      ['--help', 0],
+      ['export --help', 0],
+      ['frobnicate', 2],
+    ];
+    for (const [args, code] of cases) {
+      const ways = [
+        ['', 'head -1 >/dev/null'],
+        ['2>&1', 'head -1 >/dev/null'],
+        ['', 'true'],
+        ['2>&1', 'true'],
+      ];
+      for (const [n, [redirect, reader]] of ways.entries()) {
+        const r = run(args.replace('{n}', String(n + 1)), redirect, reader);
+        expect(r.stderr, `${args} ${redirect} | ${reader}`).toContain(`exit=${code}`);
+        expect(r.stderr).not.toMatch(/EPIPE|Error:|at .*\.mjs/);
+      }
+    }
   });
 
   it('init creates a project and refuses to overwrite or to use an unknown schema', () => {

@@ -385,6 +385,40 @@ describe('WebSocket', () => {
     }
   });
 
+  it('refuses __proto__ / constructor / prototype keys in a payload, and the smuggled values never reach a service', async () => {
+    const peer = new Peer(await connect(goodWsHeaders()));
+    try {
+      const before = await peer.call('settings:get', {});
+      expect(before.ok).toBe(true);
+      const autosave = before.ok ? (before.value as { autosaveMs: number }).autosaveMs : 0;
+      // A hand-written frame, as a hostile page would send it: the decoder once assigned "__proto__",
+      // which made {autosaveMs: 250} the payload's prototype: a strict schema saw no key and read 250.
+      const cases: [string, string][] = [
+        ['settings:set', '{"__proto__": {"autosaveMs": 250}}'],
+        ['settings:set', '{"shortcuts": {"__proto__": ["Ctrl+K"]}}'],
+        ['settings:set', '{"constructor": {"autosaveMs": 250}}'],
+        ['app:info', '{"prototype": 1}'],
+      ];
+      let id = 900;
+      for (const [method, payload] of cases) {
+        id++;
+        const json = `{"t":"call","id":${id},"method":"${method}","payload":${payload}}`;
+        const head = new TextEncoder().encode(json);
+        const frame = new Uint8Array(4 + head.length);
+        new DataView(frame.buffer).setUint32(0, head.length, true);
+        frame.set(head, 4);
+        peer.sendRaw(frame);
+        const r = await peer.waitFor((m) => m.t === 'result' && m.id === id);
+        expect(r.t === 'result' && !r.ok && r.error.code, payload).toBe('BAD_REQUEST');
+        expect(r.t === 'result' && !r.ok && r.error.message, payload).toMatch(/Unrecognized key: "(__proto__|constructor|prototype)"/);
+      }
+      const after = await peer.call('settings:get', {});
+      expect(after.ok && (after.value as { autosaveMs: number }).autosaveMs).toBe(autosave);
+    } finally {
+      peer.ws.close();
+    }
+  });
+
   it('answers malformed frames with BAD_REQUEST when an id can be read, and closes the socket otherwise', async () => {
     const peer = new Peer(await connect(goodWsHeaders()));
     // JSON readable, but a blob reference promises more bytes than the frame carries.

@@ -15,7 +15,7 @@
 import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeModel, type NodeDef, type TensorInit } from '../../src/main/inference/onnx-proto';
+import { encodeModel, type NodeDef, type TensorInit } from './onnx-writer';
 import type { DetectorCardInput, ModelCardInput } from '../../src/shared/models/card';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -71,6 +71,31 @@ describe('API contract validation', () => {
     expect((e.details as { issues: unknown[] }).issues.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('refuses __proto__, constructor and prototype keys at any depth, like any unknown key', async () => {
+    // JSON.parse makes own keys of these names; zod's records dropped a "__proto__" key silently.
+    const cases: [string, unknown, RegExp][] = [
+      ['settings:set', JSON.parse('{"shortcuts": {"__proto__": ["Ctrl+K"]}}'), /settings:set: shortcuts: Unrecognized key: "__proto__"/],
+      ['settings:set', JSON.parse('{"shortcuts": {"constructor": ["Ctrl+K"]}}'), /shortcuts: Unrecognized key: "constructor"/],
+      ['settings:set', JSON.parse('{"__proto__": {"autosaveMs": 300}}'), /\(payload\): Unrecognized key: "__proto__"/],
+      ['models:check', JSON.parse('{"path": "/m.onnx", "card": {"name": "x", "prototype": {}}}'), /card: Unrecognized key: "prototype"/],
+      ['export:preview', JSON.parse('{"spec": {"format": "lapa", "remap": {"target": "lapa-11", "overrides": {"__proto__": "skin"}}}}'), /spec\.remap\.overrides: Unrecognized key: "__proto__"/],
+      ['image:setStatus', { ids: [1], status: 'done', nested: [{ a: JSON.parse('{"__proto__": 1}') }] }, /nested\.0\.a: Unrecognized key/],
+      // what an assignment of a parsed "__proto__" leaves: the key gone, the fields inherited
+      ['settings:set', Object.create({ autosaveMs: 300 }) as unknown, /not a plain object/],
+    ];
+    for (const [method, payload, message] of cases) {
+      const e = await err(method, payload);
+      expect(e.code, method).toBe('BAD_REQUEST');
+      expect(e.message).toMatch(message);
+    }
+    // the settings were not touched by any of them
+    const settings = (await dispatch(backend.services, 'settings:get', {})) as { autosaveMs: number; shortcuts: Record<string, unknown> };
+    expect(settings.autosaveMs).not.toBe(300);
+    expect(Object.keys(settings.shortcuts)).not.toContain('__proto__');
+    // ordinary keys that merely contain the words are fine
+    expect((await err('project:open', { path: '/nowhere/prototype-constructor.parsel' })).code).not.toBe('BAD_REQUEST');
+  });
+
   it('answers project-scoped calls with NO_PROJECT when none is open', async () => {
     expect((await err('project:info', {})).code).toBe('NO_PROJECT');
     expect((await err('image:list', {})).code).toBe('NO_PROJECT');

@@ -141,18 +141,32 @@ afterAll(() => {
 });
 
 describe('Electron shell (fake electron)', () => {
-  it('registers parsel-media as a privileged standard scheme before ready, and uses PARSEL_USER_DATA_DIR', () => {
+  it('registers parsel-app and parsel-media as privileged standard schemes before ready, and uses PARSEL_USER_DATA_DIR', () => {
     expect(fake.schemes).toEqual([
+      { scheme: 'parsel-app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
       expect.objectContaining({ scheme: 'parsel-media', privileges: expect.objectContaining({ standard: true, secure: true }) }),
     ]);
     expect(fake.userData).toBe(join(tmp, 'userdata'));
   });
 
-  it('opens one window with isolation, sandbox and web security, loading the built index.html', () => {
+  it('opens one window with isolation, sandbox and web security, loading the app page over parsel-app://, not file://', () => {
     const prefs = fake.windows[0].options.webPreferences;
     expect(prefs).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true, webSecurity: true, webviewTag: false });
     expect(prefs.preload).toMatch(/[\\/]preload[\\/]index\.cjs$/);
-    expect(appUrl).toMatch(/^file:\/\/.*\/renderer\/index\.html$/);
+    expect(appUrl).toBe('parsel-app://app/index.html');
+    expect(fake.windows[0].loaded.some((u) => u.startsWith('file:'))).toBe(false);
+  });
+
+  it('serves the renderer folder over parsel-app:// with the CSP, confined to it', async () => {
+    const handler = fake.protocolHandlers.get('parsel-app')!;
+    const page: Response = await handler(new Request('parsel-app://app/index.html'));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<div id="root">');
+    for (const bad of ['parsel-app://app/%2e%2e/%2e%2e/package.json', 'parsel-app://app/..%2f..%2fpackage.json', 'parsel-app://other/index.html']) {
+      expect((await handler(new Request(bad))).status, bad).toBe(404);
+    }
   });
 
   it('denies navigation, redirects, webviews and new windows in every web contents', () => {

@@ -23,10 +23,11 @@ import { PRELOAD_EVENT_NAMES, PRELOAD_METHOD_NAMES } from '../../src/preload/nam
 import type { IpcResult, ParselBridge } from '../../src/shared/api/bridge';
 import { IpcClient } from '../../src/renderer/src/api/ipc';
 import { parseMediaPath, parseMediaUrl } from '../../src/main/server/media';
+import { APP_INDEX_URL } from '../../src/main/app-protocol';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INDEX = join(root, 'out', 'renderer', 'index.html');
-const APP_URL = `${pathToFileURL(INDEX).href}#/project`;
+const APP_URL = `${APP_INDEX_URL}#/project`;
 
 // ---- fakes ---------------------------------------------------------------------------------------
 
@@ -74,7 +75,7 @@ function fakeServices() {
   return { services, calls };
 }
 
-const trusted = trustedFrameCheck({ indexHtml: INDEX });
+const trusted = trustedFrameCheck({ appUrl: APP_INDEX_URL });
 
 // ---- bindIpc -------------------------------------------------------------------------------------
 
@@ -111,6 +112,9 @@ describe('bindIpc', () => {
     ['another local file', topFrame(pathToFileURL(join(root, 'evil.html')).href)],
     ['a file next to the app', topFrame(pathToFileURL(join(root, 'out', 'renderer', 'other.html')).href)],
     ['a file URL on another host', topFrame(`file://evil.example${pathToFileURL(INDEX).pathname}`)],
+    ['the built index.html as a file:// URL', topFrame(pathToFileURL(INDEX).href)],
+    ['another page of the app scheme', topFrame('parsel-app://app/assets/x.html')],
+    ['the app path on another host of the scheme', topFrame('parsel-app://evil/index.html')],
     ['a sub-frame of the app page', { url: APP_URL, parent: topFrame(APP_URL) }],
     ['a frame that is gone', null],
     ['a data: URL', topFrame('data:text/html,<script>1</script>')],
@@ -118,6 +122,23 @@ describe('bindIpc', () => {
     const r = (await ipc.invoke(frame, 'parsel:app:info', {})) as IpcResult<unknown>;
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('FORBIDDEN');
+    expect(svc.calls).toEqual([]);
+  });
+
+  it('refuses __proto__ / constructor / prototype keys at any depth without running the service', async () => {
+    // Structured clone (what IPC does to a renderer's argument) keeps a parsed "__proto__" as an own key;
+    // in a zod record it used to be dropped silently and the call ran.
+    const payloads: [string, unknown][] = [
+      ['parsel:settings:set', structuredClone(JSON.parse('{"shortcuts": {"__proto__": ["Ctrl+K"]}}'))],
+      ['parsel:settings:set', structuredClone(JSON.parse('{"shortcuts": {"constructor": ["Ctrl+K"]}}'))],
+      ['parsel:models:check', structuredClone(JSON.parse('{"path": "/m.onnx", "card": {"prototype": 1}}'))],
+      ['parsel:app:info', structuredClone(JSON.parse('{"__proto__": {}}'))],
+    ];
+    for (const [channel, payload] of payloads) {
+      const r = (await ipc.invoke(topFrame(APP_URL), channel, payload)) as IpcResult<unknown>;
+      expect(!r.ok && r.error.code, channel).toBe('BAD_REQUEST');
+      expect(!r.ok && r.error.message).toMatch(/Unrecognized key: "(__proto__|constructor|prototype)"/);
+    }
     expect(svc.calls).toEqual([]);
   });
 
@@ -144,10 +165,17 @@ describe('bindIpc', () => {
 });
 
 describe('trustedFrameCheck', () => {
-  it('production: only the built index.html, with any hash or query', () => {
-    expect(trusted(pathToFileURL(INDEX).href)).toBe(true);
+  it('production: only parsel-app://app/index.html, with any hash or query; never a file:// page', () => {
+    expect(trusted(APP_INDEX_URL)).toBe(true);
     expect(trusted(APP_URL)).toBe(true);
-    expect(trusted(`${pathToFileURL(INDEX).href}?x=1`)).toBe(true);
+    expect(trusted(`${APP_INDEX_URL}?x=1`)).toBe(true);
+    expect(trusted(pathToFileURL(INDEX).href)).toBe(false);
+    expect(trusted(`${pathToFileURL(INDEX).href}#/project`)).toBe(false);
+    expect(trusted('parsel-app://app/assets/x.html')).toBe(false);
+    expect(trusted('parsel-app://app/index.html.evil')).toBe(false);
+    expect(trusted('parsel-app://user:pw@app/index.html')).toBe(false);
+    expect(trusted('parsel-app://other/index.html')).toBe(false);
+    expect(trusted('parsel-media://app/index.html')).toBe(false);
     expect(trusted(pathToFileURL(join(root, 'out', 'renderer', 'assets', 'x.html')).href)).toBe(false);
     expect(trusted(pathToFileURL(`${INDEX}.evil`).href)).toBe(false);
     expect(trusted('http://localhost:5173/')).toBe(false);
@@ -156,7 +184,7 @@ describe('trustedFrameCheck', () => {
   });
 
   it('development: only the dev server origin', () => {
-    const dev = trustedFrameCheck({ devServerUrl: 'http://localhost:5173/', indexHtml: INDEX });
+    const dev = trustedFrameCheck({ devServerUrl: 'http://localhost:5173/', appUrl: APP_INDEX_URL });
     expect(dev('http://localhost:5173/')).toBe(true);
     expect(dev('http://localhost:5173/#/image/3')).toBe(true);
     expect(dev('http://localhost:5174/')).toBe(false);

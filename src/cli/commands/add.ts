@@ -4,9 +4,9 @@ export const addCommand: Command = {
   summary: 'add a folder of images (recursive; duplicates by content skipped)',
   usage: 'parsel add <project.parsel> <folder> [--no-recursive] [--json]',
   options: {
-    'no-recursive': { flag: true, help: 'only the folder itself, not its subfolders' },
-    json: { flag: true, help: 'print the report as JSON' },
-    quiet: { flag: true, help: 'no progress on stderr' },
+    'no-recursive': { type: 'boolean', help: 'only the folder itself, not its subfolders' },
+    json: { type: 'boolean', help: 'print the report as JSON' },
+    quiet: { type: 'boolean', help: 'no progress on stderr' },
   },
   async run(args, ctx) {
     const [project, folder] = need(args, 2, '<project.parsel> <folder>');

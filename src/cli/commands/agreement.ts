@@ -18,11 +18,11 @@ export const agreementCommand: Command = {
     '       Figures over the selection come from one confusion matrix summed over its images (FORMATS.md); --a is the reference (rows).\n' +
     '       Images without a map on either side are skipped and counted; exit 3 when no image can be compared.',
   options: {
-    a: { flag: false, help: `reference label source: ${SOURCE_HELP}` },
-    b: { flag: false, help: 'the other label source (same forms)' },
+    a: { type: 'string', help: `reference label source: ${SOURCE_HELP}` },
+    b: { type: 'string', help: 'the other label source (same forms)' },
     ...SELECTION_OPTIONS,
-    'per-image': { flag: true, help: 'also print each image\'s mean F1 and mIoU' },
-    json: { flag: true, help: 'print the result as JSON (per-image figures included)' },
+    'per-image': { type: 'boolean', help: 'also print each image\'s mean F1 and mIoU' },
+    json: { type: 'boolean', help: 'print the result as JSON (per-image figures included)' },
   },
   async run(args, ctx) {
     const [project] = need(args, 1, '<project.parsel>');

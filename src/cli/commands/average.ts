@@ -14,10 +14,10 @@ export const averageCommand: Command = {
     '       Normalisation statistics (BatchNorm running mean/variance) are AVERAGED like the weights, not re-estimated on data.\n' +
     '       The card (ONNX metadata or <name>.card.json of the best/first checkpoint) is copied; "parsel.averaging" records the inputs.',
   options: {
-    best: { flag: false, help: 'the best checkpoint M_best (may also be listed among the checkpoints)' },
-    k: { flag: false, help: 'weight of the best model, a number >= 0 (default 1; needs --best)' },
-    force: { flag: true, help: 'overwrite <out.onnx> if it exists' },
-    json: { flag: true, help: 'print the averaging record as JSON' },
+    best: { type: 'string', help: 'the best checkpoint M_best (may also be listed among the checkpoints)' },
+    k: { type: 'string', help: 'weight of the best model, a number >= 0 (default 1; needs --best)' },
+    force: { type: 'boolean', help: 'overwrite <out.onnx> if it exists' },
+    json: { type: 'boolean', help: 'print the averaging record as JSON' },
   },
   async run(args, ctx) {
     const [out, ...ckpts] = args.positional;

@@ -25,12 +25,12 @@ export const demoCommand: Command = {
   usage:
     `parsel demo <file.parsel> [--count ${SAMPLE_DEFAULTS.count}] [--size ${SAMPLE_DEFAULTS.size}] [--noise ${SAMPLE_DEFAULTS.noise}] [--seed ${SAMPLE_DEFAULTS.seed}] [--no-models] [--models-dir DIR]`,
   options: {
-    count: { flag: false, help: `number of images (default ${SAMPLE_DEFAULTS.count})` },
-    size: { flag: false, help: `width and height of each image in px (default ${SAMPLE_DEFAULTS.size})` },
-    noise: { flag: false, help: `share of images whose label is corrupted, 0 to 1 (default ${SAMPLE_DEFAULTS.noise})` },
-    seed: { flag: false, help: `seed of image 0; image i is the generator's face with seed + i (default ${SAMPLE_DEFAULTS.seed})` },
-    'no-models': { flag: true, help: 'do not register the demo models' },
-    'models-dir': { flag: false, help: 'folder with demo.json and the models it names (default: models/demo of this checkout)' },
+    count: { type: 'string', help: `number of images (default ${SAMPLE_DEFAULTS.count})` },
+    size: { type: 'string', help: `width and height of each image in px (default ${SAMPLE_DEFAULTS.size})` },
+    noise: { type: 'string', help: `share of images whose label is corrupted, 0 to 1 (default ${SAMPLE_DEFAULTS.noise})` },
+    seed: { type: 'string', help: `seed of image 0; image i is the generator's face with seed + i (default ${SAMPLE_DEFAULTS.seed})` },
+    'no-models': { type: 'boolean', help: 'do not register the demo models' },
+    'models-dir': { type: 'string', help: 'folder with demo.json and the models it names (default: models/demo of this checkout)' },
   },
   async run(args, ctx) {
     const [file] = need(args, 1, '<file.parsel>');

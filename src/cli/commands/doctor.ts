@@ -32,7 +32,7 @@ export const doctorCommand: Command = {
   usage: 'parsel doctor [--json]',
   options: {
     json: {
-      flag: true,
+      type: 'boolean',
       help:
         'print the report as JSON. Exit code: 0 when browser mode and the tests have everything they need ' +
         '(desktop, GPU and demo lines may still be missing), 4 when something they need is missing or does not work',

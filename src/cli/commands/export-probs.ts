@@ -5,10 +5,10 @@ export const exportProbsCommand: Command = {
   summary: "export the teacher's soft predictions and the labels as .npy (cleanlab.segmentation shapes)",
   usage: 'parsel export-probs <project.parsel> <dir> --model-set <name|id> [--float16] [--ids ...] [--status ...] [--split ...] [--source ...] [--json]',
   options: {
-    'model-set': { flag: false, help: 'model set whose cached predictions are exported (name or id)' },
-    float16: { flag: true, help: 'write pred_probs as float16 (half the size) instead of float32' },
+    'model-set': { type: 'string', help: 'model set whose cached predictions are exported (name or id)' },
+    float16: { type: 'boolean', help: 'write pred_probs as float16 (half the size) instead of float32' },
     ...SELECTION_OPTIONS,
-    json: { flag: true, help: 'print the result as JSON' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
   },
   async run(args, ctx) {
     const [project, dir] = need(args, 2, '<project.parsel> <dir>');

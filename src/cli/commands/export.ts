@@ -1,45 +1,18 @@
 import { EXPORT_FORMATS, type ExportFormatId, type ExportPreview, type ExportSpecInput } from '../../shared/api/methods-export';
 import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type RevisionKind } from '../../shared/api/types';
 import { parseOverrides, RemapError } from '../../shared/dataset/remap';
-import { EXIT, UsageError, need, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
+import { EXIT, UsageError, field, need, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
 
-function list(args: ParsedArgs, name: string): string[] | undefined {
-  const v = args.options[name];
-  if (v === undefined) return undefined;
-  const items = String(v)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (items.length === 0) throw new UsageError(`--${name} needs at least one value`);
-  return items;
-}
+const spec = (...path: string[]) => field('export:preview', 'spec', ...path);
+const filterField = (key: string) => spec('filter', key);
 
-function oneOf<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[]): T[] | undefined {
-  const xs = list(args, name);
-  if (!xs) return undefined;
-  for (const x of xs) if (!(allowed as readonly string[]).includes(x)) throw new UsageError(`--${name}: unknown value "${x}"; known: ${allowed.join(', ')}`);
-  return xs as T[];
-}
-
-function int(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
-  const v = args.options[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}-${max}, got "${v}"`);
-  return n;
-}
+/** A checked list or number option (the schema named in the option table), or undefined. */
+const v = <T>(args: ParsedArgs, name: string) => args.values[name] as T | undefined;
 
 /** `--noise-min` / `--noise-max`: image noise score range of the latest `parsel scan` (unscanned images are left out). */
 function noiseRange(args: ParsedArgs): { min?: number; max?: number } | undefined {
-  const num = (name: string) => {
-    const v = args.options[name];
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number >= 0, got "${v}"`);
-    return n;
-  };
-  const min = num('noise-min');
-  const max = num('noise-max');
+  const min = v<number>(args, 'noise-min');
+  const max = v<number>(args, 'noise-max');
   if (min === undefined && max === undefined) return undefined;
   if (min !== undefined && max !== undefined && min > max) throw new UsageError(`--noise-min ${min} is above --noise-max ${max}`);
   return { ...(min !== undefined && { min }), ...(max !== undefined && { max }) };
@@ -51,7 +24,7 @@ export function specFromArgs(args: ParsedArgs): ExportSpecInput {
   if (!format) throw new UsageError(`--format is required: ${EXPORT_FORMATS.join(', ')}`);
   if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}"; known: ${EXPORT_FORMATS.join(', ')}`);
   const target = args.options.remap as string | undefined;
-  const ignoreIndex = int(args, 'ignore-index', 0, 255);
+  const ignoreIndex = v<number>(args, 'ignore-index');
   let overrides: Record<string, string> = {};
   if (args.options.override !== undefined) {
     if (!target) throw new UsageError('--override needs --remap <target-schema>');
@@ -64,7 +37,7 @@ export function specFromArgs(args: ParsedArgs): ExportSpecInput {
   }
   if (ignoreIndex !== undefined && !target) throw new UsageError('--ignore-index needs --remap <target-schema>');
   let mix: Record<string, number> | undefined;
-  const mixList = list(args, 'mix');
+  const mixList = v<string[]>(args, 'mix');
   if (mixList) {
     mix = {};
     for (const part of mixList) {
@@ -91,19 +64,19 @@ export function specFromArgs(args: ParsedArgs): ExportSpecInput {
     remap: target ? { target, ignoreIndex: ignoreIndex ?? 255, overrides } : null,
     ignoreAs: ignoreAs === undefined ? null : String(ignoreAs).trim(),
     filter: {
-      status: oneOf<ImageStatus>(args, 'status', IMAGE_STATUSES),
-      revisionKind: oneOf<RevisionKind>(args, 'kind', REVISION_KINDS),
-      revisionAuthor: list(args, 'author'),
-      split: list(args, 'split'),
-      source: list(args, 'source'),
-      tagsAny: list(args, 'tags'),
-      classesPresent: list(args, 'classes-present'),
-      classesAbsent: list(args, 'classes-absent'),
+      status: v<ImageStatus[]>(args, 'status'),
+      revisionKind: v<RevisionKind[]>(args, 'kind'),
+      revisionAuthor: v<string[]>(args, 'author'),
+      split: v<string[]>(args, 'split'),
+      source: v<string[]>(args, 'source'),
+      tagsAny: v<string[]>(args, 'tags'),
+      classesPresent: v<string[]>(args, 'classes-present'),
+      classesAbsent: v<string[]>(args, 'classes-absent'),
       noiseScore: noiseRange(args),
     },
-    sampling: { limit: int(args, 'limit', 1, 10_000_000), stratifyBy: list(args, 'stratify'), mix },
+    sampling: { limit: v<number>(args, 'limit'), stratifyBy: v<string[]>(args, 'stratify'), mix },
     splits,
-    seed: int(args, 'seed', 0, 2 ** 31 - 1) ?? 0,
+    seed: v<number>(args, 'seed') ?? 0,
   };
 }
 
@@ -128,33 +101,33 @@ export const exportCommand: Command = {
     '[--stratify classes] [--limit N] [--mix source=ratio,...] [--splits 0.8,0.1,0.1] [--seed N] [--dry-run] [--json]\n' +
     '       parsel export <project.parsel> <dir> --from-manifest m.json [--json]',
   options: {
-    format: { flag: false, help: `output format: ${EXPORT_FORMATS.join(', ')}` },
-    remap: { flag: false, help: 'target schema id (e.g. lapa-11); classes are matched by canonical name' },
-    'ignore-index': { flag: false, help: 'value for classes with no target (default 255); must not be a target class' },
-    override: { flag: false, help: 'remap overrides source=target or source=ignore, comma-separated' },
+    format: { type: 'string', help: `output format: ${EXPORT_FORMATS.join(', ')}` },
+    remap: { type: 'string', help: 'target schema id (e.g. lapa-11); classes are matched by canonical name' },
+    'ignore-index': { type: 'string', as: 'number', schema: spec('remap', 'ignoreIndex'), help: 'value for classes with no target (default 255); must not be a target class' },
+    override: { type: 'string', help: 'remap overrides source=target or source=ignore, comma-separated' },
     'ignore-as': {
-      flag: false,
+      type: 'string',
       help: 'class (of the output schema) that ignore pixels become, e.g. background; required by Helen, COCO and CelebAMask-HQ when ignore pixels can occur',
     },
-    status: { flag: false, help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
-    kind: { flag: false, help: `only images whose head revision is of these kinds: ${REVISION_KINDS.join(', ')}` },
-    author: { flag: false, help: 'only images whose head revision is by these authors' },
-    split: { flag: false, help: 'only these stored splits ("none" = no split)' },
-    source: { flag: false, help: 'only these sources ("none" = no source)' },
-    tags: { flag: false, help: 'only images with at least one of these tags' },
-    'classes-present': { flag: false, help: 'only masks containing all these classes (project schema names)' },
-    'classes-absent': { flag: false, help: 'only masks containing none of these classes' },
-    'noise-min': { flag: false, help: 'only images whose latest parsel scan noise score is at least this (never-scanned images are left out)' },
-    'noise-max': { flag: false, help: 'only images whose latest parsel scan noise score is at most this (never-scanned images are left out)' },
-    stratify: { flag: false, help: 'classes whose presence pattern sampling and split assignment keep in proportion' },
-    limit: { flag: false, help: 'at most N images (seeded, stratified sample)' },
-    mix: { flag: false, help: 'source ratios, e.g. synthetic=1,real=1; an error says which source falls short' },
-    splits: { flag: false, help: 'assign train,val,test by these ratios (seeded); default: keep stored splits' },
-    seed: { flag: false, help: 'seed for sampling and split assignment (default 0)' },
-    'from-manifest': { flag: false, help: 'reproduce an earlier export from its parsel-manifest.json (same revisions, same bytes)' },
-    'dry-run': { flag: true, help: 'print the counts the export would have; write nothing' },
-    json: { flag: true, help: 'print the result as JSON' },
-    quiet: { flag: true, help: 'no progress on stderr' },
+    status: { type: 'string', as: 'list', schema: filterField('status'), help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
+    kind: { type: 'string', as: 'list', schema: filterField('revisionKind'), help: `only images whose head revision is of these kinds: ${REVISION_KINDS.join(', ')}` },
+    author: { type: 'string', as: 'list', schema: filterField('revisionAuthor'), help: 'only images whose head revision is by these authors' },
+    split: { type: 'string', as: 'list', schema: filterField('split'), help: 'only these stored splits ("none" = no split)' },
+    source: { type: 'string', as: 'list', schema: filterField('source'), help: 'only these sources ("none" = no source)' },
+    tags: { type: 'string', as: 'list', schema: filterField('tagsAny'), help: 'only images with at least one of these tags' },
+    'classes-present': { type: 'string', as: 'list', schema: filterField('classesPresent'), help: 'only masks containing all these classes (project schema names)' },
+    'classes-absent': { type: 'string', as: 'list', schema: filterField('classesAbsent'), help: 'only masks containing none of these classes' },
+    'noise-min': { type: 'string', as: 'number', schema: spec('filter', 'noiseScore', 'min'), help: 'only images whose latest parsel scan noise score is at least this (never-scanned images are left out)' },
+    'noise-max': { type: 'string', as: 'number', schema: spec('filter', 'noiseScore', 'max'), help: 'only images whose latest parsel scan noise score is at most this (never-scanned images are left out)' },
+    stratify: { type: 'string', as: 'list', schema: spec('sampling', 'stratifyBy'), help: 'classes whose presence pattern sampling and split assignment keep in proportion' },
+    limit: { type: 'string', as: 'number', schema: spec('sampling', 'limit'), help: 'at most N images (seeded, stratified sample)' },
+    mix: { type: 'string', as: 'list', help: 'source ratios, e.g. synthetic=1,real=1; an error says which source falls short' },
+    splits: { type: 'string', help: 'assign train,val,test by these ratios (seeded); default: keep stored splits' },
+    seed: { type: 'string', as: 'number', schema: spec('seed'), help: 'seed for sampling and split assignment (default 0)' },
+    'from-manifest': { type: 'string', help: 'reproduce an earlier export from its parsel-manifest.json (same revisions, same bytes)' },
+    'dry-run': { type: 'boolean', help: 'print the counts the export would have; write nothing' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+    quiet: { type: 'boolean', help: 'no progress on stderr' },
   },
   async run(args, ctx) {
     const [project, dir] = need(args, 2, '<project.parsel> <dir>');

@@ -1,7 +1,6 @@
 import { FLAG_STATUSES, SCORE_SORTS, type FlagStatus, type ImageFlags, type QueueItem, type ScoreSort } from '../../shared/api/methods-noise';
 import type { LabelSchema } from '../../shared/api/types';
-import { EXIT, need, UsageError, withProject, type Command } from '../command';
-import { listOpt, numberOpt } from './noise-args';
+import { EXIT, field, need, UsageError, withProject, type Command } from '../command';
 
 /** One image's line: score, flag counts, path, scanned revision (and whether the head moved since). */
 function imageLine(it: QueueItem): string {
@@ -40,21 +39,21 @@ export const flagsCommand: Command = {
     'parsel flags <project.parsel> [--top N | --image id | --all [--sort score|name|flags] | --summary] [--status open,fixed,dismissed] [--pair label:suggested] [--json]',
   options: {
     summary: {
-      flag: true,
+      type: 'boolean',
       help: 'the label-error estimate of the latest scans (how many images likely have a label error) and the teacher check',
     },
-    top: { flag: false, help: 'the N scanned images with the highest noise score, flagged or not, with their flags (default 20)' },
-    all: { flag: true, help: 'every scanned image, one line each: score, open / fixed / dismissed flags of the scanned revision, path' },
-    sort: { flag: false, help: `with --all: ${SCORE_SORTS.join(' | ')} (score: highest first, the default; name: by path; flags: most open flags first)` },
-    image: { flag: false, help: 'one image id instead of the top list' },
-    status: { flag: false, help: `only flags with these statuses: ${FLAG_STATUSES.join(', ')}` },
-    pair: { flag: false, help: 'only flags whose label is the first class and whose suggestion the second, e.g. eye_g:l_eye (names or indexes); with --top, the top images that have one' },
-    json: { flag: true, help: 'print as JSON' },
+    top: { type: 'string', as: 'number', schema: field('noise:flags', 'top'), help: 'the N scanned images with the highest noise score, flagged or not, with their flags (default 20)' },
+    all: { type: 'boolean', help: 'every scanned image, one line each: score, open / fixed / dismissed flags of the scanned revision, path' },
+    sort: { type: 'string', help: `with --all: ${SCORE_SORTS.join(' | ')} (score: highest first, the default; name: by path; flags: most open flags first)` },
+    image: { type: 'string', as: 'number', schema: field('noise:flags', 'imageId'), help: 'one image id instead of the top list' },
+    status: { type: 'string', as: 'list', schema: field('noise:flags', 'status'), help: `only flags with these statuses: ${FLAG_STATUSES.join(', ')}` },
+    pair: { type: 'string', help: 'only flags whose label is the first class and whose suggestion the second, e.g. eye_g:l_eye (names or indexes); with --top, the top images that have one' },
+    json: { type: 'boolean', help: 'print as JSON' },
   },
   async run(args, ctx) {
     const [project] = need(args, 1, '<project.parsel>');
-    const top = numberOpt(args, 'top', 1, 10000, true);
-    const image = numberOpt(args, 'image', 1, Number.MAX_SAFE_INTEGER, true);
+    const top = args.values.top as number | undefined;
+    const image = args.values.image as number | undefined;
     const all = args.options.all === true;
     const summary = args.options.summary === true;
     if ([top !== undefined, image !== undefined, all, summary].filter(Boolean).length > 1) throw new UsageError('give one of --top, --image, --all and --summary');
@@ -91,8 +90,7 @@ export const flagsCommand: Command = {
         return EXIT.ok;
       });
     }
-    const status = listOpt(args, 'status');
-    if (status) for (const s of status) if (!(FLAG_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status: unknown value "${s}"; known: ${FLAG_STATUSES.join(', ')}`);
+    const status = args.values.status as FlagStatus[] | undefined;
     const pairArg = args.options.pair === undefined ? undefined : String(args.options.pair);
     return withProject(ctx, project, async (api) => {
       const schemas = await api.call('schema:list', {});
@@ -100,7 +98,7 @@ export const flagsCommand: Command = {
       const schema = schemas.find((s) => s.id === info.schemaId)!;
       const pair = pairArg === undefined ? undefined : parsePair(pairArg, schema);
       const req = image !== undefined ? { imageId: image } : { top: top ?? 20 };
-      const items = await api.call('noise:flags', { ...req, ...(status && { status: status as FlagStatus[] }), ...(pair && { pair }) });
+      const items = await api.call('noise:flags', { ...req, ...(status && { status }), ...(pair && { pair }) });
       if (args.options.json) ctx.out(JSON.stringify(items, null, 2));
       else print(items, schema, ctx.out);
       return EXIT.ok;

@@ -1,24 +1,23 @@
-import { EXIT, need, UsageError, withProject, type Command } from '../command';
-import { numberOpt } from './noise-args';
+import { EXIT, field, need, UsageError, withProject, type Command } from '../command';
 
 export const importProbsCommand: Command = {
   summary: 'import soft predictions made elsewhere (pred_probs.npy + index) as a new model set without models',
   usage: 'parsel import-probs <project.parsel> <dir> --name <set> [--index <file>] [--tolerance <t>] [--json] [--quiet]',
   options: {
-    name: { flag: false, help: 'name of the new model set (refused when a set has it); scan with it: parsel scan --model-set <name>' },
+    name: { type: 'string', help: 'name of the new model set (refused when a set has it); scan with it: parsel scan --model-set <name>' },
     index: {
-      flag: false,
+      type: 'string',
       help: 'the file naming the image of each row (relative to <dir>); default index.json (what export-probs writes), else index.txt (one image id, path or file name per line)',
     },
-    tolerance: { flag: false, help: 'largest |sum of a pixel\'s K probabilities - 1| accepted, 0-1 (default 0.01; for an export-probs folder K·(0.5/255 + 2^-12))' },
-    json: { flag: true, help: 'print the result as JSON' },
-    quiet: { flag: true, help: 'no progress on stderr' },
+    tolerance: { type: 'string', as: 'number', schema: field('noise:importProbs', 'tolerance'), help: 'largest |sum of a pixel\'s K probabilities - 1| accepted, 0-1 (default 0.01; for an export-probs folder K·(0.5/255 + 2^-12))' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+    quiet: { type: 'boolean', help: 'no progress on stderr' },
   },
   async run(args, ctx) {
     const [project, dir] = need(args, 2, '<project.parsel> <dir>');
     const name = args.options.name;
     if (name === undefined || name === true || String(name).trim() === '') throw new UsageError('--name <set> is required: the name of the new model set');
-    const tolerance = numberOpt(args, 'tolerance', 0, 1, false);
+    const tolerance = args.values.tolerance as number | undefined;
     const index = args.options.index === undefined ? undefined : String(args.options.index);
     return withProject(ctx, project, async (api) => {
       const off = args.options.quiet

@@ -1,5 +1,5 @@
 import { IMPORT_FORMATS, type ImportFormatId, type ImportPlanReport, type ImportProblemKind } from '../../shared/api/methods-import';
-import { EXIT, UsageError, need, withProject, type Command, type Ctx } from '../command';
+import { EXIT, UsageError, field, need, withProject, type Command, type Ctx } from '../command';
 
 const ORDERS: Record<string, 'celebamask-hq-a' | 'celebamask-hq-b' | 'celebamask-hq-c'> = {
   a: 'celebamask-hq-a',
@@ -30,17 +30,19 @@ export const importCommand: Command = {
   usage:
     'parsel import <project.parsel> <folder> [--format f] [--order a|b|c] [--helen-threshold] [--ignore-value v] [--dry-run] [--on-problem skip|abort] [--json]',
   options: {
-    format: { flag: false, help: `dataset format (default: detected): ${IMPORT_FORMATS.join(', ')}` },
-    order: { flag: false, help: "CelebAMask-HQ paint order a, b or c (default: the project's schema if it is one)" },
-    'helen-threshold': { flag: true, help: 'Helen: threshold maps at 127 instead of arg-max' },
+    format: { type: 'string', help: `dataset format (default: detected): ${IMPORT_FORMATS.join(', ')}` },
+    order: { type: 'string', help: "CelebAMask-HQ paint order a, b or c (default: the project's schema if it is one)" },
+    'helen-threshold': { type: 'boolean', help: 'Helen: threshold maps at 127 instead of arg-max' },
     'ignore-value': {
-      flag: false,
+      type: 'string',
+      as: 'number',
+      schema: field('import:run', 'ignoreValue'),
       help: "mask value meaning ignore (default: the one the dataset's parsel-manifest.json names); a project without one takes it",
     },
-    'dry-run': { flag: true, help: 'validate and report; write nothing' },
-    'on-problem': { flag: false, help: 'skip: import the good items and report the bad; abort (default): import nothing if any problem' },
-    json: { flag: true, help: 'print the report as JSON' },
-    quiet: { flag: true, help: 'no progress on stderr' },
+    'dry-run': { type: 'boolean', help: 'validate and report; write nothing' },
+    'on-problem': { type: 'string', schema: field('import:run', 'onProblem'), help: 'skip: import the good items and report the bad; abort (default): import nothing if any problem' },
+    json: { type: 'boolean', help: 'print the report as JSON' },
+    quiet: { type: 'boolean', help: 'no progress on stderr' },
   },
   async run(args, ctx) {
     const [project, folder] = need(args, 2, '<project.parsel> <folder>');
@@ -51,13 +53,8 @@ export const importCommand: Command = {
     const orderOpt = args.options.order as string | undefined;
     const celebaOrder = orderOpt === undefined ? undefined : ORDERS[orderOpt.toLowerCase()];
     if (orderOpt !== undefined && !celebaOrder) throw new UsageError(`--order must be a, b or c, got "${orderOpt}"`);
-    const onProblem = (args.options['on-problem'] as string | undefined) ?? 'abort';
-    if (onProblem !== 'skip' && onProblem !== 'abort') throw new UsageError(`--on-problem must be skip or abort, got "${onProblem}"`);
-    const iv = args.options['ignore-value'];
-    const ignoreValue = iv === undefined ? undefined : Number(iv);
-    if (ignoreValue !== undefined && !(Number.isInteger(ignoreValue) && ignoreValue >= 0 && ignoreValue <= 255)) {
-      throw new UsageError(`--ignore-value must be an integer 0-255, got "${String(iv)}"`);
-    }
+    const onProblem = (args.values['on-problem'] as 'skip' | 'abort' | undefined) ?? 'abort';
+    const ignoreValue = args.values['ignore-value'] as number | undefined;
     const common = {
       path: folder,
       ...(ignoreValue !== undefined ? { ignoreValue } : {}),

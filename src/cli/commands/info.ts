@@ -19,7 +19,7 @@ function formatCounts(info: ProjectInfo): string {
 export const infoCommand: Command = {
   summary: 'counts by status and split',
   usage: 'parsel info <project.parsel> [--json]',
-  options: { json: { flag: true, help: 'print as JSON' } },
+  options: { json: { type: 'boolean', help: 'print as JSON' } },
   async run(args, ctx) {
     const [project] = need(args, 1, '<project.parsel>');
     const info = await withProject(ctx, project, (api) => api.call('project:info', {}));

@@ -6,9 +6,9 @@ export const initCommand: Command = {
   summary: 'create a new project file',
   usage: 'parsel init <file.parsel> --schema <id> [--name <name>] [--json]',
   options: {
-    schema: { flag: false, help: `label schema id: ${SCHEMAS.map((s) => s.id).join(', ')}` },
-    name: { flag: false, help: 'display name (default: the file name)' },
-    json: { flag: true, help: 'print the project as JSON' },
+    schema: { type: 'string', help: `label schema id: ${SCHEMAS.map((s) => s.id).join(', ')}` },
+    name: { type: 'string', help: 'display name (default: the file name)' },
+    json: { type: 'boolean', help: 'print the project as JSON' },
   },
   async run(args, ctx) {
     const [file] = need(args, 1, '<file.parsel>');

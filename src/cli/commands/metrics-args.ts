@@ -1,7 +1,7 @@
 /** Shared argument parsing of `parsel agreement` and `parsel stats`: label sources and image selections. */
 import type { LabelSource, MetricsSelection } from '../../shared/api/methods-metrics';
 import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type RevisionKind } from '../../shared/api/types';
-import { UsageError, type ParsedArgs } from '../command';
+import { field, UsageError, type OptionTable, type ParsedArgs } from '../command';
 
 export const SOURCE_HELP =
   "head | kind:<" + REVISION_KINDS.join('|') + "> | author:<name> | rev:<id,id,...> | model-set:<id>";
@@ -34,29 +34,22 @@ export function parseSource(text: string, opt: string): LabelSource {
   throw new UsageError(`--${opt}: "${text}" is not a label source; use ${SOURCE_HELP}`);
 }
 
-function list(args: ParsedArgs, name: string): string[] | undefined {
-  const v = args.options[name];
-  if (v === undefined) return undefined;
-  const xs = String(v).split(',').map((s) => s.trim()).filter(Boolean);
-  if (xs.length === 0) throw new UsageError(`--${name} needs at least one value`);
-  return xs;
-}
+const selectionField = (key: string) => field('metrics:stats', 'selection', key);
 
-export const SELECTION_OPTIONS = {
-  images: { flag: false, help: 'only these image ids (comma-separated)' },
-  status: { flag: false, help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
-  split: { flag: false, help: 'only these stored splits ("none" = no split)' },
-  source: { flag: false, help: 'only these image sources ("none" = no source)' },
-} as const;
+export const SELECTION_OPTIONS: OptionTable = {
+  images: { type: 'string', as: 'numbers', schema: selectionField('imageIds'), help: 'only these image ids (comma-separated)' },
+  status: { type: 'string', as: 'list', schema: selectionField('status'), help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
+  split: { type: 'string', as: 'list', schema: selectionField('split'), help: 'only these stored splits ("none" = no split)' },
+  source: { type: 'string', as: 'list', schema: selectionField('source'), help: 'only these image sources ("none" = no source)' },
+};
 
+/** `--images`, `--status`, `--split`, `--source` (checked by the metrics selection schema) → a selection. */
 export function selectionFromArgs(args: ParsedArgs): MetricsSelection {
-  const status = list(args, 'status');
-  if (status) for (const s of status) if (!(IMAGE_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status: unknown value "${s}"; known: ${IMAGE_STATUSES.join(', ')}`);
-  const images = args.options.images;
+  const v = args.values;
   return {
-    ...(images !== undefined && { imageIds: ids(String(images), '--images') }),
-    ...(status && { status: status as ImageStatus[] }),
-    ...(list(args, 'split') && { split: list(args, 'split') }),
-    ...(list(args, 'source') && { source: list(args, 'source') }),
+    ...(v.images !== undefined && { imageIds: v.images as number[] }),
+    ...(v.status !== undefined && { status: v.status as ImageStatus[] }),
+    ...(v.split !== undefined && { split: v.split as string[] }),
+    ...(v.source !== undefined && { source: v.source as string[] }),
   };
 }

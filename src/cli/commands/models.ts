@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
 import { describeAveraging } from '../../shared/models/averaging';
-import { FACE_MODES, type FaceMode, type ModelCheck, type ModelRecord } from '../../shared/api/methods-models';
+import { type FaceMode, type ModelCheck, type ModelRecord } from '../../shared/api/methods-models';
 import type { AnyModelCard } from '../../shared/models/card';
 import { directClient } from '../../main/services/backend';
-import { EXIT, UsageError, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
+import { EXIT, UsageError, field, withProject, type Command, type Ctx, type OptionSpec, type ParsedArgs } from '../command';
 
 /** Reads `--card <file>` as JSON (its syntax errors name the file). */
 export function cardOption(args: ParsedArgs): Record<string, unknown> | undefined {
@@ -28,27 +28,16 @@ export function cardOption(args: ParsedArgs): Record<string, unknown> | undefine
   return v as Record<string, unknown>;
 }
 
-export function faceModeOption(args: ParsedArgs): FaceMode | undefined {
-  const v = args.options.faces;
-  if (v === undefined) return undefined;
-  if (!(FACE_MODES as readonly string[]).includes(String(v))) throw new UsageError(`--faces must be one of ${FACE_MODES.join(', ')}, got "${String(v)}"`);
-  return v as FaceMode;
-}
+/** How --tta, --faces and --margin (of `models set` and `prelabel --model`) are checked: modelSet:create's schema. */
+export const SET_CHECKS = {
+  tta: { schema: field('modelSet:create', 'tta') },
+  faces: { schema: field('modelSet:create', 'faces', 'mode') },
+  margin: { as: 'number', schema: field('modelSet:create', 'faces', 'margin') },
+} as const satisfies Record<string, Partial<OptionSpec>>;
 
-export function marginOption(args: ParsedArgs): number | undefined {
-  const v = args.options.margin;
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 4) throw new UsageError(`--margin must be a number from 0 to 4, got "${String(v)}"`);
-  return n;
-}
-
-export function ttaOption(args: ParsedArgs): 'none' | 'flip' | undefined {
-  const v = args.options.tta;
-  if (v === undefined) return undefined;
-  if (v !== 'flip' && v !== 'none') throw new UsageError(`--tta must be flip or none, got "${String(v)}"`);
-  return v;
-}
+export const faceModeOption = (args: ParsedArgs) => args.values.faces as FaceMode | undefined;
+export const marginOption = (args: ParsedArgs) => args.values.margin as number | undefined;
+export const ttaOption = (args: ParsedArgs) => args.values.tta as 'none' | 'flip' | undefined;
 
 /** One line about a card: a parser's schema, crop mode, input and output; a detector's outputs and thresholds. */
 function cardSummary(card: AnyModelCard): string {
@@ -100,13 +89,13 @@ export const modelsCommand: Command = {
     '       parsel models set <project.parsel> <set name> <model name|id>... [--tta flip] [--faces whole|landmarks|box|detector] [--detector <model name|id>] [--margin 0.25] [--json]',
   ].join('\n'),
   options: {
-    card: { flag: false, help: 'model card JSON (default: <model>.card.json beside the model, else the ONNX metadata "parsel.card")' },
-    name: { flag: false, help: 'model name in the project (default: the card\'s name)' },
-    tta: { flag: false, help: 'set: test-time augmentation, flip or none (default none)' },
-    faces: { flag: false, help: 'set: where face crops come from for face-crop models: whole, landmarks, box (drawn in the editor) or detector (--detector)' },
-    detector: { flag: false, help: 'set, with --faces detector: the face-detector model (name or id of a model added with a face-detector card)' },
-    margin: { flag: false, help: 'set: fraction of the face box added on each side (default 0.25)' },
-    json: { flag: true, help: 'print the result as JSON' },
+    card: { type: 'string', help: 'model card JSON (default: <model>.card.json beside the model, else the ONNX metadata "parsel.card")' },
+    name: { type: 'string', help: 'model name in the project (default: the card\'s name)' },
+    tta: { type: 'string', ...SET_CHECKS.tta, help: 'set: test-time augmentation, flip or none (default none)' },
+    faces: { type: 'string', ...SET_CHECKS.faces, help: 'set: where face crops come from for face-crop models: whole, landmarks, box (drawn in the editor) or detector (--detector)' },
+    detector: { type: 'string', help: 'set, with --faces detector: the face-detector model (name or id of a model added with a face-detector card)' },
+    margin: { type: 'string', ...SET_CHECKS.margin, help: 'set: fraction of the face box added on each side (default 0.25)' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
   },
   async run(args, ctx) {
     const [sub, ...rest] = args.positional;

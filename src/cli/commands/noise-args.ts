@@ -1,60 +1,29 @@
-/** Option parsing shared by `parsel scan`, `parsel flags` and `parsel export-probs`. */
+/** Options shared by `parsel scan`, `parsel flags` and `parsel export-probs`. */
 import type { ParselApi } from '../../shared/api/contract';
 import { ParselError } from '../../shared/api/errors';
 import type { NoiseSelection } from '../../shared/api/methods-noise';
 import { IMAGE_STATUSES, type ImageStatus } from '../../shared/api/types';
-import { UsageError, type ParsedArgs } from '../command';
+import { field, UsageError, type OptionTable, type ParsedArgs } from '../command';
 
-export function listOpt(args: ParsedArgs, name: string): string[] | undefined {
-  const v = args.options[name];
-  if (v === undefined) return undefined;
-  const items = String(v)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (items.length === 0) throw new UsageError(`--${name} needs at least one value`);
-  return items;
-}
-
-export function numberOpt(args: ParsedArgs, name: string, min: number, max: number, integer: boolean): number | undefined {
-  const v = args.options[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} ${min}-${max}, got "${v}"`);
-  }
-  return n;
-}
-
-/** `--ids`, `--status`, `--split`, `--source` → a noise selection. */
+/** `--ids`, `--status`, `--split`, `--source` (checked by noise:scan's selection schema) → a noise selection. */
 export function selectionFromArgs(args: ParsedArgs): NoiseSelection {
-  const sel: NoiseSelection = {};
-  const ids = listOpt(args, 'ids');
-  if (ids) {
-    sel.imageIds = ids.map((s) => {
-      const n = Number(s);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--ids: "${s}" is not an image id`);
-      return n;
-    });
-  }
-  const status = listOpt(args, 'status');
-  if (status) {
-    for (const s of status) if (!(IMAGE_STATUSES as readonly string[]).includes(s)) throw new UsageError(`--status: unknown value "${s}"; known: ${IMAGE_STATUSES.join(', ')}`);
-    sel.status = status as ImageStatus[];
-  }
-  sel.split = listOpt(args, 'split');
-  sel.source = listOpt(args, 'source');
-  if (!sel.split) delete sel.split;
-  if (!sel.source) delete sel.source;
-  return sel;
+  const v = args.values;
+  return {
+    ...(v.ids !== undefined && { imageIds: v.ids as number[] }),
+    ...(v.status !== undefined && { status: v.status as ImageStatus[] }),
+    ...(v.split !== undefined && { split: v.split as string[] }),
+    ...(v.source !== undefined && { source: v.source as string[] }),
+  };
 }
 
-export const SELECTION_OPTIONS = {
-  ids: { flag: false, help: 'only these image ids (comma-separated)' },
-  status: { flag: false, help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
-  split: { flag: false, help: 'only these stored splits ("none" = no split)' },
-  source: { flag: false, help: 'only these sources ("none" = no source)' },
-} as const;
+const selectionField = (key: string) => field('noise:scan', 'selection', key);
+
+export const SELECTION_OPTIONS: OptionTable = {
+  ids: { type: 'string', as: 'numbers', schema: selectionField('imageIds'), help: 'only these image ids (comma-separated)' },
+  status: { type: 'string', as: 'list', schema: selectionField('status'), help: `only these statuses: ${IMAGE_STATUSES.join(', ')}` },
+  split: { type: 'string', as: 'list', schema: selectionField('split'), help: 'only these stored splits ("none" = no split)' },
+  source: { type: 'string', as: 'list', schema: selectionField('source'), help: 'only these sources ("none" = no source)' },
+};
 
 /** `--model-set` as an id, or a name looked up with modelSet:list. */
 export async function resolveModelSet(api: ParselApi, args: ParsedArgs): Promise<number> {

@@ -3,8 +3,8 @@ import type { ParselApi } from '../../shared/api/contract';
 import { ParselError } from '../../shared/api/errors';
 import type { JobRecord, PrelabelStarted } from '../../shared/api/methods-models';
 import { IMAGE_STATUSES, type ImageStatus, type JobProgress } from '../../shared/api/types';
-import { EXIT, UsageError, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
-import { cardOption, faceModeOption, marginOption, ttaOption } from './models';
+import { EXIT, UsageError, field, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
+import { cardOption, faceModeOption, marginOption, SET_CHECKS, ttaOption } from './models';
 import { resolveModelSet } from './noise-args';
 
 /** Models given with `--model a.onnx [b.onnx ...]`: added to the project (or found there) and put in a set. */
@@ -72,21 +72,21 @@ export const prelabelCommand: Command = {
     'parsel prelabel <project.parsel> (--model-set <name|id> | --model <model.onnx> [more.onnx ...] | --resume <jobId> [--retry-failed]) ' +
     '[--card c.json] [--tta flip] [--faces whole|landmarks|box|detector] [--detector <model>] [--margin 0.25] [--force] [--status s,...] [--split s] [--provider cuda,cpu] [--json] [--quiet]',
   options: {
-    'model-set': { flag: false, help: 'model set to run (name or id; see parsel models list)' },
-    model: { flag: false, help: 'run these ONNX models (more paths may follow the first): added to the project and put in a set' },
-    card: { flag: false, help: 'with one --model: its card JSON (default: beside the model or in its metadata)' },
-    tta: { flag: false, help: 'with --model: flip (horizontal flip, left/right classes swapped back) or none' },
-    faces: { flag: false, help: 'with --model and face-crop models: whole, landmarks, box (the face boxes drawn in the editor; images without one are skipped) or detector (the faces found by --detector)' },
-    margin: { flag: false, help: 'with --model: fraction of the face box added on each side (default 0.25)' },
-    detector: { flag: false, help: 'with --faces detector: the face-detector model (name, id, or an .onnx path with its detector card; added if new); images where it finds no face are skipped' },
-    force: { flag: true, help: 'also write model revisions over human/import/fix revisions (default: keep them, cache the prediction only)' },
-    resume: { flag: false, help: 'continue job <jobId> (killed, cancelled) with the images it has not done' },
-    'retry-failed': { flag: true, help: 'with --resume: also run the images that failed in that job again (e.g. after restoring a file)' },
-    status: { flag: false, help: `only images with these statuses (comma-separated: ${IMAGE_STATUSES.join(', ')})` },
-    split: { flag: false, help: 'only images of this split' },
-    provider: { flag: false, help: 'execution providers to try in order, comma-separated (default: the platform order; cpu is always last)' },
-    json: { flag: true, help: 'print the finished job as JSON' },
-    quiet: { flag: true, help: 'no progress on stderr' },
+    'model-set': { type: 'string', help: 'model set to run (name or id; see parsel models list)' },
+    model: { type: 'string', help: 'run these ONNX models (more paths may follow the first): added to the project and put in a set' },
+    card: { type: 'string', help: 'with one --model: its card JSON (default: beside the model or in its metadata)' },
+    tta: { type: 'string', ...SET_CHECKS.tta, help: 'with --model: flip (horizontal flip, left/right classes swapped back) or none' },
+    faces: { type: 'string', ...SET_CHECKS.faces, help: 'with --model and face-crop models: whole, landmarks, box (the face boxes drawn in the editor; images without one are skipped) or detector (the faces found by --detector)' },
+    margin: { type: 'string', ...SET_CHECKS.margin, help: 'with --model: fraction of the face box added on each side (default 0.25)' },
+    detector: { type: 'string', help: 'with --faces detector: the face-detector model (name, id, or an .onnx path with its detector card; added if new); images where it finds no face are skipped' },
+    force: { type: 'boolean', help: 'also write model revisions over human/import/fix revisions (default: keep them, cache the prediction only)' },
+    resume: { type: 'string', help: 'continue job <jobId> (killed, cancelled) with the images it has not done' },
+    'retry-failed': { type: 'boolean', help: 'with --resume: also run the images that failed in that job again (e.g. after restoring a file)' },
+    status: { type: 'string', as: 'list', schema: field('prelabel:start', 'filter', 'status'), help: `only images with these statuses (comma-separated: ${IMAGE_STATUSES.join(', ')})` },
+    split: { type: 'string', help: 'only images of this split' },
+    provider: { type: 'string', help: 'execution providers to try in order, comma-separated (default: the platform order; cpu is always last)' },
+    json: { type: 'boolean', help: 'print the finished job as JSON' },
+    quiet: { type: 'boolean', help: 'no progress on stderr' },
   },
   async run(args, ctx) {
     const [project, ...more] = args.positional;
@@ -108,12 +108,7 @@ export const prelabelCommand: Command = {
     } else if (args.options['retry-failed'] !== undefined) {
       throw new UsageError('--retry-failed goes with --resume <jobId>');
     }
-    let status: ImageStatus[] | undefined;
-    if (args.options.status !== undefined) {
-      status = String(args.options.status).split(',').map((s) => s.trim()) as ImageStatus[];
-      const bad = status.find((s) => !(IMAGE_STATUSES as readonly string[]).includes(s));
-      if (bad !== undefined) throw new UsageError(`--status: unknown status "${bad}"; known: ${IMAGE_STATUSES.join(', ')}`);
-    }
+    const status = args.values.status as ImageStatus[] | undefined;
     const split = args.options.split === undefined ? undefined : String(args.options.split);
     const providers = args.options.provider === undefined ? undefined : String(args.options.provider).split(',').map((s) => s.trim().toLowerCase());
     const quiet = Boolean(args.options.quiet);

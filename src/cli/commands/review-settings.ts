@@ -18,9 +18,9 @@ export const reviewSettingsCommand: Command = {
   summary: "the project's review settings: the share of the image or of its class above which accepting a flag needs confirmation",
   usage: 'parsel review-settings <project.parsel> [--big-image 5%] [--big-part 60%] [--json]',
   options: {
-    'big-image': { flag: false, help: 'a flag covering more than this share of the image needs confirmation (0.05 or 5%; 1 or 100% turns the check off; default 5%)' },
-    'big-part': { flag: false, help: 'a flag covering more than this share of its label class needs confirmation (default 60%)' },
-    json: { flag: true, help: 'print as JSON' },
+    'big-image': { type: 'string', help: 'a flag covering more than this share of the image needs confirmation (0.05 or 5%; 1 or 100% turns the check off; default 5%)' },
+    'big-part': { type: 'string', help: 'a flag covering more than this share of its label class needs confirmation (default 60%)' },
+    json: { type: 'boolean', help: 'print as JSON' },
   },
   async run(args, ctx) {
     const [project] = need(args, 1, '<project.parsel>');

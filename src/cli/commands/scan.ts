@@ -1,8 +1,21 @@
 import { DEFAULT_MATCH_IOU, type ScanOptions } from '../../shared/api/methods-noise';
 import { DEFAULT_SCORE_OPTIONS as D } from '../../shared/noise/score';
 import { DEFAULT_MIN_TEACHER_F1 } from '../../shared/noise/teacher-check';
-import { EXIT, need, withProject, type Command } from '../command';
-import { numberOpt, resolveModelSet, selectionFromArgs, SELECTION_OPTIONS } from './noise-args';
+import { EXIT, field, need, withProject, type Command } from '../command';
+import { resolveModelSet, selectionFromArgs, SELECTION_OPTIONS } from './noise-args';
+
+/** Scan options: CLI name → field of noise:scan's `options`, whose schema checks the value. */
+const SCAN_OPTIONS = {
+  band: 'bandRadius',
+  'band-weight': 'bandWeight',
+  'min-firm': 'minFirmShare',
+  'min-area': 'minRegionArea',
+  'min-score': 'minRegionScore',
+  'min-share': 'minRegionShare',
+  'match-iou': 'matchIoU',
+  'min-teacher-f1': 'minTeacherF1',
+} as const satisfies Record<string, keyof ScanOptions>;
+const scanOption = (key: keyof ScanOptions) => field('noise:scan', 'options', key);
 
 export const scanCommand: Command = {
   summary: 'label-noise scan: flag regions where a model set confidently disagrees with the labels',
@@ -10,47 +23,38 @@ export const scanCommand: Command = {
     `parsel scan <project.parsel> --model-set <name|id> [--band ${D.bandRadius}] [--band-weight ${D.bandWeight}] [--min-firm ${D.minFirmShare}] [--min-area ${D.minRegionArea}] [--min-score ${D.minRegionScore}] [--min-share ${D.minRegionShare}] [--match-iou ${DEFAULT_MATCH_IOU}] [--min-teacher-f1 ${DEFAULT_MIN_TEACHER_F1}] ` +
     '[--ids ...] [--status ...] [--split ...] [--source ...] [--json] [--quiet]',
   options: {
-    'model-set': { flag: false, help: 'model set whose cached predictions are the teacher (name or id; run parsel prelabel first)' },
-    band: { flag: false, help: `boundary band radius in pixels around label edges, down-weighted (default ${D.bandRadius})` },
-    'band-weight': { flag: false, help: `weight of suspect pixels inside the band, 0-1 (default ${D.bandWeight})` },
+    'model-set': { type: 'string', help: 'model set whose cached predictions are the teacher (name or id; run parsel prelabel first)' },
+    band: { type: 'string', as: 'number', schema: scanOption('bandRadius'), help: `boundary band radius in pixels around label edges, down-weighted (default ${D.bandRadius})` },
+    'band-weight': { type: 'string', as: 'number', schema: scanOption('bandWeight'), help: `weight of suspect pixels inside the band, 0-1 (default ${D.bandWeight})` },
     'min-firm': {
-      flag: false,
+      type: 'string',
+      as: 'number',
+      schema: scanOption('minFirmShare'),
       help: `regions with a smaller share of pixels outside the band are boundary imprecision and not flagged, 0-1; 0 keeps every region (default ${D.minFirmShare})`,
     },
-    'min-area': { flag: false, help: `smallest flagged region, pixels (default ${D.minRegionArea})` },
-    'min-score': { flag: false, help: `smallest flagged region score, absolute (default ${D.minRegionScore}; the larger of this and --min-share applies)` },
+    'min-area': { type: 'string', as: 'number', schema: scanOption('minRegionArea'), help: `smallest flagged region, pixels (default ${D.minRegionArea})` },
+    'min-score': { type: 'string', as: 'number', schema: scanOption('minRegionScore'), help: `smallest flagged region score, absolute (default ${D.minRegionScore}; the larger of this and --min-share applies)` },
     'min-share': {
-      flag: false,
+      type: 'string',
+      as: 'number',
+      schema: scanOption('minRegionShare'),
       help: `smallest flagged region score as a share of the image's pixels (default ${D.minRegionShare}: ${Math.round(D.minRegionShare * 65536)} at 256², ${Math.round(D.minRegionShare * 262144)} at 512²)`,
     },
-    'match-iou': { flag: false, help: `a new region is an earlier flag (dismissal kept) at this IoU or more (default ${DEFAULT_MATCH_IOU})` },
+    'match-iou': { type: 'string', as: 'number', schema: scanOption('matchIoU'), help: `a new region is an earlier flag (dismissal kept) at this IoU or more (default ${DEFAULT_MATCH_IOU})` },
     'min-teacher-f1': {
-      flag: false,
+      type: 'string',
+      as: 'number',
+      schema: scanOption('minTeacherF1'),
       help: `teacher check: below this mean F1 (no background) of the model set against the labels, flags are marked low-confidence, 0-1 (default ${DEFAULT_MIN_TEACHER_F1})`,
     },
     ...SELECTION_OPTIONS,
-    json: { flag: true, help: 'print the result as JSON' },
-    quiet: { flag: true, help: 'no progress on stderr' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+    quiet: { type: 'boolean', help: 'no progress on stderr' },
   },
   async run(args, ctx) {
     const [project] = need(args, 1, '<project.parsel>');
     const options: ScanOptions = {};
-    const band = numberOpt(args, 'band', 0, 64, true);
-    const bandWeight = numberOpt(args, 'band-weight', 0, 1, false);
-    const minFirm = numberOpt(args, 'min-firm', 0, 1, false);
-    const minArea = numberOpt(args, 'min-area', 1, 1_000_000, true);
-    const minScore = numberOpt(args, 'min-score', 0, 1e9, false);
-    const minShare = numberOpt(args, 'min-share', 0, 1, false);
-    const matchIoU = numberOpt(args, 'match-iou', 0.001, 1, false);
-    const minTeacher = numberOpt(args, 'min-teacher-f1', 0, 1, false);
-    if (band !== undefined) options.bandRadius = band;
-    if (bandWeight !== undefined) options.bandWeight = bandWeight;
-    if (minFirm !== undefined) options.minFirmShare = minFirm;
-    if (minArea !== undefined) options.minRegionArea = minArea;
-    if (minScore !== undefined) options.minRegionScore = minScore;
-    if (minShare !== undefined) options.minRegionShare = minShare;
-    if (matchIoU !== undefined) options.matchIoU = matchIoU;
-    if (minTeacher !== undefined) options.minTeacherF1 = minTeacher;
+    for (const [opt, key] of Object.entries(SCAN_OPTIONS)) if (args.values[opt] !== undefined) options[key] = args.values[opt] as number;
     const selection = selectionFromArgs(args);
     return withProject(ctx, project, async (api) => {
       const modelSetId = await resolveModelSet(api, args);

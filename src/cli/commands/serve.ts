@@ -4,8 +4,8 @@ export const serveCommand: Command = {
   summary: 'serve the app in a browser on 127.0.0.1 (a URL with a per-launch token is printed)',
   usage: 'parsel serve [project.parsel] [--port <n>] [--host <addr>]',
   options: {
-    port: { flag: false, help: 'port (default: any free port)' },
-    host: { flag: false, help: 'address to bind (default 127.0.0.1; anything else exposes the app to the network)' },
+    port: { type: 'string', help: 'port (default: any free port)' },
+    host: { type: 'string', help: 'address to bind (default 127.0.0.1; anything else exposes the app to the network)' },
   },
   async run(args, ctx) {
     if (args.positional.length > 1) throw new UsageError(`unexpected argument: ${args.positional[1]}`);

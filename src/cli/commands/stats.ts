@@ -9,8 +9,8 @@ export const statsCommand: Command = {
     '       Ratios are shares of the labelled pixels (ignore pixels counted apart); presence = images containing the class.',
   options: {
     ...SELECTION_OPTIONS,
-    of: { flag: false, help: 'which label map of each image to count (default head)' },
-    json: { flag: true, help: 'print the result as JSON' },
+    of: { type: 'string', help: 'which label map of each image to count (default head)' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
   },
   async run(args, ctx) {
     const [project] = need(args, 1, '<project.parsel>');

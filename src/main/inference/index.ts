@@ -46,5 +46,5 @@ export type { SupportedBackend, CreatedSession, SessionSettings } from './provid
 export { expandBox, boxFromLandmarks, placeImage, frameOfPlacement } from './preprocess';
 export type { Frame, Placement } from './preprocess';
 /** Small ONNX protobuf writer/reader: metadata (cards), initializers (weight averaging). */
-export { encodeModel, appendOnnxMetadata, readOnnxMetadata, readInitializers, DataType } from './onnx-proto';
-export type { ModelDef, NodeDef, ValueDef, TensorInit, InitializerInfo } from './onnx-proto';
+export { appendOnnxMetadata, readOnnxMetadata, readInitializers, DataType } from './onnx-proto';
+export type { InitializerInfo } from './onnx-proto';

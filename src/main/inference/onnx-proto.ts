@@ -1,7 +1,7 @@
 /**
- * A small ONNX protobuf writer and reader (no dependency): enough to generate test models, to read
- * and write `metadata_props` (where a model card may live), and to list initializers (weight averaging
- * of issue 5 rewrites them).
+ * A small ONNX protobuf encoder and reader (no dependency): enough to read and append `metadata_props`
+ * (where a model card may live) and to list initializers (weight averaging of issue 5 rewrites them).
+ * Whole test models are written by test/tooling/onnx-writer.ts on top of `encode`.
  *
  * Field numbers follow onnx/onnx.proto3 (IR version 8, opset 17):
  *   ModelProto: ir_version 1, producer_name 2, producer_version 3, graph 7, opset_import 8, metadata_props 14
@@ -64,16 +64,18 @@ class Writer {
   }
 }
 
-type Field = [field: number, value: Msg | string | number | bigint | Uint8Array | FixedFloat];
+export type Field = [field: number, value: Msg | string | number | bigint | Uint8Array | FixedFloat];
 /** A message: fields in order (repeated fields are repeated entries). */
-type Msg = Field[];
-class FixedFloat {
+export type Msg = Field[];
+/** A 32-bit float field (wire type 5). */
+export class FixedFloat {
   constructor(readonly v: number) {}
 }
 
 const utf8 = new TextEncoder();
 
-function encode(msg: Msg): Uint8Array {
+/** Serialises a message (numbers as varints, strings as UTF-8, nested messages as length-delimited). */
+export function encode(msg: Msg): Uint8Array {
   const w = new Writer();
   for (const [f, v] of msg) {
     if (typeof v === 'number' || typeof v === 'bigint') {
@@ -95,99 +97,11 @@ function encode(msg: Msg): Uint8Array {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Model description → bytes
+// ONNX pieces used by production code (the model writer `encodeModel` is test tooling:
+// test/tooling/onnx-writer.ts)
 
+/** TensorProto.DataType values. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const;
-
-export interface TensorInit {
-  name: string;
-  dims: number[];
-  /** Float32 (FLOAT) or BigInt64Array (INT64) or Int32Array (INT32). */
-  data: Float32Array | BigInt64Array | Int32Array;
-}
-
-export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: TensorInit };
-
-export interface NodeDef {
-  op: string;
-  inputs: string[];
-  outputs: string[];
-  name?: string;
-  attrs?: Record<string, AttrValue>;
-}
-
-export interface ValueDef {
-  name: string;
-  /** Element type (default FLOAT). */
-  elemType?: number;
-  /** Dimension sizes; a string is a symbolic (dynamic) dimension. */
-  shape: (number | string)[];
-}
-
-export interface ModelDef {
-  nodes: NodeDef[];
-  inputs: ValueDef[];
-  outputs: ValueDef[];
-  initializers: TensorInit[];
-  metadata?: Record<string, string>;
-  producer?: string;
-  graphName?: string;
-  opset?: number;
-}
-
-function tensorMsg(t: TensorInit): Msg {
-  const m: Msg = t.dims.map((d): Field => [1, d]);
-  const type = t.data instanceof Float32Array ? DataType.FLOAT : t.data instanceof BigInt64Array ? DataType.INT64 : DataType.INT32;
-  m.push([2, type], [8, t.name]);
-  m.push([9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)]);
-  return m;
-}
-
-function attrMsg(name: string, v: AttrValue): Msg {
-  if (typeof v === 'number') {
-    if (!Number.isInteger(v)) throw new Error(`attribute ${name}: use { float } for non-integers`);
-    return [[1, name], [3, v], [20, 2]];
-  }
-  if (typeof v === 'string') return [[1, name], [4, utf8.encode(v)], [20, 3]];
-  if (Array.isArray(v)) return [[1, name], ...v.map((x): Field => [8, x]), [20, 7]];
-  if ('float' in v) return [[1, name], [2, new FixedFloat(v.float)], [20, 1]];
-  if ('floats' in v) return [[1, name], ...v.floats.map((x): Field => [7, new FixedFloat(x)]), [20, 6]];
-  return [[1, name], [5, tensorMsg(v.tensor)], [20, 4]];
-}
-
-function valueInfoMsg(v: ValueDef): Msg {
-  const dims: Msg = v.shape.map((d): Field => [1, typeof d === 'number' ? [[1, d]] : [[2, d]]]);
-  return [
-    [1, v.name],
-    [2, [[1, [[1, v.elemType ?? DataType.FLOAT], [2, dims]]]]],
-  ];
-}
-
-/** Serialises a model (IR 8, default opset 17). */
-export function encodeModel(def: ModelDef): Uint8Array {
-  const graph: Msg = [];
-  def.nodes.forEach((n, i) => {
-    const m: Msg = [];
-    for (const x of n.inputs) m.push([1, x]);
-    for (const x of n.outputs) m.push([2, x]);
-    m.push([3, n.name ?? `${n.op}_${i}`], [4, n.op]);
-    for (const [k, v] of Object.entries(n.attrs ?? {})) m.push([5, attrMsg(k, v)]);
-    graph.push([1, m]);
-  });
-  graph.push([2, def.graphName ?? 'graph']);
-  for (const t of def.initializers) graph.push([5, tensorMsg(t)]);
-  for (const v of def.inputs) graph.push([11, valueInfoMsg(v)]);
-  for (const v of def.outputs) graph.push([12, valueInfoMsg(v)]);
-  const model: Msg = [
-    [1, 8],
-    [2, def.producer ?? 'parsel'],
-    [3, '1'],
-    [7, graph],
-    [8, [[1, ''], [2, def.opset ?? 17]]],
-  ];
-  for (const [k, v] of Object.entries(def.metadata ?? {})) model.push([14, [[1, k], [2, v]]]);
-  return encode(model);
-}
 
 /**
  * Returns the model bytes with metadata entries appended (protobuf merges repeated fields by

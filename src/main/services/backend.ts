@@ -2,7 +2,8 @@
  * The backend: the service table behind every transport.
  *
  * `dispatch` is the single entry point used by Electron IPC, the browser-mode WebSocket server and the
- * in-process client (CLI, tests). It validates the method name and the payload against the contract,
+ * in-process client (CLI, tests). It validates the method name and the payload against the contract
+ * (after refusing reserved keys such as `__proto__` at any depth: shared/api/reserved-keys.ts),
  * runs the service and converts anything thrown into a `ParselError` with a stable code.
  */
 import { ZodError } from 'zod';
@@ -18,6 +19,7 @@ import {
   type ValidatedRequestOf,
 } from '../../shared/api/contract';
 import { ParselError } from '../../shared/api/errors';
+import { findReservedKey } from '../../shared/api/reserved-keys';
 
 export type ServiceTable = {
   [M in MethodName]: (request: ValidatedRequestOf<M>) => Promise<ResponseOf<M>> | ResponseOf<M>;
@@ -52,6 +54,14 @@ export function describeZodError(err: ZodError): string {
 export async function dispatch(services: ServiceTable, method: unknown, payload: unknown): Promise<unknown> {
   if (!isMethodName(method)) {
     throw new ParselError('UNKNOWN_METHOD', `unknown method ${JSON.stringify(method)}`);
+  }
+  // Before the schema: `__proto__` / `constructor` / `prototype` anywhere in the payload (reserved-keys.ts).
+  const reserved = findReservedKey(payload);
+  if (reserved) {
+    const where = reserved.path.length ? reserved.path.join('.') : '(payload)';
+    throw new ParselError('BAD_REQUEST', `${method}: ${where}: ${reserved.message}`, {
+      issues: [{ path: reserved.path.map(String), message: reserved.message }],
+    });
   }
   const parsed = methods[method].request.safeParse(payload ?? {});
   if (!parsed.success) {

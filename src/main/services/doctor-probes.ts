@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { encodeModel } from '../inference/onnx-proto';
 import { createSession, listSupportedBackends } from '../inference/providers';
 import sharp from '../sharp';
 import type { EnvProbes, Outcome } from './doctor';
@@ -51,17 +50,15 @@ export function findAppRoot(): string {
   return (here && findUp(here)) ?? findUp(process.cwd()) ?? process.cwd();
 }
 
-/** A one-node model (Relu on a float[1]) that every provider can run. */
-let tinyModel: Uint8Array | null = null;
+/**
+ * A one-node model (Relu on a float[1], graph "parsel-doctor") that every provider can run, as ONNX
+ * bytes: production code does not write models (test/unit/doctor-probe-model.test.ts rebuilds these
+ * bytes with the test tooling's writer and runs them).
+ */
+export const PROBE_MODEL_BASE64 =
+  'CAgSBnBhcnNlbBoBMTpHChQKAXgSAXkaBlJlbHVfMCIEUmVsdRINcGFyc2VsLWRvY3RvcloPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEBE=';
 function probeModel(): Uint8Array {
-  tinyModel ??= encodeModel({
-    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
-    inputs: [{ name: 'x', shape: [1] }],
-    outputs: [{ name: 'y', shape: [1] }],
-    initializers: [],
-    graphName: 'parsel-doctor',
-  });
-  return tinyModel;
+  return new Uint8Array(Buffer.from(PROBE_MODEL_BASE64, 'base64'));
 }
 
 export function realEnvProbes(root: string = findAppRoot()): EnvProbes {

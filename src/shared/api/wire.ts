@@ -91,7 +91,13 @@ function revive(v: unknown, frame: Uint8Array, offsets: number[], sizes: number[
   if (Array.isArray(v)) return v.map((x) => revive(x, frame, offsets, sizes));
   if (typeof v === 'object' && v !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = revive(x, frame, offsets, sizes);
+    for (const [k, x] of Object.entries(v)) {
+      const value = revive(x, frame, offsets, sizes);
+      // `out["__proto__"] = value` would make value the prototype (its fields inherited, the key gone),
+      // where JSON.parse made an own key that the validator must see and refuse: define it instead.
+      if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+      else out[k] = value;
+    }
     return out;
   }
   return v;

@@ -21,7 +21,7 @@ import type {
   RevisionSummary,
   SampleOpened,
 } from './types';
-import { IMAGE_STATUSES, REVISION_KINDS } from './types';
+import { IMAGE_SORTS, IMAGE_STATUSES, REVISION_KINDS } from './types';
 
 export const CHANNEL_PREFIX = 'parsel:';
 
@@ -68,6 +68,10 @@ export const methods = {
       .object({
         status: z.array(z.enum(IMAGE_STATUSES)).max(IMAGE_STATUSES.length).optional(),
         split: z.string().max(64).optional(),
+        /** Case-insensitive substring of the stored path (file name or folder). */
+        search: z.string().max(500).optional(),
+        sort: z.enum(IMAGE_SORTS).default('added'),
+        reverse: z.boolean().default(false),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(5000).default(200),
       })

@@ -6,6 +6,7 @@ import type { DomainServices, ServiceContext } from '../context';
 import { makeThumb, toBrowserImage } from '../image-io';
 import { addFolder } from '../ingest';
 import type { MediaSource } from '../media';
+import { queryImages } from '../../store/image-query';
 
 export function imageServices(ctx: ServiceContext): DomainServices<'image:addFolder' | 'image:list' | 'image:get' | 'image:setStatus'> {
   return {
@@ -13,7 +14,7 @@ export function imageServices(ctx: ServiceContext): DomainServices<'image:addFol
       const p = ctx.project();
       return addFolder(p.store, p.paths, ctx.bus, resolve(folder), recursive);
     },
-    'image:list': ({ status, split, offset, limit }) => ctx.project().store.listImages({ status, split, offset, limit }),
+    'image:list': (q) => queryImages(ctx.project().store.db, q),
     'image:get': ({ id }) => ctx.project().store.getImage(id),
     'image:setStatus': ({ ids, status }) => {
       const updated = ctx.project().store.setStatus(ids, status);

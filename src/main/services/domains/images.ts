@@ -6,6 +6,7 @@ import type { DomainServices, ServiceContext } from '../context';
 import { makeThumb, toBrowserImage } from '../image-io';
 import { addFolder } from '../ingest';
 import type { MediaSource } from '../media';
+import { overlayThumb } from '../overlay-thumb';
 import { queryImages } from '../../store/image-query';
 
 export function imageServices(ctx: ServiceContext): DomainServices<'image:addFolder' | 'image:list' | 'image:get' | 'image:setStatus'> {
@@ -40,15 +41,23 @@ export function mediaSource(ctx: ServiceContext): MediaSource {
       return toBrowserImage(await readImageFile(abs), abs);
     },
     async thumb(imageId) {
+      return { body: await thumbOf(ctx, imageId), mime: 'image/webp' };
+    },
+    async overlay(revisionId) {
       const p = ctx.project();
-      const img = p.store.getImage(imageId);
-      const cached = await p.paths.readThumb(img.sha256);
-      if (cached) return { body: cached, mime: 'image/webp' };
-      // Cache lost (deleted, project copied without it): rebuild from the image.
-      const abs = p.paths.toAbsolute(img.path);
-      const thumb = await makeThumb(await readImageFile(abs), abs);
-      await p.paths.writeThumb(img.sha256, thumb);
-      return { body: thumb, mime: 'image/webp' };
+      return { body: await overlayThumb(p.store, p.paths, revisionId, (id) => thumbOf(ctx, id)), mime: 'image/webp' };
     },
   };
+}
+
+async function thumbOf(ctx: ServiceContext, imageId: number): Promise<Buffer> {
+  const p = ctx.project();
+  const img = p.store.getImage(imageId);
+  const cached = await p.paths.readThumb(img.sha256);
+  if (cached) return cached;
+  // Cache lost (deleted, project copied without it): rebuild from the image.
+  const abs = p.paths.toAbsolute(img.path);
+  const thumb = await makeThumb(await readImageFile(abs), abs);
+  await p.paths.writeThumb(img.sha256, thumb);
+  return thumb;
 }

@@ -41,6 +41,7 @@ import { envMethods } from './methods-env';
 import { exportMethods } from './methods-export';
 import { faceMethods } from './methods-faces';
 import { importMethods } from './methods-import';
+import { jobMethods } from './methods-jobs';
 import { metricsMethods } from './methods-metrics';
 import { modelMethods } from './methods-models';
 import { noiseMethods } from './methods-noise';
@@ -113,6 +114,7 @@ export const methods = {
   ...metricsMethods,
   ...faceMethods,
   ...envMethods,
+  ...jobMethods,
 } as const;
 
 export type Methods = typeof methods;

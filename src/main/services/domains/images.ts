@@ -6,6 +6,7 @@ import type { DomainServices, ServiceContext } from '../context';
 import { makeThumb, toBrowserImage } from '../image-io';
 import { addFolder } from '../ingest';
 import type { MediaSource } from '../media';
+import { jobLogOf } from '../job-log';
 import { overlayThumb } from '../overlay-thumb';
 import { queryImages } from '../../store/image-query';
 
@@ -13,7 +14,13 @@ export function imageServices(ctx: ServiceContext): DomainServices<'image:addFol
   return {
     'image:addFolder': async ({ folder, recursive }) => {
       const p = ctx.project();
-      return addFolder(p.store, p.paths, ctx.bus, resolve(folder), recursive);
+      try {
+        return await addFolder(p.store, p.paths, ctx.bus, resolve(folder), recursive);
+      } catch (err) {
+        // The job id is made inside addFolder: close whatever add-folder run the history shows as running.
+        jobLogOf(ctx.bus).endKind('add-folder', 'failed', err instanceof Error ? err.message : String(err));
+        throw err;
+      }
     },
     'image:list': (q) => queryImages(ctx.project().store.db, q),
     'image:get': ({ id }) => ctx.project().store.getImage(id),

@@ -71,8 +71,8 @@ export const methods = {
         split: z.string().max(64).optional(),
         /** Case-insensitive substring of the stored path (file name or folder). */
         search: z.string().max(500).optional(),
-        sort: z.enum(IMAGE_SORTS).default('added'),
-        reverse: z.boolean().default(false),
+        sort: z.enum(IMAGE_SORTS).optional(),
+        reverse: z.boolean().optional(),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(5000).default(200),
       })

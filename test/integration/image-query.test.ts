@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
+import { queryImages } from '../../src/main/store/image-query';
 import { ProjectStore } from '../../src/main/store/project-store';
 import type { ParselApi } from '../../src/shared/api/contract';
 import { getSchema } from '../../src/shared/schema';
@@ -150,5 +151,29 @@ describe('image:list order and search', () => {
 
   it('refuses an unknown order', async () => {
     await expect(api.call('image:list', { sort: 'size' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('name / folder keys follow the image table', () => {
+  it('appended rows are added, a changed path rebuilds the keys', () => {
+    const d = mkdtempSync(join(tmpdir(), 'parsel-image-keys-'));
+    const store = ProjectStore.create(join(d, 'k.parsel'), getSchema('celebamask-hq-a'), 'k');
+    try {
+      const names = () => queryImages(store.db, { sort: 'name', offset: 0, limit: 100 }).items.map((i) => i.path);
+      store.insertImages([
+        { path: 'x/b.jpg', sha256: '1'.repeat(64), width: 1, height: 1 },
+        { path: 'y/c.jpg', sha256: '2'.repeat(64), width: 1, height: 1 },
+      ]);
+      expect(names()).toEqual(['x/b.jpg', 'y/c.jpg']);
+      store.insertImages([{ path: 'z/a.jpg', sha256: '3'.repeat(64), width: 1, height: 1 }]);
+      expect(names()).toEqual(['z/a.jpg', 'x/b.jpg', 'y/c.jpg']);
+      // A path changed in place (same count, same max id): the keys are rebuilt.
+      store.db.prepare("UPDATE image SET path = 'w/d.jpg' WHERE path = 'z/a.jpg'").run();
+      expect(names()).toEqual(['x/b.jpg', 'y/c.jpg', 'w/d.jpg']);
+      expect(queryImages(store.db, { sort: 'folder', offset: 0, limit: 100 }).items.map((i) => i.path)).toEqual(['w/d.jpg', 'x/b.jpg', 'y/c.jpg']);
+    } finally {
+      store.close();
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });

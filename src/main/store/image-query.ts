@@ -3,9 +3,13 @@
  * IMAGE_SORTS, one page at a time. Everything is done by SQLite so a page of a 30,000-image project costs
  * the same whatever the order (docs/bench/grid.md).
  *
- * File name and folder are computed from the stored path in SQL (no extra columns, no migration):
- * with `p` the path with `\` turned into `/`, `rtrim(p, replace(p, '/', ''))` strips the trailing
- * characters that are not `/`, which leaves the folder with its trailing slash; the name is the rest.
+ * Name and folder orders use a TEMP table of the connection (`temp.grid_key`: id, file name, folder
+ * with its trailing `/`, '' at the project root; indexed both ways), filled from the stored paths in
+ * JavaScript the first time and brought up to date when the image table changed: appended rows are
+ * added; a path changed or a row deleted through this connection (TEMP triggers) or a change of the
+ * row count, largest id or total path length (any connection) rebuilds it. Image paths are never
+ * rewritten by the app today. Nothing is stored in the project file (no migration), and a page
+ * costs an index walk instead of computing 30,000 names per request (docs/bench/grid.md).
  *
  * Two steps: the ids of the page in order (only the columns the order needs), then those rows with
  * their noise score and head revision time.
@@ -25,10 +29,57 @@ export interface ImageQuery {
   limit: number;
 }
 
-const SLASHED = "replace(i.path, '\\', '/')";
-/** Folder of the stored path with its trailing `/` ('' for a file at the project root). */
-export const FOLDER_SQL = `rtrim(${SLASHED}, replace(${SLASHED}, '/', ''))`;
-export const NAME_SQL = `substr(${SLASHED}, length(${FOLDER_SQL}) + 1)`;
+/** File name and folder (with its trailing separator; '' at the root) of a stored path, `/` or `\\`. */
+export function nameAndFolder(path: string): [string, string] {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return [path.slice(cut + 1), path.slice(0, cut + 1)];
+}
+
+interface KeyState {
+  count: number;
+  maxId: number;
+  chars: number;
+}
+const keyState = new WeakMap<Db, KeyState>();
+const keyTables = new WeakSet<Db>();
+
+/** Makes `temp.grid_key` match the image table (see the file comment). */
+function ensureKeys(db: Db): void {
+  const cur = db.prepare('SELECT count(*) AS count, coalesce(max(id), 0) AS maxId, total(length(path)) AS chars FROM image').get() as KeyState;
+  const have = keyState.get(db);
+  if (have && have.count === cur.count && have.maxId === cur.maxId && have.chars === cur.chars) return;
+  if (!keyTables.has(db)) {
+    keyTables.add(db);
+    db.function('parsel_grid_keys_stale', () => {
+      keyState.delete(db);
+      return null;
+    });
+    db.exec(`
+      CREATE TEMP TABLE IF NOT EXISTS grid_key (id INTEGER PRIMARY KEY, name TEXT NOT NULL, folder TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS temp.grid_key_name ON grid_key (name COLLATE NOCASE, folder COLLATE NOCASE, id);
+      CREATE INDEX IF NOT EXISTS temp.grid_key_folder ON grid_key (folder COLLATE NOCASE, name COLLATE NOCASE, id);
+      CREATE TEMP TRIGGER IF NOT EXISTS grid_key_path AFTER UPDATE OF path ON main.image BEGIN SELECT parsel_grid_keys_stale(); END;
+      CREATE TEMP TRIGGER IF NOT EXISTS grid_key_delete AFTER DELETE ON main.image BEGIN SELECT parsel_grid_keys_stale(); END;
+    `);
+  }
+  const insert = db.prepare('INSERT INTO temp.grid_key (id, name, folder) VALUES (?, ?, ?)');
+  db.transaction(() => {
+    let from = 0;
+    if (have && cur.maxId >= have.maxId) {
+      const added = db
+        .prepare('SELECT count(*) AS count, total(length(path)) AS chars FROM image WHERE id > ?')
+        .get(have.maxId) as { count: number; chars: number };
+      // Only rows appended since: add them; anything else (a row removed or renamed): rebuild.
+      if (have.count + added.count === cur.count && have.chars + added.chars === cur.chars) from = have.maxId;
+    }
+    if (from === 0) db.exec('DELETE FROM temp.grid_key');
+    for (const r of db.prepare('SELECT id, path FROM image WHERE id > ?').all(from) as { id: number; path: string }[]) {
+      const [name, folder] = nameAndFolder(r.path);
+      insert.run(r.id, name, folder);
+    }
+  })();
+  keyState.set(db, cur);
+}
 const STATUS_RANK = `CASE i.status ${IMAGE_STATUSES.map((s, k) => `WHEN '${s}' THEN ${k}`).join(' ')} END`;
 
 /** ORDER BY terms per sort: [expression, natural direction, whether NULLs must stay last]. */
@@ -38,9 +89,9 @@ function orderBy(sort: ImageSort, reverse: boolean): string {
     case 'added':
       return `i.id ${dir('ASC')}`;
     case 'name':
-      return `${NAME_SQL} COLLATE NOCASE ${dir('ASC')}, ${FOLDER_SQL} COLLATE NOCASE ${dir('ASC')}, i.id ${dir('ASC')}`;
+      return `k.name COLLATE NOCASE ${dir('ASC')}, k.folder COLLATE NOCASE ${dir('ASC')}, k.id ${dir('ASC')}`;
     case 'folder':
-      return `${FOLDER_SQL} COLLATE NOCASE ${dir('ASC')}, ${NAME_SQL} COLLATE NOCASE ${dir('ASC')}, i.id ${dir('ASC')}`;
+      return `k.folder COLLATE NOCASE ${dir('ASC')}, k.name COLLATE NOCASE ${dir('ASC')}, k.id ${dir('ASC')}`;
     case 'status':
       return `${STATUS_RANK} ${dir('ASC')}, i.id ${dir('ASC')}`;
     case 'noise':
@@ -82,7 +133,10 @@ export function queryImages(db: Db, q: ImageQuery): ImagePage {
   }
   const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const total = (db.prepare(`SELECT count(*) FROM image i ${clause}`).pluck().get(...args) as number) ?? 0;
+  const byKey = sort === 'name' || sort === 'folder';
+  if (byKey) ensureKeys(db);
   const joins = [
+    byKey ? 'JOIN temp.grid_key k ON k.id = i.id' : '',
     sort === 'noise' ? 'LEFT JOIN image_score s ON s.image_id = i.id' : '',
     sort === 'edited' ? 'LEFT JOIN revision r ON r.id = i.head_revision_id' : '',
   ].join(' ');

@@ -73,20 +73,23 @@ export function App() {
     };
   }, [navigate]);
 
+  // `#/` typed or reached with the back button while a project is open: the project, not Home. (Home
+  // stays on screen when a project opens from it in the background, e.g. the sample project's note.)
+  const projectOpen = useRef(false);
+  projectOpen.current = project !== null;
   useEffect(() => {
-    const onHash = () => setRoute(parseHash(location.hash));
+    const onHash = () => {
+      const r = parseHash(location.hash);
+      if (r.name === 'home' && projectOpen.current) navigate({ name: 'project' }, true);
+      else setRoute(r);
+    };
     window.addEventListener('hashchange', onHash);
     window.addEventListener('popstate', onHash);
     return () => {
       window.removeEventListener('hashchange', onHash);
       window.removeEventListener('popstate', onHash);
     };
-  }, []);
-
-  // `#/` (typed, or the back button) while a project is open: the project, not Home.
-  useEffect(() => {
-    if (project && route.name === 'home') navigate({ name: 'project' }, true);
-  }, [project, route.name, navigate]);
+  }, [navigate]);
 
 
   // Counts follow the project: refresh on every change event (coalesced).

@@ -19,6 +19,7 @@ export const PRELOAD_METHOD_NAMES = [
   'project:info',
   'image:addFolder',
   'image:list',
+  'job:history',
   'image:get',
   'image:setStatus',
   'revision:list',

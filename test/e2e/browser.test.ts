@@ -82,8 +82,9 @@ describe('browser mode', () => {
     await page.getByTestId('grid').waitFor();
 
     // ---- Add folder through the UI -----------------------------------------------------------------
+    // An empty project opens with the add-folder form shown.
     await page.getByLabel('Folder to add').fill(imagesDir);
-    await page.getByRole('button', { name: 'Add folder' }).click();
+    await page.getByRole('button', { name: 'Add folder', exact: true }).click();
     const added = page.getByTestId('report-added');
     await added.waitFor({ timeout: 30_000 });
     expect(await added.textContent()).toBe(`${COUNT} added`);

@@ -31,6 +31,7 @@ describe('statistics dialog', () => {
     const { context, page, errors } = await newPage(f, { width: 1280, height: 900 });
     try {
       await page.goto(f.server.url);
+      await page.getByTestId('open-more').click(); // Statistics… is in the header's More menu
       await page.getByTestId('open-stats').click();
       const dialog = page.getByRole('dialog', { name: 'Statistics' });
 

@@ -233,6 +233,8 @@ describe('media URLs (parsel-media:// in Electron, /media/ in browser mode)', ()
     expect(parseMediaUrl('parsel-media://image/12')).toEqual({ kind: 'image', id: 12 });
     expect(parseMediaUrl('parsel-media://thumb/1')).toEqual({ kind: 'thumb', id: 1 });
     expect(parseMediaPath('/media/thumb/9007199254740991')).toEqual({ kind: 'thumb', id: 9007199254740991 });
+    expect(parseMediaUrl('parsel-media://overlay/7')).toEqual({ kind: 'overlay', id: 7 });
+    expect(parseMediaPath('/media/overlay/7')).toEqual({ kind: 'overlay', id: 7 });
     for (const bad of [
       'parsel-media://image/0',
       'parsel-media://image/-3',
@@ -243,6 +245,7 @@ describe('media URLs (parsel-media:// in Electron, /media/ in browser mode)', ()
       'parsel-media://image/12#x',
       'parsel-media://image/',
       'parsel-media://file/12',
+      'parsel-media://overlays/12',
       'parsel-media://image:80/12',
       'parsel-media://u@image/12',
       'parsel-media://image/..%2f..%2fetc%2fpasswd',

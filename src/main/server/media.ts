@@ -6,8 +6,9 @@
 import { ParselError } from '../../shared/api/errors';
 import type { MediaResponse, MediaSource } from '../services/media';
 
-export type MediaKind = 'image' | 'thumb';
-export const MEDIA_KINDS: readonly MediaKind[] = ['image', 'thumb'];
+/** `image` and `thumb` are addressed by image id, `overlay` by revision id (see overlay-thumb.ts). */
+export type MediaKind = 'image' | 'thumb' | 'overlay';
+export const MEDIA_KINDS: readonly MediaKind[] = ['image', 'thumb', 'overlay'];
 
 export const MEDIA_SCHEME = 'parsel-media';
 
@@ -20,7 +21,7 @@ export function parseId(text: string): number | null {
 
 /** Parses the path of a browser-mode media URL: `/media/<kind>/<id>` (no trailing parts). */
 export function parseMediaPath(pathname: string): { kind: MediaKind; id: number } | null {
-  const m = /^\/media\/(image|thumb)\/([^/]+)$/.exec(pathname);
+  const m = /^\/media\/(image|thumb|overlay)\/([^/]+)$/.exec(pathname);
   if (!m) return null;
   const id = parseId(m[2]);
   return id === null ? null : { kind: m[1] as MediaKind, id };
@@ -41,7 +42,7 @@ export function parseMediaUrl(url: string): { kind: MediaKind; id: number } | nu
     return null;
   }
   const kind = u.hostname;
-  if (kind !== 'image' && kind !== 'thumb') return null;
+  if (kind !== 'image' && kind !== 'thumb' && kind !== 'overlay') return null;
   const m = /^\/([^/]+)$/.exec(u.pathname);
   if (!m) return null;
   const id = parseId(m[1]);
@@ -58,5 +59,5 @@ export function mediaErrorStatus(err: unknown): number {
 }
 
 export function fetchMedia(media: MediaSource, kind: MediaKind, id: number): Promise<MediaResponse> {
-  return kind === 'image' ? media.image(id) : media.thumb(id);
+  return kind === 'image' ? media.image(id) : kind === 'thumb' ? media.thumb(id) : media.overlay(id);
 }

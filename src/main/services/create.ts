@@ -14,6 +14,7 @@ import { exportServices } from './domains/export';
 import { faceServices } from './domains/faces';
 import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
+import { jobServices } from './domains/jobs';
 import { metricsServices } from './domains/metrics';
 import { modelServices } from './domains/models';
 import { noiseServices } from './domains/noise';
@@ -21,12 +22,15 @@ import { projectServices } from './domains/project';
 import { revisionServices } from './domains/revisions';
 import { sampleServices } from './domains/sample';
 import { settingsServices } from './domains/settings';
+import { jobLogOf } from './job-log';
 import { RecentList } from './recent';
 import type { Backend, BackendOptions } from './index';
 
 export function createBackend(opts: BackendOptions): Backend {
   const bus = new EventBus();
   const ctx = createContext(opts, bus);
+  // The session's job history listens to the bus from the start (services/job-log.ts).
+  jobLogOf(bus, () => ctx.current()?.paths.projectFile ?? null);
   const recent = new RecentList(resolve(opts.userDataDir, 'recent-projects.json'));
   const { openProject, closeProject, ...project } = projectServices(ctx, recent);
   const { jobs: prelabelJobs, ...models } = modelServices(ctx);
@@ -43,6 +47,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...metricsServices(ctx),
     ...faceServices(ctx),
     ...envServices(ctx),
+    ...jobServices(ctx),
     ...models,
     // The sample project is made through the other services, like any project.
     ...sampleServices(ctx, () => directClient(services, bus)),

@@ -4,6 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ParselError } from '../../shared/api/errors';
+import type { EventBus } from './backend';
+import { jobLogOf } from './job-log';
 
 export interface JobRegistry {
   /** The run's id (a new UUID when none is given); CONFLICT when one of that id is running. */
@@ -14,8 +16,12 @@ export interface JobRegistry {
   cancel(jobId: string): { cancelled: boolean };
 }
 
-/** `conflict(id)`: the message of the CONFLICT error ("scan job … is already running"). */
-export function jobRegistry(conflict: (id: string) => string): JobRegistry {
+/**
+ * `conflict(id)`: the message of the CONFLICT error ("scan job … is already running"). With `track`,
+ * each run is recorded in the bus's job history (job-log.ts) from its start to its outcome: done,
+ * cancelled (the flag was set, or the result says `status: 'cancelled'`) or failed with the error's message.
+ */
+export function jobRegistry(conflict: (id: string) => string, track?: { bus: EventBus; kind: string }): JobRegistry {
   const running = new Map<string, { cancelled: boolean }>();
   const free = (jobId: string | undefined) => {
     const id = jobId ?? randomUUID();
@@ -28,8 +34,16 @@ export function jobRegistry(conflict: (id: string) => string): JobRegistry {
       const id = free(jobId);
       const job = { cancelled: false };
       running.set(id, job);
+      const log = track ? jobLogOf(track.bus) : null;
+      log?.begin(id, track!.kind);
       try {
-        return await body(id, () => job.cancelled);
+        const result = await body(id, () => job.cancelled);
+        const saysCancelled = (result as { status?: unknown } | null)?.status === 'cancelled';
+        log?.end(id, track!.kind, job.cancelled || saysCancelled ? 'cancelled' : 'done');
+        return result;
+      } catch (err) {
+        log?.end(id, track!.kind, job.cancelled ? 'cancelled' : 'failed', err instanceof Error ? err.message : String(err));
+        throw err;
       } finally {
         running.delete(id);
       }

@@ -9,4 +9,6 @@ export interface MediaSource {
   image(imageId: number): Promise<MediaResponse>;
   /** A small preview (longest side 256 px, WebP), cached beside the project. */
   thumb(imageId: number): Promise<MediaResponse>;
+  /** The thumbnail with one revision's mask over it in the class colours (WebP), by revision id. */
+  overlay(revisionId: number): Promise<MediaResponse>;
 }

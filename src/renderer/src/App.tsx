@@ -1,16 +1,19 @@
 /**
  * App shell: boots the client, keeps the open project and the label schemas, and routes between
  * Home, Project (grid) and Viewer. The route lives in the URL hash (`#/`, `#/project`, `#/image/<id>`)
- * so a reload lands where the user was and the browser's back button works in browser mode.
+ * so a reload lands where the user was and the browser's back button works in browser mode. Home is
+ * the screen with no project open: `#/` while a project is open shows the project (close it to go
+ * Home). The top bar has the breadcrumb (project / the open image's file name) and the theme toggle.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { getClient } from './api';
 import type { RendererClient } from './api/client';
 import type { AppInfo, LabelSchema, ProjectInfo } from '../../shared/api/types';
-import { ClientContext, ErrorBox, toShownError, type ShownError } from './views/common';
+import { ClientContext, ErrorBox, toShownError, useClient, type ShownError } from './views/common';
 import { HomeView } from './views/HomeView';
 import { ProjectView } from './views/ProjectView';
-import { GridSession } from './views/gridSession';
+import { GridSession, splitPath } from './views/gridSession';
+import { setThemePref, useTheme, type ThemePref } from './theme';
 import { Editor } from './editor/Editor';
 import { reviewQueue } from './views/review/queueStore';
 
@@ -70,11 +73,23 @@ export function App() {
     };
   }, [navigate]);
 
+  // `#/` typed or reached with the back button while a project is open: the project, not Home. (Home
+  // stays on screen when a project opens from it in the background, e.g. the sample project's note.)
+  const projectOpen = useRef(false);
+  projectOpen.current = project !== null;
   useEffect(() => {
-    const onHash = () => setRoute(parseHash(location.hash));
+    const onHash = () => {
+      const r = parseHash(location.hash);
+      if (r.name === 'home' && projectOpen.current) navigate({ name: 'project' }, true);
+      else setRoute(r);
+    };
     window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
+    window.addEventListener('popstate', onHash);
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      window.removeEventListener('popstate', onHash);
+    };
+  }, [navigate]);
 
 
   // Counts follow the project: refresh on every change event (coalesced).
@@ -165,7 +180,7 @@ export function App() {
               {effective.name === 'image' && (
                 <>
                   <span className="sep">/</span>
-                  <span className="dim mono">image {effective.imageId}</span>
+                  <ImageCrumb imageId={effective.imageId} />
                 </>
               )}
             </>
@@ -174,6 +189,7 @@ export function App() {
           <span className="faint">
             {info.mode === 'browser' ? 'browser mode' : info.mode} · v{info.version}
           </span>
+          <ThemeToggle />
           {project && <button onClick={closeProject}>Close project</button>}
         </div>
         <div className="main">
@@ -203,5 +219,51 @@ export function App() {
         </div>
       </div>
     </ClientContext.Provider>
+  );
+}
+
+/** The open image's file name (its folder and size in the tooltip), never its internal id. */
+function ImageCrumb({ imageId }: { imageId: number }) {
+  const client = useClient();
+  const [shown, setShown] = useState<{ id: number; name: string; title: string } | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    client
+      .call('image:get', { id: imageId })
+      .then((img) => {
+        if (cancelled) return;
+        const { name, folder } = splitPath(img.path);
+        setShown({ id: imageId, name, title: `${folder ? `${folder}/` : './'}${name}\n${img.width}×${img.height}` });
+      })
+      .catch(() => !cancelled && setShown({ id: imageId, name: '(image not found)', title: '' }));
+    return () => {
+      cancelled = true;
+    };
+  }, [client, imageId]);
+  return (
+    <span className="crumb-image mono" title={shown?.title} data-testid="crumb-image">
+      {shown?.id === imageId ? shown.name : '…'}
+    </span>
+  );
+}
+
+const THEME_NEXT: Record<ThemePref, ThemePref> = { system: 'light', light: 'dark', dark: 'system' };
+const THEME_LABEL: Record<ThemePref, string> = { system: 'Auto', light: 'Light', dark: 'Dark' };
+
+/** Cycles Auto (the system's preference) → Light → Dark; remembered (theme.ts). */
+function ThemeToggle() {
+  const { pref, theme } = useTheme();
+  return (
+    <button
+      type="button"
+      className="theme-toggle"
+      onClick={() => setThemePref(THEME_NEXT[pref])}
+      title={`Theme: ${THEME_LABEL[pref]}${pref === 'system' ? ` (system: ${theme})` : ''} — click for ${THEME_LABEL[THEME_NEXT[pref]]}`}
+      aria-label={`Theme: ${THEME_LABEL[pref]}`}
+      data-testid="theme-toggle"
+      data-theme-pref={pref}
+    >
+      {theme === 'light' ? '☀' : '☾'} {THEME_LABEL[pref]}
+    </button>
   );
 }

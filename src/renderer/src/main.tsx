@@ -1,7 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { initTheme } from './theme';
+import './theme.css';
 import './styles.css';
+
+initTheme();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('missing #root');

@@ -21,7 +21,7 @@ import type {
   RevisionSummary,
   SampleOpened,
 } from './types';
-import { IMAGE_STATUSES, REVISION_KINDS } from './types';
+import { IMAGE_SORTS, IMAGE_STATUSES, REVISION_KINDS } from './types';
 
 export const CHANNEL_PREFIX = 'parsel:';
 
@@ -41,6 +41,7 @@ import { envMethods } from './methods-env';
 import { exportMethods } from './methods-export';
 import { faceMethods } from './methods-faces';
 import { importMethods } from './methods-import';
+import { jobMethods } from './methods-jobs';
 import { metricsMethods } from './methods-metrics';
 import { modelMethods } from './methods-models';
 import { noiseMethods } from './methods-noise';
@@ -68,6 +69,10 @@ export const methods = {
       .object({
         status: z.array(z.enum(IMAGE_STATUSES)).max(IMAGE_STATUSES.length).optional(),
         split: z.string().max(64).optional(),
+        /** Case-insensitive substring of the stored path (file name or folder). */
+        search: z.string().max(500).optional(),
+        sort: z.enum(IMAGE_SORTS).optional(),
+        reverse: z.boolean().optional(),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(5000).default(200),
       })
@@ -109,6 +114,7 @@ export const methods = {
   ...metricsMethods,
   ...faceMethods,
   ...envMethods,
+  ...jobMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -91,7 +91,20 @@ export interface ImageSummary {
   source: string | null;
   status: ImageStatus;
   headRevisionId: number | null;
+  /** Image noise score of the latest scan (null: not scanned); filled by `image:list`. */
+  noiseScore?: number | null;
+  /** When the head revision was written (ISO time; null: no revision); filled by `image:list`. */
+  editedAt?: string | null;
 }
+
+/**
+ * Orders of `image:list` (the project grid). `added`: import order; `name`: file name, then folder;
+ * `folder`: folder, then name (both case-insensitive); `status`: the lifecycle order of IMAGE_STATUSES;
+ * `noise`: highest noise score first, unscored last; `edited`: latest head revision first, never edited
+ * last. `reverse` flips the order (unscored / never edited stay last).
+ */
+export const IMAGE_SORTS = ['added', 'name', 'folder', 'status', 'noise', 'edited'] as const;
+export type ImageSort = (typeof IMAGE_SORTS)[number];
 
 export interface ImageDetail extends ImageSummary {
   sha256: string;

@@ -36,7 +36,7 @@ async function readManifest(file: string) {
 
 export function exportServices(ctx: ServiceContext): DomainServices<'export:preview' | 'export:run' | 'export:cancel' | 'export:list'> {
   const cache: PresenceCache = new Map();
-  const jobs = jobRegistry((id) => `export job ${id} is already running`);
+  const jobs = jobRegistry((id) => `export job ${id} is already running`, { bus: ctx.bus, kind: 'export' });
 
   return {
     'export:preview': ({ spec }) => previewOf(planFromSpec(ctx.project().store, spec, cache, true)),

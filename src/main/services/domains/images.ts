@@ -6,14 +6,23 @@ import type { DomainServices, ServiceContext } from '../context';
 import { makeThumb, toBrowserImage } from '../image-io';
 import { addFolder } from '../ingest';
 import type { MediaSource } from '../media';
+import { jobLogOf } from '../job-log';
+import { overlayThumb } from '../overlay-thumb';
+import { queryImages } from '../../store/image-query';
 
 export function imageServices(ctx: ServiceContext): DomainServices<'image:addFolder' | 'image:list' | 'image:get' | 'image:setStatus'> {
   return {
     'image:addFolder': async ({ folder, recursive }) => {
       const p = ctx.project();
-      return addFolder(p.store, p.paths, ctx.bus, resolve(folder), recursive);
+      try {
+        return await addFolder(p.store, p.paths, ctx.bus, resolve(folder), recursive);
+      } catch (err) {
+        // The job id is made inside addFolder: close whatever add-folder run the history shows as running.
+        jobLogOf(ctx.bus).endKind('add-folder', 'failed', err instanceof Error ? err.message : String(err));
+        throw err;
+      }
     },
-    'image:list': ({ status, split, offset, limit }) => ctx.project().store.listImages({ status, split, offset, limit }),
+    'image:list': (q) => queryImages(ctx.project().store.db, q),
     'image:get': ({ id }) => ctx.project().store.getImage(id),
     'image:setStatus': ({ ids, status }) => {
       const updated = ctx.project().store.setStatus(ids, status);
@@ -39,15 +48,23 @@ export function mediaSource(ctx: ServiceContext): MediaSource {
       return toBrowserImage(await readImageFile(abs), abs);
     },
     async thumb(imageId) {
+      return { body: await thumbOf(ctx, imageId), mime: 'image/webp' };
+    },
+    async overlay(revisionId) {
       const p = ctx.project();
-      const img = p.store.getImage(imageId);
-      const cached = await p.paths.readThumb(img.sha256);
-      if (cached) return { body: cached, mime: 'image/webp' };
-      // Cache lost (deleted, project copied without it): rebuild from the image.
-      const abs = p.paths.toAbsolute(img.path);
-      const thumb = await makeThumb(await readImageFile(abs), abs);
-      await p.paths.writeThumb(img.sha256, thumb);
-      return { body: thumb, mime: 'image/webp' };
+      return { body: await overlayThumb(p.store, p.paths, revisionId, (id) => thumbOf(ctx, id)), mime: 'image/webp' };
     },
   };
+}
+
+async function thumbOf(ctx: ServiceContext, imageId: number): Promise<Buffer> {
+  const p = ctx.project();
+  const img = p.store.getImage(imageId);
+  const cached = await p.paths.readThumb(img.sha256);
+  if (cached) return cached;
+  // Cache lost (deleted, project copied without it): rebuild from the image.
+  const abs = p.paths.toAbsolute(img.path);
+  const thumb = await makeThumb(await readImageFile(abs), abs);
+  await p.paths.writeThumb(img.sha256, thumb);
+  return thumb;
 }

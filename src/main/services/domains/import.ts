@@ -8,7 +8,7 @@ import { jobRegistry } from '../job-registry';
 import { runImport } from '../importer';
 
 export function importServices(ctx: ServiceContext): DomainServices<'import:detect' | 'import:plan' | 'import:run' | 'import:cancel'> {
-  const jobs = jobRegistry((id) => `an import with job id ${id} is already running`);
+  const jobs = jobRegistry((id) => `an import with job id ${id} is already running`, { bus: ctx.bus, kind: 'import' });
   return {
     'import:detect': async ({ path }) => {
       const dir = resolve(path);

@@ -179,7 +179,7 @@ export async function sliced<T>(
 }
 
 export function metricsServices(ctx: ServiceContext): DomainServices<'metrics:agreement' | 'metrics:stats' | 'metrics:cancel'> {
-  const jobs = jobRegistry((id) => `metrics job ${id} is already running`);
+  const jobs = jobRegistry((id) => `metrics job ${id} is already running`, { bus: ctx.bus, kind: 'metrics' });
   return {
     'metrics:cancel': ({ jobId }) => jobs.cancel(jobId),
 

@@ -50,8 +50,8 @@ type NoiseMethods =
 
 /** `teacherOf` replaces the prediction cache as the teacher (tests). */
 export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<ServiceContext['project']>) => TeacherSource = (p) => cacheTeacher(p.store)): DomainServices<NoiseMethods> {
-  const jobs = jobRegistry((id) => `scan job ${id} is already running`);
-  const imports = jobRegistry((id) => `import-probs job ${id} is already running`);
+  const jobs = jobRegistry((id) => `scan job ${id} is already running`, { bus: ctx.bus, kind: 'noise-scan' });
+  const imports = jobRegistry((id) => `import-probs job ${id} is already running`, { bus: ctx.bus, kind: 'import-probs' });
 
   // Accept / dismiss only an open flag: a closed one (fixed, dismissed) is a CONFLICT that names who
   // closed it and how to reopen it.

@@ -10,6 +10,7 @@ import type { ParselApi } from '../../../shared/api/contract';
 import type { SampleOpened } from '../../../shared/api/types';
 import { SAMPLE_DEFAULTS } from '../../../shared/sample';
 import type { DomainServices, ServiceContext } from '../context';
+import { jobLogOf } from '../job-log';
 import { createSampleProject, readDemoManifest, registerDemoModels, samplePaths, type SampleGroundTruth, type SamplePhase } from '../sample-project';
 
 /** Where the sample project lives in the user-data folder. */
@@ -90,9 +91,15 @@ export function sampleServices(ctx: ServiceContext, api: () => ParselApi): Domai
 
   return {
     'app:openSample': () => {
-      running ??= open().finally(() => {
-        running = null;
-      });
+      running ??= open()
+        .catch((err: unknown) => {
+          // The job history shows the sample job as failed with the reason (job-log.ts).
+          jobLogOf(ctx.bus).endKind('sample', 'failed', err instanceof Error ? err.message : String(err));
+          throw err;
+        })
+        .finally(() => {
+          running = null;
+        });
       return running;
     },
   };

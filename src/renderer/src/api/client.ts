@@ -5,7 +5,8 @@
  */
 import type { ParselApi } from '../../../shared/api/contract';
 
-export type MediaKind = 'image' | 'thumb';
+/** `image` and `thumb` take an image id, `overlay` a revision id (the thumbnail with that mask over it). */
+export type MediaKind = 'image' | 'thumb' | 'overlay';
 
 export interface RendererClient extends ParselApi {
   readonly mode: 'electron' | 'browser';

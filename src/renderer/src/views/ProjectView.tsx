@@ -1,12 +1,15 @@
 /**
- * Project screen: header with counts, "Add folder" with progress and a report, status filter, grid.
+ * Project screen: a one-row header (name, counts, actions; rarely used ones in the "More" menu, so it
+ * fits 1280 px), the grid toolbar (status tabs with counts, search, order, mask overlay), the grid and
+ * the status bar (provider, jobs). "Add folder…" opens its form in a row under the header.
  */
-import { useEffect, useState, useSyncExternalStore, type FormEvent } from 'react';
-import type { AddFolderReport, JobProgress, LabelSchema, ProjectInfo } from '../../../shared/api/types';
+import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent, type ReactNode } from 'react';
+import type { AddFolderReport, ImageSort, JobProgress, LabelSchema, ProjectInfo } from '../../../shared/api/types';
 import { IMAGE_STATUSES } from '../../../shared/api/types';
 import { ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownError } from './common';
 import type { GridSession, StatusFilter } from './gridSession';
 import { ThumbGrid } from './ThumbGrid';
+import { EnvironmentEntry } from './env/EnvironmentEntry';
 import { ExportEntry } from './export/ExportEntry';
 import { ImportEntry } from './import/ImportEntry';
 import { ModelsEntry } from './models/ModelsEntry';
@@ -22,17 +25,29 @@ interface Props {
   onOpenImage: (id: number) => void;
 }
 
+export const SORT_LABEL: Record<ImageSort, string> = {
+  added: 'Added',
+  name: 'Name',
+  folder: 'Folder',
+  status: 'Status',
+  noise: 'Noise score',
+  edited: 'Last edited',
+};
+
 export function ProjectView({ project, schema, session, nativeDialogs, onOpenImage }: Props) {
   useSyncExternalStore(session.subscribe, session.getVersion);
+  // An empty project opens with the add-folder form shown.
+  const [adding, setAdding] = useState(project.counts.total === 0);
   const counts = project.counts;
   const splits = Object.entries(counts.bySplit);
+  const splitText = splits.map(([k, v]) => `${k} ${fmtInt(v)}`).join(' · ');
 
   return (
     <div className="project">
       <div className="project-head">
         <h1 title={project.path}>{project.name}</h1>
-        <div className="stats">
-          <span title={schema?.description}>
+        <div className="stats" title={[schema?.description, splitText && `split: ${splitText}`].filter(Boolean).join('\n')}>
+          <span>
             schema <b>{schema?.name ?? project.schemaId}</b>
           </span>
           <span>
@@ -50,20 +65,61 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
             </span>
           )}
         </div>
-        <AddFolder nativeDialogs={nativeDialogs} />
-        <ImportEntry project={project} schema={schema} nativeDialogs={nativeDialogs} />
-        <ExportEntry project={project} schema={schema} />
-        <ModelsEntry project={project} session={session} nativeDialogs={nativeDialogs} />
-        <ReviewEntry project={project} schema={schema} onOpenImage={onOpenImage} />
-        <StatsEntry project={project} schema={schema} onOpenImage={onOpenImage} />
+        <div className="head-actions">
+          <button type="button" className="toggle" aria-pressed={adding} aria-expanded={adding} onClick={() => setAdding((a) => !a)} data-testid="open-add-folder">
+            Add folder…
+          </button>
+          <ImportEntry project={project} schema={schema} nativeDialogs={nativeDialogs} />
+          <ExportEntry project={project} schema={schema} />
+          <ModelsEntry project={project} session={session} nativeDialogs={nativeDialogs} />
+          <ReviewEntry project={project} schema={schema} onOpenImage={onOpenImage} />
+          <MoreMenu>
+            <StatsEntry project={project} schema={schema} onOpenImage={onOpenImage} />
+            <EnvironmentEntry />
+          </MoreMenu>
+        </div>
       </div>
-      <div className="toolbar" role="toolbar" aria-label="Status filter">
-        <FilterButton session={session} value="all" label="All" count={counts.total} />
-        {IMAGE_STATUSES.map((s) => (
-          <FilterButton key={s} session={session} value={s} label={STATUS_LABEL[s]} count={counts.byStatus[s] ?? 0} />
-        ))}
+      <AddFolder nativeDialogs={nativeDialogs} shown={adding} onClose={() => setAdding(false)} />
+      <div className="toolbar" role="toolbar" aria-label="Grid filter and order">
+        <div className="tabs" role="group" aria-label="Status filter">
+          <FilterButton session={session} value="all" label="All" count={counts.total} />
+          {IMAGE_STATUSES.map((s) => (
+            <FilterButton key={s} session={session} value={s} label={STATUS_LABEL[s]} count={counts.byStatus[s] ?? 0} />
+          ))}
+        </div>
+        <SearchBox session={session} />
+        <label className="sort">
+          <span className="dim">Sort</span>
+          <select aria-label="Sort by" value={session.sort} onChange={(e) => session.setSort(e.target.value as ImageSort)} data-testid="grid-sort">
+            {(Object.keys(SORT_LABEL) as ImageSort[]).map((k) => (
+              <option key={k} value={k}>
+                {SORT_LABEL[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          className="toggle icon"
+          aria-pressed={session.reverse}
+          aria-label="Reverse order"
+          title="Reverse the order"
+          onClick={() => session.setSort(session.sort, !session.reverse)}
+          data-testid="grid-reverse"
+        >
+          ⇅
+        </button>
+        <label className="check" title="Show each image's current mask over its thumbnail">
+          <input type="checkbox" checked={session.overlay} onChange={(e) => session.setOverlay(e.target.checked)} data-testid="grid-overlay" />
+          Masks
+        </label>
+        {session.search && session.total !== null && (
+          <span className="dim" data-testid="search-total">
+            {fmtInt(session.total)} found
+          </span>
+        )}
         <span className="spacer" />
-        <span className="faint" style={{ fontSize: 11 }}>
+        <span className="kbd-hint faint">
           <kbd>←</kbd>
           <kbd>→</kbd>
           <kbd>↑</kbd>
@@ -79,14 +135,80 @@ export function ProjectView({ project, schema, session, nativeDialogs, onOpenIma
 function FilterButton({ session, value, label, count }: { session: GridSession; value: StatusFilter; label: string; count: number }) {
   const active = session.filter === value;
   return (
-    <button className="toggle" aria-pressed={active} data-filter={value} onClick={() => session.setFilter(value)}>
+    <button className="toggle tab" aria-pressed={active} data-filter={value} onClick={() => session.setFilter(value)}>
       {label}
       <span className="count">{fmtInt(count)}</span>
     </button>
   );
 }
 
-function AddFolder({ nativeDialogs }: { nativeDialogs: boolean }) {
+/** Search by path: applied 250 ms after the last key (each change is a new backend query). */
+function SearchBox({ session }: { session: GridSession }) {
+  const [text, setText] = useState(session.search);
+  useEffect(() => {
+    const t = setTimeout(() => session.setSearch(text), 250);
+    return () => clearTimeout(t);
+  }, [text, session]);
+  return (
+    <input
+      type="search"
+      className="grid-search"
+      aria-label="Search images by name or folder"
+      placeholder="Search name or folder…"
+      value={text}
+      spellCheck={false}
+      onChange={(e) => setText(e.target.value)}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') setText('');
+        if (e.key === 'Enter') session.setSearch(text);
+      }}
+      data-testid="grid-search"
+    />
+  );
+}
+
+/**
+ * A drop-down for rarely used actions. Its children (entries that own a button and the dialog it
+ * opens) stay mounted when the menu closes, so an opened dialog outlives the menu; only the buttons
+ * are hidden (styles.css `.menu-pop.closed`).
+ */
+function MoreMenu({ children }: { children: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  return (
+    <div className="menu" ref={ref}>
+      <button type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen((o) => !o)} data-testid="open-more">
+        More ▾
+      </button>
+      <div
+        className={open ? 'menu-pop' : 'menu-pop closed'}
+        role="menu"
+        onClick={(e) => {
+          // A click on one of the menu's own buttons (not inside a dialog it opened) closes the menu.
+          if ((e.target as HTMLElement).closest('.modal-backdrop') === null) setOpen(false);
+        }}
+      >
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** The add-folder form; stays on screen while a run, its error or its report is there even if closed. */
+function AddFolder({ nativeDialogs, shown, onClose }: { nativeDialogs: boolean; shown: boolean; onClose: () => void }) {
   const client = useClient();
   const [folder, setFolder] = useState('');
   const [running, setRunning] = useState(false);
@@ -135,7 +257,7 @@ function AddFolder({ nativeDialogs }: { nativeDialogs: boolean }) {
   const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
 
   return (
-    <>
+    <div className="addfolder-row" hidden={!shown && !running && !error && !report}>
       <form className="addfolder" onSubmit={submit} aria-label="Add folder">
         <input
           type="text"
@@ -154,9 +276,12 @@ function AddFolder({ nativeDialogs }: { nativeDialogs: boolean }) {
         <button type="submit" className="primary" disabled={running}>
           Add folder
         </button>
+        <button type="button" onClick={onClose} disabled={running}>
+          Close
+        </button>
       </form>
       {(running || error || report) && (
-        <div style={{ flexBasis: '100%', margin: '0 -12px -8px' }}>
+        <div>
           {running && (
             <div className="progress" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100}>
               <span>{progress?.phase ?? 'starting'}</span>
@@ -177,7 +302,7 @@ function AddFolder({ nativeDialogs }: { nativeDialogs: boolean }) {
           {report && <Report report={report} onClose={() => setReport(null)} />}
         </div>
       )}
-    </>
+    </div>
   );
 }
 

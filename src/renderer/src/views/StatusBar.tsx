@@ -1,14 +1,18 @@
 /**
  * Status bar at the bottom of the Project screen: the execution provider of the active or latest
- * inference job and any fallback warning (a GPU that failed to start is never hidden), and a compact
- * indicator of a running pre-labelling job. Fed by `models:providers` and `job:list` when shown, then
- * by `job:progress` events.
+ * inference job and any fallback warning (a GPU that failed to start is never hidden), a compact
+ * indicator of a running pre-labelling job, and the Jobs button: running count or the latest job's
+ * outcome, opening the jobs panel (so a job that ends unseen still leaves a record). Fed by
+ * `models:providers` and `job:list` when shown, then by `job:progress` events; jobs by `job:history`.
  */
 import { useEffect, useState } from 'react';
 import type { JobProgress } from '../../../shared/api/types';
 import { toShownError, useClient, type ShownError } from './common';
 import { isFinalStatus, percent, progressLine, providerLabel } from './models/format';
 import { requestModelsDialog } from './models/openRequests';
+import { jobSummary } from './jobs/format';
+import { JobsPanel } from './jobs/JobsPanel';
+import { useJobHistory } from './jobs/useJobHistory';
 
 interface ProviderState {
   provider: string;
@@ -20,6 +24,10 @@ export function StatusBar() {
   const [provider, setProvider] = useState<ProviderState | null>(null);
   const [job, setJob] = useState<JobProgress | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
+  const history = useJobHistory();
+  const [jobsOpen, setJobsOpen] = useState(false);
+  const runningJobs = history.filter((e) => e.status === 'running').length;
+  const latest = history[0];
 
   useEffect(() => {
     let cancelled = false;
@@ -85,6 +93,21 @@ export function StatusBar() {
           {progressLine(job)}
         </button>
       )}
+      <button
+        type="button"
+        className={`statusbar-jobs${latest?.status === 'failed' && runningJobs === 0 ? ' failed' : ''}`}
+        onClick={() => setJobsOpen(true)}
+        title={latest ? jobSummary(latest) : 'No job has run since the app started'}
+        data-testid="open-jobs"
+      >
+        Jobs
+        {runningJobs > 0 ? (
+          <b> · {runningJobs} running</b>
+        ) : (
+          latest && <span data-testid="jobs-latest"> · {jobSummary(latest)}</span>
+        )}
+      </button>
+      {jobsOpen && <JobsPanel entries={history} onClose={() => setJobsOpen(false)} />}
     </div>
   );
 }

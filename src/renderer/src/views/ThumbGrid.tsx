@@ -7,10 +7,10 @@ import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, useSyn
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ImageSummary } from '../../../shared/api/types';
 import { ErrorBox, STATUS_LABEL, toShownError, useClient } from './common';
-import { PAGE_SIZE, type GridSession } from './gridSession';
+import { PAGE_SIZE, splitPath, type GridSession } from './gridSession';
 
 export const CELL_W = 150;
-export const CELL_H = 168;
+export const CELL_H = 184;
 const PAD_LEFT = 8;
 /**
  * Above this scroll speed (px/s) newly shown cells get no thumbnail until the grid slows down: during
@@ -166,9 +166,11 @@ export function ThumbGrid({ session, onOpen }: Props) {
       )}
       {session.total === 0 && (
         <div className="empty">
-          {session.filter === 'all'
-            ? 'No images yet — add a folder above.'
-            : `No images with status “${STATUS_LABEL[session.filter]}”.`}
+          {session.search
+            ? `No image path contains “${session.search}”${session.filter === 'all' ? '' : ` with status “${STATUS_LABEL[session.filter]}”`}.`
+            : session.filter === 'all'
+              ? 'No images yet — add a folder above.'
+              : `No images with status “${STATUS_LABEL[session.filter]}”.`}
         </div>
       )}
       <div className="grid-inner" style={{ height: virtualizer.getTotalSize() }}>
@@ -184,6 +186,8 @@ export function ThumbGrid({ session, onOpen }: Props) {
                 item={session.get(i)}
                 selected={i === selected}
                 loadThumb={!fast}
+                overlay={session.overlay}
+                showScore={session.sort === 'noise'}
                 onSelect={select}
                 onOpen={openIndex}
               />,
@@ -212,11 +216,15 @@ interface CellProps {
   selected: boolean;
   /** False while the grid scrolls fast: a cell that has not shown its thumbnail yet waits. */
   loadThumb: boolean;
+  /** Show the head revision's mask over the thumbnail (images without a revision show the thumbnail). */
+  overlay: boolean;
+  /** Show the noise score in a corner (the grid is ordered by it). */
+  showScore: boolean;
   onSelect: (index: number, scroll?: boolean) => void;
   onOpen: (index: number) => void;
 }
 
-const Cell = memo(function Cell({ index, item, selected, loadThumb, onSelect, onOpen }: CellProps) {
+const Cell = memo(function Cell({ index, item, selected, loadThumb, overlay, showScore, onSelect, onOpen }: CellProps) {
   const client = useClient();
   // Once a cell has started loading its thumbnail it keeps it, fast scrolling or not (no flicker).
   const shownFor = useRef<number | null>(null);
@@ -228,7 +236,10 @@ const Cell = memo(function Cell({ index, item, selected, loadThumb, onSelect, on
       </div>
     );
   }
-  const name = item.path.split(/[\\/]/).pop() ?? item.path;
+  const { name, folder } = splitPath(item.path);
+  const overlayRev = overlay ? item.headRevisionId : null;
+  const src = overlayRev !== null ? client.mediaUrl('overlay', overlayRev) : client.mediaUrl('thumb', item.id);
+  const score = item.noiseScore !== undefined && item.noiseScore !== null ? ` · noise ${item.noiseScore.toFixed(3)}` : '';
   return (
     <div
       className={selected ? 'cell selected' : 'cell'}
@@ -237,18 +248,24 @@ const Cell = memo(function Cell({ index, item, selected, loadThumb, onSelect, on
       data-index={index}
       data-image-id={item.id}
       style={{ width: CELL_W, height: CELL_H }}
-      title={`${item.path}\n${item.width}×${item.height} · ${STATUS_LABEL[item.status]}${item.split ? ` · ${item.split}` : ''}`}
+      title={`${item.path}\n${item.width}×${item.height} · ${STATUS_LABEL[item.status]}${item.split ? ` · ${item.split}` : ''}${score}`}
       onClick={() => onSelect(index, false)}
       onDoubleClick={() => onOpen(index)}
     >
       <div className="frame">
         <div className="thumb">
-          {shownFor.current === item.id && (
-            <img key={item.id} loading="lazy" decoding="async" draggable={false} alt="" src={client.mediaUrl('thumb', item.id)} />
-          )}
+          {shownFor.current === item.id && <img key={src} loading="lazy" decoding="async" draggable={false} alt="" src={src} />}
         </div>
-        <div className="caption">{`\u200E${name}\u200E`}</div>
+        <div className="caption" data-testid="cell-name">{`\u200E${name}\u200E`}</div>
+        <div className="caption folder" data-testid="cell-folder">
+          {folder ? `\u200E${folder}/\u200E` : './'}
+        </div>
         <span className={`badge s-${item.status}`}>{STATUS_LABEL[item.status]}</span>
+        {showScore && item.noiseScore !== undefined && item.noiseScore !== null && (
+          <span className="badge score" title="Noise score of the latest scan">
+            {item.noiseScore.toFixed(1)}
+          </span>
+        )}
       </div>
     </div>
   );

@@ -1,16 +1,23 @@
 /**
  * The grid's data and UI state for one open project, kept outside React so it survives going to the
- * viewer and back: the status filter, the selection, the scroll offset and a page cache over
- * `image:list`.
+ * viewer and back: the status filter, the order, the search text, the selection, the scroll offset,
+ * the overlay toggle and a page cache over `image:list` (which sorts and searches: the backend query,
+ * never the renderer, orders 30,000 images).
  *
  * Pages are fetched as rows come into view (a few hundred images per request), deduplicated while in
  * flight, and kept. A `project:changed` event marks every page stale; stale pages are still shown
  * (no flicker) and refetched when next needed.
  */
 import type { RendererClient } from '../api/client';
-import type { ImageStatus, ImageSummary } from '../../../shared/api/types';
+import type { ImageSort, ImageStatus, ImageSummary } from '../../../shared/api/types';
 
 export const PAGE_SIZE = 300;
+
+/** Split a stored path into file name and folder ('' at the project root); `/` or `\\` separators. */
+export function splitPath(path: string): { name: string; folder: string } {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return cut < 0 ? { name: path, folder: '' } : { name: path.slice(cut + 1), folder: path.slice(0, cut) };
+}
 
 export type StatusFilter = ImageStatus | 'all';
 
@@ -19,8 +26,16 @@ interface Page {
   stale: boolean;
 }
 
+const OVERLAY_KEY = 'parsel.grid.overlay';
+
 export class GridSession {
   filter: StatusFilter = 'all';
+  sort: ImageSort = 'added';
+  reverse = false;
+  /** Path substring (trimmed); '' for none. */
+  search = '';
+  /** Cells show the head revision's mask over the thumbnail (remembered across projects and reloads). */
+  overlay = readOverlay();
   selected = 0;
   scrollTop = 0;
   /** Total images under the current filter; null until the first page answered. */
@@ -69,6 +84,36 @@ export class GridSession {
   setFilter(filter: StatusFilter): void {
     if (filter === this.filter) return;
     this.filter = filter;
+    this.restart();
+  }
+
+  setSort(sort: ImageSort, reverse = this.reverse): void {
+    if (sort === this.sort && reverse === this.reverse) return;
+    this.sort = sort;
+    this.reverse = reverse;
+    this.restart();
+  }
+
+  setSearch(text: string): void {
+    const t = text.trim();
+    if (t === this.search) return;
+    this.search = t;
+    this.restart();
+  }
+
+  setOverlay(on: boolean): void {
+    if (on === this.overlay) return;
+    this.overlay = on;
+    try {
+      localStorage.setItem(OVERLAY_KEY, on ? '1' : '0');
+    } catch {
+      // storage unavailable: the toggle still works for this session
+    }
+    this.emit();
+  }
+
+  /** A new query: drop the pages, go back to the top. */
+  private restart(): void {
     this.generation++;
     this.pages.clear();
     this.inflight.clear();
@@ -120,8 +165,9 @@ export class GridSession {
     if (existing) return existing;
     const gen = this.generation;
     const status = this.filter === 'all' ? undefined : [this.filter];
+    const query = { status, sort: this.sort, reverse: this.reverse, ...(this.search ? { search: this.search } : {}) };
     const promise = this.client
-      .call('image:list', { status, offset: p * PAGE_SIZE, limit: PAGE_SIZE })
+      .call('image:list', { ...query, offset: p * PAGE_SIZE, limit: PAGE_SIZE })
       .then((res) => {
         if (gen !== this.generation) return;
         this.error = null;
@@ -158,5 +204,13 @@ export class GridSession {
     const [s, e] = this.lastRange;
     void this.fetchPage(0);
     this.ensure(s, e);
+  }
+}
+
+function readOverlay(): boolean {
+  try {
+    return localStorage.getItem(OVERLAY_KEY) === '1';
+  } catch {
+    return false;
   }
 }

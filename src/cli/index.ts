@@ -49,7 +49,7 @@ export async function main(argv: string[], io: Partial<Ctx> = {}): Promise<numbe
   const ctx: Ctx = {
     out: io.out ?? stdoutLines(),
     err: io.err ?? ((s) => process.stderr.write(`${s}\n`)),
-    backend: io.backend ?? ((mode) => createBackend({ mode, userDataDir: defaultUserDataDir(), sampleModelsDir: defaultDemoModelsDir() })),
+    backend: io.backend ?? ((mode, extra) => createBackend({ mode, userDataDir: defaultUserDataDir(), sampleModelsDir: defaultDemoModelsDir(), ...extra })),
     rendererDir: io.rendererDir ?? resolve('out/renderer'),
   };
   const [name, ...rest] = argv;

@@ -28,6 +28,7 @@ export const PRELOAD_METHOD_NAMES = [
   'revision:finish',
   'revision:settings',
   'revision:setSettings',
+  'fs:list',
   'dialog:pick',
   'export:preview',
   'export:run',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { SessionSaveResult } from '../../src/shared/api/types';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
 import { getSchema } from '../../src/shared/schema';
 import { directClient } from '../../src/main/services/backend';
@@ -59,7 +60,7 @@ describe('editing sessions', () => {
     let parent: number | null = null;
     const ids = new Set<number>();
     for (let i = 0; i < 6; i++) {
-      const r = await api.call('revision:sessionSave', { imageId: imgA, parentId: parent, session: S1, author: 'ann', mask: mask(1, i) });
+      const r: SessionSaveResult = await api.call('revision:sessionSave', { imageId: imgA, parentId: parent, session: S1, author: 'ann', mask: mask(1, i) });
       expect(r.outcome).toBe(i === 0 ? 'created' : 'updated');
       parent = r.headRevisionId;
       ids.add(r.revision!.id);

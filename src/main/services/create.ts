@@ -12,6 +12,7 @@ import { appServices } from './domains/app';
 import { envServices } from './domains/env';
 import { exportServices } from './domains/export';
 import { faceServices } from './domains/faces';
+import { fsServices } from './domains/fs-browse';
 import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
 import { metricsServices } from './domains/metrics';
@@ -43,6 +44,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...metricsServices(ctx),
     ...faceServices(ctx),
     ...envServices(ctx),
+    ...fsServices(ctx),
     ...models,
     // The sample project is made through the other services, like any project.
     ...sampleServices(ctx, () => directClient(services, bus)),

@@ -39,6 +39,7 @@ import { metricsMethods } from './methods-metrics';
 import { modelMethods } from './methods-models';
 import { noiseMethods } from './methods-noise';
 import { revisionMethods } from './methods-revisions';
+import { fsMethods } from './methods-fs';
 import { settingsMethods } from './methods-settings';
 
 const empty = z.object({}).strict();
@@ -105,6 +106,7 @@ export const methods = {
   ...faceMethods,
   ...envMethods,
   ...revisionMethods,
+  ...fsMethods,
 } as const;
 
 export type Methods = typeof methods;

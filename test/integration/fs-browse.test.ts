@@ -20,6 +20,10 @@ writeFileSync(join(root, 'faces', 'a.png'), 'png');
 writeFileSync(join(root, 'faces', 'b.jpg'), 'jpg!');
 writeFileSync(join(root, 'faces', '.hidden'), '');
 writeFileSync(join(root, 'p.parsel'), '');
+writeFileSync(join(root, 'p.parsel-wal'), ''); // SQLite side files of p.parsel: not listed
+writeFileSync(join(root, 'p.parsel-shm'), '');
+mkdirSync(join(root, 'p.parsel.cache', 'thumbs'), { recursive: true }); // its thumbnail cache: not listed
+writeFileSync(join(root, 'faces', 'orphan-wal'), ''); // no "orphan" beside it: an ordinary file
 writeFileSync(join(outside, 'secret.txt'), 'secret');
 symlinkSync(outside, join(root, 'escape')); // a link out of the root
 symlinkSync(join(outside, 'secret.txt'), join(root, 'secret-link.txt'));
@@ -46,6 +50,7 @@ describe('fs:list', () => {
     const f = await api.call('fs:list', { path: join(root, 'faces'), extensions: ['.png'] });
     expect(f.parent).toBe(root);
     expect(f.entries.map((e) => e.name)).toEqual(['sub', 'a.png']);
+    expect((await api.call('fs:list', { path: join(root, 'faces') })).entries.map((e) => e.name)).toEqual(['sub', 'a.png', 'b.jpg', 'orphan-wal']);
     expect(f.entries[1]).toMatchObject({ path: join(root, 'faces', 'a.png'), size: 3 });
     expect((await api.call('fs:list', { path: join(root, 'faces'), show: 'folders' })).entries.map((e) => e.name)).toEqual(['sub']);
     expect((await api.call('fs:list', { path: join(root, 'faces'), hidden: true })).entries.map((e) => e.name)).toContain('.hidden');

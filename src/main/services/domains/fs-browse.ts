@@ -87,9 +87,14 @@ export function fsServices(ctx: ServiceContext): DomainServices<'fs:list'> {
       if (!st.isDirectory()) throw new ParselError('INVALID_INPUT', `${abs} is not a folder`, { path: abs });
 
       const dirents = await fs.readdir(real, { withFileTypes: true });
+      const names = new Set(dirents.map((d) => d.name));
       const entries: FsEntry[] = [];
       for (const d of dirents) {
         if (!hidden && d.name.startsWith('.')) continue;
+        // Side files of a project in the same folder are not for picking: SQLite's -wal / -shm / -journal
+        // and the thumbnail cache `<project>.parsel.cache`.
+        const side = /^(.*)-(wal|shm|journal)$/.exec(d.name) ?? /^(.*\.parsel)\.cache$/.exec(d.name);
+        if (side && names.has(side[1])) continue;
         const p = join(abs, d.name);
         let kind: 'folder' | 'file';
         let size: number | null = null;

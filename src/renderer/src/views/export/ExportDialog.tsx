@@ -8,6 +8,8 @@ import { EXPORT_FORMATS, type ExportFormatId, type ExportPreview, type ExportRes
 import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type JobProgress, type LabelSchema, type ProjectInfo, type RevisionKind } from '../../../../shared/api/types';
 import { parseOverrides, RemapError } from '../../../../shared/dataset/remap';
 import { ErrorBox, fmtInt, JobProgressBar, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
+import { BrowseButton, PathBaseHint } from '../picker/BrowseButton';
+import { resolveTyped } from '../picker/paths';
 import './export.css';
 
 const FORMAT_LABEL: Record<ExportFormatId, string> = {
@@ -241,7 +243,8 @@ export function ExportDialog({ project, schema, onClose }: Props) {
     setProgress(null);
     setRunning(jobId);
     try {
-      setResult(await client.call('export:run', { dir: form.dest.trim(), spec: built.spec, jobId }));
+      // A relative destination is read against the project's folder (shown under the field).
+      setResult(await client.call('export:run', { dir: resolveTyped(form.dest, project.root), spec: built.spec, jobId }));
     } catch (err) {
       setRunError(toShownError(err));
     } finally {
@@ -411,7 +414,9 @@ export function ExportDialog({ project, schema, onClose }: Props) {
           <div className="export-row">
             <label htmlFor="ex-dest">Destination</label>
             <input id="ex-dest" type="text" value={form.dest} onChange={(e) => set('dest', e.target.value)} spellCheck={false} disabled={!!running} />
+            <BrowseButton kind="folder" native={false} value={form.dest} onPick={(p) => set('dest', p)} onError={setRunError} disabled={!!running} />
           </div>
+          <PathBaseHint base={project.root} value={form.dest} />
         </div>
         <div className="export-preview" aria-live="polite">
           <div style={{ marginBottom: 6 }}>

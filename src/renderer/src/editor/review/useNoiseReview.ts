@@ -25,6 +25,7 @@ import { reviewQueue } from '../../views/review/queueStore';
 import { toShownError, type ShownError } from '../../views/common';
 import type { EditorCore, EditTag } from '../core';
 import type { Saver } from '../saver';
+import { editorPrefs, useEditorPrefs } from '../prefs';
 
 export type ReviewOverlayKind = 'none' | 'heat' | 'model';
 
@@ -123,7 +124,9 @@ export function useNoiseReview({ client, imageId, schema, core, saver, author, z
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ShownError | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const [overlay, setOverlayState] = useState<ReviewOverlayKind>('none');
+  // The overlay kind is an editor preference (remembered per project, prefs.ts).
+  const overlay = useEditorPrefs().reviewOverlay;
+  const setOverlayState = useCallback((k: ReviewOverlayKind) => editorPrefs.set({ reviewOverlay: k }), []);
   const [overlayCanvas, setOverlayCanvas] = useState<HTMLCanvasElement | null>(null);
   const [confirmingId, setConfirmingId] = useState<number | null>(null);
   const busyRef = useRef(false);

@@ -154,6 +154,13 @@ describe('editing sessions in the editor', () => {
       await page.keyboard.press('Control+s');
       await expect.poll(() => page.getByTestId('notice').textContent()).toMatch(new RegExp(`Nothing changed since revision #${n + 1}`));
       expect(await list(id)).toHaveLength(n + 1);
+      // The project's idle time is set in the settings dialog.
+      await page.getByRole('button', { name: /^Settings/ }).click();
+      const dlg = page.getByTestId('settings');
+      await expect.poll(() => dlg.getByLabel('Revision idle minutes').inputValue()).toBe('5');
+      await dlg.getByLabel('Revision idle minutes').fill('2.5');
+      await dlg.getByRole('button', { name: 'Save', exact: true }).click();
+      await expect.poll(async () => (await f.api.call('revision:settings', {})).sessionIdleMinutes).toBe(2.5);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -307,15 +307,14 @@ export function useEditorSession(client: RendererClient, imageId: number, settin
     then();
   }, []);
 
-  const revisionsRef = useRef(revisions);
-  useLayoutEffect(() => {
-    revisionsRef.current = revisions;
-  });
-  const numberOf = useCallback((id: number | null) => {
-    if (id === null) return 'none';
-    const r = revisionsRef.current.find((x) => x.id === id);
-    return r ? `#${r.number}` : `id ${id}`;
-  }, []);
+  const numberOf = useCallback(
+    (id: number | null) => {
+      if (id === null) return 'none';
+      const r = revisions.find((x) => x.id === id);
+      return r ? `#${r.number}` : `id ${id}`;
+    },
+    [revisions],
+  );
 
   const saveRevision = useCallback(async (message: string | null = null) => {
     const s = live.current.saver;

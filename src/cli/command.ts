@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParselApi } from '../shared/api/contract';
 import { directClient } from '../main/services/backend';
-import type { Backend } from '../main/services';
+import type { Backend, BackendOptions } from '../main/services';
 import { UsageError, type OptionTable, type ParsedArgs } from './options';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, refused: 3, partial: 4 } as const;
@@ -33,7 +33,7 @@ export interface Command {
 export interface Ctx {
   out: (s: string) => void;
   err: (s: string) => void;
-  backend: (mode: 'direct' | 'browser') => Backend;
+  backend: (mode: 'direct' | 'browser', extra?: Pick<BackendOptions, 'browseRoots'>) => Backend;
   rendererDir: string;
 }
 

@@ -33,7 +33,7 @@ function helpText(): string {
     'commands:',
     ...Object.entries(commands).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`),
     '',
-    'Run `parsel <command> --help` for a command\'s options.',
+    'Run `parsel <command> --help` for a command\'s options. `--verbose` (any command): ONNX Runtime\'s own messages and raw provider errors.',
     'Exit codes: 0 ok, 1 internal error, 2 usage error, 3 refused (not found / invalid / exists / conflict), 4 partial.',
   ].join('\n');
 }
@@ -73,9 +73,14 @@ export async function main(argv: string[], io: Partial<Ctx> = {}): Promise<numbe
     // Both streams are watched even where io replaces them: commands write progress to stderr directly.
     out: io.out ?? stdoutLines,
     err: io.err ?? stderrLines,
-    backend: io.backend ?? ((mode) => createBackend({ mode, userDataDir: defaultUserDataDir(), sampleModelsDir: defaultDemoModelsDir() })),
+    backend: io.backend ?? ((mode, extra) => createBackend({ mode, userDataDir: defaultUserDataDir(), sampleModelsDir: defaultDemoModelsDir(), ...extra })),
     rendererDir: io.rendererDir ?? resolve('out/renderer'),
   };
+  // Global: ONNX Runtime's own messages and the raw provider errors (ort-log.ts); read by the workers too.
+  if (argv.includes('--verbose')) {
+    process.env.PARSEL_VERBOSE = '1';
+    argv = argv.filter((a) => a !== '--verbose');
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     ctx.out(helpText());

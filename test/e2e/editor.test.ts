@@ -335,13 +335,15 @@ describe('mask editor (browser mode)', () => {
       await expect.poll(() => page.getByTestId('class-under-cursor').textContent()).toBe('1 skin');
       // The revision panel lists it with author and kind; revert = a new revision on top.
       await expect.poll(() => page.locator(`[data-rev="${head.revisionId}"]`).textContent()).toContain('Ann Otator');
-      await page.getByRole('radio', { name: `Compare from #${before.revisionId}` }).check();
+      // The UI names revisions by their per-image number.
+      const beforeNo = revs.find((r) => r.id === before.revisionId)!.number;
+      await page.getByRole('radio', { name: `Compare from #${beforeNo}` }).check();
       await page.getByRole('button', { name: 'Show changes A→B' }).click();
       const changed = before.data.reduce((n, v, i) => n + (v !== head.data[i] ? 1 : 0), 0);
       await expect.poll(() => page.getByTestId('diff-count').textContent()).toBe(changed.toLocaleString('en-US'));
       if (shots) writeFileSync(join(shots, 'editor-diff.png'), await page.screenshot());
       await page.getByRole('button', { name: 'Revert to A' }).click();
-      await expect.poll(async () => (await f.api.call('revision:list', { imageId: id }))[0].note).toBe(`revert to #${before.revisionId}`);
+      await expect.poll(async () => (await f.api.call('revision:list', { imageId: id }))[0].note).toBe(`revert to #${beforeNo}`);
       const reverted = await headMask(f.api, id);
       expect(diffSummary(reverted.data, before.data, W)).toBe('equal');
       expect(errors).toEqual([]);

@@ -241,6 +241,8 @@ describe('models and pre-labelling', () => {
     expect(await dialog.getByTestId('summary-warnings').count()).toBe(0);
     await expect.poll(() => page.getByTestId('status-provider').textContent()).toMatch(/Provider\s*CPU/);
     expect(await page.getByTestId('status-warning').count()).toBe(0);
+    // The set's cached predictions are counted again once the job is over (was "0" until the dialog reopened).
+    await expect.poll(() => dialog.getByText(/\d+ cached predictions/).textContent()).toMatch(new RegExp(`\\b${N} cached predictions`));
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 
     // The grid refreshed on project:changed: every image is prelabeled.
@@ -285,11 +287,28 @@ describe('models and pre-labelling', () => {
     expect(await summary.getByTestId('summary-provider').textContent()).toBe('CPU');
     const warnings = dialog.getByTestId('summary-warnings');
     expect(await warnings.getAttribute('role')).toBe('alert');
-    expect(await warnings.textContent()).toMatch(/cuda/i);
-    await expect.poll(() => page.getByTestId('status-warning').textContent()).toMatch(/cuda/i);
+    // One plain line for CUDA; ONNX Runtime's text only behind Details.
+    const notes = await warnings.getByTestId('provider-note').allTextContents();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/^(CUDA add-on not installed|CUDA 12 \/ cuDNN 9 libraries not found for CUDA|no NVIDIA GPU or driver for CUDA|CUDA could not start) — using CPU$/);
+    const details = warnings.getByTestId('provider-details');
+    expect(await details.locator('pre').isVisible()).toBe(false);
+    await details.locator('summary').click();
+    await expect.poll(() => details.locator('pre').isVisible()).toBe(true);
+    expect(await details.locator('pre').textContent()).toMatch(/execution provider "cuda" failed to initialise: /);
+    await expect.poll(() => page.getByTestId('status-warning').textContent()).toBe(`⚠ ${notes[0]}`);
     expect(await page.getByTestId('status-provider').textContent()).toMatch(/Provider\s*CPU/);
     if (process.env.PARSEL_E2E_SHOTS) await page.screenshot({ path: join(process.env.PARSEL_E2E_SHOTS, 'prelabel-cuda-fallback.png') });
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    // The banner can be dismissed, and stays dismissed for the session (a reload included); a ⚠ stays by the provider.
+    await page.getByRole('button', { name: 'Dismiss the provider warning' }).click();
+    expect(await page.getByTestId('status-warning').count()).toBe(0);
+    expect(await page.getByTestId('status-warning-dismissed').getAttribute('title')).toBe(notes[0]);
+    await page.reload();
+    await page.getByTestId('open-prelabel').waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.getByTestId('status-provider').textContent()).toMatch(/Provider\s*CPU/);
+    await expect.poll(() => page.getByTestId('status-warning-dismissed').count()).toBe(1);
+    expect(await page.getByTestId('status-warning').count()).toBe(0);
   });
 
   it('a job cancelled mid-way keeps finished items and is resumed to the end', async () => {

@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import type { ParselApi } from '../../shared/api/contract';
 import { ParselError } from '../../shared/api/errors';
 import type { JobRecord, PrelabelStarted } from '../../shared/api/methods-models';
+import { providerNotes } from '../../shared/models/provider-notes';
 import { IMAGE_STATUSES, type ImageStatus, type JobProgress } from '../../shared/api/types';
 import { EXIT, UsageError, field, withProject, type Command, type Ctx, type ParsedArgs } from '../command';
 import { cardOption, faceModeOption, marginOption, SET_CHECKS, ttaOption } from './models';
@@ -162,7 +163,11 @@ export const prelabelCommand: Command = {
           ctx.err(`job ${started.jobId}: ${started.total} images`);
         }
         ctx.err(`provider: ${started.provider}`);
-        for (const w of started.warnings) ctx.err(`warning: ${w}`);
+        // One plain line per provider that did not start; ONNX Runtime's own text with --verbose.
+        for (const n of providerNotes(started.warnings, started.provider)) {
+          ctx.err(`warning: ${n.plain}`);
+          if (process.env.PARSEL_VERBOSE === '1' && n.raw !== n.plain) ctx.err(`  ${n.raw}`);
+        }
         jobId = String(started.jobId);
         if (cancelAsked) await api.call('prelabel:cancel', { jobId: started.jobId });
         const early = seen.find((p) => p.jobId === jobId && p.status && p.status !== 'running');

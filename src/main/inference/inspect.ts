@@ -3,6 +3,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import './ort-log';
 import { getSchema } from '../../shared/schema';
 import { CARD_METADATA_KEY, parseModelCardJson, type DetectorCard, type InputSpec, type ModelCard } from '../../shared/models/card';
 import { readOnnxMetadata } from './onnx-proto';

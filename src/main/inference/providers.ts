@@ -8,8 +8,11 @@
  * next one is tried. CPU is always the last resort. Nothing falls back silently: the provider in use
  * and every warning are returned.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { ortLogSeverity, ortVerbose } from './ort-log';
 import type { ProviderName } from './types';
 
 export interface SupportedBackend {
@@ -79,6 +82,7 @@ export function sessionOptions(provider: ProviderName, intraOpThreads: number): 
     intraOpNumThreads: intraOpThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
+    logSeverityLevel: ortLogSeverity(),
     // Spinning intra-op threads would burn the cores that decode/resize run on between runs.
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
@@ -92,6 +96,33 @@ export function defaultIntraOpThreads(): number {
   return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
 }
 
+/** Whether a shared library can be found the way the dynamic loader looks (ld.so.cache, LD_LIBRARY_PATH, usual folders). */
+export function findSharedLibrary(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/local/lib',
+    `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+    `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+  ];
+  if (dirs.some((d) => existsSync(join(d, name)))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes(name);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why provider `p` cannot start on this machine, known without trying it, or null (then it is tried).
+ * Today: WebGPU on Linux runs on Vulkan; without the Vulkan loader there is no adapter.
+ */
+export function knownUnavailable(p: ProviderName, platform: string = process.platform): string | null {
+  if (p === 'webgpu' && platform === 'linux' && !findSharedLibrary('libvulkan.so.1')) {
+    return 'the Vulkan loader (libvulkan.so.1) is not installed, so there is no GPU adapter';
+  }
+  return null;
+}
+
 /** Creates a session on the first provider that initialises; every failure is a warning. */
 export async function createSession(model: string | Uint8Array, settings: SessionSettings = {}): Promise<CreatedSession> {
   const order = [...(settings.providers ?? defaultProviderOrder())];
@@ -99,6 +130,13 @@ export async function createSession(model: string | Uint8Array, settings: Sessio
   const threads = settings.intraOpThreads ?? defaultIntraOpThreads();
   const warnings: string[] = [];
   for (const p of order) {
+    // A provider that cannot work here is not tried unless verbose: trying prints native noise (Dawn's
+    // "Couldn't load Vulkan") to stderr that no log level silences.
+    const known = ortVerbose() ? null : knownUnavailable(p);
+    if (known !== null) {
+      warnings.push(`execution provider "${p}" failed to initialise: ${known} (not tried) — ${providerHint(p)}`);
+      continue;
+    }
     try {
       const opts = sessionOptions(p, threads);
       const session = typeof model === 'string' ? await ort.InferenceSession.create(model, opts) : await ort.InferenceSession.create(model, opts);

@@ -12,6 +12,7 @@ import { appServices } from './domains/app';
 import { envServices } from './domains/env';
 import { exportServices } from './domains/export';
 import { faceServices } from './domains/faces';
+import { fsServices } from './domains/fs-browse';
 import { imageServices, mediaSource } from './domains/images';
 import { importServices } from './domains/import';
 import { jobServices } from './domains/jobs';
@@ -48,6 +49,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...faceServices(ctx),
     ...envServices(ctx),
     ...jobServices(ctx),
+    ...fsServices(ctx),
     ...models,
     // The sample project is made through the other services, like any project.
     ...sampleServices(ctx, () => directClient(services, bus)),

@@ -23,6 +23,11 @@ export interface BackendOptions {
    * sample project: models/demo of the checkout. Unset: the sample project is made without models.
    */
   sampleModelsDir?: string;
+  /**
+   * Folders `fs:list` (the browser-mode picker) may list. Default: the home folder and the open
+   * project's folder. `parsel serve --root` sets them.
+   */
+  browseRoots?: string[];
 }
 
 export interface Backend {

@@ -296,6 +296,55 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    version: 11,
+    name: 'revisions per editing session: per-image numbers, one working revision updated in place',
+    up(db) {
+      db.exec(`
+        -- The triggers of migration 2 refused every UPDATE and DELETE; they are replaced by rules that keep
+        -- finished revisions immutable and let only a working revision change (docs/ARCHITECTURE.md).
+        DROP TRIGGER revision_no_update;
+        DROP TRIGGER revision_no_delete;
+
+        -- 1, 2, 3… per image, in the order the revisions were made (the UI shows these; ids stay internal).
+        ALTER TABLE revision ADD COLUMN number INTEGER;
+        -- 'working': the autosaved state of an editing session, updated in place until the session ends;
+        -- 'final': immutable. Everything written before this migration is final.
+        ALTER TABLE revision ADD COLUMN state TEXT NOT NULL DEFAULT 'final' CHECK (state IN ('working', 'final'));
+        -- The editing session that wrote it (an opaque token of the editor), NULL for other writers.
+        ALTER TABLE revision ADD COLUMN session TEXT;
+        -- When the mask was last written (created_at for final revisions made in one go).
+        ALTER TABLE revision ADD COLUMN updated_at TEXT;
+
+        UPDATE revision SET number = n.num, updated_at = revision.created_at
+        FROM (SELECT id, row_number() OVER (PARTITION BY image_id ORDER BY id) AS num FROM revision) AS n
+        WHERE n.id = revision.id;
+        CREATE UNIQUE INDEX revision_number ON revision(image_id, number);
+        -- Finding working revisions must not read every mask (the new columns sit after the blob).
+        CREATE INDEX revision_working ON revision(image_id) WHERE state = 'working';
+
+        CREATE TRIGGER revision_number_required BEFORE INSERT ON revision
+        WHEN NEW.number IS NULL OR NEW.number < 1 OR NEW.updated_at IS NULL
+        BEGIN SELECT RAISE(ABORT, 'a revision needs its per-image number and updated_at'); END;
+
+        CREATE TRIGGER revision_final_no_update BEFORE UPDATE ON revision
+        WHEN OLD.state = 'final'
+        BEGIN SELECT RAISE(ABORT, 'revisions are immutable once final'); END;
+
+        CREATE TRIGGER revision_working_update BEFORE UPDATE ON revision
+        WHEN OLD.state = 'working' AND (
+          NEW.id IS NOT OLD.id OR NEW.image_id IS NOT OLD.image_id OR NEW.parent_id IS NOT OLD.parent_id
+          OR NEW.number IS NOT OLD.number OR NEW.schema_id IS NOT OLD.schema_id OR NEW.author IS NOT OLD.author
+          OR NEW.kind IS NOT OLD.kind OR NEW.width IS NOT OLD.width OR NEW.height IS NOT OLD.height
+          OR NEW.created_at IS NOT OLD.created_at OR NEW.session IS NOT OLD.session)
+        BEGIN SELECT RAISE(ABORT, 'a working revision may change only its mask, note and updated_at, and become final'); END;
+
+        CREATE TRIGGER revision_no_delete BEFORE DELETE ON revision
+        WHEN OLD.state = 'final'
+        BEGIN SELECT RAISE(ABORT, 'revisions are immutable once final'); END;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

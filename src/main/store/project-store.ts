@@ -9,6 +9,7 @@ import type {
   ImageStatus,
   LabelSchema,
   RevisionKind,
+  RevisionState,
   RevisionSummary,
   StatusCounts,
 } from '../../shared/api/types';
@@ -40,6 +41,13 @@ export interface NewRevision {
    * check. The parent must be null or a revision of the same image.
    */
   detached?: boolean;
+  /**
+   * Write it as the working revision of this editing session (state `working`, updated in place by
+   * later saves of the session: `working-revision.ts`). Default: final (immutable).
+   */
+  session?: string;
+  /** Creation time (ISO), default now. */
+  now?: string;
 }
 
 interface ImageRow {
@@ -69,10 +77,13 @@ interface RevisionRow {
   byte_size: number;
   created_at: string;
   note: string | null;
+  number: number;
+  state: RevisionState;
+  updated_at: string;
 }
 
 const REVISION_COLUMNS =
-  'id, image_id, parent_id, schema_id, author, kind, width, height, encoding, length(mask) AS byte_size, created_at, note';
+  'id, image_id, parent_id, schema_id, author, kind, width, height, encoding, length(mask) AS byte_size, created_at, note, number, state, updated_at';
 
 /**
  * How a new revision moves the image's status. Automatic moves only go forward; the user sets
@@ -111,11 +122,14 @@ function toRevision(r: RevisionRow): RevisionSummary {
   return {
     id: r.id,
     imageId: r.image_id,
+    number: r.number,
     parentId: r.parent_id,
     schemaId: r.schema_id,
     author: r.author,
     kind: r.kind,
+    state: r.state,
     createdAt: r.created_at,
+    updatedAt: r.updated_at,
     note: r.note,
     width: r.width,
     height: r.height,
@@ -338,10 +352,14 @@ export class ProjectStore {
           details,
         );
       }
+      // A working revision ends when anything is written on top of it (another session, a fix, a model).
+      if (r.parentId !== null) this.db.prepare(`UPDATE revision SET state = 'final' WHERE id = ? AND state = 'working'`).run(r.parentId);
+      const number = (this.db.prepare('SELECT coalesce(max(number), 0) + 1 FROM revision WHERE image_id = ?').pluck().get(r.imageId) as number);
+      const now = r.now ?? new Date().toISOString();
       const info = this.db
         .prepare(
-          `INSERT INTO revision(image_id, parent_id, schema_id, author, kind, width, height, encoding, mask, created_at, note)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO revision(image_id, parent_id, schema_id, author, kind, width, height, encoding, mask, created_at, note, number, state, session, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           r.imageId,
@@ -353,8 +371,12 @@ export class ProjectStore {
           r.height,
           r.encoding,
           r.mask,
-          new Date().toISOString(),
+          now,
           r.note,
+          number,
+          r.session !== undefined ? 'working' : 'final',
+          r.session ?? null,
+          now,
         );
       const id = Number(info.lastInsertRowid);
       if (r.detached) return id;

@@ -27,14 +27,8 @@ export const CHANNEL_PREFIX = 'parsel:';
 
 const id = z.number().int().positive();
 const path = z.string().min(1, 'path must not be empty').max(4096);
-const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected binary data (Uint8Array)' });
-
-export const encodedMaskSchema = z.object({
-  width: z.number().int().min(1).max(32768),
-  height: z.number().int().min(1).max(32768),
-  encoding: z.string().min(1).max(32),
-  data: bytes,
-});
+import { encodedMaskSchema } from './mask-schema';
+export { encodedMaskSchema };
 
 import { method } from './define';
 import { envMethods } from './methods-env';
@@ -45,6 +39,8 @@ import { jobMethods } from './methods-jobs';
 import { metricsMethods } from './methods-metrics';
 import { modelMethods } from './methods-models';
 import { noiseMethods } from './methods-noise';
+import { revisionMethods } from './methods-revisions';
+import { fsMethods } from './methods-fs';
 import { settingsMethods } from './methods-settings';
 
 const empty = z.object({}).strict();
@@ -115,6 +111,8 @@ export const methods = {
   ...faceMethods,
   ...envMethods,
   ...jobMethods,
+  ...revisionMethods,
+  ...fsMethods,
 } as const;
 
 export type Methods = typeof methods;

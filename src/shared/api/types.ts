@@ -126,19 +126,45 @@ export interface AddFolderReport {
   failed: { path: string; reason: string }[];
 }
 
+/**
+ * `working`: the autosaved state of an editing session, updated in place until the session ends (image
+ * left, explicit save, idle time); `final`: immutable. Rules: docs/ARCHITECTURE.md, "Revisions".
+ */
+export const REVISION_STATES = ['working', 'final'] as const;
+export type RevisionState = (typeof REVISION_STATES)[number];
+
 export interface RevisionSummary {
+  /** Internal, project-wide id (API calls name revisions by it). */
   id: number;
   imageId: number;
+  /** 1, 2, 3… per image, in the order made: what the UI shows. */
+  number: number;
   parentId: number | null;
   schemaId: string;
   author: string;
   kind: RevisionKind;
+  state: RevisionState;
   createdAt: string;
+  /** When its mask was last written (later than createdAt for a working revision autosaved again). */
+  updatedAt: string;
   note: string | null;
   width: number;
   height: number;
   encoding: string;
   byteSize: number;
+}
+
+/** `revision:sessionSave` / `revision:finish`: what an editing session's save did. */
+export interface SessionSaveResult {
+  /**
+   * created: a new revision (working, or final when the save finished the session); updated: the
+   * session's working revision was rewritten (or finished); unchanged: the mask equals the head, nothing
+   * written; discarded: the mask went back to the session's parent, its working revision was removed.
+   */
+  outcome: 'created' | 'updated' | 'unchanged' | 'discarded';
+  /** The revision the saved mask now equals (null: none, the image has no revision). */
+  revision: RevisionSummary | null;
+  headRevisionId: number | null;
 }
 
 /** An encoded index mask as it travels (see `shared/mask/codec`). */

@@ -5,6 +5,7 @@ import { ParselError } from '../../../shared/api/errors';
 import type { ProjectInfo } from '../../../shared/api/types';
 import { getSchema } from '../../../shared/schema';
 import { ProjectStore } from '../../store/project-store';
+import { finishAllWorking } from '../../store/working-revision';
 import type { DomainServices, OpenProject, ServiceContext } from '../context';
 import { ProjectPaths } from '../paths';
 import type { RecentList } from '../recent';
@@ -49,7 +50,10 @@ export function projectServices(
 
   const openProject = async (path: string): Promise<ProjectInfo> => {
     const file = resolve(path);
-    return adopt(file, ProjectStore.open(file, { nativeBinding: ctx.opts.sqliteNativeBinding }));
+    const store = ProjectStore.open(file, { nativeBinding: ctx.opts.sqliteNativeBinding });
+    // No editing session of an earlier run continues: their working revisions (a killed app's last autosave) are final.
+    finishAllWorking(store);
+    return adopt(file, store);
   };
 
   return {

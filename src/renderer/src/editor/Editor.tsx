@@ -616,7 +616,8 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
       // After any flag decision on its way (its undo must see it answered).
       undo: () => reviewRef.current.afterDecisions(() => toolCtxRef.current?.core.undo()),
       redo: () => reviewRef.current.afterDecisions(() => toolCtxRef.current?.core.redo()),
-      save: () => void saverRef.current?.flush(),
+      // An explicit save ends the session's revision (the next edit starts a new one).
+      save: () => void sesRef.current.saveRevision(),
       fit: () => api.current.fit(),
       actual: () => api.current.oneToOne(),
       zoomIn: () => api.current.zoomTo(nextStep(view.current.scale, 1)),
@@ -638,9 +639,9 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
     }),
     [store, brush, setSelection, selectionBox],
   );
-  const saverRef = useRef(saver);
+  const sesRef = useRef(ses);
   useLayoutEffect(() => {
-    saverRef.current = saver;
+    sesRef.current = ses;
   });
   const run = useCallback(
     (id: string) => {
@@ -803,6 +804,8 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
           <span>Revisions</span>
         </h3>
         <RevisionPanel
+          onSaveRevision={(message) => ses.saveRevision(message)}
+          saveKey={keyOf('edit.save')}
           revisions={ses.revisions}
           headId={detail?.headRevisionId ?? null}
           diff={diff}
@@ -817,7 +820,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
         />
       </div>
 
-      <StatusLine detail={detail} posRef={posRef} classRef={classRef} history={ses.history} saveState={ses.saveState} author={settings.authorName} />
+      <StatusLine detail={detail} posRef={posRef} classRef={classRef} history={ses.history} saveState={ses.saveState} author={settings.authorName} numberOf={ses.numberOf} />
 
       {help && <HelpOverlay shortcuts={shortcuts} schema={schema} actions={actions} onClose={() => setHelp(false)} />}
       {showSettings && (

@@ -13,6 +13,7 @@ export function StatusLine({
   history,
   saveState,
   author,
+  numberOf = (id) => `id ${id}`,
 }: {
   detail: ImageDetail | null;
   /** Filled by the editor on pointer moves (no re-render). */
@@ -21,6 +22,8 @@ export function StatusLine({
   history: HistoryInfo;
   saveState: SaveState;
   author: string;
+  /** A revision id as the UI names it (its per-image number). */
+  numberOf?: (id: number) => string;
 }) {
   return (
     <div className="viewer-status">
@@ -35,17 +38,17 @@ export function StatusLine({
       </span>
       {detail && <span data-testid="image-status">{STATUS_LABEL[detail.status]}</span>}
       <span data-testid="save-state" className={`save-${saveState.kind}`}>
-        {saveText(saveState)}
+        {saveText(saveState, numberOf)}
       </span>
       <span className="dim">{author}</span>
     </div>
   );
 }
 
-export function saveText(s: SaveState): string {
+export function saveText(s: SaveState, numberOf: (id: number) => string = (id) => `id ${id}`): string {
   switch (s.kind) {
     case 'saved':
-      return s.revisionId === null ? 'no revision yet' : `saved · rev ${s.revisionId}`;
+      return s.revisionId === null ? 'no revision yet' : `saved · rev ${numberOf(s.revisionId)}`;
     case 'dirty':
       return 'unsaved changes';
     case 'saving':

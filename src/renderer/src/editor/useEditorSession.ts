@@ -3,8 +3,10 @@
  * the autosave (saver.ts) and its state; a conflict with a revision saved elsewhere (keep mine / take
  * theirs); revert to an older revision; the image's status; and leaving (which saves first).
  *
- * Saving rules live in saver.ts: idle autosave after `settings.autosaveMs`, a save on leaving the
- * image (`leave`, unmount, page hide), and a conflict when the head moved under us.
+ * Saving rules live in saver.ts: idle autosave after `settings.autosaveMs` into the session's working
+ * revision, the session's end on leaving the image (`leave`, unmount, page hide: the working revision
+ * becomes final), an explicit save with an optional message (`saveRevision`), and a conflict when the
+ * head moved under us. The UI names revisions by their per-image number (`numberOf`).
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ImageDetail, RevisionSummary } from '../../../shared/api/types';
@@ -59,6 +61,10 @@ export interface EditorSession {
   toggleDone(): void;
   /** Saves what is unsaved, then runs `then`; on failure shows why and stays. */
   leave(then: () => void): Promise<void>;
+  /** Explicit save (Ctrl+S, "Save revision…"): a finished revision now, with the message in its note. */
+  saveRevision(message?: string | null): Promise<void>;
+  /** The per-image number of a revision id ("#3"), or `id N` when the list does not have it yet. */
+  numberOf(id: number | null): string;
 }
 
 export function useEditorSession(client: RendererClient, imageId: number, settings: Settings): EditorSession {
@@ -133,7 +139,7 @@ export function useEditorSession(client: RendererClient, imageId: number, settin
       // Leaving the image: whatever is unsaved is saved (navigation paths already awaited this).
       if (made) {
         const { core: c, saver: s } = made;
-        void s.flush().finally(() => {
+        void s.end().finally(() => {
           s.dispose();
           c.dispose();
         });
@@ -144,7 +150,7 @@ export function useEditorSession(client: RendererClient, imageId: number, settin
   // Closing or reloading the page: send what is unsaved (the WebSocket frame leaves before unload).
   useEffect(() => {
     if (!saver) return;
-    const onHide = () => void saver.flush();
+    const onHide = () => void saver.end();
     window.addEventListener('pagehide', onHide);
     return () => window.removeEventListener('pagehide', onHide);
   }, [saver]);
@@ -224,7 +230,7 @@ export function useEditorSession(client: RendererClient, imageId: number, settin
         if (choice === 'mine') await s.keepMine(conflict.headRevisionId);
         else if (conflict.theirs) {
           const aside = await s.takeTheirs(conflict.headRevisionId, conflict.theirs);
-          if (aside) setNotice(`Your version was kept in the history as #${aside.id} (Ctrl+Z also brings it back)`);
+          if (aside) setNotice(`Your version was kept in the history as #${aside.number} (Ctrl+Z also brings it back)`);
         }
         if (s.state.kind === 'conflict') openConflict(s.state.headRevisionId);
         else setConflict(null);
@@ -249,18 +255,20 @@ export function useEditorSession(client: RendererClient, imageId: number, settin
       try {
         if (!(await s.flush())) throw new Error('the current edits could not be saved first; nothing was reverted');
         const old = await fetchMask(id);
+        const target = (await client.call('revision:list', { imageId })).find((r) => r.id === id);
+        const label = target ? `#${target.number}` : `id ${id}`;
         const rev = await client.call('revision:save', {
           imageId,
           parentId: s.base,
           kind: 'human',
           author: s.author,
-          note: `revert to #${id}`,
+          note: `revert to ${label}`,
           mask: encodeMask(old, c.mask.width, c.mask.height),
         });
         c.replace(old);
         s.adopt(rev.id);
         refreshRevisions();
-        setNotice(`Reverted to #${id} as revision #${rev.id}`);
+        setNotice(`Reverted to ${label} as revision #${rev.number}`);
       } catch (err) {
         setError(toShownError(err));
       } finally {
@@ -292,12 +300,34 @@ export function useEditorSession(client: RendererClient, imageId: number, settin
 
   const leave = useCallback(async (then: () => void) => {
     const s = live.current.saver;
-    if (s && !(await s.flush())) {
+    if (s && !(await s.end())) {
       setNotice(s.state.kind === 'error' ? `Not saved: ${s.state.message}` : 'Resolve the conflict before leaving this image');
       return;
     }
     then();
   }, []);
+
+  const numberOf = useCallback(
+    (id: number | null) => {
+      if (id === null) return 'none';
+      const r = revisions.find((x) => x.id === id);
+      return r ? `#${r.number}` : `id ${id}`;
+    },
+    [revisions],
+  );
+
+  const saveRevision = useCallback(async (message: string | null = null) => {
+    const s = live.current.saver;
+    if (!s) return;
+    const r = await s.save(message);
+    if (r === null) {
+      if (s.state.kind === 'error') setNotice(`Not saved: ${s.state.message}`);
+      return;
+    }
+    if (r.outcome === 'unchanged' || r.outcome === 'discarded') {
+      setNotice(r.headRevisionId !== null ? `Nothing changed since revision ${numberOf(r.headRevisionId)}: no revision written` : 'Nothing painted yet: no revision written');
+    } else if (r.revision) setNotice(`Saved revision #${r.revision.number}${message?.trim() ? ` — ${message.trim()}` : ''}`);
+  }, [numberOf]);
 
   useEffect(() => {
     if (!notice) return;
@@ -330,5 +360,7 @@ export function useEditorSession(client: RendererClient, imageId: number, settin
     setStatus,
     toggleDone,
     leave,
+    saveRevision,
+    numberOf,
   };
 }

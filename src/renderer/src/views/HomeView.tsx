@@ -1,11 +1,14 @@
 /**
  * Home: open the sample project (SamplePanel), create a project (new `*.parsel` path + label schema), open one by path, recent projects.
- * Text fields always work; "Browse…" buttons appear only where native dialogs exist (Electron).
+ * Text fields always work; "Browse…" opens the native dialog (Electron) or the server-side picker
+ * (browser mode). A typed relative path is read against the base shown under the field.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import type { LabelSchema, ProjectInfo, RecentProject } from '../../../shared/api/types';
 import { ErrorBox, rgbCss, toShownError, useClient, type ShownError } from './common';
 import { EnvironmentEntry } from './env/EnvironmentEntry';
+import { BrowseButton, PathBaseHint, usePathBase } from './picker/BrowseButton';
+import { resolveTyped } from './picker/paths';
 import { SamplePanel } from './SamplePanel';
 
 interface Props {
@@ -25,6 +28,7 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
   const [recent, setRecent] = useState<RecentProject[] | null>(null);
   const [recentError, setRecentError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
+  const base = usePathBase();
 
   useEffect(() => {
     client
@@ -39,19 +43,10 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
 
   const schema = schemas.find((s) => s.id === schemaId) ?? null;
 
-  async function pick(kind: 'openProject' | 'saveProject', set: (p: string) => void, setErr: (e: ShownError | null) => void) {
-    try {
-      const r = await client.call('dialog:pick', { kind });
-      if (r.path) set(r.path);
-    } catch (e) {
-      setErr(toShownError(e));
-    }
-  }
-
   async function create(e: FormEvent) {
     e.preventDefault();
     setCreateError(null);
-    let path = createPath.trim();
+    let path = base ? resolveTyped(createPath, base) : createPath.trim();
     if (!path) {
       setCreateError({ code: null, message: 'Enter the path of the new project file.' });
       return;
@@ -76,7 +71,7 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
     }
     setBusy(true);
     try {
-      onOpened(await client.call('project:open', { path: path.trim() }));
+      onOpened(await client.call('project:open', { path: base ? resolveTyped(path, base) : path.trim() }));
     } catch (err) {
       setOpenError(toShownError(err));
     } finally {
@@ -100,13 +95,8 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
               onChange={(e) => setCreatePath(e.target.value)}
               spellCheck={false}
             />
-            {nativeDialogs ? (
-              <button type="button" onClick={() => pick('saveProject', setCreatePath, setCreateError)}>
-                Browse…
-              </button>
-            ) : (
-              <span />
-            )}
+            <BrowseButton kind="saveProject" native={nativeDialogs} value={createPath} onPick={setCreatePath} onError={setCreateError} />
+            <PathBaseHint base={base} value={createPath} />
           </div>
           <div className="field">
             <label htmlFor="create-name">Name</label>
@@ -170,13 +160,8 @@ export function HomeView({ nativeDialogs, schemas, onOpened }: Props) {
               onChange={(e) => setOpenPath(e.target.value)}
               spellCheck={false}
             />
-            {nativeDialogs ? (
-              <button type="button" onClick={() => pick('openProject', setOpenPath, setOpenError)}>
-                Browse…
-              </button>
-            ) : (
-              <span />
-            )}
+            <BrowseButton kind="openProject" native={nativeDialogs} value={openPath} onPick={setOpenPath} onError={setOpenError} />
+            <PathBaseHint base={base} value={openPath} />
           </div>
           <div className="actions">
             <button type="submit" className="primary" disabled={busy}>

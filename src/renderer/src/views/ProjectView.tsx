@@ -7,6 +7,8 @@ import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent, type
 import type { AddFolderReport, ImageSort, JobProgress, LabelSchema, ProjectInfo } from '../../../shared/api/types';
 import { IMAGE_STATUSES } from '../../../shared/api/types';
 import { ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownError } from './common';
+import { BrowseButton, usePathBase } from './picker/BrowseButton';
+import { resolveTyped } from './picker/paths';
 import type { GridSession, StatusFilter } from './gridSession';
 import { ThumbGrid } from './ThumbGrid';
 import { EnvironmentEntry } from './env/EnvironmentEntry';
@@ -215,6 +217,7 @@ function AddFolder({ nativeDialogs, shown, onClose }: { nativeDialogs: boolean; 
   const [progress, setProgress] = useState<JobProgress | null>(null);
   const [report, setReport] = useState<AddFolderReport | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
+  const base = usePathBase();
 
   useEffect(() => {
     if (!running) return;
@@ -226,7 +229,8 @@ function AddFolder({ nativeDialogs, shown, onClose }: { nativeDialogs: boolean; 
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const f = folder.trim();
+    // A relative path is read against the project's folder (shown in the field's tooltip).
+    const f = base ? resolveTyped(folder, base) : folder.trim();
     if (!f) {
       setError({ code: null, message: 'Enter a folder path.' });
       return;
@@ -245,15 +249,6 @@ function AddFolder({ nativeDialogs, shown, onClose }: { nativeDialogs: boolean; 
     }
   }
 
-  async function browse() {
-    try {
-      const r = await client.call('dialog:pick', { kind: 'folder' });
-      if (r.path) setFolder(r.path);
-    } catch (err) {
-      setError(toShownError(err));
-    }
-  }
-
   const pct = progress && progress.total > 0 ? Math.min(100, (100 * progress.done) / progress.total) : 0;
 
   return (
@@ -263,16 +258,13 @@ function AddFolder({ nativeDialogs, shown, onClose }: { nativeDialogs: boolean; 
           type="text"
           aria-label="Folder to add"
           placeholder="Folder of images to add…"
+          title={base ? `Relative paths are read from ${base}` : undefined}
           value={folder}
           onChange={(e) => setFolder(e.target.value)}
           spellCheck={false}
           disabled={running}
         />
-        {nativeDialogs && (
-          <button type="button" onClick={browse} disabled={running}>
-            Browse…
-          </button>
-        )}
+        <BrowseButton kind="folder" native={nativeDialogs} value={folder} onPick={setFolder} onError={setError} disabled={running} />
         <button type="submit" className="primary" disabled={running}>
           Add folder
         </button>

@@ -1,18 +1,32 @@
 /**
  * Status bar at the bottom of the Project screen: the execution provider of the active or latest
- * inference job and any fallback warning (a GPU that failed to start is never hidden), a compact
- * indicator of a running pre-labelling job, and the Jobs button: running count or the latest job's
- * outcome, opening the jobs panel (so a job that ends unseen still leaves a record). Fed by
- * `models:providers` and `job:list` when shown, then by `job:progress` events; jobs by `job:history`.
+ * inference job and any fallback warning, one plain line per provider that did not start (the raw
+ * text in the tooltip); the banner can be dismissed for the rest of the session (sessionStorage), the
+ * provider stays shown with a ⚠ whose tooltip keeps the lines. Also a compact indicator of a running
+ * pre-labelling job, and the Jobs button: running count or the latest job's outcome, opening the jobs
+ * panel (so a job that ends unseen still leaves a record). Fed by `models:providers` and `job:list` when
+ * shown, then by `job:progress` events; jobs by `job:history`.
  */
 import { useEffect, useState } from 'react';
 import type { JobProgress } from '../../../shared/api/types';
+import { providerNotes } from '../../../shared/models/provider-notes';
 import { toShownError, useClient, type ShownError } from './common';
 import { isFinalStatus, percent, progressLine, providerLabel } from './models/format';
 import { requestModelsDialog } from './models/openRequests';
 import { jobSummary } from './jobs/format';
 import { JobsPanel } from './jobs/JobsPanel';
 import { useJobHistory } from './jobs/useJobHistory';
+import './statusbar.css';
+
+const DISMISSED_KEY = 'parsel.providerBanner.dismissed';
+
+function readDismissed(): boolean {
+  try {
+    return sessionStorage.getItem(DISMISSED_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
 
 interface ProviderState {
   provider: string;
@@ -28,6 +42,7 @@ export function StatusBar() {
   const [jobsOpen, setJobsOpen] = useState(false);
   const runningJobs = history.filter((e) => e.status === 'running').length;
   const latest = history[0];
+  const [dismissed, setDismissed] = useState(readDismissed);
 
   useEffect(() => {
     let cancelled = false;
@@ -66,16 +81,37 @@ export function StatusBar() {
     };
   }, [client]);
 
-  const warning = provider?.warnings.join(' · ') ?? '';
+  const notes = provider ? providerNotes(provider.warnings, provider.provider) : [];
+  const warning = notes.map((n) => n.plain).join(' · ');
+  const raw = notes.map((n) => n.raw).join('\n');
+  const dismiss = () => {
+    setDismissed(true);
+    try {
+      sessionStorage.setItem(DISMISSED_KEY, '1');
+    } catch {
+      // no storage: dismissed until reload
+    }
+  };
   return (
     <div className="statusbar" role="status" aria-label="Status bar">
       <span data-testid="status-provider" title="Execution provider of the active or latest inference job">
         Provider <b>{provider ? providerLabel(provider.provider) : '—'}</b>
         {!provider && <span className="faint"> (no model run yet)</span>}
+        {warning && dismissed && (
+          <span className="warnc" data-testid="status-warning-dismissed" title={warning}>
+            {' '}
+            ⚠
+          </span>
+        )}
       </span>
-      {warning && (
-        <span className="statusbar-warning" data-testid="status-warning" title={warning}>
-          ⚠ {warning}
+      {warning && !dismissed && (
+        <span className="statusbar-warning-wrap">
+          <span className="statusbar-warning" data-testid="status-warning" title={`${warning}\n\n${raw}`}>
+            ⚠ {warning}
+          </span>
+          <button type="button" className="statusbar-dismiss" aria-label="Dismiss the provider warning" title="Dismiss (for this session)" onClick={dismiss}>
+            ×
+          </button>
         </span>
       )}
       {error && (

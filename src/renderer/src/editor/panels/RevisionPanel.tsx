@@ -1,4 +1,9 @@
-/** The image's revision history: pick A and B, show the changes A→B, zoom to them, revert to A. */
+/**
+ * The image's revision history, by per-image number (#1, #2, …; ids stay internal): kind, author,
+ * time, message, and whether it is this editing session's working revision (autosaved in place until
+ * the image is left or saved). "Save revision…" ends the session's revision now, with an optional
+ * message. Pick A and B, show the changes A→B, zoom to them, revert to A.
+ */
 import { useEffect, useRef, useState } from 'react';
 import type { RevisionSummary } from '../../../../shared/api/types';
 
@@ -17,6 +22,8 @@ function shortTime(iso: string): string {
 }
 
 export function RevisionPanel({
+  onSaveRevision,
+  saveKey,
   revisions,
   headId,
   diff,
@@ -26,6 +33,8 @@ export function RevisionPanel({
   onZoomDiff,
   onRevert,
 }: {
+  onSaveRevision: (message: string | null) => Promise<void>;
+  saveKey?: string;
   revisions: RevisionSummary[];
   headId: number | null;
   diff: DiffInfo | null;
@@ -37,6 +46,19 @@ export function RevisionPanel({
 }) {
   const [a, setA] = useState<number | null>(null);
   const [b, setB] = useState<number | null>(null);
+  const [asking, setAsking] = useState(false);
+  const [message, setMessage] = useState('');
+  const [saving, setSaving] = useState(false);
+  const submit = async () => {
+    setSaving(true);
+    try {
+      await onSaveRevision(message.trim() || null);
+      setAsking(false);
+      setMessage('');
+    } finally {
+      setSaving(false);
+    }
+  };
   const diffRef = useRef<HTMLDivElement>(null);
   // A new comparison: bring its result into view (the panel scrolls).
   useEffect(() => {
@@ -45,8 +67,45 @@ export function RevisionPanel({
   // Defaults: B = the head, A = the one before it.
   const effB = b ?? headId ?? revisions[0]?.id ?? null;
   const effA = a ?? revisions.find((r) => r.id !== effB)?.id ?? null;
+  const numberOf = (id: number) => revisions.find((r) => r.id === id)?.number ?? `?`;
   return (
     <div className="ed-revs" data-testid="revisions">
+      <div className="ed-rev-save">
+        {!asking ? (
+          <button onClick={() => setAsking(true)} title={`Save now as a finished revision, with a message${saveKey ? ` (${saveKey} saves without one)` : ''}`}>
+            Save revision…
+          </button>
+        ) : (
+          <form
+            aria-label="Save revision"
+            onSubmit={(e) => {
+              e.preventDefault();
+              e.stopPropagation();
+              void submit();
+            }}
+          >
+            <input
+              type="text"
+              aria-label="Revision message"
+              placeholder="What changed (optional)"
+              value={message}
+              autoFocus
+              maxLength={2000}
+              onChange={(e) => setMessage(e.target.value)}
+              onKeyDown={(e) => {
+                e.stopPropagation(); // typing is not a shortcut
+                if (e.key === 'Escape') setAsking(false);
+              }}
+            />
+            <button type="submit" className="primary" disabled={saving}>
+              Save
+            </button>
+            <button type="button" onClick={() => setAsking(false)} disabled={saving}>
+              Cancel
+            </button>
+          </form>
+        )}
+      </div>
       <table>
         <thead>
           <tr>
@@ -58,23 +117,33 @@ export function RevisionPanel({
         </thead>
         <tbody>
           {revisions.map((r) => (
-            <tr key={r.id} className={r.id === headId ? 'head' : ''} data-rev={r.id} title={r.note ?? undefined}>
+            <tr key={r.id} className={r.id === headId ? 'head' : ''} data-rev={r.id} data-number={r.number} data-state={r.state} title={r.note ?? undefined}>
               <td>
-                <input type="radio" name="rev-a" checked={effA === r.id} onChange={() => setA(r.id)} aria-label={`Compare from #${r.id}`} />
+                <input type="radio" name="rev-a" checked={effA === r.id} onChange={() => setA(r.id)} aria-label={`Compare from #${r.number}`} />
               </td>
               <td>
-                <input type="radio" name="rev-b" checked={effB === r.id} onChange={() => setB(r.id)} aria-label={`Compare to #${r.id}`} />
+                <input type="radio" name="rev-b" checked={effB === r.id} onChange={() => setB(r.id)} aria-label={`Compare to #${r.number}`} />
               </td>
-              <td className="mono">
-                {r.id}
+              <td className="mono" data-testid="rev-number">
+                #{r.number}
                 {r.id === headId ? '•' : ''}
               </td>
               <td>
                 <div>
-                  <span className={`kind k-${r.kind}`}>{r.kind}</span> {r.author}
+                  <span className={`kind k-${r.kind}`}>{r.kind}</span> <span data-testid="rev-author">{r.author}</span>
+                  {r.state === 'working' && (
+                    <span className="rev-working" title="This editing session's revision: autosaves update it until you leave the image or save">
+                      {' '}
+                      · editing
+                    </span>
+                  )}
                 </div>
-                <div className="faint">{shortTime(r.createdAt)}</div>
-                {r.note && <div className="faint note">{r.note}</div>}
+                <div className="faint">{shortTime(r.state === 'working' ? r.updatedAt : r.createdAt)}</div>
+                {r.note && (
+                  <div className="faint note" data-testid="rev-note">
+                    {r.note}
+                  </div>
+                )}
               </td>
             </tr>
           ))}
@@ -96,7 +165,7 @@ export function RevisionPanel({
       {diff && (
         <div className="ed-diff" data-testid="diff" ref={diffRef}>
           <div>
-            #{diff.a} → #{diff.b}: <b data-testid="diff-count">{diff.count.toLocaleString('en-US')}</b> px changed
+            #{numberOf(diff.a)} → #{numberOf(diff.b)}: <b data-testid="diff-count">{diff.count.toLocaleString('en-US')}</b> px changed
             {diff.rect && (
               <span className="faint">
                 {' '}

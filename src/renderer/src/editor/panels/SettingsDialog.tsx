@@ -1,5 +1,9 @@
-/** The settings dialog: author, autosave delay, brush defaults and the shortcut map (conflicts shown). */
-import { useMemo, useState } from 'react';
+/**
+ * The settings dialog: author, autosave delay, brush defaults and the shortcut map (conflicts shown),
+ * and the project's revision setting (`revision:settings`: idle minutes after which an editing
+ * session's revision ends).
+ */
+import { useEffect, useMemo, useState } from 'react';
 import type { LabelSchema } from '../../../../shared/api/types';
 import {
   comboOfEvent,
@@ -11,7 +15,7 @@ import {
   type Settings,
   type ShortcutMap,
 } from '../../../../shared/settings';
-import { ErrorBox, toShownError, type ShownError } from '../../views/common';
+import { ErrorBox, toShownError, useClient, type ShownError } from '../../views/common';
 import { titleOf } from './shortcutText';
 
 export function SettingsDialog({
@@ -32,6 +36,18 @@ export function SettingsDialog({
   const [map, setMap] = useState<ShortcutMap>(() => resolveShortcuts(settings.shortcuts));
   const [error, setError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
+  const client = useClient();
+  const [idle, setIdle] = useState<string | null>(null);
+  const [idleLoaded, setIdleLoaded] = useState<string | null>(null);
+  useEffect(() => {
+    client
+      .call('revision:settings', {})
+      .then((r) => {
+        setIdle(String(r.sessionIdleMinutes));
+        setIdleLoaded(String(r.sessionIdleMinutes));
+      })
+      .catch(() => undefined);
+  }, [client]);
   const defaults = useMemo(defaultShortcuts, []);
   const conflicts = useMemo(() => findConflicts(map), [map]);
   const conflicted = new Set(conflicts.flatMap((c) => c.actions));
@@ -47,6 +63,11 @@ export function SettingsDialog({
       if (now.join(',') !== def.join(',')) overrides[a] = now;
     }
     try {
+      if (idle !== null && idle !== idleLoaded) {
+        const n = Number(idle);
+        if (!(n > 0)) throw new Error(`revision idle time: "${idle}" is not a positive number of minutes`);
+        await client.call('revision:setSettings', { sessionIdleMinutes: n });
+      }
       await onSave({
         authorName: author,
         autosaveMs: Number(autosave),
@@ -80,6 +101,12 @@ export function SettingsDialog({
             Autosave after idle (ms)
             <input type="text" inputMode="numeric" value={autosave} onChange={(e) => setAutosave(e.target.value)} />
           </label>
+          {idle !== null && (
+            <label title="Autosaves update one revision per editing session; it ends when you leave the image, save, or stop editing this long (a project setting)">
+              New revision after idle (min, this project)
+              <input type="text" inputMode="decimal" value={idle} onChange={(e) => setIdle(e.target.value)} aria-label="Revision idle minutes" />
+            </label>
+          )}
           <label>
             Default brush size (px)
             <input type="text" inputMode="numeric" value={size} onChange={(e) => setSize(e.target.value)} />

@@ -8,6 +8,8 @@ import { EXPORT_FORMATS, type ExportFormatId, type ExportPreview, type ExportRes
 import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type LabelSchema, type ProjectInfo, type RevisionKind } from '../../../../shared/api/types';
 import { parseOverrides, RemapError } from '../../../../shared/dataset/remap';
 import { ErrorBox, fmtInt, JobProgressBar, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
+import { BrowseButton, PathBaseHint } from '../picker/BrowseButton';
+import { resolveTyped } from '../picker/paths';
 import { useJob } from '../useJob';
 import './export.css';
 
@@ -229,7 +231,9 @@ export function ExportDialog({ project, schema, onClose }: Props) {
     setResult(null);
     setRunError(null);
     try {
-      setResult(await job.start((jobId) => client.call('export:run', { dir: form.dest.trim(), spec, jobId })));
+      // A relative destination is read against the project's folder (shown under the field).
+      const dir = resolveTyped(form.dest, project.root);
+      setResult(await job.start((jobId) => client.call('export:run', { dir, spec, jobId })));
     } catch (err) {
       setRunError(toShownError(err));
     }
@@ -395,7 +399,9 @@ export function ExportDialog({ project, schema, onClose }: Props) {
           <div className="export-row">
             <label htmlFor="ex-dest">Destination</label>
             <input id="ex-dest" type="text" value={form.dest} onChange={(e) => set('dest', e.target.value)} spellCheck={false} disabled={!!running} />
+            <BrowseButton kind="folder" native={false} value={form.dest} onPick={(p) => set('dest', p)} onError={setRunError} disabled={!!running} />
           </div>
+          <PathBaseHint base={project.root} value={form.dest} />
         </div>
         <div className="export-preview" aria-live="polite">
           <div style={{ marginBottom: 6 }}>

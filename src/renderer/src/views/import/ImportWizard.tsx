@@ -15,6 +15,8 @@ import {
 } from '../../../../shared/api/methods-import';
 import type { LabelSchema, ProjectInfo } from '../../../../shared/api/types';
 import { ErrorBox, fmtInt, JobProgressBar, toShownError, useClient, type ShownError } from '../common';
+import { BrowseButton, PathBaseHint, usePathBase } from '../picker/BrowseButton';
+import { resolveTyped } from '../picker/paths';
 import { useJob } from '../useJob';
 import './import.css';
 
@@ -155,6 +157,7 @@ export function ImportWizard({
   const [result, setResult] = useState<ImportRunReport | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ShownError | null>(null);
+  const base = usePathBase();
 
   const request = () => ({
     path: path.trim(),
@@ -169,10 +172,13 @@ export function ImportWizard({
       setError({ code: null, message: 'Enter the dataset folder.' });
       return;
     }
+    // A relative path means the folder under the base shown, not the server's working directory.
+    const abs = base ? resolveTyped(path, base) : path.trim();
+    setPath(abs);
     setBusy(true);
     setError(null);
     try {
-      const d = await client.call('import:detect', { path: path.trim() });
+      const d = await client.call('import:detect', { path: abs });
       setDetect(d);
       setFormat(d.best ?? '');
       setStep('format');
@@ -215,15 +221,6 @@ export function ImportWizard({
 
   const cancel = job.cancel;
 
-  async function browse() {
-    try {
-      const r = await client.call('dialog:pick', { kind: 'folder' });
-      if (r.path) setPath(r.path);
-    } catch (err) {
-      setError(toShownError(err));
-    }
-  }
-
   const steps: [Step, string][] = [
     ['folder', '1 Folder'],
     ['format', '2 Format'],
@@ -247,6 +244,7 @@ export function ImportWizard({
         </div>
         <ErrorBox error={error} />
 
+        {step === 'folder' && <PathBaseHint base={base} value={path} />}
         {step === 'folder' && (
           <form className="row" onSubmit={runDetect}>
             <input
@@ -258,11 +256,7 @@ export function ImportWizard({
               spellCheck={false}
               autoFocus
             />
-            {nativeDialogs && (
-              <button type="button" onClick={browse}>
-                Browse…
-              </button>
-            )}
+            <BrowseButton kind="folder" native={nativeDialogs} value={path} onPick={setPath} onError={setError} />
             <button type="submit" className="primary" disabled={busy} data-testid="import-detect">
               Next
             </button>

@@ -20,6 +20,8 @@ import type { ProjectInfo } from '../../../../shared/api/types';
 import { describeAveraging } from '../../../../shared/models/averaging';
 import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
 import { detailProblems, expectsLabel, facesLabel, inputLabel, parseCardText } from './format';
+import { BrowseButton, PathBaseHint, usePathBase } from '../picker/BrowseButton';
+import { resolveTyped } from '../picker/paths';
 import './models.css';
 
 const FACE_MODE_TEXT: Record<FaceMode, string> = {
@@ -110,9 +112,11 @@ function AddModel({ nativeDialogs, onAdded }: { nativeDialogs: boolean; onAdded:
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const [check, setCheck] = useState<ModelCheck | null>(null);
+  const base = usePathBase();
 
   function request(): { path: string; card?: Record<string, unknown> } | null {
-    const p = path.trim();
+    // A relative path is read against the base shown under the field, not the server's working directory.
+    const p = base ? resolveTyped(path, base) : path.trim();
     if (!p) {
       setRefusal({ error: { code: null, message: 'Enter the path of an .onnx model file.' }, problems: [], check: null });
       return null;
@@ -161,15 +165,6 @@ function AddModel({ nativeDialogs, onAdded }: { nativeDialogs: boolean; onAdded:
     }
   }
 
-  async function browse() {
-    try {
-      const r = await client.call('dialog:pick', { kind: 'model' });
-      if (r.path) setPath(r.path);
-    } catch (err) {
-      setRefusal(refusalOf(err));
-    }
-  }
-
   return (
     <form className="models-add" onSubmit={add} aria-label="Add model">
       <div className="row">
@@ -184,11 +179,7 @@ function AddModel({ nativeDialogs, onAdded }: { nativeDialogs: boolean; onAdded:
           disabled={busy}
           className="grow"
         />
-        {nativeDialogs && (
-          <button type="button" onClick={browse} disabled={busy}>
-            Browse…
-          </button>
-        )}
+        <BrowseButton kind="model" native={nativeDialogs} value={path} onPick={setPath} onError={(e) => setRefusal(e ? { error: e, problems: [], check: null } : null)} disabled={busy} />
         <input type="text" aria-label="Model name" placeholder="Name (default: the card's)" value={name} onChange={(e) => setName(e.target.value)} disabled={busy} />
         <button type="button" onClick={runCheck} disabled={busy}>
           Check
@@ -197,6 +188,7 @@ function AddModel({ nativeDialogs, onAdded }: { nativeDialogs: boolean; onAdded:
           Add model
         </button>
       </div>
+      <PathBaseHint base={base} value={path} />
       <details>
         <summary className="dim">Card JSON (optional: when the model has no card file or metadata, or to try another)</summary>
         <textarea

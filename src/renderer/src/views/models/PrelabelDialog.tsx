@@ -10,6 +10,7 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from 'react';
 import type { JobRecord, ModelSetRecord, ProvidersInfo } from '../../../../shared/api/methods-models';
 import type { JobProgress, ProjectInfo } from '../../../../shared/api/types';
+import { providerNotes } from '../../../../shared/models/provider-notes';
 import { ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
 import type { GridSession } from '../gridSession';
 import { facesLabel, fmtEta, isFinalStatus, jobLine, jobState, percent, providerLabel } from './format';
@@ -46,17 +47,27 @@ function fromRecord(j: JobRecord): Shown {
   return { done: j.done, total: j.total, failed: j.failed, etaSeconds: null, provider: j.provider, warnings: j.warnings, phase: j.status, message: j.message };
 }
 
-/** Provider warnings, shown prominently (a GPU that failed to start and the fallback taken). */
-export function ProviderWarnings({ warnings, testId }: { warnings: string[]; testId: string }) {
-  if (warnings.length === 0) return null;
+/**
+ * Provider warnings, shown prominently: one plain line per provider that did not start and the one in
+ * use ("CUDA add-on not installed — using CPU"); ONNX Runtime's own text behind Details.
+ */
+export function ProviderWarnings({ warnings, provider, testId }: { warnings: string[]; provider: string | null | undefined; testId: string }) {
+  const notes = providerNotes(warnings, provider);
+  if (notes.length === 0) return null;
   return (
     <div className="provider-warnings" role="alert" data-testid={testId}>
-      <b>Execution provider warning{warnings.length > 1 ? 's' : ''}:</b>
+      <b>Execution provider{notes.length > 1 ? 's' : ''}:</b>
       <ul>
-        {warnings.map((w, i) => (
-          <li key={i}>{w}</li>
+        {notes.map((n, i) => (
+          <li key={i} data-testid="provider-note">
+            {n.plain}
+          </li>
         ))}
       </ul>
+      <details data-testid="provider-details">
+        <summary>Details</summary>
+        <pre className="provider-raw">{notes.map((n) => n.raw).join('\n')}</pre>
+      </details>
     </div>
   );
 }
@@ -102,7 +113,7 @@ function Summary({ job, sets }: { job: JobRecord; sets: ModelSetRecord[] }) {
       </div>
       {job.status === 'cancelled' && job.done > 0 && <div className="dim">The finished images keep their model revisions.</div>}
       {job.message && <div className="dim">{job.message}</div>}
-      <ProviderWarnings warnings={job.warnings} testId="summary-warnings" />
+      <ProviderWarnings warnings={job.warnings} provider={job.provider} testId="summary-warnings" />
       {job.skips.length > 0 && (
         <table className="models-table" aria-label="Skipped images">
           <thead>
@@ -192,11 +203,14 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
         const rec = list.find((j) => j.id === jobId);
         if (rec) setSummary(rec);
         else setError({ code: 'NOT_FOUND', message: `job #${jobId} is no longer listed by job:list` });
+        // The job cached predictions: the sets' counts (read when the dialog opened) are stale.
+        const s = await client.call('modelSet:list', {});
+        setSets(s.filter((x) => x.imported === null));
       } catch (err) {
         setError(toShownError(err));
       }
     },
-    [loadJobs],
+    [client, loadJobs],
   );
 
   const watch = useCallback(
@@ -454,7 +468,7 @@ export function PrelabelDialog({ project, session, onClose }: Props) {
               </span>
               {shown?.message && <span className="dim">{shown.message}</span>}
             </div>
-            <ProviderWarnings warnings={shown?.warnings ?? []} testId="prelabel-warnings" />
+            <ProviderWarnings warnings={shown?.warnings ?? []} provider={shown?.provider} testId="prelabel-warnings" />
           </div>
         )}
 

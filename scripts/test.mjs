@@ -37,7 +37,9 @@ if (!noBuild) {
 }
 if (!noLint) {
   step('lint (includes the layer boundaries)', bin('eslint'), ['.', '--max-warnings', '0']);
-  step('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  // tsconfig.json only references the two projects (electron-vite layout): check each.
+  step('typecheck: node (main, preload, CLI, scripts, tests)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
+  step('typecheck: web (renderer, no Node types)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);
 }
 
 const resultsDir = join(root, 'test-results');

@@ -5,9 +5,10 @@
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { EXPORT_FORMATS, type ExportFormatId, type ExportPreview, type ExportResult, type ExportSpecInput } from '../../../../shared/api/methods-export';
-import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type JobProgress, type LabelSchema, type ProjectInfo, type RevisionKind } from '../../../../shared/api/types';
+import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type LabelSchema, type ProjectInfo, type RevisionKind } from '../../../../shared/api/types';
 import { parseOverrides, RemapError } from '../../../../shared/dataset/remap';
 import { ErrorBox, fmtInt, JobProgressBar, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
+import { useJob } from '../useJob';
 import './export.css';
 
 const FORMAT_LABEL: Record<ExportFormatId, string> = {
@@ -119,10 +120,6 @@ export function specOf(f: Form): { spec: ExportSpecInput } | { error: string } {
   }
 }
 
-function newJobId(): string {
-  return `export-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
 function Counts({ title, counts }: { title: string; counts: Record<string, number> }) {
   const entries = Object.entries(counts);
   return (
@@ -187,8 +184,8 @@ export function ExportDialog({ project, schema, onClose }: Props) {
   const [form, setForm] = useState<Form>(() => initialForm(`${project.root}/${project.name}-export`));
   const [preview, setPreview] = useState<ExportPreview | null>(null);
   const [previewError, setPreviewError] = useState<ShownError | null>(null);
-  const [running, setRunning] = useState<string | null>(null);
-  const [progress, setProgress] = useState<JobProgress | null>(null);
+  const job = useJob('export', (c, jobId) => c.call('export:cancel', { jobId }));
+  const { running, progress } = job;
   const [result, setResult] = useState<ExportResult | null>(null);
   const [runError, setRunError] = useState<ShownError | null>(null);
   const seq = useRef(0);
@@ -225,33 +222,20 @@ export function ExportDialog({ project, schema, onClose }: Props) {
     return () => clearTimeout(t);
   }, [client, built]);
 
-  useEffect(() => {
-    if (!running) return;
-    return client.on('job:progress', (p) => {
-      if (p.jobId === running) setProgress(p);
-    });
-  }, [client, running]);
-
   async function run(e: FormEvent) {
     e.preventDefault();
     if ('error' in built) return;
-    const jobId = newJobId();
+    const spec = built.spec;
     setResult(null);
     setRunError(null);
-    setProgress(null);
-    setRunning(jobId);
     try {
-      setResult(await client.call('export:run', { dir: form.dest.trim(), spec: built.spec, jobId }));
+      setResult(await job.start((jobId) => client.call('export:run', { dir: form.dest.trim(), spec, jobId })));
     } catch (err) {
       setRunError(toShownError(err));
-    } finally {
-      setRunning(null);
     }
   }
 
-  async function cancel() {
-    if (running) await client.call('export:cancel', { jobId: running }).catch(() => undefined);
-  }
+  const cancel = job.cancel;
 
   function onFormat(format: ExportFormatId) {
     setForm((f) => ({ ...f, format, target: SUGGESTED_TARGET[format] && schema?.id !== SUGGESTED_TARGET[format] ? SUGGESTED_TARGET[format]! : f.target }));

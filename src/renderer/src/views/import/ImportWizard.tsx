@@ -4,7 +4,7 @@
  * with progress and cancel → summary. All rules live in the import service (`import:*`); this view
  * only asks and shows the answers.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import {
   IMPORT_FORMATS,
   type ImportDetectReport,
@@ -13,8 +13,9 @@ import {
   type ImportProblem,
   type ImportRunReport,
 } from '../../../../shared/api/methods-import';
-import type { JobProgress, LabelSchema, ProjectInfo } from '../../../../shared/api/types';
+import type { LabelSchema, ProjectInfo } from '../../../../shared/api/types';
 import { ErrorBox, fmtInt, JobProgressBar, toShownError, useClient, type ShownError } from '../common';
+import { useJob } from '../useJob';
 import './import.css';
 
 const FORMAT_LABEL: Record<ImportFormatId, string> = {
@@ -149,18 +150,11 @@ export function ImportWizard({
   const [helenThreshold, setHelenThreshold] = useState(false);
   const [plan, setPlan] = useState<ImportPlanReport | null>(null);
   const [onProblem, setOnProblem] = useState<'skip' | 'abort'>('abort');
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [progress, setProgress] = useState<JobProgress | null>(null);
+  const job = useJob('import', (c, jobId) => c.call('import:cancel', { jobId }));
+  const { progress } = job;
   const [result, setResult] = useState<ImportRunReport | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ShownError | null>(null);
-
-  useEffect(() => {
-    if (!jobId) return;
-    return client.on('job:progress', (p) => {
-      if (p.jobId === jobId) setProgress(p);
-    });
-  }, [client, jobId]);
 
   const request = () => ({
     path: path.trim(),
@@ -207,25 +201,19 @@ export function ImportWizard({
   }
 
   async function runImport() {
-    const id = `import-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    setJobId(id);
-    setProgress(null);
     setStep('running');
     setError(null);
+    const req = request();
     try {
-      setResult(await client.call('import:run', { ...request(), onProblem, jobId: id }));
+      setResult(await job.start((jobId) => client.call('import:run', { ...req, onProblem, jobId })));
       setStep('summary');
     } catch (err) {
       setError(toShownError(err));
       setStep('report');
-    } finally {
-      setJobId(null);
     }
   }
 
-  async function cancel() {
-    if (jobId) await client.call('import:cancel', { jobId }).catch(() => undefined);
-  }
+  const cancel = job.cancel;
 
   async function browse() {
     try {

@@ -9,9 +9,10 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import { samePair, type ClassPair, type QueuePage, type QueuePair, type ScanResult } from '../../../../shared/api/methods-noise';
-import type { JobProgress, LabelSchema, ProjectInfo } from '../../../../shared/api/types';
+import type { LabelSchema, ProjectInfo } from '../../../../shared/api/types';
 import { DEFAULT_SCORE_OPTIONS } from '../../../../shared/noise/score';
 import { ClassLabel, ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
+import { useJob } from '../useJob';
 import { QueueSummaryBar } from './QueueSummary';
 import { reviewQueue } from './queueStore';
 import { ReviewSettingsRow } from './ReviewSettingsRow';
@@ -74,8 +75,8 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
   const [modelSetId, setModelSetId] = useState<number | null>(null);
   // The scorer's default radius (chosen by measurement, docs/bench/noise.md).
   const [band, setBand] = useState(String(DEFAULT_SCORE_OPTIONS.bandRadius));
-  const [scanning, setScanning] = useState<string | null>(null);
-  const [progress, setProgress] = useState<JobProgress | null>(null);
+  const job = useJob('scan', (c, jobId) => c.call('noise:cancel', { jobId }));
+  const { running: scanning, progress } = job;
   const [scanResult, setScanResult] = useState<ScanResult | null>(null);
 
   const load = useCallback(async () => {
@@ -104,13 +105,6 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
       .catch((err: unknown) => setSetsError(toShownError(err).message));
   }, [client]);
 
-  useEffect(() => {
-    if (!scanning) return;
-    return client.on('job:progress', (p) => {
-      if (p.jobId === scanning) setProgress(p);
-    });
-  }, [client, scanning]);
-
   async function scan(e: FormEvent) {
     e.preventDefault();
     if (modelSetId === null) return;
@@ -119,18 +113,13 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
       setError({ code: null, message: 'Boundary band: a whole number of pixels, 0–64.' });
       return;
     }
-    const jobId = `scan-${Date.now().toString(36)}`;
-    setScanning(jobId);
-    setProgress(null);
     setScanResult(null);
     setError(null);
     try {
-      setScanResult(await client.call('noise:scan', { modelSetId, options: { bandRadius: b }, jobId }));
+      setScanResult(await job.start((jobId) => client.call('noise:scan', { modelSetId, options: { bandRadius: b }, jobId })));
       await load();
     } catch (err) {
       setError(toShownError(err));
-    } finally {
-      setScanning(null);
     }
   }
 
@@ -187,7 +176,7 @@ function ReviewQueue({ project, schema, onClose, onOpenImage }: { project: Proje
             {scanning ? 'Scanning…' : 'Scan'}
           </button>
           {scanning && (
-            <button type="button" onClick={() => void client.call('noise:cancel', { jobId: scanning })}>
+            <button type="button" onClick={() => void job.cancel()}>
               Cancel
             </button>
           )}

@@ -6,11 +6,12 @@
  * by an author, or a model set's cached prediction. The least agreeing images open in the editor.
  * Conventions (one confusion matrix summed over the selection): FORMATS.md, src/shared/metrics.
  */
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import type { AgreementFigures, AgreementResult, LabelSource, MetricsSelection, StatsResult } from '../../../../shared/api/methods-metrics';
-import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type JobProgress, type LabelSchema, type ProjectInfo } from '../../../../shared/api/types';
+import { IMAGE_STATUSES, REVISION_KINDS, type ImageStatus, type LabelSchema, type ProjectInfo } from '../../../../shared/api/types';
 import { ClassLabel, ErrorBox, fmtInt, STATUS_LABEL, toShownError, useClient, type ShownError } from '../common';
+import { useJob } from '../useJob';
 import './stats.css';
 
 /** Images listed under "least agreeing". */
@@ -106,8 +107,9 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
   const [stats, setStats] = useState<StatsResult | null>(null);
   const [agree, setAgree] = useState<AgreementResult | null>(null);
   const [worst, setWorst] = useState<(AgreementResult['perImage'][number] & { path: string })[]>([]);
-  const [progress, setProgress] = useState<JobProgress | null>(null);
-  const runningJob = useRef<string | null>(null);
+  // Closing the dialog stops a computation it started.
+  const job = useJob('metrics', (c, jobId) => c.call('metrics:cancel', { jobId }), { cancelOnUnmount: true });
+  const { progress } = job;
 
   useEffect(() => {
     client
@@ -133,17 +135,14 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
       setError({ code: null, message: bad });
       return;
     }
-    const jobId = `metrics-${Date.now().toString(36)}`;
     setBusy(true);
-    setProgress(null);
-    const off = client.on('job:progress', (p) => {
-      if (p.jobId === jobId) setProgress(p);
-    });
-    runningJob.current = jobId;
     try {
-      if (tab === 'classes' && 'source' in s) setStats(await client.call('metrics:stats', { selection, source: s.source, jobId }));
-      else if ('source' in sa && 'source' in sb) {
-        const r = await client.call('metrics:agreement', { a: sa.source, b: sb.source, selection, perImage: true, jobId });
+      if (tab === 'classes' && 'source' in s) {
+        const source = s.source;
+        setStats(await job.start((jobId) => client.call('metrics:stats', { selection, source, jobId })));
+      } else if ('source' in sa && 'source' in sb) {
+        const [srcA, srcB] = [sa.source, sb.source];
+        const r = await job.start((jobId) => client.call('metrics:agreement', { a: srcA, b: srcB, selection, perImage: true, jobId }));
         const key = (f: AgreementFigures) => f.meanF1 ?? f.pixelAccuracy ?? 1;
         const least = [...r.perImage].sort((x, y) => key(x.figures) - key(y.figures) || x.imageId - y.imageId).slice(0, WORST);
         const details = await Promise.all(least.map((p) => client.call('image:get', { id: p.imageId }).catch(() => null)));
@@ -153,23 +152,11 @@ function StatsDialog({ project, schema, onClose, onOpenImage }: { project: Proje
     } catch (err) {
       setError(toShownError(err));
     } finally {
-      off();
-      runningJob.current = null;
       setBusy(false);
-      setProgress(null);
     }
   }
 
-  const cancel = () => {
-    if (runningJob.current) void client.call('metrics:cancel', { jobId: runningJob.current });
-  };
-  // Closing the dialog stops a computation it started.
-  useEffect(
-    () => () => {
-      if (runningJob.current) void client.call('metrics:cancel', { jobId: runningJob.current }).catch(() => undefined);
-    },
-    [client],
-  );
+  const cancel = () => void job.cancel();
 
   return (
     <div className="modal-backdrop" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onClose()}>

@@ -8,21 +8,19 @@
  * a time, in order; only the reply to the newest one is shown). Coordinates are image pixels, corners top-left / bottom-right
  * (src/shared/api/methods-faces.ts). Space + drag and the middle button still pan (the stage handles
  * them); the wheel still zooms.
+ *
+ * As a registered tool (toolbox/types.ts) it has no stage handlers: its `Layer` takes the pointer
+ * while the tool is active, and shows the boxes whatever the tool.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FaceBoxInput } from '../../../shared/api/methods-faces';
-import { ErrorBox, toShownError, useClient, type ShownError } from '../views/common';
-import { faceBoxFromDrag, serialSaves } from './tools';
-import { screenToImage, type View } from './viewport';
+import type { FaceBoxInput } from '../../../../shared/api/methods-faces';
+import { ErrorBox, toShownError, useClient, type ShownError } from '../../views/common';
+import { faceBoxFromDrag, serialSaves } from '../tools';
+import { screenToImage, type View } from '../viewport';
+import type { ToolDefinition, ToolLayerProps } from './types';
 
-interface Props {
-  imageId: number;
-  /** Image size in pixels; null until the image is loaded (nothing is drawn or accepted before). */
-  size: { w: number; h: number } | null;
-  /** The Face box tool is the current tool. */
-  active: boolean;
-  getView: () => View;
-}
+/** `size`: image size in pixels, null until the image is loaded (nothing is drawn or accepted before). */
+type Props = ToolLayerProps;
 
 const sameView = (a: View, b: View) => a.x === b.x && a.y === b.y && a.scale === b.scale;
 
@@ -191,3 +189,11 @@ export function FaceBoxLayer({ imageId, size, active, getView }: Props) {
     </div>
   );
 }
+
+export const faceBoxTool: ToolDefinition = {
+  id: 'face',
+  title: 'Face box',
+  action: 'tool.faceBox',
+  create: () => ({}),
+  Layer: FaceBoxLayer,
+};

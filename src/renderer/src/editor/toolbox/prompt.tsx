@@ -50,6 +50,8 @@ export class PromptSession {
   error: ShownError | null = null;
   /** The candidate on a canvas (built once per candidate shown). */
   preview: { canvas: HTMLCanvasElement; m: PromptMask } | null = null;
+  /** The newest decode's times in main's worker: session.run, and the whole call there (ms). */
+  times: { decodeMs: number; workerMs: number } | null = null;
   private redrawFn: (() => void) | null = null;
   private readonly listeners = new Set<() => void>();
   private snap = 0;
@@ -337,6 +339,7 @@ export function PromptLayer({ imageId, active }: ToolLayerProps) {
         .then((res) => {
           if (run.current.image !== image || s.version !== version) return;
           s.error = null;
+          s.times = { decodeMs: res.decodeMs, workerMs: res.workerMs };
           s.showCandidates(res.candidates);
         })
         .catch((e: unknown) => {
@@ -361,7 +364,15 @@ export function PromptLayer({ imageId, active }: ToolLayerProps) {
   if (!active) return null;
   const c = s.current();
   return (
-    <div className="ed-prompt-panel" data-testid="prompt-panel" data-status={s.status} data-candidates={s.candidates.length} data-shown={c ? `${c.index}` : ''}>
+    <div
+      className="ed-prompt-panel"
+      data-testid="prompt-panel"
+      data-status={s.status}
+      data-candidates={s.candidates.length}
+      data-shown={c ? `${c.index}` : ''}
+      data-decode-ms={s.times?.decodeMs.toFixed(1)}
+      data-worker-ms={s.times?.workerMs.toFixed(1)}
+    >
       {models && models.length === 0 && (
         <div data-testid="prompt-no-model">No promptable model in this project: add a SAM-family model (Models → Add, or `parsel models add`).</div>
       )}

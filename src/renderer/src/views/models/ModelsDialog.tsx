@@ -530,7 +530,7 @@ export function ModelsDialog({ project, nativeDialogs, onClose }: { project: Pro
           <AddModel
             nativeDialogs={nativeDialogs}
             onAdded={(m) => {
-              setNotice(`Added ${m.name} (${m.kind === 'detector' ? 'face detector' : `${m.labels}, ${m.classes} classes`}, ${inputLabel(m)}).`);
+              setNotice(`Added ${m.name} (${m.kind === 'detector' ? 'face detector' : m.kind === 'promptable' ? 'promptable: the editor\'s Segment tool' : `${m.labels}, ${m.classes} classes`}, ${inputLabel(m)}).`);
               void reload();
             }}
           />

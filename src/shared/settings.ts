@@ -18,6 +18,7 @@ export const SHORTCUT_ACTIONS = [
   'tool.lasso',
   'tool.rect',
   'tool.faceBox',
+  'tool.prompt',
   'brush.smaller',
   'brush.larger',
   'brush.shape',
@@ -57,6 +58,7 @@ export const ACTION_TITLES: Record<(typeof SHORTCUT_ACTIONS)[number], string> = 
   'tool.lasso': 'Lasso selection',
   'tool.rect': 'Rectangle selection',
   'tool.faceBox': 'Face box (drag to draw; the crops of face-box pre-labelling)',
+  'tool.prompt': 'Segment with a promptable model (click, Alt+click, drag a box; Enter paints, Tab next mask)',
   'brush.smaller': 'Brush smaller',
   'brush.larger': 'Brush larger',
   'brush.shape': 'Brush round / square',
@@ -100,6 +102,8 @@ export function defaultShortcuts(): ShortcutMap {
     'tool.rect': ['M'],
     // Every letter is taken (tools, A/D, class letters): Shift+F, "face", is free.
     'tool.faceBox': ['Shift+F'],
+    // Shift+S, "segment" (S is the brush shape).
+    'tool.prompt': ['Shift+S'],
     'brush.smaller': ['['],
     'brush.larger': [']'],
     'brush.shape': ['S'],

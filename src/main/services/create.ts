@@ -18,6 +18,7 @@ import { metricsServices } from './domains/metrics';
 import { modelServices } from './domains/models';
 import { noiseServices } from './domains/noise';
 import { projectServices } from './domains/project';
+import { promptServices } from './domains/prompt';
 import { revisionServices } from './domains/revisions';
 import { sampleServices } from './domains/sample';
 import { settingsServices } from './domains/settings';
@@ -30,6 +31,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const recent = new RecentList(resolve(opts.userDataDir, 'recent-projects.json'));
   const { openProject, closeProject, ...project } = projectServices(ctx, recent);
   const { jobs: prelabelJobs, ...models } = modelServices(ctx);
+  const { prompts, ...prompt } = promptServices(ctx);
 
   const services: ServiceTable = {
     ...appServices(ctx, recent),
@@ -44,6 +46,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...faceServices(ctx),
     ...envServices(ctx),
     ...models,
+    ...prompt,
     // The sample project is made through the other services, like any project.
     ...sampleServices(ctx, () => directClient(services, bus)),
   };
@@ -56,6 +59,8 @@ export function createBackend(opts: BackendOptions): Backend {
     close: () => {
       // Running pre-labelling jobs stop reading items; what they finished stays stored (resumable).
       void prelabelJobs.stopAll();
+      // Promptable models' workers end (their embeddings stay cached on disk).
+      void prompts.closeAll();
       closeProject();
     },
   };

@@ -44,6 +44,7 @@ import { importMethods } from './methods-import';
 import { metricsMethods } from './methods-metrics';
 import { modelMethods } from './methods-models';
 import { noiseMethods } from './methods-noise';
+import { promptMethods } from './methods-prompt';
 import { settingsMethods } from './methods-settings';
 
 const empty = z.object({}).strict();
@@ -109,6 +110,7 @@ export const methods = {
   ...metricsMethods,
   ...faceMethods,
   ...envMethods,
+  ...promptMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -17,6 +17,7 @@ import {
   fillPolygon,
   floodFill,
   lockLut,
+  paintBits,
   reassignInPolygon,
   reassignInRect,
   stampLine,
@@ -177,6 +178,15 @@ export class EditorCore {
         ? reassignInRect(this.mask, sel.rect, toClass, fromClass, this.lock, rec)
         : reassignInPolygon(this.mask, sel.points, toClass, fromClass, this.lock, rec),
     );
+  }
+
+  /**
+   * Paints a model-made bitmap (w×h, non-zero = in, top-left at image pixel (x, y)) with `value`,
+   * respecting the lock, as one history entry: how a prompt's candidate mask is committed (and the
+   * path for any other model-made region).
+   */
+  paintBits(bits: Uint8Array, x: number, y: number, w: number, h: number, value: number): boolean {
+    return this.edit((rec) => paintBits(this.mask, bits, x, y, w, h, value, this.lock, rec));
   }
 
   /** Replaces the whole mask (take theirs, revert, an accepted flag) as one undoable entry, tagged or not. */

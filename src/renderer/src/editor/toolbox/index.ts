@@ -7,10 +7,11 @@ import { brushTool, eraserTool } from './brush';
 import { faceBoxTool } from './faceBox';
 import { fillTool, pickTool } from './fill';
 import { polygonTool } from './polygon';
+import { promptTool } from './prompt';
 import { getTool, registerTool } from './registry';
 import { lassoTool, rectTool } from './selection';
 
-for (const t of [brushTool, eraserTool, fillTool, polygonTool, pickTool, lassoTool, rectTool, faceBoxTool]) {
+for (const t of [brushTool, eraserTool, fillTool, polygonTool, pickTool, lassoTool, rectTool, faceBoxTool, promptTool]) {
   if (!getTool(t.id)) registerTool(t);
 }
 

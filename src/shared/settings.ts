@@ -19,6 +19,8 @@ export const SHORTCUT_ACTIONS = [
   'tool.rect',
   'tool.faceBox',
   'tool.prompt',
+  'tool.modelBrush',
+  'tool.reparse',
   'brush.smaller',
   'brush.larger',
   'brush.shape',
@@ -58,6 +60,8 @@ export const ACTION_TITLES: Record<(typeof SHORTCUT_ACTIONS)[number], string> = 
   'tool.lasso': 'Lasso selection',
   'tool.rect': 'Rectangle selection',
   'tool.faceBox': 'Face box (drag to draw; the crops of face-box pre-labelling)',
+  'tool.modelBrush': "Model brush: paint the model set's predicted classes (Shift+drag: lasso, the model's current class inside)",
+  'tool.reparse': 'Re-parse a box with the model set, or propose the whole image (Enter commits, a proposal class commits it alone)',
   'tool.prompt': 'Segment with a promptable model (click, Alt+click, drag a box; Enter paints, Tab next mask)',
   'brush.smaller': 'Brush smaller',
   'brush.larger': 'Brush larger',
@@ -104,6 +108,9 @@ export function defaultShortcuts(): ShortcutMap {
     'tool.faceBox': ['Shift+F'],
     // Shift+S, "segment" (S is the brush shape).
     'tool.prompt': ['Shift+S'],
+    // Shift+B, "brush" by the model; Shift+P, "parse".
+    'tool.modelBrush': ['Shift+B'],
+    'tool.reparse': ['Shift+P'],
     'brush.smaller': ['['],
     'brush.larger': [']'],
     'brush.shape': ['S'],

@@ -19,6 +19,7 @@ import { modelServices } from './domains/models';
 import { noiseServices } from './domains/noise';
 import { projectServices } from './domains/project';
 import { promptServices } from './domains/prompt';
+import { assistServices } from './domains/assist';
 import { revisionServices } from './domains/revisions';
 import { sampleServices } from './domains/sample';
 import { settingsServices } from './domains/settings';
@@ -32,6 +33,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const { openProject, closeProject, ...project } = projectServices(ctx, recent);
   const { jobs: prelabelJobs, ...models } = modelServices(ctx);
   const { prompts, ...prompt } = promptServices(ctx);
+  const { assist: assistEngines, ...assist } = assistServices(ctx, prelabelJobs);
 
   const services: ServiceTable = {
     ...appServices(ctx, recent),
@@ -47,6 +49,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...envServices(ctx),
     ...models,
     ...prompt,
+    ...assist,
     // The sample project is made through the other services, like any project.
     ...sampleServices(ctx, () => directClient(services, bus)),
   };
@@ -61,6 +64,8 @@ export function createBackend(opts: BackendOptions): Backend {
       void prelabelJobs.stopAll();
       // Promptable models' workers end (their embeddings stay cached on disk).
       void prompts.closeAll();
+      // The editor's re-parse / proposal engines end too.
+      void assistEngines.closeAll();
       closeProject();
     },
   };

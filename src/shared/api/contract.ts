@@ -45,6 +45,7 @@ import { metricsMethods } from './methods-metrics';
 import { modelMethods } from './methods-models';
 import { noiseMethods } from './methods-noise';
 import { promptMethods } from './methods-prompt';
+import { assistMethods } from './methods-assist';
 import { settingsMethods } from './methods-settings';
 
 const empty = z.object({}).strict();
@@ -111,6 +112,7 @@ export const methods = {
   ...faceMethods,
   ...envMethods,
   ...promptMethods,
+  ...assistMethods,
 } as const;
 
 export type Methods = typeof methods;

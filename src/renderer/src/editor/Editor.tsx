@@ -743,7 +743,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
         <canvas ref={uiCanvasRef} className="ed-ui" />
         {LayerTools.map((t) => {
           const L = t.Layer!;
-          return <L key={t.id} imageId={imageId} size={imgSize} active={activeDef.id === t.id} getView={getView} />;
+          return <L key={t.id} imageId={imageId} size={imgSize} active={activeDef.id === t.id} getView={getView} classes={classes} />;
         })}
         {img && size.w > 0 && <Minimap img={img} stage={size} getView={getView} setView={setView} subscribe={subscribeView} />}
         {ses.error && (

@@ -17,7 +17,7 @@
  * Esc drops it. It is the multi-class counterpart of the Segment tool's single-mask preview
  * (toolbox/prompt.tsx), which commits one bitmap as the current class.
  */
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { AssistParsed } from '../../../../shared/api/methods-assist';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import type { LabelClass } from '../../../../shared/api/types';
@@ -445,6 +445,24 @@ function useAssist(imageId: number, active: boolean, classes: readonly LabelClas
   return { client, s };
 }
 
+/**
+ * The panel's own pointer events stop at it: the stage listens natively (useStageInput) and a tool's
+ * pointer capture would otherwise take the click away from the panel's buttons.
+ */
+function usePanelPointer(): (el: HTMLDivElement | null) => void {
+  const last = useRef<{ el: HTMLDivElement; off: () => void } | null>(null);
+  return useCallback((el: HTMLDivElement | null) => {
+    if (last.current?.el === el) return;
+    last.current?.off();
+    last.current = null;
+    if (!el) return;
+    const stop = (e: Event) => e.stopPropagation();
+    const names = ['pointerdown', 'pointermove', 'pointerup', 'pointercancel', 'dblclick', 'wheel'] as const;
+    for (const n of names) el.addEventListener(n, stop);
+    last.current = { el, off: () => names.forEach((n) => el.removeEventListener(n, stop)) };
+  }, []);
+}
+
 function SetChooser() {
   const s = assistSession;
   const set = s.set();
@@ -507,10 +525,11 @@ function ModelBrushLayer({ imageId, active, classes }: ToolLayerProps) {
     };
   }, [active, set, key, imageId, client, s]);
 
+  const panelRef = usePanelPointer();
   if (!active) return null;
   const ready = s.prediction !== null && s.prediction.key === key;
   return (
-    <div className="ed-prompt-panel" data-testid="assist-panel" data-status={ready ? 'ready' : s.loading ? 'loading' : s.error ? 'error' : 'off'} data-source={ready ? s.prediction!.source : ''}>
+    <div ref={panelRef} className="ed-prompt-panel" data-testid="assist-panel" data-status={ready ? 'ready' : s.loading ? 'loading' : s.error ? 'error' : 'off'} data-source={ready ? s.prediction!.source : ''}>
       <SetChooser />
       {s.loading && (
         <div className="ed-prompt-progress" role="status">
@@ -558,11 +577,12 @@ function ReparseLayer({ imageId, active, classes }: ToolLayerProps) {
     run(b);
   });
 
+  const panelRef = usePanelPointer();
   if (!active) return null;
   const present = s.proposedClasses();
   const byIndex = new Map((classes ?? []).map((c) => [c.index, c]));
   return (
-    <div className="ed-prompt-panel" data-testid="assist-panel" data-status={s.busy ? 'parsing' : s.proposal ? 'proposal' : 'ready'} data-proposed={present.join(',')}>
+    <div ref={panelRef} className="ed-prompt-panel" data-testid="assist-panel" data-status={s.busy ? 'parsing' : s.proposal ? 'proposal' : 'ready'} data-proposed={present.join(',')}>
       <SetChooser />
       <div>
         <button data-testid="assist-propose" disabled={!set || s.busy} onClick={() => run(null)} title="Run the model set on this image and show its labels as a proposal (nothing is saved until you commit)">

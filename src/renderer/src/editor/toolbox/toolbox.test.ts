@@ -43,7 +43,7 @@ const key = (k: string) => ({ key: k }) as KeyboardEvent;
 
 describe('tool registry', () => {
   it('holds the built-in tools in toolbar order, each with its select action', () => {
-    expect(listTools().map((t) => t.id)).toEqual(['brush', 'eraser', 'fill', 'polygon', 'pick', 'lasso', 'rect', 'face', 'prompt']);
+    expect(listTools().map((t) => t.id)).toEqual(['brush', 'eraser', 'fill', 'polygon', 'pick', 'lasso', 'rect', 'face', 'prompt', 'model-brush', 'reparse']);
     expect(getTool('face')?.action).toBe('tool.faceBox');
     expect(getTool('face')?.Layer).toBeTypeOf('function');
   });

@@ -193,6 +193,7 @@ export function App() {
             <Editor
               key={effective.imageId}
               imageId={effective.imageId}
+              projectKey={project.path}
               schema={schema}
               session={session}
               onBack={() => navigate({ name: 'project' })}

@@ -20,6 +20,7 @@ import { Image as KImage, Layer, Stage } from 'react-konva';
 import type Konva from 'konva';
 import type { LabelSchema } from '../../../shared/api/types';
 import type { FlagInfo } from '../../../shared/api/methods-noise';
+import type { ModelSetRecord } from '../../../shared/api/methods-models';
 import { paletteLut } from '../../../shared/schema';
 import { pickClass } from '../../../shared/mask/paint';
 import { comboIndex, resolveShortcuts } from '../../../shared/settings';
@@ -28,6 +29,13 @@ import type { GridSession } from '../views/gridSession';
 import { editorActions, findAction, runAction, type ActionContext } from './actions';
 import { ClassLegend } from './ClassLegend';
 import { MaskView } from './maskView';
+import { DiffLegend, HeatLegend } from './Legends';
+import { Minimap } from './Minimap';
+import { ComparePane } from './compare/ComparePane';
+import { ComparePanel, type CompareMode } from './compare/ComparePanel';
+import { LayerCanvas } from './compare/LayerCanvas';
+import { layerLabel, layerOptions, loadLayer, type LayerId } from './compare/layers';
+import { SwipeHandle } from './compare/SwipeHandle';
 import { NavBar } from './NavBar';
 import { classLut } from './overlay';
 import { ConflictDialog } from './panels/ConflictDialog';
@@ -88,17 +96,21 @@ declare global {
 
 interface Props {
   imageId: number;
+  /** The open project (its file path): editor preferences are remembered per project (prefs.ts). */
+  projectKey?: string | null;
   schema: LabelSchema | null;
   session: GridSession | null;
   onBack: () => void;
   onNavigate: (imageId: number) => void;
 }
 
-export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) {
+export function Editor({ imageId, projectKey = null, schema, session, onBack, onNavigate }: Props) {
   const client = useClient();
   const settings = useSettings(client);
-  const prefs = useEditorPrefs();
   const store = editorPrefs;
+  // Before the first paint: this project's remembered tool, brush, locks and view options.
+  useLayoutEffect(() => store.useProject(projectKey), [store, projectKey]);
+  const prefs = useEditorPrefs();
   const ses = useEditorSession(client, imageId, settings);
   const { detail, img, loaded, core, saver } = ses;
 
@@ -108,6 +120,18 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
   const [showSettings, setShowSettings] = useState(false);
   const [diff, setDiff] = useState<DiffInfo | null>(null);
   const [diffMap, setDiffMap] = useState<Uint8Array | null>(null);
+  const diffRef = useRef<DiffInfo | null>(null);
+  // Comparing two layers (compare/): mode, layers A (stage) and B (pane / right of the swipe).
+  const [compareMode, setCompareMode] = useState<CompareMode>('off');
+  const [layerA, setLayerA] = useState<LayerId>('mask');
+  const [layerB, setLayerB] = useState<LayerId | null>(null);
+  const [layerData, setLayerData] = useState<ReadonlyMap<LayerId, Uint8Array>>(new Map());
+  const [compareError, setCompareError] = useState<string | null>(null);
+  const [modelSets, setModelSets] = useState<ModelSetRecord[]>([]);
+  const [swipe, setSwipe] = useState(0.5);
+  useLayoutEffect(() => {
+    diffRef.current = diff;
+  });
   const [drawn, setDrawn] = useState(false);
 
   const containerRef = useRef<HTMLDivElement>(null);
@@ -129,6 +153,8 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
   const uiRaf = useRef(0);
   const frames = useRef(0);
   const selectionRef = useRef<Selection | null>(null);
+  const viewListeners = useRef(new Set<() => void>());
+  const readOnly = useRef(false);
 
   const maskView = useMemo(() => (core ? new MaskView(core.mask) : null), [core]);
   const maskViewRef = useRef<MaskView | null>(null);
@@ -200,11 +226,60 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     maskView.setLut(lut, prefs.outline);
   }, [maskView, lut, prefs.outline]);
 
+  // ---- compare ---------------------------------------------------------------------------------------
+  const comparing = compareMode !== 'off' && layerB !== null;
+  const showsLiveMask = !comparing || layerA === 'mask';
+  const swipeX = Math.round(swipe * size.w);
+  useLayoutEffect(() => {
+    readOnly.current = !showsLiveMask;
+  });
   useLayoutEffect(() => {
     if (!maskView) return;
     maskView.canvas.style.opacity = String(prefs.opacity);
-    maskView.canvas.style.visibility = prefs.maskOff ? 'hidden' : 'visible';
-  }, [maskView, prefs.opacity, prefs.maskOff]);
+    maskView.canvas.style.visibility = prefs.maskOff || !showsLiveMask ? 'hidden' : 'visible';
+    maskView.canvas.style.clipPath = comparing && compareMode === 'swipe' ? `inset(0 ${size.w - swipeX}px 0 0)` : '';
+  }, [maskView, prefs.opacity, prefs.maskOff, showsLiveMask, comparing, compareMode, size.w, swipeX]);
+
+  // The model sets (their cached predictions are layers) and a default B, once comparing starts.
+  const revisions = ses.revisions;
+  useEffect(() => {
+    if (compareMode === 'off') return;
+    client.call('modelSet:list', {}).then(setModelSets, () => setModelSets([]));
+  }, [client, compareMode]);
+  useEffect(() => {
+    if (compareMode === 'off' || layerB !== null) return;
+    // The revision before the head (what this session's edits started from), else the head.
+    const r = revisions[1] ?? revisions[0];
+    if (r) setLayerB(`rev:${r.id}`);
+    else setCompareError('This image has no revision to compare with yet: choose a model prediction as B.');
+  }, [compareMode, layerB, revisions]);
+  // Layer data, fetched once per layer.
+  useEffect(() => {
+    if (!comparing || !core) return;
+    let cancelled = false;
+    for (const id of [layerA, layerB]) {
+      if (id === null || id === 'mask' || layerData.has(id)) continue;
+      loadLayer(client, imageId, id, core.mask.width, core.mask.height).then(
+        (data) => !cancelled && setLayerData((m) => new Map(m).set(id, data)),
+        (err: unknown) => !cancelled && setCompareError(`${id}: ${toShownError(err).message}`),
+      );
+    }
+    return () => {
+      cancelled = true;
+    };
+  }, [client, imageId, core, comparing, layerA, layerB, layerData]);
+  const layerMask = (id: LayerId | null) => {
+    if (!core || id === null) return null;
+    if (id === 'mask') return core.mask;
+    const data = layerData.get(id);
+    return data ? { width: core.mask.width, height: core.mask.height, data } : null;
+  };
+  const layerOpts = useMemo(() => layerOptions(revisions, modelSets), [revisions, modelSets]);
+  const pickLayer = (which: 'a' | 'b', id: LayerId) => {
+    setCompareError(null);
+    if (which === 'a') setLayerA(id);
+    else setLayerB(id);
+  };
 
   useEffect(() => {
     maskView?.setDiff(diff ? diffMap : null);
@@ -230,7 +305,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
       selection: selectionRef.current,
       pointer: p ? screenToImage(v, p.x, p.y) : null,
       panning: pan.current !== null || spaceDown.current,
-      tool: toolOf(store.get().tool),
+      tool: readOnly.current ? null : toolOf(store.get().tool),
       toolCtx: toolCtxRef.current,
     });
   }, [store, toolOf]);
@@ -260,8 +335,16 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     }
     maskViewRef.current?.setView(v);
     if (zoomRef.current) zoomRef.current.textContent = formatZoom(v.scale);
+    for (const l of viewListeners.current) l();
     scheduleUi();
   }, [scheduleUi]);
+  /** Who follows the view imperatively (the minimap). */
+  const subscribeView = useCallback((fn: () => void) => {
+    viewListeners.current.add(fn);
+    return () => {
+      viewListeners.current.delete(fn);
+    };
+  }, []);
 
   const setView = useCallback(
     (v: View, isFit = false) => {
@@ -312,6 +395,36 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
     reviewRef.current = review;
   });
   const getView = useCallback(() => view.current, []);
+
+  /** Fits a half-open image rect with a margin of 15 % (at least 8 px) into the stage. */
+  const zoomToBox = useCallback(
+    (r: { x0: number; y0: number; x1: number; y1: number }) => {
+      const w = r.x1 - r.x0;
+      const h = r.y1 - r.y0;
+      const pad = Math.max(8, Math.max(w, h) * 0.15);
+      const v = fitView(w + 2 * pad, h + 2 * pad, size.w, size.h, 0);
+      setView({ scale: v.scale, x: v.x - (r.x0 - pad) * v.scale, y: v.y - (r.y0 - pad) * v.scale });
+    },
+    [size, setView],
+  );
+  /** What "zoom to selection" shows: the selection, else the selected flag, else the shown changes. */
+  const selectionBox = useCallback((): { x0: number; y0: number; x1: number; y1: number } | null => {
+    const sel = selectionRef.current;
+    if (sel?.kind === 'rect') return sel.rect;
+    if (sel?.kind === 'polygon') {
+      let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+      for (let i = 0; i < sel.points.length; i += 2) {
+        x0 = Math.min(x0, sel.points[i]);
+        x1 = Math.max(x1, sel.points[i]);
+        y0 = Math.min(y0, sel.points[i + 1]);
+        y1 = Math.max(y1, sel.points[i + 1]);
+      }
+      return { x0, y0, x1, y1 };
+    }
+    const b = reviewRef.current.selectedBox;
+    if (b) return { x0: b[0], y0: b[1], x1: b[2] + 1, y1: b[3] + 1 };
+    return diffRef.current?.rect ?? null;
+  }, []);
 
   useLayoutEffect(() => {
     const el = containerRef.current;
@@ -426,7 +539,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
   }, [schema]);
 
   // ---- pointer / wheel: pan and zoom here, everything else to the active tool (useStageInput.ts) ---
-  const refs: StageRefs = { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef };
+  const refs: StageRefs = { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef, readOnly };
   useStageInput(refs, { core, store, brush, toolOf, setView, setSelection, updateReadout, scheduleUi });
 
   // ---- navigation ----------------------------------------------------------------------------------
@@ -484,9 +597,9 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
   const modalOpen = help || showSettings || ses.conflict !== null;
 
   // What the actions call: always the latest closures (the table itself is static).
-  const api = useRef({ fit, oneToOne, zoomTo, go, toggleDone: ses.toggleDone, schema });
+  const api = useRef({ fit, oneToOne, zoomTo, zoomToBox, go, toggleDone: ses.toggleDone, schema });
   useLayoutEffect(() => {
-    api.current = { fit, oneToOne, zoomTo, go, toggleDone: ses.toggleDone, schema };
+    api.current = { fit, oneToOne, zoomTo, zoomToBox, go, toggleDone: ses.toggleDone, schema };
   });
   const actx = useMemo<ActionContext>(
     () => ({
@@ -509,6 +622,13 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
       actual: () => api.current.oneToOne(),
       zoomIn: () => api.current.zoomTo(nextStep(view.current.scale, 1)),
       zoomOut: () => api.current.zoomTo(nextStep(view.current.scale, -1)),
+      zoomSelection: () => {
+        const b = selectionBox();
+        if (b) api.current.zoomToBox(b);
+        return b !== null;
+      },
+      canZoomSelection: () => selectionBox() !== null,
+      cycleCompare: () => setCompareMode((m) => (m === 'off' ? 'side' : m === 'side' ? 'swipe' : 'off')),
       next: () => void api.current.go(1),
       previous: () => void api.current.go(-1),
       toggleDone: () => api.current.toggleDone(),
@@ -517,7 +637,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
       flagReopen: () => void reviewRef.current.reopen(),
       help: () => setHelp(true),
     }),
-    [store, brush, setSelection],
+    [store, brush, setSelection, selectionBox],
   );
   const saverRef = useRef(saver);
   useLayoutEffect(() => {
@@ -570,6 +690,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
         run={run}
       />
 
+      <div className="ed-stage-row">
       <div
         className="viewer-stage"
         ref={containerRef}
@@ -585,12 +706,53 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
           </Stage>
         )}
         <div ref={maskHostRef} className="ed-mask-host" />
+        {comparing && !showsLiveMask && lut && layerMask(layerA) && (
+          <LayerCanvas
+            mask={layerMask(layerA)!}
+            lut={lut}
+            outline={prefs.outline}
+            opacity={prefs.maskOff ? 0 : prefs.opacity}
+            size={size}
+            getView={getView}
+            subscribe={subscribeView}
+            clip={compareMode === 'swipe' ? `inset(0 ${size.w - swipeX}px 0 0)` : undefined}
+            testId="compare-layer-a"
+          />
+        )}
+        {comparing && compareMode === 'swipe' && lut && layerMask(layerB) && (
+          <LayerCanvas
+            mask={layerMask(layerB)!}
+            lut={lut}
+            outline={prefs.outline}
+            opacity={prefs.maskOff ? 0 : prefs.opacity}
+            size={size}
+            getView={getView}
+            subscribe={subscribeView}
+            clip={`inset(0 0 0 ${swipeX}px)`}
+            testId="compare-layer-b"
+          />
+        )}
+        {comparing && compareMode === 'swipe' && (
+          <SwipeHandle x={swipeX} width={size.w} onMove={setSwipe} labelA={layerLabel(layerA, layerOpts)} labelB={layerLabel(layerB!, layerOpts)} />
+        )}
+        {comparing && compareMode === 'side' && (
+          <div className="ed-compare-label" data-testid="compare-label-a">
+            A · {layerLabel(layerA, layerOpts)}
+          </div>
+        )}
         <ReviewOverlay canvas={review.overlayCanvas} box={review.selectedBox} getView={getView} />
         <canvas ref={uiCanvasRef} className="ed-ui" />
         {LayerTools.map((t) => {
           const L = t.Layer!;
           return <L key={t.id} imageId={imageId} size={imgSize} active={activeDef.id === t.id} getView={getView} />;
         })}
+        {(review.overlay === 'heat' && review.overlayCanvas) || diff ? (
+          <div className="ed-legends">
+            {review.overlay === 'heat' && review.overlayCanvas && <HeatLegend />}
+            {diff && <DiffLegend a={diff.a} b={diff.b} count={diff.count} />}
+          </div>
+        ) : null}
+        {img && size.w > 0 && <Minimap img={img} stage={size} getView={getView} setView={setView} subscribe={subscribeView} />}
         {ses.error && (
           <div className="notice" style={{ pointerEvents: 'auto' }}>
             <ErrorBox error={ses.error} />
@@ -611,9 +773,38 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
           </div>
         )}
       </div>
+      {comparing && compareMode === 'side' && img && lut && (
+        <ComparePane
+          img={img}
+          layer={layerMask(layerB)}
+          label={layerLabel(layerB!, layerOpts)}
+          error={compareError}
+          lut={lut}
+          outline={prefs.outline}
+          opacity={prefs.maskOff ? 0 : prefs.opacity}
+          getView={getView}
+          setView={setView}
+          subscribe={subscribeView}
+        />
+      )}
+      </div>
 
       <div className="viewer-side">
         <FlagsPanel review={review} schema={schema} acceptKey={keyOf('flag.accept')} dismissKey={keyOf('flag.dismiss')} reopenKey={keyOf('flag.reopen')} />
+        <h3>
+          <span>Compare</span>
+        </h3>
+        <ComparePanel
+          mode={compareMode}
+          a={layerA}
+          b={layerB ?? 'mask'}
+          options={layerOpts}
+          error={compareError}
+          modeTitle={titleWithKey('Compare two layers', 'view.compare')}
+          onMode={setCompareMode}
+          onA={(id) => pickLayer('a', id)}
+          onB={(id) => pickLayer('b', id)}
+        />
         <ClassLegend classes={classes} schemaId={schema?.id ?? null} prefs={prefs} store={store} legendRef={legendRef} keyOf={keyOf} />
         <h3 style={{ marginTop: 14 }}>
           <span>Revisions</span>
@@ -628,15 +819,7 @@ export function Editor({ imageId, schema, session, onBack, onNavigate }: Props) 
             setDiff(null);
             setDiffMap(null);
           }}
-          onZoomDiff={() => {
-            const r = diff?.rect;
-            if (!r) return;
-            const w = r.x1 - r.x0;
-            const h = r.y1 - r.y0;
-            const pad = Math.max(8, Math.max(w, h) * 0.15);
-            const v = fitView(w + 2 * pad, h + 2 * pad, size.w, size.h, 0);
-            setView({ scale: v.scale, x: v.x - (r.x0 - pad) * v.scale, y: v.y - (r.y0 - pad) * v.scale });
-          }}
+          onZoomDiff={() => diff?.rect && zoomToBox(diff.rect)}
           onRevert={(id) => void ses.revert(id)}
         />
       </div>

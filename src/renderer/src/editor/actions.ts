@@ -28,6 +28,11 @@ export interface ActionContext {
   actual(): void;
   zoomIn(): void;
   zoomOut(): void;
+  /** Zooms to the selection, else the selected flag, else the shown changes; false when none. */
+  zoomSelection(): boolean;
+  canZoomSelection(): boolean;
+  /** Compare mode: off → side by side → swipe → off. */
+  cycleCompare(): void;
   next(): void;
   previous(): void;
   toggleDone(): void;
@@ -110,6 +115,14 @@ const BASE_ACTIONS: EditorAction[] = [
   { id: 'view.actual', title: title('view.actual'), group: 'View', perform: (c) => c.actual() },
   { id: 'view.zoomIn', title: title('view.zoomIn'), group: 'View', repeat: true, perform: (c) => c.zoomIn() },
   { id: 'view.zoomOut', title: title('view.zoomOut'), group: 'View', repeat: true, perform: (c) => c.zoomOut() },
+  {
+    id: 'view.zoomSelection',
+    title: title('view.zoomSelection'),
+    group: 'View',
+    perform: (c) => void c.zoomSelection(),
+    enabled: (c) => c.canZoomSelection(),
+  },
+  { id: 'view.compare', title: title('view.compare'), group: 'View', perform: (c) => c.cycleCompare() },
   { id: 'view.hideMask', title: title('view.hideMask'), group: 'View', perform: (c) => toggle(c, 'maskOff'), checked: (c) => c.prefs.get().maskOff },
   { id: 'view.outline', title: title('view.outline'), group: 'View', perform: (c) => toggle(c, 'outline'), checked: (c) => c.prefs.get().outline },
   { id: 'view.grid', title: title('view.grid'), group: 'View', perform: (c) => toggle(c, 'grid'), checked: (c) => c.prefs.get().grid },

@@ -22,6 +22,8 @@ export interface StageRefs {
   selection: RefObject<Selection | null>;
   /** The context lent to tools; null until a mask is loaded. */
   toolCtx: RefObject<ToolContext | null>;
+  /** True while the stage shows a layer other than the edited mask: tools get no input (pan and zoom do). */
+  readOnly: RefObject<boolean>;
 }
 
 export function useStageInput(
@@ -38,7 +40,7 @@ export function useStageInput(
   },
 ): void {
   const { core, store, brush, toolOf, setView, setSelection, updateReadout, scheduleUi } = p;
-  const { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef } = refs;
+  const { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef, readOnly } = refs;
   useEffect(() => {
     const el = containerRef.current;
     if (!el || !core) {
@@ -96,6 +98,7 @@ export function useStageInput(
       }
       if (e.button !== 0) return;
       pointer.current = local(e);
+      if (readOnly.current) return;
       active()?.onPointerDown?.(e, ctx);
       scheduleUi();
     };
@@ -152,5 +155,5 @@ export function useStageInput(
       el.removeEventListener('contextmenu', onContext);
       if (toolCtxRef.current === ctx) toolCtxRef.current = null;
     };
-  }, [core, store, brush, setView, updateReadout, scheduleUi, setSelection, toolOf, containerRef, view, pointer, pan, spaceDown, selectionRef, toolCtxRef]);
+  }, [core, store, brush, setView, updateReadout, scheduleUi, setSelection, toolOf, containerRef, view, pointer, pan, spaceDown, selectionRef, toolCtxRef, readOnly]);
 }

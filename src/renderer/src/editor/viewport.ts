@@ -6,10 +6,10 @@
 export const MIN_SCALE = 0.05;
 export const MAX_SCALE = 32;
 
-/** Zoom steps used by the +/- keys and buttons. */
-const STEPS = [
-  0.05, 0.0625, 0.083, 0.1, 0.125, 0.167, 0.25, 0.333, 0.5, 0.667, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32,
-];
+/** Zoom factor of one mouse-wheel notch and of the +/- keys and buttons. */
+export const ZOOM_STEP = 1.2;
+/** Most a single trackpad / pinch event may zoom by (a burst of events stays smooth). */
+const MAX_EVENT_FACTOR = 1.25;
 
 export interface View {
   scale: number;
@@ -40,16 +40,31 @@ export function centredAt(v: View, scale: number, vw: number, vh: number): View 
   return zoomAt(v, scale, vw / 2, vh / 2);
 }
 
+/**
+ * The +/- zoom: one ZOOM_STEP from `scale`, landing on a power of ZOOM_STEP (so 100 % is on the way
+ * and repeated presses retrace the same scales).
+ */
 export function nextStep(scale: number, dir: 1 | -1): number {
-  if (dir > 0) return STEPS.find((s) => s > scale * 1.001) ?? MAX_SCALE;
-  for (let i = STEPS.length - 1; i >= 0; i--) if (STEPS[i] < scale * 0.999) return STEPS[i];
-  return MIN_SCALE;
+  const k = Math.log(scale) / Math.log(ZOOM_STEP);
+  const near = Math.round(k);
+  // Already on a step (within rounding): go one further; between steps: to the next one that way.
+  const target = Math.abs(k - near) < 1e-6 ? near + dir : dir > 0 ? Math.ceil(k) : Math.floor(k);
+  return clampScale(Math.pow(ZOOM_STEP, target));
 }
 
-/** Wheel delta → zoom factor. Lines/pages normalised to pixels; a mouse notch (≈100 px) ≈ ×1.2. */
-export function wheelFactor(e: { deltaY: number; deltaMode: number }): number {
-  const px = e.deltaMode === 1 ? e.deltaY * 33 : e.deltaMode === 2 ? e.deltaY * 800 : e.deltaY;
-  return Math.exp(-Math.max(-300, Math.min(300, px)) * 0.0018);
+/**
+ * Wheel event → zoom factor (> 1 zooms in).
+ * - A mouse-wheel notch (line or page mode, or a large pixel delta: Chromium reports 100–240 px per
+ *   notch depending on the platform) zooms by exactly ZOOM_STEP, whatever the delta's size.
+ * - Trackpad pinch (Chromium sends it as wheel events with ctrlKey set and small deltas) and trackpad
+ *   scrolling (small pixel deltas) zoom in proportion to the delta, at most MAX_EVENT_FACTOR per event.
+ */
+export function wheelFactor(e: { deltaY: number; deltaMode: number; ctrlKey?: boolean }): number {
+  if (!Number.isFinite(e.deltaY) || e.deltaY === 0) return 1;
+  const notch = e.deltaMode !== 0 || Math.abs(e.deltaY) >= 50;
+  if (notch) return e.deltaY < 0 ? ZOOM_STEP : 1 / ZOOM_STEP;
+  const f = Math.exp(-e.deltaY * (e.ctrlKey ? 0.01 : 0.004));
+  return Math.min(MAX_EVENT_FACTOR, Math.max(1 / MAX_EVENT_FACTOR, f));
 }
 
 export function screenToImage(v: View, sx: number, sy: number): { x: number; y: number } {

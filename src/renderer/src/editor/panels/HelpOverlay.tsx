@@ -71,8 +71,8 @@ export function HelpOverlay({
             <table className="mouse">
               <tbody>
                 <tr>
-                  <td>Zoom around the cursor</td>
-                  <td>wheel</td>
+                  <td>Zoom around the cursor (×1.2 a notch)</td>
+                  <td>wheel, trackpad pinch</td>
                 </tr>
                 <tr>
                   <td>Pan</td>

@@ -9,6 +9,8 @@
  *    class only inside it; each is one undo step; a protected class is not painted over.
  *  - Re-parse: a dragged box is parsed in main and shown as a proposal; a class of the proposal legend
  *    commits that class only, Enter the rest, each one undo step; Esc drops a proposal.
+ *  - With a cached prediction (a pre-label job ran; the image's human revision keeps the head), the
+ *    model brush paints from it.
  *  - Whole-image proposal: nothing is stored (the head and the revision list do not move) until a
  *    commit; committing per class then all gives exactly the model's labels.
  */
@@ -19,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { brushFootprint, stampLine } from '../../src/shared/mask/paint';
 import { getSchema } from '../../src/shared/schema';
+import { runJob } from '../tooling/api-expect';
 import { colourRuleModel } from '../tooling/onnx-gen';
 import { editorState, headMask, openEditor, saveNow, toScreen } from './editor-helpers';
 import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
@@ -252,6 +255,50 @@ describe('parser-driven editing (browser mode)', () => {
       let diff = 0;
       for (let i = 0; i < W * H; i++) if (after.data[i] !== truth[i]) diff++;
       expect(diff).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('paints from the cached prediction once the set has pre-labelled the image (the head stays)', async () => {
+    const prev = await headMask(f.api, imageId);
+    await f.api.call('revision:save', { imageId, parentId: prev.revisionId, kind: 'human', author: 'e2e', mask: encodeMask(new Uint8Array(W * H), W, H) });
+    const head = await headMask(f.api, imageId);
+    await runJob(f.api, () => f.api.call('prelabel:start', { modelSetId: setId, imageIds: [imageId] }));
+    // A human revision is the head: the job cached its prediction and wrote no model revision.
+    expect((await headMask(f.api, imageId)).revisionId).toBe(head.revisionId);
+    expect((await f.api.call('prediction:get', { imageId, modelSetId: setId })).width).toBe(W);
+    const { context, page, errors } = await newPage(f);
+    try {
+      await openEditor(f, page, imageId);
+      await page.keyboard.press('Shift+B');
+      const panel = page.getByTestId('assist-panel');
+      await expect.poll(() => panel.getAttribute('data-status'), { timeout: 30_000 }).toBe('ready');
+      expect(await panel.getAttribute('data-source')).toBe('cached');
+      await page.getByTestId('brush-size').fill('3');
+      const depth = (await editorState(page)).undoDepth;
+      // Across the band edge at x = 96: nose (6) then hair (10).
+      await dragThrough(page, [
+        [88.5, 10.5],
+        [104.5, 10.5],
+      ]);
+      await expect.poll(async () => (await editorState(page)).undoDepth).toBe(depth + 1);
+      await saveNow(page);
+      const after = (await headMask(f.api, imageId)).data;
+      const foot = { width: W, height: H, data: new Uint8Array(W * H) };
+      stampLine(foot, 88, 10, 104, 10, brushFootprint(3, 'round'), 1);
+      let n = 0;
+      const bad: string[] = [];
+      for (let i = 0; i < W * H; i++) {
+        const want = foot.data[i] ? truth[i] : 0;
+        if (after[i] !== want && bad.length < 5) bad.push(`(${i % W},${Math.floor(i / W)}) got ${after[i]} want ${want}`);
+        n += foot.data[i];
+      }
+      expect(bad).toEqual([]);
+      expect(n).toBeGreaterThan(40);
+      expect(after[10 * W + 90]).toBe(6);
+      expect(after[10 * W + 100]).toBe(10);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -60,7 +60,7 @@ export const ACTION_TITLES: Record<(typeof SHORTCUT_ACTIONS)[number], string> = 
   'tool.lasso': 'Lasso selection',
   'tool.rect': 'Rectangle selection',
   'tool.faceBox': 'Face box (drag to draw; the crops of face-box pre-labelling)',
-  'tool.modelBrush': "Model brush: paint the model set's predicted classes (Shift+drag: lasso, the model's current class inside)",
+  'tool.modelBrush': "Model brush: paint the model set's predicted classes (Shift+drag lasso or Enter on a selection: the model's current class inside)",
   'tool.reparse': 'Re-parse a box with the model set, or propose the whole image (Enter commits, a proposal class commits it alone)',
   'tool.prompt': 'Segment with a promptable model (click, Alt+click, drag a box; Enter paints, Tab next mask)',
   'brush.smaller': 'Brush smaller',

@@ -5,8 +5,8 @@
  * prediction is known exactly. The open image's mask starts all background (an `import` revision).
  *
  *  - Model brush: a real mouse stroke paints exactly the brush footprint with the model's classes (no
- *    cached prediction: the set is run once on the image); Shift+drag lasso takes the model's current
- *    class only inside it; each is one undo step; a protected class is not painted over.
+ *    cached prediction: the set is run once on the image); Shift+drag lasso, and Enter with a rectangle
+ *    selection, take the model's current class only inside them; each is one undo step.
  *  - Re-parse: a dragged box is parsed in main and shown as a proposal; a class of the proposal legend
  *    commits that class only, Enter the rest, each one undo step; Esc drops a proposal.
  *  - With a cached prediction (a pre-label job ran; the image's human revision keeps the head), the
@@ -23,7 +23,7 @@ import { brushFootprint, stampLine } from '../../src/shared/mask/paint';
 import { getSchema } from '../../src/shared/schema';
 import { runJob } from '../tooling/api-expect';
 import { colourRuleModel } from '../tooling/onnx-gen';
-import { editorState, headMask, openEditor, saveNow, toScreen } from './editor-helpers';
+import { dragCorners, editorState, headMask, openEditor, saveNow, toScreen } from './editor-helpers';
 import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 
 const LAPA = getSchema('lapa-11');
@@ -82,7 +82,7 @@ async function dragThrough(page: import('playwright-core').Page, pts: [number, n
 }
 
 describe('parser-driven editing (browser mode)', () => {
-  it('model brush paints the model’s classes under the footprint; a lasso takes one class inside it', async () => {
+  it('model brush paints the model’s classes under the footprint; a lasso and a rectangle selection take one class inside them', async () => {
     const { context, page, errors } = await newPage(f);
     try {
       const before = await headMask(f.api, imageId);
@@ -119,6 +119,15 @@ describe('parser-driven editing (browser mode)', () => {
         true,
       );
       await expect.poll(async () => (await editorState(page)).undoDepth).toBe(depth + 2);
+
+      // A rectangle selection (M) over x 20..44, y 84..92, then Enter in the model brush: the same rule inside it.
+      await page.keyboard.press('m');
+      await expect.poll(async () => (await editorState(page)).tool).toBe('rect');
+      await dragCorners(page, [20, 84], [44, 92]);
+      await page.keyboard.press('Shift+B');
+      await expect.poll(async () => (await editorState(page)).tool).toBe('model-brush');
+      await page.keyboard.press('Enter');
+      await expect.poll(async () => (await editorState(page)).undoDepth).toBe(depth + 3);
       await saveNow(page);
       const after = await headMask(f.api, imageId);
 
@@ -126,6 +135,7 @@ describe('parser-driven editing (browser mode)', () => {
       stampLine(foot, 10, 20, 118, 20, brushFootprint(7, 'round'), 1);
       let stroke = 0;
       let lasso = 0;
+      let rect = 0;
       const bad: string[] = [];
       for (let i = 0; i < W * H; i++) {
         const x = i % W;
@@ -137,16 +147,21 @@ describe('parser-driven editing (browser mode)', () => {
         } else if (y >= 50 && y < 80 && x >= 16 && x < 48 && truth[i] === 2) {
           want = 2;
           lasso++;
+        } else if (y >= 84 && y < 92 && x >= 20 && x < 44 && truth[i] === 2) {
+          want = 2;
+          rect++;
         }
         if (after.data[i] !== want && bad.length < 5) bad.push(`(${x},${y}) got ${after.data[i]} want ${want}`);
       }
       expect(stroke).toBeGreaterThan(600);
       expect(lasso).toBe(16 * 30);
+      expect(rect).toBe(12 * 8);
       expect(bad).toEqual([]);
       // Band 1 inside the lasso stayed background (not the current class, not the model's class 2).
       expect(after.data[60 * W + 20]).toBe(0);
 
-      // One undo takes the lasso back, the next the whole stroke.
+      // One undo takes the rectangle's back, the next the lasso's, the next the whole stroke.
+      await page.keyboard.press('Control+z');
       await page.keyboard.press('Control+z');
       await page.keyboard.press('Control+z');
       await expect.poll(async () => (await editorState(page)).undoDepth).toBe(depth);

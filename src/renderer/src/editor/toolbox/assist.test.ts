@@ -90,6 +90,21 @@ describe('model brush', () => {
     expect(core.history.undoDepth).toBe(1);
     expect(classInPolygon({ labels: pred, width: W, height: H }, [1, 1, 6, 1, 6, 5, 1, 5], 7)).toEqual({ x: 1, y: 1, w: 5, h: 4, labels: new Uint8Array(20).fill(LEAVE) });
   });
+
+  it('Enter with a rectangle selection: the model’s current class inside it; without a selection Enter goes on', () => {
+    const { core, prefs, ctx } = setup();
+    prefs.set({ current: 5 });
+    assistSession.prediction = { key: 'k', labels: pred, width: W, height: H, source: 'cached' };
+    const tool = getTool('model-brush')!.create();
+    expect(tool.onKeyDown!({ key: 'Enter' } as KeyboardEvent, ctx)).toBe(false);
+    const withSel: ToolContext = { ...ctx, selection: () => ({ kind: 'rect', rect: { x0: 4, y0: 2, x1: 8, y1: 4 } }) };
+    expect(tool.onKeyDown!({ key: 'Enter' } as KeyboardEvent, withSel)).toBe(true);
+    expect(row(core, 1)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(row(core, 2)).toEqual([0, 0, 0, 0, 0, 5, 0, 0]);
+    expect(row(core, 3)).toEqual([0, 0, 0, 0, 0, 5, 0, 0]);
+    expect(row(core, 4)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(core.history.undoDepth).toBe(1);
+  });
 });
 
 describe('proposal (re-parse)', () => {

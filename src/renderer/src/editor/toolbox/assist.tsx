@@ -5,7 +5,8 @@
  *    set's cached prediction for the image, its arg-max via `prediction:get`; when the image has none,
  *    the set is run on it once, `assist:parse`, nothing stored). Shift+drag draws a lasso instead: the
  *    model's pixels of the current class (chosen in the legend or by its key) inside it become that
- *    class. Each stroke / lasso is one undo step; locks and "paint only over" hold.
+ *    class; Enter does the same inside the selection made with the lasso or rectangle tool. Each stroke /
+ *    lasso / Enter is one undo step; locks and "paint only over" hold.
  *  - Re-parse (Shift+P): drag a box; the set parses that crop in main (`assist:parse` with the box: a
  *    whole-image model sees the crop as its image, a face model takes it as the face box) and the result
  *    is shown as a proposal. "Propose the whole image" parses the open image the same way: a proposal
@@ -292,6 +293,17 @@ function createModelBrush(): Tool {
       stroke = null;
       ctx.core.endStroke();
     },
+    onKeyDown(e, ctx) {
+      s.attach(ctx);
+      // Enter with a selection (lasso or rectangle tool): the model's current class inside it.
+      const sel = ctx.selection();
+      const pred = s.prediction;
+      if (e.key !== 'Enter' || e.ctrlKey || e.metaKey || e.altKey || !sel || !pred) return false;
+      const pts = sel.kind === 'rect' ? [sel.rect.x0, sel.rect.y0, sel.rect.x1, sel.rect.y0, sel.rect.x1, sel.rect.y1, sel.rect.x0, sel.rect.y1] : sel.points;
+      const m = classInPolygon(pred, pts, ctx.prefs.get().current);
+      if (m) ctx.core.paintLabels(m.labels, m.x, m.y, m.w, m.h);
+      return true;
+    },
     cancel(ctx) {
       if (lasso.active) {
         lasso.cancel();
@@ -537,7 +549,11 @@ function ModelBrushLayer({ imageId, active, classes }: ToolLayerProps) {
           <div className="bar indeterminate" />
         </div>
       )}
-      {ready && <div className="faint">Drag: paint the model&apos;s classes · Shift+drag: lasso, the model&apos;s current class inside it</div>}
+      {ready && (
+        <div className="faint">
+          Drag: paint the model&apos;s classes · Shift+drag: lasso, the model&apos;s current class inside it · Enter: the same inside the selection (lasso / rectangle tool)
+        </div>
+      )}
       {s.error && <ErrorBox error={s.error} />}
     </div>
   );

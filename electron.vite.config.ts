@@ -16,6 +16,8 @@ export default defineConfig({
           // src/main/inference/spawn.ts): decode/pre/post-processing, and the ONNX sessions.
           'inference-worker': resolve(__dirname, 'src/main/inference/worker.ts'),
           'inference-session-worker': resolve(__dirname, 'src/main/inference/session-worker.ts'),
+          // Promptable (SAM-family) models: encoder and decoder sessions of the editor's click tool.
+          'inference-prompt-worker': resolve(__dirname, 'src/main/inference/prompt-worker.ts'),
           // Pre-labelling jobs commit each image from a writer thread (same lookup, spawn.ts).
           'inference-prelabel-writer': resolve(__dirname, 'src/main/services/prelabel-writer.ts'),
           // The sample project's images are made in generator threads (same lookup).

@@ -11,6 +11,7 @@ await build({
     { in: join(root, 'src/cli/index.ts'), out: 'parsel' },
     { in: join(root, 'src/main/inference/worker.ts'), out: 'inference-worker' },
     { in: join(root, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
+    { in: join(root, 'src/main/inference/prompt-worker.ts'), out: 'inference-prompt-worker' },
     // Pre-labelling jobs commit each image from a writer thread (found beside the bundle like the above).
     { in: join(root, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
     // The sample project's images are made in generator threads (same lookup).

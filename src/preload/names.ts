@@ -73,6 +73,9 @@ export const PRELOAD_METHOD_NAMES = [
   'faceBox:list',
   'faceBox:set',
   'env:doctor',
+  'prompt:prepare',
+  'prompt:decode',
+  'assist:parse',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['job:progress', 'project:changed'] as const satisfies readonly EventName[];

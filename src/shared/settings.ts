@@ -18,6 +18,9 @@ export const SHORTCUT_ACTIONS = [
   'tool.lasso',
   'tool.rect',
   'tool.faceBox',
+  'tool.prompt',
+  'tool.modelBrush',
+  'tool.reparse',
   'brush.smaller',
   'brush.larger',
   'brush.shape',
@@ -57,6 +60,9 @@ export const ACTION_TITLES: Record<(typeof SHORTCUT_ACTIONS)[number], string> = 
   'tool.lasso': 'Lasso selection',
   'tool.rect': 'Rectangle selection',
   'tool.faceBox': 'Face box (drag to draw; the crops of face-box pre-labelling)',
+  'tool.modelBrush': "Model brush: paint the model set's predicted classes (Shift+drag lasso or Enter on a selection: the model's current class inside)",
+  'tool.reparse': 'Re-parse a box with the model set, or propose the whole image (Enter commits, a proposal class commits it alone)',
+  'tool.prompt': 'Segment with a promptable model (click, Alt+click, drag a box; Enter paints, Tab next mask)',
   'brush.smaller': 'Brush smaller',
   'brush.larger': 'Brush larger',
   'brush.shape': 'Brush round / square',
@@ -100,6 +106,11 @@ export function defaultShortcuts(): ShortcutMap {
     'tool.rect': ['M'],
     // Every letter is taken (tools, A/D, class letters): Shift+F, "face", is free.
     'tool.faceBox': ['Shift+F'],
+    // Shift+S, "segment" (S is the brush shape).
+    'tool.prompt': ['Shift+S'],
+    // Shift+B, "brush" by the model; Shift+P, "parse".
+    'tool.modelBrush': ['Shift+B'],
+    'tool.reparse': ['Shift+P'],
     'brush.smaller': ['['],
     'brush.larger': [']'],
     'brush.shape': ['S'],

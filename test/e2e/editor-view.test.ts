@@ -11,6 +11,8 @@ import { addImagesWithMasks, craftedMask, diffSummary, dragCorners, editorState,
 import { newPage, startBrowserFixture, type BrowserFixture } from './helpers';
 import { getSchema } from '../../src/shared/schema';
 import { makeNoiseProject } from '../tooling/noise-project';
+import { decodeMask } from '../../src/shared/mask/codec';
+import { DIFF_RGB, heatRgb } from '../../src/renderer/src/editor/overlayColours';
 
 const W = 256;
 const H = 256;
@@ -283,4 +285,78 @@ describe('editor view (browser mode)', () => {
       await context.close();
     }
   });
+
+  it('legends: the heat map and the revision diff show a legend, in colours no class uses', async () => {
+    const P = await makeNoiseProject(f.api, join(f.tmp, 'noise2'), { count: 1, size: 128, corruptions: [['class_swap']] });
+    const im = P.images[0];
+    await f.api.call('noise:scan', { modelSetId: P.modelSetId });
+    const heat = decodeMask(await f.api.call('noise:heatmap', { imageId: im.id, modelSetId: P.modelSetId, kind: 'disagreement' }));
+    let at = -1;
+    for (let i = 0; i < heat.length && at < 0; i++) if (heat[i] / 255 >= 0.5) at = i;
+    expect(at).toBeGreaterThanOrEqual(0);
+    const schema = getSchema('celebamask-hq-a');
+    const classRgb = new Set(schema.classes.map((c) => c.color.join(',')));
+    const { context, page, errors } = await newPage(f);
+    try {
+      await openEditor(f, page, im.id);
+      expect(await page.getByTestId('heat-legend').count()).toBe(0);
+      await page.getByTestId('overlay-heat').click();
+      await page.getByTestId('heat-legend').waitFor();
+      const pixel = () =>
+        page.evaluate(
+          ([x, y]) => {
+            const c = document.querySelector('[data-testid="review-overlay"] canvas') as HTMLCanvasElement;
+            const d = c.getContext('2d')!.getImageData(x, y, 1, 1).data;
+            return `${d[0]},${d[1]},${d[2]}`;
+          },
+          [at % P.size, Math.floor(at / P.size)] as const,
+        );
+      const want = heatRgb(heat[at] / 255).join(',');
+      await expect.poll(pixel).toBe(want);
+      expect(classRgb.has(want)).toBe(false);
+
+      // A change saved as a new revision, then "Show changes" between the two: the diff legend.
+      await page.getByTestId('overlay-none').click();
+      await expect.poll(() => page.getByTestId('heat-legend').count()).toBe(0);
+      await page.keyboard.press('q');
+      await page.getByTestId('brush-size').fill('5');
+      await page.getByTestId('brush-size').blur();
+      await page.keyboard.press('6');
+      await strokePixels(page, [
+        [20, 64],
+        [100, 64],
+      ]);
+      const rev2 = await saveNow(page);
+      const changed = diffCount((await headMask(f.api, im.id)).data, im.label);
+      await page.getByRole('radio', { name: `Compare from #${im.revisionId}` }).check();
+      await page.getByRole('radio', { name: `Compare to #${rev2}` }).check();
+      await page.getByRole('button', { name: 'Show changes A→B' }).click();
+      await page.getByTestId('diff-legend').waitFor();
+      expect(await page.getByTestId('diff-legend').textContent()).toContain(`changed #${im.revisionId} → #${rev2}: ${changed.toLocaleString('en-US')} px`);
+      const swatch = await page.getByTestId('diff-legend-swatch').evaluate((e) => getComputedStyle(e).backgroundColor);
+      expect(swatch).toBe(`rgb(${DIFF_RGB.join(', ')})`);
+      // The mask canvas paints changed pixels in that colour.
+      const mp = await page.evaluate(() => {
+        const c = document.querySelector('[data-testid="stage"] > .ed-mask-host:not(.ed-layer) > canvas') as HTMLCanvasElement;
+        const p = window.__parselViewer!.imageToScreen(60.5, 64.5);
+        const r = document.querySelector('[data-testid="stage"]')!.getBoundingClientRect();
+        const d = c.getContext('2d')!.getImageData(Math.floor(p.x - r.left), Math.floor(p.y - r.top), 1, 1).data;
+        return `${d[0]},${d[1]},${d[2]}`;
+      });
+      expect(mp).toBe(DIFF_RGB.join(','));
+      expect(classRgb.has(mp)).toBe(false);
+      if (shots) writeFileSync(join(shots, 'editor-diff-legend.png'), await page.screenshot());
+      await page.getByRole('button', { name: 'Hide', exact: true }).click();
+      await expect.poll(() => page.getByTestId('diff-legend').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
+
+function diffCount(a: Uint8Array, b: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}

@@ -17,6 +17,7 @@ export async function buildCliBundle(outDir: string, opts: { workers?: boolean }
     ? [
         { in: join(ROOT, 'src/main/inference/worker.ts'), out: 'inference-worker' },
         { in: join(ROOT, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
+        { in: join(ROOT, 'src/main/inference/prompt-worker.ts'), out: 'inference-prompt-worker' },
         { in: join(ROOT, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
         { in: join(ROOT, 'src/main/services/sample-worker.ts'), out: 'inference-sample-worker' },
       ]

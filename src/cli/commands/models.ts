@@ -41,6 +41,14 @@ export const ttaOption = (args: ParsedArgs) => args.values.tta as 'none' | 'flip
 
 /** One line about a card: a parser's schema, crop mode, input and output; a detector's outputs and thresholds. */
 function cardSummary(card: AnyModelCard): string {
+  if (card.task === 'promptable-segmentation') {
+    const e = card.encoder;
+    const d = card.decoder;
+    return (
+      `promptable segmenter (${card.family}), encoder ${e.file} input "${e.input}" ${e.size}² ${e.resize} → ${e.outputs.join(', ')}; ` +
+      `decoder masks "${d.masks}" (${d.maskFrame} frame, logit > ${d.maskThreshold}, ${d.multimask} order), prompts in ${card.prompt.coordinates} coordinates`
+    );
+  }
   const i = card.input;
   const input = `input ${i.width}×${i.height} ${i.layout}`;
   if (card.task === 'face-detection') {
@@ -60,14 +68,23 @@ function printCheck(c: ModelCheck, ctx: Ctx): void {
     const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} [${x.shape.join(', ')}]`;
     ctx.out(`graph: inputs ${c.graph.inputs.map(t).join(', ')}; outputs ${c.graph.outputs.map(t).join(', ')}`);
   }
+  if (c.encoder?.graph) {
+    const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} [${x.shape.join(', ')}]`;
+    ctx.out(`encoder graph (${c.encoder.path}): inputs ${c.encoder.graph.inputs.map(t).join(', ')}; outputs ${c.encoder.graph.outputs.map(t).join(', ')}`);
+  }
   if (c.averaging) ctx.out(`averaged: ${describeAveraging(c.averaging)}`);
   if (c.ok) ctx.out('ok: the card fits the graph');
   else for (const p of c.problems) ctx.err(`problem: ${p}`);
 }
 
 function printModel(m: ModelRecord, ctx: Ctx): void {
+  const c = m.card;
+  const what =
+    c.task === 'promptable-segmentation'
+      ? `promptable segmenter (${c.family}) ${c.encoder.size}²`
+      : `${c.task === 'face-detection' ? 'face detector' : `${c.labels} (${m.classes} classes)  ${c.expects === 'face' ? 'face crops' : 'whole image'}`} ${c.input.width}×${c.input.height}`;
   ctx.out(
-    `${String(m.id).padStart(3)}  ${m.name}  ${m.kind === 'detector' ? 'face detector' : `${m.labels} (${m.classes} classes)  ${'expects' in m.card && m.card.expects === 'face' ? 'face crops' : 'whole image'}`} ${m.card.input.width}×${m.card.input.height}` +
+    `${String(m.id).padStart(3)}  ${m.name}  ${what}` +
       `  ${m.path}${m.available ? '' : `  [${m.unavailableReason}]`}${m.usedBy.length ? `  used by set${m.usedBy.length > 1 ? 's' : ''} ${m.usedBy.join(', ')}` : ''}` +
       `${m.averaging ? `  [weight-averaged: ${m.averaging.checkpoints.length} checkpoints${m.averaging.best ? ' + best' : ''}]` : ''}`,
   );
@@ -81,7 +98,7 @@ async function modelIdOf(api: Parameters<Parameters<typeof withProject>[2]>[0], 
 }
 
 export const modelsCommand: Command = {
-  summary: 'ONNX face-parsing models: add (card checked against the graph), list, check, make a model set',
+  summary: 'ONNX models (face parsers, face detectors, promptable SAM-family segmenters): add (card checked against the graph), list, check, make a model set',
   usage: [
     'parsel models add <project.parsel> <model.onnx> [--card card.json] [--name n] [--json]',
     '       parsel models list <project.parsel> [--json]',

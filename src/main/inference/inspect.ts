@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import './ort-log';
 import { getSchema } from '../../shared/schema';
-import { CARD_METADATA_KEY, parseModelCardJson, type DetectorCard, type InputSpec, type ModelCard } from '../../shared/models/card';
+import { CARD_METADATA_KEY, embeddingInputs, parseModelCardJson, type DetectorCard, type InputSpec, type ModelCard, type PromptableCard } from '../../shared/models/card';
 import { readOnnxMetadata } from './onnx-proto';
 
 export interface TensorInfo {
@@ -191,6 +191,98 @@ export function checkDetectorCard(card: DetectorCard, graph: GraphInfo): string[
       }
       const n = scores.shape[r - 2];
       if (fixed(n) && fixed(nBoxes) && n !== nBoxes) problems.push(`outputs "${card.output.boxes.name}" ${fmt(boxes?.shape ?? [])} and "${scores.name}" ${fmt(scores.shape)} disagree on the number of candidates (${nBoxes} vs ${n})`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Checks a promptable (SAM-family) card against its encoder's and decoder's graphs: the encoder's image
+ * input ([1, 3, size, size] float32, nothing else to feed) and outputs; the decoder's embedding inputs
+ * (matching the encoder outputs' shapes where both are fixed), point coordinates [1, N, 2], labels
+ * [1, N], the optional previous-mask input, its flag and the image size, nothing else to feed; the
+ * masks output [1, M, h, w] and the scores [1, M]. `encoder` null: its file could not be read (reported
+ * by the caller); only the decoder is checked.
+ */
+export function checkPromptableCard(card: PromptableCard, encoder: GraphInfo | null, decoder: GraphInfo): string[] {
+  const problems: string[] = [];
+  const enc = card.encoder;
+  const dec = card.decoder;
+  const encOut = new Map<string, TensorInfo>();
+  if (encoder) {
+    const inp = encoder.inputs.find((i) => i.name === enc.input);
+    if (!inp) problems.push(`encoder.input: the encoder has no input "${enc.input}"; its inputs are ${names(encoder.inputs)}`);
+    else {
+      if (inp.type !== 'float32') problems.push(`encoder input "${inp.name}" is ${inp.type}; Parsel feeds float32 images`);
+      if (inp.shape.length !== 4) problems.push(`encoder input "${inp.name}" has rank ${inp.shape.length} ${fmt(inp.shape)}; Parsel feeds [1, 3, ${enc.size}, ${enc.size}] (NCHW)`);
+      else {
+        const [n, c, h, w] = inp.shape;
+        if (fixed(n) && n !== 1) problems.push(`encoder input "${inp.name}" ${fmt(inp.shape)} has a batch of ${n}; Parsel feeds 1`);
+        if (fixed(c) && c !== 3) problems.push(`encoder input "${inp.name}" ${fmt(inp.shape)} has ${c} channels in NCHW position; expected 3${w === 3 ? ' (it looks HWC/NHWC: export the encoder with an NCHW input)' : ''}`);
+        if ((fixed(h) && h !== enc.size) || (fixed(w) && w !== enc.size)) problems.push(`encoder.size: the card says ${enc.size} but the encoder's input is ${fmt(inp.shape)}`);
+      }
+    }
+    const others = encoder.inputs.filter((i) => i.name !== enc.input);
+    if (others.length) problems.push(`the encoder has other inputs Parsel cannot feed: ${names(others)}`);
+    for (const o of enc.outputs) {
+      const t = encoder.outputs.find((x) => x.name === o);
+      if (!t) problems.push(`encoder.outputs: the encoder has no output "${o}"; its outputs are ${names(encoder.outputs)}`);
+      else if (t.type !== 'float32') problems.push(`encoder output "${o}" is ${t.type}; Parsel caches float32 embeddings`);
+      else encOut.set(o, t);
+    }
+  }
+  const fed = new Set<string>();
+  const input = (field: string, name: string, rank: number, what: string): TensorInfo | undefined => {
+    fed.add(name);
+    const t = decoder.inputs.find((i) => i.name === name);
+    if (!t) {
+      problems.push(`${field}: the decoder has no input "${name}"; its inputs are ${names(decoder.inputs)}`);
+      return undefined;
+    }
+    if (t.shape.length !== rank) problems.push(`decoder input "${name}" has rank ${t.shape.length} ${fmt(t.shape)}; ${what}`);
+    return t;
+  };
+  const embIn = embeddingInputs(card);
+  embIn.forEach((name, i) => {
+    const t = input(`decoder.embeddings[${i}]`, name, encOut.get(enc.outputs[i])?.shape.length ?? decoder.inputs.find((x) => x.name === name)?.shape.length ?? 4, `the encoder output "${enc.outputs[i]}" it is fed with is ${fmt(encOut.get(enc.outputs[i])?.shape ?? [])}`);
+    const o = encOut.get(enc.outputs[i]);
+    if (t && o && t.shape.length === o.shape.length) {
+      const bad = t.shape.some((d, k) => fixed(d) && fixed(o.shape[k]) && d !== o.shape[k]);
+      if (bad) problems.push(`decoder input "${name}" ${fmt(t.shape)} does not fit the encoder output "${o.name}" ${fmt(o.shape)} it is fed with`);
+    }
+    if (t && t.type !== 'float32') problems.push(`decoder input "${name}" is ${t.type}; encoder outputs are float32`);
+  });
+  const coords = input('decoder.pointCoords', dec.pointCoords, 3, 'point coordinates are [1, N, 2]');
+  if (coords && coords.shape.length === 3 && fixed(coords.shape[2]) && coords.shape[2] !== 2) problems.push(`decoder input "${coords.name}" ${fmt(coords.shape)}: a point is 2 numbers (x, y)`);
+  if (coords && coords.type !== 'float32') problems.push(`decoder input "${coords.name}" is ${coords.type}; point coordinates are fed as float32`);
+  const labels = input('decoder.pointLabels', dec.pointLabels, 2, 'point labels are [1, N]');
+  if (labels && !['float32', 'int32', 'int64'].includes(labels.type)) problems.push(`decoder input "${labels.name}" is ${labels.type}; point labels are fed as float32, int32 or int64`);
+  if (coords && labels && fixed(coords.shape[1]) && fixed(labels.shape[1]) && coords.shape[1] !== labels.shape[1]) problems.push(`decoder inputs "${coords.name}" ${fmt(coords.shape)} and "${labels.name}" ${fmt(labels.shape)} disagree on the number of points`);
+  if (coords && fixed(coords.shape[1])) problems.push(`decoder input "${coords.name}" ${fmt(coords.shape)} takes a fixed number of points; Parsel feeds as many as the prompt has (export with a dynamic point axis)`);
+  if (dec.maskInput !== null) {
+    const m = input('decoder.maskInput', dec.maskInput, 4, 'the previous-mask input is [1, 1, h, w]');
+    if (m && m.shape.length === 4 && m.shape.slice(2).some((d) => !fixed(d))) problems.push(`decoder input "${m.name}" ${fmt(m.shape)}: Parsel feeds zeros and needs its height and width fixed`);
+  }
+  if (dec.hasMaskInput !== null) input('decoder.hasMaskInput', dec.hasMaskInput, 1, 'the has-mask flag is [1]');
+  if (dec.origImSize !== null) {
+    const s = input('decoder.origImSize', dec.origImSize, 1, 'the image size is [2] (height, width)');
+    if (s && !['float32', 'int32', 'int64'].includes(s.type)) problems.push(`decoder input "${s.name}" is ${s.type}; the image size is fed as float32, int32 or int64`);
+  }
+  const others = decoder.inputs.filter((i) => !fed.has(i.name));
+  if (others.length) problems.push(`the decoder has inputs the card does not name (Parsel cannot feed them): ${names(others)}`);
+  const output = (field: string, name: string): TensorInfo | undefined => {
+    const t = decoder.outputs.find((o) => o.name === name);
+    if (!t) problems.push(`${field}: the decoder has no output "${name}"; its outputs are ${names(decoder.outputs)}`);
+    else if (t.type !== 'float32') problems.push(`decoder output "${name}" is ${t.type}; Parsel reads float32`);
+    return t;
+  };
+  const masks = output('decoder.masks', dec.masks);
+  if (masks && masks.shape.length !== 4) problems.push(`decoder output "${masks.name}" has rank ${masks.shape.length} ${fmt(masks.shape)}; masks are [1, M, h, w] logits`);
+  if (dec.scores !== null) {
+    const sc = output('decoder.scores', dec.scores);
+    if (sc && sc.shape.length !== 2) problems.push(`decoder output "${sc.name}" has rank ${sc.shape.length} ${fmt(sc.shape)}; scores are [1, M]`);
+    if (sc && masks && sc.shape.length === 2 && masks.shape.length === 4 && fixed(sc.shape[1]) && fixed(masks.shape[1]) && sc.shape[1] !== masks.shape[1]) {
+      problems.push(`decoder outputs "${masks.name}" ${fmt(masks.shape)} and "${sc.name}" ${fmt(sc.shape)} disagree on the number of masks`);
     }
   }
   return problems;

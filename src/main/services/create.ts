@@ -20,6 +20,8 @@ import { metricsServices } from './domains/metrics';
 import { modelServices } from './domains/models';
 import { noiseServices } from './domains/noise';
 import { projectServices } from './domains/project';
+import { promptServices } from './domains/prompt';
+import { assistServices } from './domains/assist';
 import { revisionServices } from './domains/revisions';
 import { sampleServices } from './domains/sample';
 import { settingsServices } from './domains/settings';
@@ -35,6 +37,8 @@ export function createBackend(opts: BackendOptions): Backend {
   const recent = new RecentList(resolve(opts.userDataDir, 'recent-projects.json'));
   const { openProject, closeProject, ...project } = projectServices(ctx, recent);
   const { jobs: prelabelJobs, ...models } = modelServices(ctx);
+  const { prompts, ...prompt } = promptServices(ctx);
+  const { assist: assistEngines, ...assist } = assistServices(ctx, prelabelJobs);
 
   const services: ServiceTable = {
     ...appServices(ctx, recent),
@@ -51,6 +55,8 @@ export function createBackend(opts: BackendOptions): Backend {
     ...jobServices(ctx),
     ...fsServices(ctx),
     ...models,
+    ...prompt,
+    ...assist,
     // The sample project is made through the other services, like any project.
     ...sampleServices(ctx, () => directClient(services, bus)),
   };
@@ -63,6 +69,10 @@ export function createBackend(opts: BackendOptions): Backend {
     close: () => {
       // Running pre-labelling jobs stop reading items; what they finished stays stored (resumable).
       void prelabelJobs.stopAll();
+      // Promptable models' workers end (their embeddings stay cached on disk).
+      void prompts.closeAll();
+      // The editor's re-parse / proposal engines end too.
+      void assistEngines.closeAll();
       closeProject();
     },
   };

@@ -5,14 +5,14 @@
  * A card with `"task": "face-detection"` is a face-detector card, checked with `checkDetectorCard`.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
-import { resolve } from 'node:path';
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
 import type { ModelCheck, ModelRecord } from '../../shared/api/methods-models';
-import { CARD_METADATA_KEY, isDetectorCard, parseAnyCard, parseAnyCardJson, type AnyModelCard } from '../../shared/models/card';
+import { CARD_METADATA_KEY, isDetectorCard, isParserCard, isPromptableCard, parseAnyCard, parseAnyCardJson, type AnyModelCard, type ModelCard, type PromptableCard } from '../../shared/models/card';
 import { readAveragingRecord, type AveragingRecord } from '../../shared/models/averaging';
 import { getSchema } from '../../shared/schema';
-import { cardPathFor, checkCard, checkDetectorCard, inspectModel, readOnnxMetadata, type GraphInfo } from '../inference';
+import { cardPathFor, checkCard, checkDetectorCard, checkPromptableCard, inspectModel, readOnnxMetadata, type GraphInfo } from '../inference';
 import type { ProjectStore } from '../store/project-store';
 
 /** sha256 of a file, streamed (model files are tens to hundreds of MB). */
@@ -82,7 +82,13 @@ export async function checkModelFile(path: string, override?: Record<string, unk
     }
   }
   const parsed = card as AnyModelCard | null;
-  if (parsed && graph) problems.push(...(isDetectorCard(parsed) ? checkDetectorCard(parsed, graph) : checkCard(parsed, graph)));
+  let encoder: ModelCheck['encoder'];
+  if (parsed && isPromptableCard(parsed)) {
+    const enc = await checkEncoderFile(parsed, abs);
+    encoder = enc.encoder;
+    problems.push(...enc.problems);
+    if (graph) problems.push(...checkPromptableCard(parsed, enc.graph, graph));
+  } else if (parsed && graph) problems.push(...(isDetectorCard(parsed) ? checkDetectorCard(parsed, graph) : checkCard(parsed as ModelCard, graph)));
   const averaging = graph ? readAveragingRecord(graph.metadata) : { record: null, problem: null };
   if (averaging.problem) problems.push(`${abs}: ${averaging.problem}`);
   return {
@@ -94,7 +100,36 @@ export async function checkModelFile(path: string, override?: Record<string, unk
     graph: graph ? { inputs: graph.inputs, outputs: graph.outputs } : null,
     sha256,
     averaging: averaging.record,
+    ...(encoder ? { encoder } : {}),
   };
+}
+
+/**
+ * The encoder of a promptable card (`encoder.file`, relative to the decoder's folder): found, loadable,
+ * and the sha256 the card gives (if any) still its content. Returns the card with the absolute path
+ * and the sha256 filled in (what `models:add` stores).
+ */
+async function checkEncoderFile(card: PromptableCard, decoderPath: string): Promise<{ problems: string[]; graph: GraphInfo | null; encoder: NonNullable<ModelCheck['encoder']> }> {
+  const path = resolve(dirname(decoderPath), card.encoder.file);
+  const problems: string[] = [];
+  const st = await fs.stat(path).catch(() => null);
+  if (!st?.isFile()) {
+    problems.push(`encoder.file: the encoder ${path} does not exist (the path is relative to the decoder's folder ${dirname(decoderPath)})`);
+    return { problems, graph: null, encoder: { path, sha256: null, graph: null } };
+  }
+  const sha256 = await sha256File(path);
+  if (card.encoder.sha256 !== undefined && card.encoder.sha256 !== sha256) {
+    problems.push(`encoder.sha256: ${path} changed since the card was written (sha256 ${sha256.slice(0, 12)}…, card says ${card.encoder.sha256.slice(0, 12)}…); add the model again`);
+  }
+  let graph: GraphInfo | null = null;
+  try {
+    graph = await inspectModel(path);
+  } catch (err) {
+    problems.push(`${path}: the encoder is not a loadable ONNX model: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+  }
+  card.encoder.file = path;
+  card.encoder.sha256 = sha256;
+  return { problems, graph, encoder: { path, sha256, graph: graph ? { inputs: graph.inputs, outputs: graph.outputs } : null } };
 }
 
 interface ModelRow {
@@ -129,21 +164,24 @@ export function modelUsers(store: ProjectStore): Map<number, number[]> {
   return users;
 }
 
-export function toModelRecord(r: ModelRow, usedBy: number[], exists: boolean): ModelRecord {
+export function toModelRecord(r: ModelRow, usedBy: number[], decoderExists: boolean): ModelRecord {
   const card = JSON.parse(r.card) as AnyModelCard;
-  const detector = isDetectorCard(card);
+  const parser = isParserCard(card);
+  // A promptable model needs its encoder too (the stored card has its absolute path).
+  const encoderGone = decoderExists && isPromptableCard(card) && !existsSync(card.encoder.file) ? card.encoder.file : null;
+  const exists = decoderExists && encoderGone === null;
   return {
     id: r.id,
     name: r.name,
     path: r.path,
     sha256: r.sha256,
     card,
-    kind: detector ? 'detector' : 'parser',
+    kind: parser ? 'parser' : isDetectorCard(card) ? 'detector' : 'promptable',
     addedAt: r.added_at,
-    labels: detector ? null : card.labels,
-    classes: detector ? 0 : getSchema(card.labels).classes.length,
+    labels: parser ? card.labels : null,
+    classes: parser ? getSchema(card.labels).classes.length : 0,
     available: exists,
-    unavailableReason: exists ? null : `file missing: ${r.path}`,
+    unavailableReason: exists ? null : `file missing: ${encoderGone ?? r.path}`,
     usedBy,
     averaging: r.averaging === null ? null : (JSON.parse(r.averaging) as AveragingRecord),
   };

@@ -82,7 +82,7 @@ export function setRow(store: ProjectStore, id: number): SetRow {
   return r;
 }
 
-function memberCards(store: ProjectStore, set: SetRow): { id: number; name: string; path: string; sha256: string; card: ModelCard }[] {
+export function memberCards(store: ProjectStore, set: SetRow): { id: number; name: string; path: string; sha256: string; card: ModelCard }[] {
   return (JSON.parse(set.members) as number[]).map((id) => {
     const m = modelRow(store, id);
     return { id: m.id, name: m.name, path: m.path, sha256: m.sha256, card: JSON.parse(m.card) as ModelCard };
@@ -439,7 +439,8 @@ export class PrelabelJobs {
     return { jobId, total: job.total, todo, provider: engine.provider, warnings: [...engine.warnings] };
   }
 
-  private async engineFor(store: ProjectStore, set: SetRow, providers: string[] | undefined): Promise<InferenceEngine> {
+  /** An engine for the set's models (also the editor's re-parse / proposal, domains/assist.ts). */
+  async engineFor(store: ProjectStore, set: SetRow, providers: string[] | undefined): Promise<InferenceEngine> {
     // Read before the awaits below: the project may be closed meanwhile (launch handles that).
     const targetSchema = store.schema().id;
     refuseImported(set);

@@ -41,6 +41,8 @@ import { modelMethods } from './methods-models';
 import { noiseMethods } from './methods-noise';
 import { revisionMethods } from './methods-revisions';
 import { fsMethods } from './methods-fs';
+import { promptMethods } from './methods-prompt';
+import { assistMethods } from './methods-assist';
 import { settingsMethods } from './methods-settings';
 
 const empty = z.object({}).strict();
@@ -113,6 +115,8 @@ export const methods = {
   ...jobMethods,
   ...revisionMethods,
   ...fsMethods,
+  ...promptMethods,
+  ...assistMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -70,6 +70,11 @@ export interface ModelCheck {
   sha256: string | null;
   /** The weight-averaging record in the ONNX metadata (`parsel average`), or null (shared/models/averaging.ts). */
   averaging: AveragingRecord | null;
+  /**
+   * A promptable card's encoder: its file (absolute), sha256 and graph (null when it is not loadable);
+   * absent for other cards.
+   */
+  encoder?: { path: string; sha256: string | null; graph: { inputs: TensorSummary[]; outputs: TensorSummary[] } | null };
 }
 
 export interface ModelRecord {
@@ -78,10 +83,16 @@ export interface ModelRecord {
   /** Absolute path of the .onnx file. */
   path: string;
   sha256: string;
-  /** A face-parsing card, or a face-detector card (`kind` 'detector', `card.task` "face-detection"). */
+  /**
+   * A face-parsing card, a face-detector card (`kind` 'detector', `card.task` "face-detection") or a
+   * promptable-segmentation card (`kind` 'promptable', `card.task` "promptable-segmentation").
+   */
   card: AnyModelCard;
-  /** 'parser': a face-parsing model (a model set member); 'detector': a face detector (a set's faces.detectorModelId). */
-  kind: 'parser' | 'detector';
+  /**
+   * 'parser': a face-parsing model (a model set member); 'detector': a face detector (a set's
+   * faces.detectorModelId); 'promptable': a click/box segmenter (SAM family) for the editor (`prompt:*`).
+   */
+  kind: 'parser' | 'detector' | 'promptable';
   addedAt: string;
   /** Label schema id and its class count (null and 0 for a detector). */
   labels: string | null;

@@ -165,6 +165,9 @@ export function parseModelCard(value: unknown): CardParseResult {
   if (task === DETECTOR_TASK) {
     return { ok: false, problems: [`task: this is a face-detector card ("task": "${DETECTOR_TASK}"); a face-parsing model card is needed here`] };
   }
+  if (task === PROMPTABLE_TASK) {
+    return { ok: false, problems: [`task: this is a promptable-segmentation card ("task": "${PROMPTABLE_TASK}"); a face-parsing model card is needed here`] };
+  }
   const r = modelCardSchema.safeParse(value);
   if (r.success) return { ok: true, card: r.data };
   return { ok: false, problems: problemsOf(value, r.error.issues) };
@@ -245,11 +248,19 @@ export const detectorCardSchema = z.strictObject({
 
 export type DetectorCard = z.output<typeof detectorCardSchema>;
 export type DetectorCardInput = z.input<typeof detectorCardSchema>;
-/** Any card the models table stores: a face parser or a face detector (told apart by `task`). */
-export type AnyModelCard = ModelCard | DetectorCard;
+/**
+ * Any card the models table stores: a face parser, a face detector or a promptable segmenter (told
+ * apart by `task`; the promptable card is defined below).
+ */
+export type AnyModelCard = ModelCard | DetectorCard | PromptableCard;
 
 export function isDetectorCard(card: AnyModelCard): card is DetectorCard {
   return card.task === DETECTOR_TASK;
+}
+
+/** A face-parsing card (the only kind a model set's members and pre-labelling take). */
+export function isParserCard(card: AnyModelCard): card is ModelCard {
+  return card.task === 'face-parsing';
 }
 
 export type DetectorCardParseResult = { ok: true; card: DetectorCard } | { ok: false; problems: string[] };
@@ -266,9 +277,13 @@ export function parseDetectorCard(value: unknown): DetectorCardParseResult {
   return { ok: false, problems: problemsOf(value, r.error.issues) };
 }
 
-/** A parser card or a detector card, chosen by `task` ("face-detection" → detector, else parser). */
+/**
+ * A parser, detector or promptable card, chosen by `task` ("face-detection" → detector,
+ * "promptable-segmentation" → promptable, else parser).
+ */
 export function parseAnyCard(value: unknown): AnyCardParseResult {
   const task = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).task : undefined;
+  if (task === PROMPTABLE_TASK) return parsePromptableCard(value);
   return task === DETECTOR_TASK ? parseDetectorCard(value) : parseModelCard(value);
 }
 
@@ -282,4 +297,141 @@ export function parseAnyCardJson(text: string, origin = 'card'): AnyCardParseRes
   }
   const r = parseAnyCard(value);
   return r.ok ? r : { ok: false, problems: r.problems.map((p) => `${origin}: ${p}`) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Promptable segmentation cards (the SAM family: an image encoder and a prompt decoder, two ONNX files)
+
+/** `task` of a promptable-segmentation card. */
+export const PROMPTABLE_TASK = 'promptable-segmentation';
+
+const graphName = (what: string) => z.string({ error: `${what} must name a graph tensor` }).min(1, `${what} must name a graph tensor`).max(200);
+const optionalName = (what: string, dflt: string) => graphName(what).nullable().default(dflt);
+
+/**
+ * A promptable segmenter exported as two ONNX files, as SAM's, MobileSAM's, EfficientSAM's and SAM 2's
+ * ONNX exports are: an image encoder run once per image (its outputs are cached on disk), and a
+ * prompt decoder run per prompt (clicks, a box) on the cached embedding.
+ *
+ * The model file added to a project is the DECODER; the card names the encoder file (`encoder.file`,
+ * relative to the decoder's folder or absolute). When the model is added, the stored card gets the
+ * encoder's absolute path and sha256, so a changed encoder is noticed like a changed decoder.
+ *
+ * Encoder pre-processing, per pixel p (0..255, `colorOrder`), channel c: x_c = (p_c·scale − mean_c) / std_c
+ * (defaults: SAM's mean/std on the 0..255 scale). `resize`:
+ *  - 'longest-side' (SAM, MobileSAM): the longer side becomes `size`, the other int(side·s + 0.5); the
+ *    tensor is padded at the bottom and right with zeros AFTER normalisation (SAM's `preprocess`),
+ *  - 'stretch' (SAM 2's and EfficientSAM's predictors): both sides become `size`.
+ *
+ * Prompts (the API takes continuous image pixels, pixel (i, j) covering [i, i+1) × [j, j+1)):
+ *  - `prompt.pixelCentres` 'integer' (SAM's convention: the centre of pixel i is i, so 0.5 is taken
+ *    off) or 'half' (used as given);
+ *  - `prompt.coordinates` 'input' (scaled into the encoder's input frame: x·newW/W, y·newH/H, SAM's
+ *    `apply_coords`) or 'image' (image pixels; decoders that scale themselves);
+ *  - labels: 1 positive click, 0 negative click, 2 / 3 a box's top-left / bottom-right corner; without a
+ *    box and with `prompt.padPoint`, a point (0, 0) labelled −1 is appended (SAM's ONNX export).
+ *
+ * Decoder outputs: `masks` [1, M, h, w] logits and `scores` [1, M] (predicted IoU). `maskFrame`
+ * 'image': the masks are at the image size (decoders fed `orig_im_size`); 'input': they cover the
+ * encoder's input frame (e.g. 256² low-res logits): scaled bilinearly to size², the content part cut
+ * out and scaled to the image. A pixel is in a mask when its logit is > `maskThreshold`. With M > 1,
+ * `multimask` 'sam' offers first what SAM's `select_masks` picks (mask 0 when more than 2.5 points are
+ * fed, counting the padding point, else the best-scoring of masks 1..M−1), then the rest by score;
+ * 'score' orders them by score alone.
+ */
+export const promptableCardSchema = z.strictObject({
+  ...cardHead,
+  task: z.literal(PROMPTABLE_TASK, { error: `task must be "${PROMPTABLE_TASK}" for a promptable-segmentation card` }),
+  /** Which export family the files come from (informational; the fields below decide how they run). */
+  family: z.enum(['sam', 'mobile-sam', 'efficient-sam', 'sam2', 'other'], { error: 'family must be "sam", "mobile-sam", "efficient-sam", "sam2" or "other"' }).default('other'),
+  encoder: z.strictObject({
+    /** The encoder ONNX file: relative to the decoder's folder, or absolute. */
+    file: z.string({ error: 'encoder.file must name the encoder ONNX file' }).min(1, 'encoder.file must name the encoder ONNX file').max(4096),
+    /** sha256 of the encoder file (filled in when the model is added; checked when given). */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'encoder.sha256 must be 64 lower-case hex digits').optional(),
+    /** Graph input fed with the image tensor [1, 3, size, size] (NCHW float32). */
+    input: graphName('encoder.input').default('image'),
+    /** Side of the encoder's square input. */
+    size: size('encoder.size').default(1024),
+    resize: z.enum(['longest-side', 'stretch'], { error: 'encoder.resize must be "longest-side" or "stretch"' }).default('longest-side'),
+    interpolation: z
+      .enum(['bilinear', 'bicubic', 'nearest', 'lanczos3'], { error: 'encoder.interpolation must be "bilinear", "bicubic", "nearest" or "lanczos3"' })
+      .default('bilinear'),
+    colorOrder: z.enum(['RGB', 'BGR'], { error: 'encoder.colorOrder must be "RGB" or "BGR"' }).default('RGB'),
+    scale: finite.default(1),
+    mean: triple('encoder.mean').default([123.675, 116.28, 103.53]),
+    std: triple('encoder.std')
+      .refine((s) => s.every((v) => v > 0), 'encoder.std values must all be > 0')
+      .default([58.395, 57.12, 57.375]),
+    /** Encoder outputs handed to the decoder (cached per image). */
+    outputs: z.array(graphName('encoder.outputs[]')).min(1, 'encoder.outputs must name at least one output').max(8).default(['image_embeddings']),
+  }),
+  decoder: z
+    .strictObject({
+      /** Decoder inputs fed with the encoder outputs, in the same order (default: the same names). */
+      embeddings: z.array(graphName('decoder.embeddings[]')).min(1).max(8).optional(),
+      pointCoords: graphName('decoder.pointCoords').default('point_coords'),
+      pointLabels: graphName('decoder.pointLabels').default('point_labels'),
+      /** Previous-mask input (fed zeros) and its flag (fed 0); null when the graph has none. */
+      maskInput: optionalName('decoder.maskInput', 'mask_input'),
+      hasMaskInput: optionalName('decoder.hasMaskInput', 'has_mask_input'),
+      /** The image's [height, width]; null when the graph has none. */
+      origImSize: optionalName('decoder.origImSize', 'orig_im_size'),
+      masks: graphName('decoder.masks').default('masks'),
+      scores: optionalName('decoder.scores', 'iou_predictions'),
+      maskFrame: z.enum(['image', 'input'], { error: 'decoder.maskFrame must be "image" or "input"' }).default('image'),
+      maskThreshold: finite.default(0),
+      multimask: z.enum(['sam', 'score'], { error: 'decoder.multimask must be "sam" or "score"' }).default('sam'),
+    })
+    .default({
+      pointCoords: 'point_coords',
+      pointLabels: 'point_labels',
+      maskInput: 'mask_input',
+      hasMaskInput: 'has_mask_input',
+      origImSize: 'orig_im_size',
+      masks: 'masks',
+      scores: 'iou_predictions',
+      maskFrame: 'image',
+      maskThreshold: 0,
+      multimask: 'sam',
+    }),
+  prompt: z
+    .strictObject({
+      coordinates: z.enum(['input', 'image'], { error: 'prompt.coordinates must be "input" or "image"' }).default('input'),
+      pixelCentres: z.enum(['integer', 'half'], { error: 'prompt.pixelCentres must be "integer" or "half"' }).default('integer'),
+      padPoint: z.boolean().default(true),
+    })
+    .default({ coordinates: 'input', pixelCentres: 'integer', padPoint: true }),
+  source: sourceSchema,
+});
+
+export type PromptableCard = z.output<typeof promptableCardSchema>;
+export type PromptableCardInput = z.input<typeof promptableCardSchema>;
+export type PromptableCardParseResult = { ok: true; card: PromptableCard } | { ok: false; problems: string[] };
+
+export function isPromptableCard(card: { task: string }): card is PromptableCard {
+  return card.task === PROMPTABLE_TASK;
+}
+
+/** Validates a parsed JSON value as a promptable-segmentation card (field-named messages). */
+export function parsePromptableCard(value: unknown): PromptableCardParseResult {
+  const r = promptableCardSchema.safeParse(value);
+  if (r.success) {
+    const c = r.data;
+    const problems: string[] = [];
+    if (c.decoder.embeddings && c.decoder.embeddings.length !== c.encoder.outputs.length) {
+      problems.push(`decoder.embeddings: ${c.decoder.embeddings.length} names for ${c.encoder.outputs.length} encoder output${c.encoder.outputs.length > 1 ? 's' : ''} (one decoder input per encoder output, in order)`);
+    }
+    if (c.decoder.maskFrame === 'image' && c.decoder.origImSize === null) {
+      problems.push('decoder.maskFrame: "image" needs decoder.origImSize (the decoder must be told the image size to return masks at it); use "input" for masks in the encoder\'s frame');
+    }
+    if ((c.decoder.maskInput === null) !== (c.decoder.hasMaskInput === null)) problems.push('decoder.maskInput and decoder.hasMaskInput: name both or neither');
+    return problems.length ? { ok: false, problems } : { ok: true, card: c };
+  }
+  return { ok: false, problems: problemsOf(value, r.error.issues) };
+}
+
+/** The decoder input names fed with the encoder outputs (card order). */
+export function embeddingInputs(card: PromptableCard): string[] {
+  return card.decoder.embeddings ?? card.encoder.outputs;
 }

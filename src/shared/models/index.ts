@@ -13,7 +13,14 @@ export {
   parseDetectorCard,
   parseAnyCard,
   parseAnyCardJson,
+  isParserCard,
+  PROMPTABLE_TASK,
+  promptableCardSchema,
+  isPromptableCard,
+  parsePromptableCard,
+  embeddingInputs,
 } from './card';
+export type { PromptableCard, PromptableCardInput, PromptableCardParseResult } from './card';
 export type { ModelCard, ModelCardInput, InputSpec, OutputSpec, CardParseResult, DetectorCard, DetectorCardInput, AnyModelCard, AnyCardParseResult, DetectorCardParseResult } from './card';
 export { AVERAGING_METADATA_KEY, averagingRecordSchema, readAveragingRecord, describeAveraging } from './averaging';
 export type { AveragingRecord } from './averaging';

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { ParselError } from '../../../shared/api/errors';
 import type { FaceSpec, ModelCheck, ModelSetRecord } from '../../../shared/api/methods-models';
 import { encodeMask } from '../../../shared/mask/codec';
-import { DETECTOR_TASK, isDetectorCard, type AnyModelCard, type ModelCard } from '../../../shared/models/card';
+import { DETECTOR_TASK, isDetectorCard, isParserCard, type AnyModelCard, type ModelCard } from '../../../shared/models/card';
 import { argmaxProbs } from '../../../shared/noise/probs';
 import { getSchema } from '../../../shared/schema';
 import { defaultProviderOrder, listSupportedBackends } from '../../inference';
@@ -130,6 +130,13 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
           throw new ParselError(
             'INVALID_INPUT',
             `model ${id} "${r.name}" is a face detector (its card says task "${DETECTOR_TASK}"); it finds faces for a set (faces.mode "detector", faces.detectorModelId ${id}) but cannot be one of its parsing models`,
+            { modelId: id },
+          );
+        }
+        if (!isParserCard(card)) {
+          throw new ParselError(
+            'INVALID_INPUT',
+            `model ${id} "${r.name}" is a promptable segmenter (its card says task "${card.task}"); it segments what is clicked in the editor and cannot be one of a set's parsing models`,
             { modelId: id },
           );
         }

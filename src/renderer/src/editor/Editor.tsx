@@ -29,6 +29,7 @@ import type { GridSession } from '../views/gridSession';
 import { editorActions, findAction, runAction, type ActionContext } from './actions';
 import { ClassLegend } from './ClassLegend';
 import { MaskView } from './maskView';
+import { DiffLegend, HeatLegend } from './Legends';
 import { Minimap } from './Minimap';
 import { ComparePane } from './compare/ComparePane';
 import { ComparePanel, type CompareMode } from './compare/ComparePanel';
@@ -744,8 +745,14 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
         <canvas ref={uiCanvasRef} className="ed-ui" />
         {LayerTools.map((t) => {
           const L = t.Layer!;
-          return <L key={t.id} imageId={imageId} size={imgSize} active={activeDef.id === t.id} getView={getView} />;
+          return <L key={t.id} imageId={imageId} size={imgSize} active={activeDef.id === t.id} getView={getView} classes={classes} />;
         })}
+        {(review.overlay === 'heat' && review.overlayCanvas) || diff ? (
+          <div className="ed-legends">
+            {review.overlay === 'heat' && review.overlayCanvas && <HeatLegend />}
+            {diff && <DiffLegend a={diff.a} b={diff.b} count={diff.count} />}
+          </div>
+        ) : null}
         {img && size.w > 0 && <Minimap img={img} stage={size} getView={getView} setView={setView} subscribe={subscribeView} />}
         {ses.error && (
           <div className="notice" style={{ pointerEvents: 'auto' }}>

@@ -17,6 +17,7 @@ import {
   fillPolygon,
   floodFill,
   lockLut,
+  paintBits,
   reassignInPolygon,
   reassignInRect,
   stampLine,
@@ -28,6 +29,7 @@ import {
   type MaskTarget,
   type Rect,
 } from '../../../shared/mask/paint';
+import { paintLabels } from '../../../shared/mask/labels';
 import type { Selection } from './tools';
 
 /**
@@ -177,6 +179,40 @@ export class EditorCore {
         ? reassignInRect(this.mask, sel.rect, toClass, fromClass, this.lock, rec)
         : reassignInPolygon(this.mask, sel.points, toClass, fromClass, this.lock, rec),
     );
+  }
+
+  /**
+   * Paints a model-made bitmap (w×h, non-zero = in, top-left at image pixel (x, y)) with `value`,
+   * respecting the lock, as one history entry: how a prompt's candidate mask is committed (and the
+   * path for any other model-made region).
+   */
+  paintBits(bits: Uint8Array, x: number, y: number, w: number, h: number, value: number): boolean {
+    return this.edit((rec) => paintBits(this.mask, bits, x, y, w, h, value, this.lock, rec));
+  }
+
+  /**
+   * Paints a model-made class map (w×h class bytes, 255 = leave; top-left at image pixel (x, y)),
+   * respecting the lock, as one history entry: a re-parsed box or a proposal committed, a "take the
+   * model's class in this lasso" (shared/mask/labels.ts).
+   */
+  paintLabels(labels: Uint8Array, x: number, y: number, w: number, h: number): boolean {
+    return this.edit((rec) => paintLabels(this.mask, labels, x, y, w, h, this.lock, rec));
+  }
+
+  /**
+   * The model brush: a stroke whose dabs write a class map (each pixel the model's class) rather than
+   * one value. `beginLabelStroke`, then `labelStrokeAdd` per segment; `endStroke` makes it one history
+   * entry, `cancelStroke` puts the pixels back.
+   */
+  beginLabelStroke(): void {
+    this.endEdit();
+    this.last = null;
+    this.rec = beginPatch(this.mask);
+  }
+
+  labelStrokeAdd(labels: Uint8Array, x: number, y: number, w: number, h: number): void {
+    if (!this.rec) return;
+    this.markDirty(paintLabels(this.mask, labels, x, y, w, h, this.lock, this.rec));
   }
 
   /** Replaces the whole mask (take theirs, revert, an accepted flag) as one undoable entry, tagged or not. */

@@ -11,9 +11,10 @@
  */
 import type { Rect } from '../../../shared/mask/paint';
 import type { IndexMask } from './overlay';
+import { DIFF_RGB, packAbgr } from './overlayColours';
 import type { View } from './viewport';
 
-const DIFF_COLOUR = 0xffff00ff; // opaque magenta (ABGR little-endian)
+const DIFF_COLOUR = packAbgr(DIFF_RGB); // overlayColours.ts: a colour no class uses
 
 export class MaskView {
   readonly canvas: HTMLCanvasElement;

@@ -1,23 +1,11 @@
 /**
- * Tool state machines of the mask editor, free of DOM, Konva and React (unit-tested in tools.test.ts).
+ * Tool state machines of the mask editor, free of DOM, Konva and React (unit-tested in tools.test.ts);
+ * the tools themselves (handlers, overlay, options) are the modules of toolbox/.
  * Coordinates are image pixels. Polygon, lasso and rectangle vertices snap to pixel corners (integer
  * coordinates): with pixel-centre sampling (paint.ts) an outline on corners never passes through a
  * centre, so what gets filled is exactly what the outline shows, at any zoom.
  */
 import { MAX_BRUSH_SIZE, MIN_BRUSH_SIZE, type Rect } from '../../../shared/mask/paint';
-
-export type ToolId = 'brush' | 'eraser' | 'fill' | 'polygon' | 'pick' | 'lasso' | 'rect' | 'face';
-
-export const TOOL_TITLES: Record<ToolId, string> = {
-  brush: 'Brush',
-  eraser: 'Eraser',
-  fill: 'Fill',
-  polygon: 'Polygon',
-  pick: 'Pick',
-  lasso: 'Lasso',
-  rect: 'Rectangle',
-  face: 'Face box',
-};
 
 /** `[` / `]`: one pixel at a time up to 10, then about 10 % a step. */
 export function stepBrushSize(size: number, dir: 1 | -1): number {

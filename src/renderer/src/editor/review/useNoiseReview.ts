@@ -26,6 +26,7 @@ import { toShownError, type ShownError } from '../../views/common';
 import type { EditorCore, EditTag } from '../core';
 import type { Saver } from '../saver';
 import { editorPrefs, useEditorPrefs } from '../prefs';
+import { HEAT_MIN, heatRgb } from '../overlayColours';
 
 export type ReviewOverlayKind = 'none' | 'heat' | 'model';
 
@@ -92,13 +93,15 @@ function heatCanvas(v: Uint8Array, w: number, h: number): HTMLCanvasElement {
   for (let i = 0; i < v.length; i++) {
     const t = v[i] / 255;
     const o = i * 4;
-    if (t < 0.15) {
+    if (t < HEAT_MIN) {
       d[o + 3] = 170; // black: dims agreeing pixels
       continue;
     }
-    d[o] = 255;
-    d[o + 1] = Math.round(235 * (1 - t));
-    d[o + 2] = 0;
+    // A ramp in colours no class uses (overlayColours.ts; legend: HeatLegend).
+    const c = heatRgb(t);
+    d[o] = c[0];
+    d[o + 1] = c[1];
+    d[o + 2] = c[2];
     d[o + 3] = Math.round(120 + 135 * t);
   }
   ctx.putImageData(img, 0, 0);

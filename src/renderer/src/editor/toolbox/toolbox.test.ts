@@ -9,6 +9,7 @@ import { EditorCore } from '../core';
 import { DEFAULT_PREFS, PrefsStore } from '../prefs';
 import type { Selection } from '../tools';
 import { getTool, listTools, registerTool, type ToolContext } from './index';
+import { promptSession } from './prompt';
 
 beforeAll(() => {
   vi.stubGlobal('requestAnimationFrame', () => 1);
@@ -42,7 +43,7 @@ const key = (k: string) => ({ key: k }) as KeyboardEvent;
 
 describe('tool registry', () => {
   it('holds the built-in tools in toolbar order, each with its select action', () => {
-    expect(listTools().map((t) => t.id)).toEqual(['brush', 'eraser', 'fill', 'polygon', 'pick', 'lasso', 'rect', 'face']);
+    expect(listTools().map((t) => t.id)).toEqual(['brush', 'eraser', 'fill', 'polygon', 'pick', 'lasso', 'rect', 'face', 'prompt', 'model-brush', 'reparse']);
     expect(getTool('face')?.action).toBe('tool.faceBox');
     expect(getTool('face')?.Layer).toBeTypeOf('function');
   });
@@ -189,5 +190,56 @@ describe('preferences store', () => {
     off();
     s.set({ grid: false });
     expect(n).toBe(2);
+  });
+
+  it('segment: clicks and a drag make the prompt; Tab cycles candidates; Enter paints the shown one over "paint only over", one undo step; Esc drops it', () => {
+    const { core, prefs, ctx } = setup(8, 8);
+    core.mask.data.fill(1, 0, 32); // rows 0-3 class 1, rows 4-7 class 0
+    prefs.set({ current: 6 });
+    const tool = getTool('prompt')!.create();
+    const seen: number[] = [];
+    const off = promptSession.subscribe(() => seen.push(promptSession.version));
+    tool.onPointerDown!(ptr(2.5, 2.5), ctx);
+    tool.onPointerUp!(ptr(2.5, 2.5), ctx);
+    tool.onPointerDown!(ptr(5.5, 2.5), ctx);
+    tool.onPointerUp!(ptr(5.5, 2.5, { altKey: true }), ctx);
+    expect(promptSession.points).toEqual([
+      { x: 2.5, y: 2.5, positive: true },
+      { x: 5.5, y: 2.5, positive: false },
+    ]);
+    // a drag of more than 4 screen pixels is a box
+    tool.onPointerDown!(ptr(1, 1), ctx);
+    tool.onPointerMove!(ptr(7, 6), ctx);
+    tool.onPointerUp!(ptr(7, 6), ctx);
+    expect(promptSession.box).toEqual({ x0: 1, y0: 1, x1: 7, y1: 6 });
+    expect(promptSession.points).toHaveLength(2);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    off();
+    // Two candidates (what prompt:decode answers): a 2×6 block at (1, 2) and a 1×1 at (0, 0).
+    const a = { score: 0.9, index: 2, area: 12, x: 1, y: 2, w: 2, h: 6, bits: new Uint8Array(12).fill(1) };
+    const b = { score: 0.5, index: 0, area: 1, x: 0, y: 0, w: 1, h: 1, bits: Uint8Array.of(1) };
+    promptSession.showCandidates([a, b]);
+    expect(tool.onKeyDown!({ key: 'Tab', shiftKey: false, preventDefault: () => undefined } as KeyboardEvent, ctx)).toBe(true);
+    expect(promptSession.current()).toBe(b);
+    tool.onKeyDown!({ key: 'Tab', shiftKey: true, preventDefault: () => undefined } as KeyboardEvent, ctx);
+    expect(promptSession.current()).toBe(a);
+    // "paint only over" class 1: only rows 2-3 of the block change.
+    core.setLock({ onlyOver: 1, protect: null });
+    expect(tool.onKeyDown!(key('Enter'), ctx)).toBe(true);
+    const col = (x: number) => Array.from({ length: 8 }, (_, y) => core.mask.data[y * 8 + x]);
+    expect(col(1)).toEqual([1, 1, 6, 6, 0, 0, 0, 0]);
+    expect(col(2)).toEqual([1, 1, 6, 6, 0, 0, 0, 0]);
+    expect(core.history.undoDepth).toBe(1);
+    expect(promptSession.hasPrompt()).toBe(false);
+    expect(promptSession.current()).toBeNull();
+    expect(tool.onKeyDown!(key('Enter'), ctx)).toBe(false); // nothing to commit: Enter goes on
+    core.undo();
+    expect(col(1)).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    // Esc drops a prompt; with none it lets Escape go on.
+    tool.onPointerDown!(ptr(3, 3), ctx);
+    tool.onPointerUp!(ptr(3, 3), ctx);
+    expect(tool.cancel!(ctx)).toBe(true);
+    expect(promptSession.hasPrompt()).toBe(false);
+    expect(tool.cancel!(ctx)).toBe(false);
   });
 });

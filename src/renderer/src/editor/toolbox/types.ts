@@ -106,6 +106,8 @@ export interface ToolLayerProps {
   /** This tool is the active tool. */
   active: boolean;
   getView: () => View;
+  /** The project's label classes (colours and names), when known. */
+  classes?: readonly LabelClass[];
 }
 
 export interface ToolDefinition {

@@ -283,8 +283,8 @@ function ModelTable({
               <td className="mono path" title={`${m.path}\nsha256 ${m.sha256}`}>
                 <bdi>{m.path}</bdi>
               </td>
-              <td>{m.labels ?? 'face detector'}</td>
-              <td className="n">{m.kind === 'detector' ? '—' : m.classes}</td>
+              <td>{m.labels ?? (m.kind === 'detector' ? 'face detector' : 'promptable (clicks, box)')}</td>
+              <td className="n">{m.kind === 'parser' ? m.classes : '—'}</td>
               <td className="mono">{inputLabel(m)}</td>
               <td>{expectsLabel(m)}</td>
               <td data-testid="model-status">
@@ -342,7 +342,7 @@ function CreateSet({ models, onCreated }: { models: ModelRecord[]; onCreated: (s
   const detectors = models.filter((m) => m.available && m.kind === 'detector');
   const facesMatter = picked.some((id) => {
     const c = models.find((m) => m.id === id)?.card;
-    return c !== undefined && c.task !== 'face-detection' && c.expects === 'face';
+    return c !== undefined && c.task === 'face-parsing' && c.expects === 'face';
   });
 
   async function create(e: FormEvent) {
@@ -391,7 +391,7 @@ function CreateSet({ models, onCreated }: { models: ModelRecord[]; onCreated: (s
                   checked={picked.includes(m.id)}
                   onChange={() => setPicked((p) => (p.includes(m.id) ? p.filter((x) => x !== m.id) : [...p, m.id]))}
                 />
-                {m.name} <span className="faint">({m.labels}, {m.card.input.width}×{m.card.input.height})</span>
+                {m.name} <span className="faint">({m.labels}, {inputLabel(m)})</span>
               </label>
             ))}
           </div>
@@ -522,7 +522,7 @@ export function ModelsDialog({ project, nativeDialogs, onClose }: { project: Pro
           <AddModel
             nativeDialogs={nativeDialogs}
             onAdded={(m) => {
-              setNotice(`Added ${m.name} (${m.kind === 'detector' ? 'face detector' : `${m.labels}, ${m.classes} classes`}, ${inputLabel(m)}).`);
+              setNotice(`Added ${m.name} (${m.kind === 'detector' ? 'face detector' : m.kind === 'promptable' ? 'promptable: the editor\'s Segment tool' : `${m.labels}, ${m.classes} classes`}, ${inputLabel(m)}).`);
               void reload();
             }}
           />

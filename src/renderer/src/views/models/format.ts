@@ -54,6 +54,10 @@ export function isFinalStatus(status: string | null | undefined): boolean {
 
 /** "512×512 NCHW RGB" — the card's input as one line. */
 export function inputLabel(m: Pick<ModelRecord, 'card'>): string {
+  if (m.card.task === 'promptable-segmentation') {
+    const e = m.card.encoder;
+    return `${e.size}² ${e.resize} ${e.colorOrder}`;
+  }
   const i = m.card.input;
   return `${i.width}×${i.height} ${i.layout} ${i.colorOrder}`;
 }
@@ -62,6 +66,7 @@ export function inputLabel(m: Pick<ModelRecord, 'card'>): string {
 export function expectsLabel(m: Pick<ModelRecord, 'card'>): string {
   const c = m.card;
   if (c.task === 'face-detection') return `finds faces (score ≥ ${c.scoreThreshold}, NMS IoU ${c.nmsIouThreshold}, at most ${c.maxFaces})`;
+  if (c.task === 'promptable-segmentation') return `clicks and a box in the editor (mask logit > ${c.decoder.maskThreshold})`;
   return c.expects === 'face' ? `face crop (margin ${c.crop.margin})` : 'whole image';
 }
 

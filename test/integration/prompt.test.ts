@@ -19,6 +19,7 @@ import { directClient } from '../../src/main/services/backend';
 import { colourRuleModel } from '../tooling/onnx-gen';
 import { ensureSamPair, expectedMask, samCard, type SamPair } from '../tooling/sam-gen';
 import { expectCode } from '../tooling/api-expect';
+import { main as cli } from '../../src/cli/index';
 
 const W = 640;
 const H = 480;
@@ -92,6 +93,21 @@ describe('promptable model cards', () => {
     expect(missing.problems).toEqual([expect.stringMatching(/^encoder\.file: the encoder .*nowhere\.onnx does not exist \(the path is relative to the decoder's folder/)]);
     const parse = await api.call('models:check', { path: pair.decoder, card: { ...samCard('x.onnx'), decoder: { maskFrame: 'image', origImSize: null } } });
     expect(parse.problems).toEqual([expect.stringMatching(/^card: decoder\.maskFrame: "image" needs decoder\.origImSize/)]);
+  });
+
+  it('parsel models check prints both graphs and the card; a missing encoder is a refusal naming it', async () => {
+    let out = '';
+    let err = '';
+    const io = { out: (t: string) => void (out += t + '\n'), err: (t: string) => void (err += t + '\n') };
+    expect(await cli(['models', 'check', pair.decoder], io)).toBe(0);
+    expect(out).toMatch(/promptable segmenter \(sam\), encoder .*sam-like-encoder-1024-d0\.onnx input "image" 1024² longest-side → image_embeddings/);
+    expect(out).toMatch(/^encoder graph \(.*\): inputs image \[1, 3, 1024, 1024\]; outputs image_embeddings \[1, 256, 64, 64\]$/m);
+    expect(out).toMatch(/^ok: the card fits the graph$/m);
+    const card = join(dir, 'bad.card.json');
+    writeFileSync(card, JSON.stringify(samCard('gone.onnx')));
+    out = '';
+    expect(await cli(['models', 'check', pair.decoder, '--card', card], io)).not.toBe(0);
+    expect(err).toMatch(/problem: encoder\.file: the encoder .*gone\.onnx does not exist/);
   });
 
   it('are added as promptable models with the encoder path and sha256 stored, and are no set members', async () => {

@@ -50,13 +50,16 @@ describe('face box tool (browser mode)', () => {
         [150, 30, 230, 100],
       ]);
 
-      // Reload: the boxes are read back from the project and drawn over their image pixels (the tool
-      // is the brush again: outlines without close buttons).
+      // Reload: the boxes are read back from the project and drawn over their image pixels. The tool
+      // is remembered for the project (close buttons shown); with the brush they are outlines only.
       await page.reload();
       await page.waitForFunction(() => window.__parselViewer?.ready === true && !!window.__parselEditor, null, { timeout: 20_000 });
       await expect.poll(() => page.getByTestId('face-box').count()).toBe(2);
       expect(await page.getByTestId('face-box').first().getAttribute('data-box')).toBe('40,50,120,140');
-      expect(await page.getByTestId('face-box-delete').count()).toBe(0);
+      expect((await editorState(page)).tool).toBe('face');
+      expect(await page.getByTestId('face-box-delete').count()).toBe(2);
+      await page.keyboard.press('q');
+      await expect.poll(() => page.getByTestId('face-box-delete').count()).toBe(0);
       // Polled: right after a reload the view may still be settling (fit after layout).
       const offBy = async () => {
         const tl = await toScreen(page, 40, 50);

@@ -540,7 +540,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
 
   // ---- pointer / wheel: pan and zoom here, everything else to the active tool (useStageInput.ts) ---
   const refs: StageRefs = { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef, readOnly };
-  useStageInput(refs, { core, store, brush, toolOf, setView, setSelection, updateReadout, scheduleUi });
+  useStageInput(refs, { imageId, client, notify: ses.setNotice, core, store, brush, toolOf, setView, setSelection, updateReadout, scheduleUi });
 
   // ---- navigation ----------------------------------------------------------------------------------
   const { leave, setNotice } = ses;

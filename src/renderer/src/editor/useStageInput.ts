@@ -5,6 +5,7 @@
  */
 import { useEffect, type RefObject } from 'react';
 import { pickClass } from '../../../shared/mask/paint';
+import type { RendererClient } from '../api/client';
 import type { EditorCore } from './core';
 import type { PrefsStore } from './prefs';
 import type { Tool, ToolContext } from './toolbox';
@@ -29,6 +30,9 @@ export interface StageRefs {
 export function useStageInput(
   refs: StageRefs,
   p: {
+    imageId: number;
+    client: RendererClient;
+    notify: (message: string) => void;
     core: EditorCore | null;
     store: PrefsStore;
     brush: ToolContext['brush'];
@@ -39,7 +43,7 @@ export function useStageInput(
     scheduleUi: () => void;
   },
 ): void {
-  const { core, store, brush, toolOf, setView, setSelection, updateReadout, scheduleUi } = p;
+  const { imageId, client, notify, core, store, brush, toolOf, setView, setSelection, updateReadout, scheduleUi } = p;
   const { container: containerRef, view, pointer, pan, spaceDown, selection: selectionRef, toolCtx: toolCtxRef, readOnly } = refs;
   useEffect(() => {
     const el = containerRef.current;
@@ -61,6 +65,8 @@ export function useStageInput(
       return { x: e.clientX - box.left, y: e.clientY - box.top };
     };
     const ctx: ToolContext = {
+      imageId,
+      client,
       core,
       prefs: store,
       brush,
@@ -77,6 +83,7 @@ export function useStageInput(
         const v = pickClass(core.mask, x, y);
         if (v !== null) store.set({ current: v });
       },
+      notify,
     };
     toolCtxRef.current = ctx;
     const active = () => toolOf(store.get().tool);
@@ -155,5 +162,5 @@ export function useStageInput(
       el.removeEventListener('contextmenu', onContext);
       if (toolCtxRef.current === ctx) toolCtxRef.current = null;
     };
-  }, [core, store, brush, setView, updateReadout, scheduleUi, setSelection, toolOf, containerRef, view, pointer, pan, spaceDown, selectionRef, toolCtxRef, readOnly]);
+  }, [imageId, client, notify, core, store, brush, setView, updateReadout, scheduleUi, setSelection, toolOf, containerRef, view, pointer, pan, spaceDown, selectionRef, toolCtxRef, readOnly]);
 }

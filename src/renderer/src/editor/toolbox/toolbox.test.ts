@@ -22,7 +22,11 @@ function setup(w = 8, h = 8) {
   const prefs = new PrefsStore({ ...DEFAULT_PREFS });
   let selection: Selection | null = null;
   let redraws = 0;
+  const notes: string[] = [];
   const ctx: ToolContext = {
+    imageId: 1,
+    client: null as never, // no built-in tool calls the backend
+    notify: (m) => void notes.push(m),
     core,
     prefs,
     brush: () => ({ size: prefs.get().brushSize ?? 1, shape: prefs.get().brushShape ?? 'square' }),

@@ -17,6 +17,7 @@
 import type { ComponentType } from 'react';
 import type { LabelClass } from '../../../../shared/api/types';
 import type { BrushShape } from '../../../../shared/mask/paint';
+import type { RendererClient } from '../../api/client';
 import type { EditorCore } from '../core';
 import type { EditorPrefs, PrefsStore } from '../prefs';
 import type { Selection } from '../tools';
@@ -29,6 +30,9 @@ export interface Point {
 
 /** What the editor lends a tool while it handles an event. */
 export interface ToolContext {
+  /** The open image and the API client (model-assisted tools call the backend with them). */
+  readonly imageId: number;
+  readonly client: RendererClient;
   /** The mask being edited (index map, history, locks). */
   readonly core: EditorCore;
   /** The editor's preferences (current class, brush, modes…): `prefs.get()`, `prefs.set({...})`. */
@@ -46,6 +50,8 @@ export interface ToolContext {
   setSelection(s: Selection | null): void;
   /** Makes the class of the pixel at image point (x, y) the current class (nothing outside the image). */
   pick(x: number, y: number): void;
+  /** Shows a short message over the stage (e.g. why a tool did nothing, or a backend error). */
+  notify(message: string): void;
 }
 
 /** Screen-space drawing helpers for `drawOverlay` (crisp 1-device-pixel lines at any zoom). */

@@ -17,3 +17,4 @@ export {
 export type { ModelCard, ModelCardInput, InputSpec, OutputSpec, CardParseResult, DetectorCard, DetectorCardInput, AnyModelCard, AnyCardParseResult, DetectorCardParseResult } from './card';
 export { AVERAGING_METADATA_KEY, averagingRecordSchema, readAveragingRecord, describeAveraging } from './averaging';
 export type { AveragingRecord } from './averaging';
+export { formatShape, formatDim, isFixedDim } from './shape';

@@ -38,6 +38,7 @@ import sharp from '../sharp';
 import { isBmp } from '../formats/bmp';
 import { MAX_IMAGE_PIXELS, decodeFailureReason, probeAndThumb } from './image-io';
 import type { ProjectPaths } from './paths';
+import { mapLimit } from '../../shared/limiter';
 
 const BATCH = 64;
 const CONCURRENCY = 4;
@@ -146,20 +147,6 @@ const NO_SPLIT = 'none';
 
 function relPath(dir: string, file: string): string {
   return relative(dir, file).split(sep).join('/');
-}
-
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
 }
 
 function countKinds(problems: ImportProblem[]): Partial<Record<ImportProblemKind, number>> {
@@ -563,7 +550,7 @@ export async function runImport(
       return finish();
     }
     const chunk = items.slice(start, start + BATCH);
-    const outcomes = await pool(chunk, CONCURRENCY, (it) => prepare(s, store, paths, it));
+    const outcomes = await mapLimit(chunk, CONCURRENCY, (it) => prepare(s, store, paths, it));
     resolveDuplicates(store, outcomes, seen);
     outcomes.forEach(record);
     const good = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok').map((o) => o.p);
@@ -602,7 +589,7 @@ export async function runImport(
       return finish();
     }
     const idx = Array.from({ length: Math.min(BATCH, total - start) }, (_, k) => start + k);
-    const outcomes = await pool(idx, CONCURRENCY, async (i): Promise<Outcome> => {
+    const outcomes = await mapLimit(idx, CONCURRENCY, async (i): Promise<Outcome> => {
       const c = cache.get(i);
       return c ? { kind: 'ok', p: c } : prepare(s, store, paths, items[i]);
     });

@@ -15,6 +15,8 @@ await build({
     { in: join(root, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
     // The sample project's images are made in generator threads (same lookup).
     { in: join(root, 'src/main/services/sample-worker.ts'), out: 'inference-sample-worker' },
+    // Exports encode PNGs in threads of their own (same lookup).
+    { in: join(root, 'src/main/formats/png-worker.ts'), out: 'inference-png-worker' },
   ],
   outdir: join(root, 'out/cli'),
   outExtension: { '.js': '.mjs' },

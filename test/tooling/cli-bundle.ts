@@ -19,6 +19,7 @@ export async function buildCliBundle(outDir: string, opts: { workers?: boolean }
         { in: join(ROOT, 'src/main/inference/session-worker.ts'), out: 'inference-session-worker' },
         { in: join(ROOT, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
         { in: join(ROOT, 'src/main/services/sample-worker.ts'), out: 'inference-sample-worker' },
+        { in: join(ROOT, 'src/main/formats/png-worker.ts'), out: 'inference-png-worker' },
       ]
     : [];
   await build({

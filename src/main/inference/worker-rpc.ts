@@ -21,16 +21,22 @@ export class WorkerRpc {
   /** Why the worker answers no more (it failed or exited); null while it is usable. */
   dead: Error | null = null;
 
-  /** `name` says which worker in messages ("inference worker exited (code 1)"). */
+  /**
+   * `name` says which worker in messages ("inference worker exited (code 1)"). `unrefWhenIdle`: the
+   * worker keeps the process alive only while a request is pending (a long-lived pool's workers).
+   */
   constructor(
     readonly worker: Worker,
     private readonly name: string,
+    private readonly unrefWhenIdle = false,
   ) {
+    if (unrefWhenIdle) worker.unref();
     worker.on('message', (m: Reply) => {
       if (typeof m !== 'object' || m === null || typeof m.id !== 'number') return;
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
+      if (this.unrefWhenIdle && this.pending.size === 0) worker.unref();
       if (m.ok) p.resolve(m.value);
       else p.reject(new Error(m.error));
     });
@@ -57,6 +63,7 @@ export class WorkerRpc {
     if (this.dead) return Promise.reject(this.dead);
     if (this.closing) return Promise.reject(new Error(`${this.name} is closing`));
     const id = this.next++;
+    if (this.unrefWhenIdle && this.pending.size === 0) this.worker.ref();
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       try {

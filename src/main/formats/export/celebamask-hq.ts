@@ -6,7 +6,7 @@
  * way FaRL derives them: `CelebA-HQ-to-CelebA-mapping.txt` (`idx orig_idx orig_file`) and
  * `list_eval_partition.txt` (`orig_file 0|1|2`), when every image is in train, val or test.
  */
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { asJpeg } from './image';
 import type { ExportContext, Exporter } from './types';
 
@@ -38,7 +38,7 @@ export const celebamaskHqExporter: Exporter = {
     for (const c of parts) {
       for (let i = 0; i < bin.length; i++) bin[i] = it.mask[i] === c.index ? 255 : 0;
       const rel = `CelebAMask-HQ-mask-anno/${Math.floor(it.k / 2000)}/${String(it.k).padStart(5, '0')}_${c.name}.png`;
-      await ctx.tree.write(rel, await encodePngAsync(bin, it.width, it.height, 1));
+      await ctx.tree.write(rel, await encodeMaskPngAsync(bin, it.width, it.height, 1));
       files.push(rel);
     }
     return files;

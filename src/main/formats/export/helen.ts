@@ -4,7 +4,7 @@
  * lines `<n>, <name>`, n from 1). Helen has no ignore value: an export where ignore pixels can occur
  * needs `ignoreAs` (the engine refuses it otherwise), so every pixel is in exactly one map.
  */
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { asJpeg } from './image';
 import { elevenClassProblems } from './lapa';
 import { recalled, remember } from './index-png';
@@ -28,7 +28,7 @@ export const helenExporter: Exporter = {
     for (let cls = 0; cls < 11; cls++) {
       for (let i = 0; i < map.length; i++) map[i] = it.mask[i] === cls ? 255 : 0;
       const rel = `labels/${it.name}/${it.name}_lbl${String(cls).padStart(2, '0')}.png`;
-      await ctx.tree.write(rel, await encodePngAsync(map, it.width, it.height, 1));
+      await ctx.tree.write(rel, await encodeMaskPngAsync(map, it.width, it.height, 1));
       files.push(rel);
     }
     remember(ctx, it.split, it.k, it.name);

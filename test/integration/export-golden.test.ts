@@ -109,7 +109,7 @@ afterAll(() => {
  */
 const GOLDEN: Record<string, { files: number; digest: string }> = {
   'lapa': { files: 5, digest: '054ea96169469a20c71549df96b01a0d7caff7f10b053ca8ba4ef49109cf4eea' },
-  'celebamask-hq': { files: 37, digest: '80cfda48a944e50b7d42406a71b59ecdd74872713e3cee29a4014492670f5a99' },
+  'celebamask-hq': { files: 37, digest: '04b1f949cdb4b2a02ad9cb58ff9d5290f763179ef5daec092c112affeb5f57af' },
   'color-png': { files: 10, digest: 'dab8a3d86e909f373cf1bbca8638f82ca53a70f4a2a5f9c7b9fc290080de425d' },
 };
 

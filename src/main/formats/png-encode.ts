@@ -164,11 +164,12 @@ export function deflateMask(raw: Uint8Array, bpp: number, stride: number): Uint8
   let i = 0;
   while (i < n) {
     // Longest match at distance bpp (runs) and at distance `up` (the row above), up to 258.
+    // (A full-length match above, the common case in a mask, makes the run search pointless.)
     const max = Math.min(258, n - i);
-    let runLen = 0;
-    if (i >= bpp) while (runLen < max && raw[i + runLen] === raw[i + runLen - bpp]) runLen++;
     let upLen = 0;
     if (up && i >= up) while (upLen < max && raw[i + upLen] === raw[i + upLen - up]) upLen++;
+    let runLen = 0;
+    if (upLen < max && i >= bpp) while (runLen < max && raw[i + runLen] === raw[i + runLen - bpp]) runLen++;
     const len = upLen > runLen ? upLen : runLen;
     if (len < 3) {
       const b = raw[i++];

@@ -15,7 +15,7 @@ import { MANIFEST_KIND, MANIFEST_VERSION, type ExportManifest, type ManifestItem
 import { outputNames } from '../../shared/dataset/names';
 import { applyRemap, buildRemap, describeRemap, identityRemap, IGNORE_TARGET, RemapError, type Remap } from '../../shared/dataset/remap';
 import { selectSubset, SubsetError, type Candidate } from '../../shared/dataset/subset';
-import { decodeMask } from '../../shared/mask/codec';
+import { decodeMask, decodeMaskMapped } from '../../shared/mask/codec';
 import { findClass, getSchema } from '../../shared/schema';
 import type { EventBus } from './backend';
 import type { ProjectPaths } from './paths';
@@ -323,6 +323,9 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
   exporter.begin?.(ctx);
   const total = plan.items.length;
   const hist = new Float64Array(256);
+  // The remap as a byte table (values it refuses are checked per mask below).
+  const lut8 = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut8[v] = Math.max(0, plan.remap.lut[v]);
   const imagesWith = new Uint32Array(256);
   const itemFiles: string[][] = new Array(total);
   let done = 0;
@@ -343,17 +346,25 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
       async (p, k) => {
         const bytes = await readImage(o.paths, p.row);
         const stored = o.store.revisionMask(p.revisionId);
-        let mask = decodeMask(stored);
         if (stored.width !== p.row.width || stored.height !== p.row.height) {
           throw new ParselError('INVALID_INPUT', `revision ${p.revisionId} is ${stored.width}×${stored.height} but image ${p.row.id} is ${p.row.width}×${p.row.height}`);
         }
-        try {
-          mask = applyRemap(plan.remap, mask, stored.width);
-        } catch (err) {
-          wrap(err);
-        }
+        // Decode, remap and count in one pass over the mask's runs.
+        const src = new Uint32Array(256);
+        const mask = decodeMaskMapped(stored, lut8, src);
         const own = new Uint32Array(256);
-        for (let i = 0; i < mask.length; i++) own[mask[i]]++;
+        for (let v = 0; v < 256; v++) {
+          if (src[v] === 0) continue;
+          if (plan.remap.lut[v] < 0) {
+            // The message names the first such pixel, as applyRemap does.
+            try {
+              applyRemap(plan.remap, decodeMask(stored), stored.width);
+            } catch (err) {
+              wrap(err);
+            }
+          }
+          own[lut8[v]] += src[v];
+        }
         for (let v = 0; v < 256; v++) {
           if (own[v] === 0) continue;
           hist[v] += own[v];

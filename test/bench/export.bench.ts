@@ -139,7 +139,7 @@ async function main(): Promise<void> {
         const name = `face_${String(i).padStart(5, '0')}`;
         await fs.copyFile(images[i], join(b2, rows[i].split, 'images', `${name}.jpg`));
         const m = remapped[maskOf[i]];
-        await fs.writeFile(join(b2, rows[i].split, 'labels', `${name}.png`), await encodeMaskPngAsync(m, S, S, 1));
+        await fs.writeFile(join(b2, rows[i].split, 'labels', `${name}.png`), await encodeMaskPngAsync(m.slice(), S, S, 1) /* a copy: the pool takes its pixels */);
       },
     );
     results['copy+encode'].push(performance.now() - t);

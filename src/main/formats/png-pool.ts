@@ -7,38 +7,15 @@
  * calls it had fail with the reason). The pixels are transferred to the thread: callers pass arrays
  * they no longer need (a view into a larger buffer is copied first).
  */
-import { availableParallelism } from 'node:os';
-import { startWorker } from '../inference/spawn';
-import { ownBuffers, WorkerRpc } from '../inference/worker-rpc';
+import { WorkerPool } from '../inference/worker-pool';
+import { ownBuffers } from '../inference/worker-rpc';
 import { encodeMaskPng, encodePhotoPng } from './png-encode';
 
-/** Threads: the cores but one (the main thread reads, hashes and writes), at least 2, at most 4. */
-const THREADS = Math.max(2, Math.min(4, availableParallelism() - 1));
-
-let pool: WorkerRpc[] | null = null;
-let unavailable = false;
-
-function threads(): WorkerRpc[] | null {
-  if (unavailable) return null;
-  if (pool) {
-    pool = pool.filter((w) => !w.dead);
-    if (pool.length > 0) return pool;
-  }
-  try {
-    pool = Array.from({ length: THREADS }, () => new WorkerRpc(startWorker('png-worker', import.meta.url), 'PNG encoding thread', true));
-  } catch {
-    unavailable = true;
-    return null;
-  }
-  return pool;
-}
+const pool = new WorkerPool('png-worker', import.meta.url, 'PNG encoding thread');
 
 async function encode(kind: 'mask' | 'photo', data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<Uint8Array> {
-  const ws = threads();
-  const inline = () => (kind === 'mask' ? encodeMaskPng : encodePhotoPng)(data, width, height, channels);
-  if (!ws) return inline();
-  let w = ws[0];
-  for (const x of ws) if (x.inFlight < w.inFlight) w = x;
+  const w = pool.pick();
+  if (!w) return (kind === 'mask' ? encodeMaskPng : encodePhotoPng)(data, width, height, channels);
   // The pixels move to the thread (no copy) when the array owns its buffer; the caller gives them up.
   const moved = ownBuffers(data);
   const pixels = moved.length ? data : data.slice();

@@ -30,7 +30,8 @@ import { ManifestError, parseManifest } from '../../shared/dataset/manifest';
 import { encodeMask } from '../../shared/mask/codec';
 import type { DatasetFormat, PlanItem, ScanResult } from '../formats/dataset';
 import { findJunk, parseLandmarks } from '../formats/dataset';
-import { ItemProblem, buildMask, maskFile, upscaleNearest, type BuildContext } from '../formats/masks';
+import { ItemProblem, maskFile, upscaleNearest, type BuildContext } from '../formats/masks';
+import { buildMaskOffThread } from './mask-pool';
 import { detectFormat, getFormat } from '../formats/registry';
 import type { ProjectStore } from '../store/project-store';
 import type { EventBus } from './backend';
@@ -355,7 +356,7 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
       return null;
     }),
     // CelebAMask-HQ without part files (an all-background image its Parsel manifest lists): sized below.
-    (item.mask.kind === 'parts' && item.mask.parts.length === 0 ? Promise.resolve(null) : buildMask(item.mask, s.build)).catch((err: unknown) => {
+    (item.mask.kind === 'parts' && item.mask.parts.length === 0 ? Promise.resolve(null) : buildMaskOffThread(item.mask, s.build)).catch((err: unknown) => {
       if (err instanceof ItemProblem) problems.push({ ...err.problem, file: err.problem.file || maskFile(item.mask), item: item.key });
       else problems.push({ kind: 'undecodable', file: maskFile(item.mask), item: item.key, message: `${maskFile(item.mask)}: ${(err as Error).message}` });
       return null;

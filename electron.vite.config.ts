@@ -22,6 +22,10 @@ export default defineConfig({
           'inference-prelabel-writer': resolve(__dirname, 'src/main/services/prelabel-writer.ts'),
           // The sample project's images are made in generator threads (same lookup).
           'inference-sample-worker': resolve(__dirname, 'src/main/services/sample-worker.ts'),
+          // Exports encode PNGs in threads of their own (same lookup; src/main/formats/png-pool.ts).
+          'inference-png-worker': resolve(__dirname, 'src/main/formats/png-worker.ts'),
+          // Imports build masks in threads of their own (same lookup; src/main/services/mask-pool.ts).
+          'inference-mask-worker': resolve(__dirname, 'src/main/services/mask-worker.ts'),
         },
         external: nativeExternals,
       },

@@ -5,7 +5,8 @@
  * index PNG, hash every output, manifest, atomic rename). Baselines in the same run, same images and
  * the same remapped masks already in memory:
  *   copy+sharp   fs.copyFile of each image + sharp writing the mask (single-channel PNG), 4 at a time
- *   copy+encode  fs.copyFile + Parsel's own PNG encoder (formats/png.ts), 4 at a time
+ *   copy+encode  fs.copyFile + Parsel's own deterministic PNG encoder (formats/png-pool.ts: png-encode.ts in
+ *                PNG threads), 4 at a time
  *
  *   npm run bench -- export [--images 2000] [--size 512] [--repeat 3]
  */
@@ -17,7 +18,8 @@ import sharp from 'sharp';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
 import { ProjectStore } from '../../src/main/store/project-store';
-import { encodePngAsync } from '../../src/main/formats/png';
+import { loadavg } from 'node:os';
+import { encodeMaskPngAsync } from '../../src/main/formats/png-pool';
 import { applyRemap, buildRemap } from '../../src/shared/dataset/remap';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { getSchema } from '../../src/shared/schema';
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
   await api.call('project:open', { path: file });
 
   const results: Record<string, number[]> = { parsel: [], 'copy+sharp': [], 'copy+encode': [] };
+  console.log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   for (let r = 0; r < REPEAT; r++) {
     // Parsel
     let t = performance.now();
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
         const name = `face_${String(i).padStart(5, '0')}`;
         await fs.copyFile(images[i], join(b2, rows[i].split, 'images', `${name}.jpg`));
         const m = remapped[maskOf[i]];
-        await fs.writeFile(join(b2, rows[i].split, 'labels', `${name}.png`), await encodePngAsync(m, S, S, 1));
+        await fs.writeFile(join(b2, rows[i].split, 'labels', `${name}.png`), await encodeMaskPngAsync(m.slice(), S, S, 1) /* a copy: the pool takes its pixels */);
       },
     );
     results['copy+encode'].push(performance.now() - t);
@@ -145,6 +148,7 @@ async function main(): Promise<void> {
   backend.close();
 
   const base = median(results['copy+sharp']);
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`\nLaPa export of ${N} images ${S}² (median of ${REPEAT}; all runs in ms: ${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map(Math.round)])))})`);
   console.log('method        images/s   total s   vs copy+sharp');
   for (const [k, v] of Object.entries(results)) {

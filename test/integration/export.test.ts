@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePng, readIndexPng, readColorPng } from '../../src/main/formats/png';
+import { readIndexPng, readColorPng } from '../../src/main/formats/png';
+import { encodeMaskPng } from '../../src/main/formats/png-encode';
 import { MANIFEST_FILE, type ExportSpecInput } from '../../src/shared/api/methods-export';
 import { decodeBinary } from '../../src/shared/dataset/coco-rle';
 import { applyRemap, buildRemap } from '../../src/shared/dataset/remap';
@@ -88,7 +89,7 @@ describe('export formats', () => {
       expect(sha(img)).toBe(sha(readFileSync(p.images.get(id)!)));
       const lblFile = readFileSync(join(out, it.split, 'labels', `${it.name}.png`));
       const want = applyRemap(toLapa, p.masks.get(id)!, S);
-      expect(Buffer.compare(lblFile, encodePng(want, S, S, 1))).toBe(0);
+      expect(Buffer.compare(lblFile, encodeMaskPng(want, S, S, 1))).toBe(0);
       expect(lblFile[25]).toBe(0); // PNG colour type 0: single channel
       expect(same((await readIndexPng(lblFile, 'x')).data, want)).toBe(true);
     }

@@ -221,7 +221,7 @@ describe('engine (through the worker)', () => {
 describe('a dead worker', () => {
   it('fails predictions at once, and close() does not wait for a reply it cannot get', async () => {
     const e = await InferenceEngine.create({ models: [{ path: colourPath, card: colourCard(8) }], providers: ['cpu'], intraOpThreads: 1 });
-    await (e as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await (e as unknown as { rpc: { worker: { terminate(): Promise<number> } } }).rpc.worker.terminate();
     await expect(e.predict({ rgb: new Uint8Array(8 * 8 * 3), width: 8, height: 8 })).rejects.toThrow(/inference worker exited/);
     const t0 = performance.now();
     await e.close();
@@ -460,7 +460,7 @@ describe('providers and responsiveness', () => {
 describe('session worker death', () => {
   it('a pending run and later runs reject at once with the exit code; release returns promptly', async () => {
     const runner = await Runner.create({ models: [{ path: colourPath, card: colourCard(32) }], tta: 'none', providers: ['cpu'] });
-    const worker = (runner as unknown as { host: { worker: import('node:worker_threads').Worker } }).host.worker;
+    const worker = (runner as unknown as { host: { rpc: { worker: import('node:worker_threads').Worker } } }).host.rpc.worker;
     const prep = await runner.prepare({ key: 'a', rgb: new Uint8Array(32 * 32 * 3).fill(128), width: 32, height: 32 });
     expect((await runner.infer(prep, false)).width).toBe(32);
     // A run the worker never answers (its message is held back), then the worker dies.

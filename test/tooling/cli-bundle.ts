@@ -20,6 +20,8 @@ export async function buildCliBundle(outDir: string, opts: { workers?: boolean }
         { in: join(ROOT, 'src/main/inference/prompt-worker.ts'), out: 'inference-prompt-worker' },
         { in: join(ROOT, 'src/main/services/prelabel-writer.ts'), out: 'inference-prelabel-writer' },
         { in: join(ROOT, 'src/main/services/sample-worker.ts'), out: 'inference-sample-worker' },
+        { in: join(ROOT, 'src/main/formats/png-worker.ts'), out: 'inference-png-worker' },
+        { in: join(ROOT, 'src/main/services/mask-worker.ts'), out: 'inference-mask-worker' },
       ]
     : [];
   await build({

@@ -15,7 +15,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { writeColorPng, writeIndexPng } from '../../src/main/formats/png';
+import { encodeMaskPng } from '../../src/main/formats/png-encode';
+
+// Masks are written with the exporter's own encoder, so an export of an imported dataset can be
+// byte-identical to it (export-roundtrip.test.ts).
+async function writeIndexPng(path: string, mask: Uint8Array, width: number, height: number): Promise<void> {
+  writeFileSync(path, encodeMaskPng(mask, width, height, 1));
+}
+async function writeColorPng(path: string, rgb: Uint8Array, width: number, height: number): Promise<void> {
+  writeFileSync(path, encodeMaskPng(rgb, width, height, 3));
+}
 import type { LabelSchema } from '../../src/shared/api/types';
 import { findClass, getSchema } from '../../src/shared/schema';
 import { generateFace, type SynthFace } from '../../src/shared/synth';

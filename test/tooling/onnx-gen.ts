@@ -89,6 +89,72 @@ export function softmax(logits: readonly number[]): number[] {
   return e.map((v) => v / s);
 }
 
+/**
+ * `colourRuleModel` (logits) with its output's shape hidden from the graph: `Reshape(x, Shape(x))`
+ * leaves every output dimension but the batch symbolic and unnamed (onnxruntime reports
+ * `[1, "", "", ""]`), as some exports with dynamic axes do, so only a run tells the class count.
+ */
+export function hiddenShapeModel(o: { centroids: [number, number, number][] }): Uint8Array {
+  const K = o.centroids.length;
+  const w = new Float32Array(K * 3);
+  const b = new Float32Array(K);
+  o.centroids.forEach((c, k) => {
+    w.set(c, k * 3);
+    b[k] = -(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / 2;
+  });
+  return encodeModel({
+    nodes: [
+      { op: 'Conv', inputs: ['image', 'W', 'B'], outputs: ['logits'], attrs: { kernel_shape: [1, 1] } },
+      { op: 'Shape', inputs: ['logits'], outputs: ['dims'] },
+      { op: 'Reshape', inputs: ['logits', 'dims'], outputs: ['out'] },
+    ],
+    inputs: [{ name: 'image', shape: [1, 3, 'h', 'w'] }],
+    outputs: [{ name: 'out', shape: [1, '', '', ''] }],
+    initializers: [f32('W', [K, 3, 1, 1], w), f32('B', [K], b)],
+    graphName: 'hidden_shape',
+  });
+}
+
+/**
+ * `colourRuleModel` (logits) plus `poison` (NaN or ±Infinity) added to class `channel`'s logits
+ * wherever the input's red channel is above `threshold` (default: everywhere), as a float16 overflow or
+ * a broken export does: the engine must fail such items instead of writing background.
+ */
+export function poisonedModel(o: { centroids: [number, number, number][]; poison: number; channel?: number; threshold?: number }): Uint8Array {
+  const K = o.centroids.length;
+  const w = new Float32Array(K * 3);
+  const b = new Float32Array(K);
+  o.centroids.forEach((c, k) => {
+    w.set(c, k * 3);
+    b[k] = -(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / 2;
+  });
+  const p = new Float32Array(K);
+  p[o.channel ?? 0] = o.poison;
+  return encodeModel({
+    nodes: [
+      { op: 'Conv', inputs: ['image', 'W', 'B'], outputs: ['logits'], attrs: { kernel_shape: [1, 1] } },
+      // mask = red > threshold (as 0/1 float, [1, 1, h, w]); out = logits + where(mask, poison, 0)
+      { op: 'Slice', inputs: ['image', 'starts', 'ends', 'axes'], outputs: ['red'] },
+      { op: 'Greater', inputs: ['red', 'thr'], outputs: ['hit'] },
+      { op: 'Where', inputs: ['hit', 'P', 'Z'], outputs: ['add'] },
+      { op: 'Add', inputs: ['logits', 'add'], outputs: ['out'] },
+    ],
+    inputs: [{ name: 'image', shape: [1, 3, 'h', 'w'] }],
+    outputs: [{ name: 'out', shape: [1, K, 'h', 'w'] }],
+    initializers: [
+      f32('W', [K, 3, 1, 1], w),
+      f32('B', [K], b),
+      { name: 'starts', dims: [1], data: BigInt64Array.from([0n]) },
+      { name: 'ends', dims: [1], data: BigInt64Array.from([1n]) },
+      { name: 'axes', dims: [1], data: BigInt64Array.from([1n]) },
+      f32('thr', [], [o.threshold ?? -1]),
+      f32('P', [1, K, 1, 1], p),
+      f32('Z', [1, K, 1, 1], new Float32Array(K)),
+    ],
+    graphName: 'poisoned',
+  });
+}
+
 export interface AsymmetricOptions {
   classes: number;
   /** Class of the image's left half and of its right half (a partner pair of the schema). */

@@ -158,12 +158,15 @@ export const exportCommand: Command = {
         if (!args.options.quiet && process.stderr.isTTY) process.stderr.write('\n');
       }
       if (args.options.json) ctx.out(JSON.stringify(r, null, 2));
-      else if (r.status === 'done') {
-        ctx.out(`exported ${r.images} images (${r.files} files) to ${r.dir}`);
-        ctx.out(`split ${Object.entries(r.bySplit).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-        if (r.ignore) ctx.out(`ignore ${r.ignore.note}`);
-        ctx.out(`manifest ${r.manifestPath}`);
-      } else ctx.out('export cancelled; nothing was written');
+      else {
+        for (const s of r.staleRemoved) ctx.out(`removed ${s.path}: temporary folder of an export that did not finish (${s.reason})`);
+        if (r.status === 'done') {
+          ctx.out(`exported ${r.images} images (${r.files} files) to ${r.dir}`);
+          ctx.out(`split ${Object.entries(r.bySplit).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+          if (r.ignore) ctx.out(`ignore ${r.ignore.note}`);
+          ctx.out(`manifest ${r.manifestPath}`);
+        } else ctx.out('export cancelled; nothing was written');
+      }
       return EXIT.ok;
     });
   },

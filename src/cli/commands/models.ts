@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
 import { describeAveraging } from '../../shared/models/averaging';
+import { formatShape } from '../../shared/models/shape';
 import { type FaceMode, type ModelCheck, type ModelRecord } from '../../shared/api/methods-models';
 import type { AnyModelCard } from '../../shared/models/card';
 import { directClient } from '../../main/services/backend';
@@ -65,11 +66,11 @@ function printCheck(c: ModelCheck, ctx: Ctx): void {
   const src = c.cardSource === 'file' ? c.cardPath : c.cardSource === 'metadata' ? 'ONNX metadata' : c.cardSource === 'request' ? '--card' : 'none';
   ctx.out(`card: ${src}${c.card ? ` — "${c.card.name}", ${cardSummary(c.card)}` : ''}`);
   if (c.graph) {
-    const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} [${x.shape.join(', ')}]`;
+    const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} ${formatShape(x.shape)}`;
     ctx.out(`graph: inputs ${c.graph.inputs.map(t).join(', ')}; outputs ${c.graph.outputs.map(t).join(', ')}`);
   }
   if (c.encoder?.graph) {
-    const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} [${x.shape.join(', ')}]`;
+    const t = (x: { name: string; shape: (number | string)[] }) => `${x.name} ${formatShape(x.shape)}`;
     ctx.out(`encoder graph (${c.encoder.path}): inputs ${c.encoder.graph.inputs.map(t).join(', ')}; outputs ${c.encoder.graph.outputs.map(t).join(', ')}`);
   }
   if (c.averaging) ctx.out(`averaged: ${describeAveraging(c.averaging)}`);

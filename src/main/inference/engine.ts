@@ -3,18 +3,11 @@
  * post-processing all happen in the worker, so the main (UI/IPC) thread stays responsive during long
  * batches; pixel buffers cross as transferred ArrayBuffers.
  */
-import type { Worker } from 'node:worker_threads';
 import { startWorker } from './spawn';
+import { ownBuffers, WorkerRpc } from './worker-rpc';
 import type { RunnerInfo } from './runner';
 import type { BatchItem, BatchResult, EngineOptions, PredictOptions, Prediction, RgbImage, RunOptions, RunSummary } from './types';
 import type { ProbRemap } from '../../shared/models/prob-remap';
-
-type OutMsg =
-  | { type: 'ready'; info: RunnerInfo }
-  | { type: 'init-error'; message: string }
-  | { type: 'result'; id: number; prediction: Prediction }
-  | { type: 'error'; id: number; message: string }
-  | { type: 'closed' };
 
 export class InferenceEngine {
   /** Execution provider of the (first) model's session: 'cuda', 'webgpu', 'cpu', … */
@@ -33,13 +26,8 @@ export class InferenceEngine {
   /** Execution provider of the face detector's session (null without a detector). */
   readonly detectorProvider: string | null;
 
-  private nextId = 1;
-  private pending = new Map<number, { resolve: (p: Prediction) => void; reject: (e: Error) => void }>();
-  private closed = false;
-  private failure: Error | null = null;
-
   private constructor(
-    private readonly worker: Worker,
+    private readonly rpc: WorkerRpc,
     info: RunnerInfo,
   ) {
     this.provider = info.provider;
@@ -50,24 +38,6 @@ export class InferenceEngine {
     this.remap = info.remap;
     this.intraOpThreads = info.intraOpThreads;
     this.detectorProvider = info.detectorProvider;
-    worker.on('message', (m: OutMsg) => {
-      if (m.type === 'result' || m.type === 'error') {
-        const p = this.pending.get(m.id);
-        if (!p) return;
-        this.pending.delete(m.id);
-        if (m.type === 'result') p.resolve(m.prediction);
-        else p.reject(new Error(m.message));
-      }
-    });
-    const fail = (e: Error) => {
-      this.failure = e;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (!this.closed) fail(new Error(`inference worker exited (code ${code})`));
-    });
   }
 
   /**
@@ -75,45 +45,23 @@ export class InferenceEngine {
    * in `warnings`), and checks every card against its graph. Rejects with all card problems listed.
    */
   static async create(opts: EngineOptions): Promise<InferenceEngine> {
-    const worker = startWorker('worker', import.meta.url, opts.workerUrl);
-    const info = await new Promise<RunnerInfo>((resolve, reject) => {
-      const onMsg = (m: OutMsg) => {
-        if (m.type === 'ready') resolve(m.info);
-        else if (m.type === 'init-error') reject(new Error(m.message));
-        else return;
-        worker.off('message', onMsg);
-      };
-      worker.on('message', onMsg);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`inference worker exited during start (code ${code})`)));
-      worker.postMessage({
+    const rpc = new WorkerRpc(startWorker('worker', import.meta.url, opts.workerUrl), 'inference worker');
+    try {
+      const info = await rpc.request<RunnerInfo>({
         type: 'init',
         init: { models: opts.models, detector: opts.detector, tta: opts.tta ?? 'none', providers: opts.providers, intraOpThreads: opts.intraOpThreads, targetSchema: opts.targetSchema },
       });
-    }).catch(async (e: unknown) => {
-      await worker.terminate();
+      return new InferenceEngine(rpc, info);
+    } catch (e) {
+      await rpc.worker.terminate();
       throw e;
-    });
-    worker.removeAllListeners('error');
-    worker.removeAllListeners('exit');
-    return new InferenceEngine(worker, info);
+    }
   }
 
   private send(item: BatchItem, probs: boolean, transfer: boolean): Promise<Prediction> {
-    if (this.closed) return Promise.reject(new Error('engine is closed'));
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise<Prediction>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      let msgItem = item;
-      const list: ArrayBuffer[] = [];
-      if ('rgb' in item) {
-        const rgb = transfer ? item.rgb : item.rgb.slice();
-        msgItem = { ...item, rgb };
-        if (rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength && rgb.buffer instanceof ArrayBuffer) list.push(rgb.buffer);
-      }
-      this.worker.postMessage({ type: 'item', id, item: msgItem, probs }, list);
-    });
+    let msgItem = item;
+    if ('rgb' in item && !transfer) msgItem = { ...item, rgb: item.rgb.slice() };
+    return this.rpc.request<Prediction>({ type: 'item', item: msgItem, probs }, 'rgb' in msgItem ? ownBuffers(msgItem.rgb) : []);
   }
 
   /**
@@ -165,23 +113,6 @@ export class InferenceEngine {
 
   /** Releases the sessions and ends the worker. Pending predictions are finished first. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    // A worker that exited or failed (this.failure) answers nothing: do not wait 10 s for it.
-    if (!this.failure) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 10_000);
-        const done = () => {
-          clearTimeout(t);
-          resolve();
-        };
-        this.worker.on('message', (m: OutMsg) => {
-          if (m.type === 'closed') done();
-        });
-        this.worker.once('exit', done);
-        this.worker.postMessage({ type: 'close' });
-      });
-    }
-    await this.worker.terminate();
+    await this.rpc.close();
   }
 }

@@ -34,7 +34,7 @@ export { parseModelCard, parseModelCardJson, CARD_METADATA_KEY, MODEL_CARD_FORMA
 /** The engine: a worker thread owning the sessions (see engine.ts). */
 export { InferenceEngine } from './engine';
 /** Graph signature, card loading (beside the model or in ONNX metadata) and card-vs-graph checks. */
-export { inspectModel, loadModelCard, checkCard, checkDetectorCard, checkPromptableCard, cardPathFor } from './inspect';
+export { inspectModel, loadModelCard, checkCard, checkDetectorCard, checkPromptableCard, cardPathFor, probeClassCount } from './inspect';
 /** Face detection post-processing (pure): threshold, box format/units, resize undone, NMS, max faces. */
 export { decodeDetections, nms, iou } from './detect';
 export type { Detection, RawTensor } from './detect';

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import './ort-log';
+import { formatShape, isFixedDim } from '../../shared/models/shape';
 import { getSchema } from '../../shared/schema';
 import { CARD_METADATA_KEY, embeddingInputs, parseModelCardJson, type DetectorCard, type InputSpec, type ModelCard, type PromptableCard } from '../../shared/models/card';
 import { readOnnxMetadata } from './onnx-proto';
@@ -78,8 +79,8 @@ export function loadModelCard(onnxPath: string): ModelCard {
   return r.card;
 }
 
-const fmt = (s: (number | string)[]) => `[${s.map((d) => (typeof d === 'number' && d < 0 ? '?' : String(d))).join(', ')}]`;
-const fixed = (d: number | string | undefined): d is number => typeof d === 'number' && d > 0;
+const fmt = formatShape;
+const fixed = isFixedDim;
 
 const names = (xs: TensorInfo[]) => xs.map((x) => `"${x.name}" ${fmt(x.shape)}`).join(', ');
 
@@ -286,4 +287,58 @@ export function checkPromptableCard(card: PromptableCard, encoder: GraphInfo | n
     }
   }
   return problems;
+}
+
+/** Side of the probe input where the graph leaves the spatial size open (a multiple of 32: strided encoders). */
+export const PROBE_SIZE = 64;
+
+/**
+ * When the graph leaves the parser output's class dimension symbolic (`[1, ?, ?, ?]`, common in
+ * exports with dynamic axes), the class count can only be learnt by running the model: one CPU run on
+ * a small input (PROBE_SIZE² where the graph's spatial size is open, else the graph's; once more at
+ * the card's size if that fails). Returns the problems (empty when the count fits the card, or when
+ * the graph fixes it and `checkCard` has already compared it). Call it after `checkCard` found none.
+ */
+export async function probeClassCount(path: string, card: ModelCard, graph: GraphInfo): Promise<string[]> {
+  const outName = card.output.name ?? graph.outputs[0]?.name;
+  const out = graph.outputs.find((o) => o.name === outName);
+  const inp = graph.inputs.find((i) => i.name === card.input.name);
+  if (!out || !inp || out.shape.length !== 4 || inp.shape.length !== 4) return [];
+  const nchwOut = card.output.layout === 'NCHW';
+  if (fixed(nchwOut ? out.shape[1] : out.shape[3])) return [];
+  const K = getSchema(card.labels).classes.length;
+  const nchw = card.input.layout === 'NCHW';
+  const [gh, gw] = nchw ? [inp.shape[2], inp.shape[3]] : [inp.shape[1], inp.shape[2]];
+  const sizes: [number, number][] = [[fixed(gh) ? gh : Math.min(PROBE_SIZE, card.input.height), fixed(gw) ? gw : Math.min(PROBE_SIZE, card.input.width)]];
+  if (sizes[0][0] !== card.input.height || sizes[0][1] !== card.input.width) sizes.push([card.input.height, card.input.width]);
+  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] });
+  try {
+    let lastError = '';
+    for (const [h, w] of sizes) {
+      const dims = nchw ? [1, 3, h, w] : [1, h, w, 3];
+      const x = new Float32Array(3 * h * w);
+      for (let i = 0; i < x.length; i++) x[i] = (i % 7) / 7;
+      let got: readonly number[];
+      try {
+        const r = await session.run({ [inp.name]: new ort.Tensor('float32', x, dims) }, [out.name]);
+        got = r[out.name].dims;
+      } catch (err) {
+        lastError = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+        continue;
+      }
+      const at = `a probe run on a ${formatShape(dims)} input gave ${formatShape(got)}`;
+      if (got.length !== 4) return [`output "${out.name}" ${fmt(out.shape)}: ${at}, rank ${got.length}; expected rank 4 per-class maps`];
+      const k = nchwOut ? got[1] : got[3];
+      if (k !== K) {
+        return [
+          `output "${out.name}" ${fmt(out.shape)} leaves the class count open and ${at}: ${k} classes, but the card's schema "${card.labels}" has ${K}; ` +
+            `choose the schema the model was trained with (or check output.layout)`,
+        ];
+      }
+      return [];
+    }
+    return [`output "${out.name}" ${fmt(out.shape)} leaves the class count open, and a probe run to learn it failed: ${lastError}`];
+  } finally {
+    await session.release();
+  }
 }

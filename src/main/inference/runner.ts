@@ -6,17 +6,17 @@
  * several items while `infer` runs for an earlier one; `infer` runs the sessions one item at a time.
  */
 import sharp, { type Sharp } from '../sharp';
-import type { Worker } from 'node:worker_threads';
 import { flipPartnerLut, getSchema } from '../../shared/schema';
 import type { DetectorCard, InputSpec, ModelCard } from '../../shared/models/card';
 import { applyProbRemap, buildProbRemap, type ProbRemap } from '../../shared/models/prob-remap';
 import { decodeDetections, type Detection } from './detect';
 import { checkCard, checkDetectorCard } from './inspect';
-import type { SessionReport } from './session-worker';
+import type { RunReply, SessionReport } from './session-worker';
 import { startWorker } from './spawn';
 import { expandBox, frameOfPlacement, flipTensor, placeImage, sampleFrame, toTensor, type Frame, type Placement } from './preprocess';
 import { mergeFlip, newTarget, paste, resizePlanar, softmaxPlanar, toPlanar } from './postprocess';
 import type { BatchItem, Box, DetectorSpec, ModelSpec, Prediction, ProviderName, TtaMode } from './types';
+import { WorkerRpc } from './worker-rpc';
 
 export interface RunnerInit {
   models: ModelSpec[];
@@ -57,43 +57,16 @@ type RawOutputs = { data: Float32Array; dims: number[]; ms: number }[][][];
 
 /** Handle of the session worker (session-worker.ts). */
 class SessionHost {
-  private next = 1;
-  private pending = new Map<number, { resolve: (o: { outs: { data: Float32Array; dims: number[] }[]; ms: number }) => void; reject: (e: Error) => void }>();
-  constructor(readonly worker: Worker) {
-    worker.on('message', (m: { type: string; id: number; outs: { data: Float32Array; dims: number[] }[]; ms: number; message: string }) => {
-      const p = this.pending.get(m.id);
-      if (!p || (m.type !== 'out' && m.type !== 'err')) return;
-      this.pending.delete(m.id);
-      if (m.type === 'out') p.resolve({ outs: m.outs, ms: m.ms });
-      else p.reject(new Error(m.message));
-    });
-    worker.on('error', (e) => {
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-    });
-    worker.on('exit', (code) => {
-      // Its pending runs are never answered; later ones are refused at once (runOutputs).
-      this.exited = new Error(`inference session worker exited (code ${code})`);
-      for (const p of this.pending.values()) p.reject(this.exited);
-      this.pending.clear();
-    });
-  }
-  /** Set once the worker has exited (the reason later runs are refused with). */
-  exited: Error | null = null;
+  constructor(readonly rpc: WorkerRpc) {}
   async run(model: number, card: ModelCard, outName: string, tensor: Float32Array, transfer: boolean): Promise<{ data: Float32Array; dims: number[]; ms: number }> {
     const r = await this.runOutputs(model, card.input, [outName], tensor, transfer);
     return { ...r.outs[0], ms: r.ms };
   }
-  /** One session.run of `model` fetching `outputs` (in that order). */
-  runOutputs(model: number, s: InputSpec, outputs: string[], tensor: Float32Array, transfer: boolean): Promise<{ outs: { data: Float32Array; dims: number[] }[]; ms: number }> {
-    if (this.exited) return Promise.reject(this.exited);
-    const id = this.next++;
+  /** One session.run of `model` fetching `outputs` (in that order). After the worker exited, refused at once. */
+  runOutputs(model: number, s: InputSpec, outputs: string[], tensor: Float32Array, transfer: boolean): Promise<RunReply> {
     const dims = s.layout === 'NCHW' ? [1, 3, s.height, s.width] : [1, s.height, s.width, 3];
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const t = transfer ? tensor : tensor.slice();
-      this.worker.postMessage({ type: 'run', id, model, input: s.name, dims, tensor: t, outputs }, [t.buffer as ArrayBuffer]);
-    });
+    const t = transfer ? tensor : tensor.slice();
+    return this.rpc.request<RunReply>({ type: 'run', model, input: s.name, dims, tensor: t, outputs }, [t.buffer as ArrayBuffer]);
   }
 }
 
@@ -139,20 +112,10 @@ export class Runner {
       throw new Error(`a face detector was given but model "${first.name}" parses the whole image (its card says expects "image"); detected faces are only used by face-crop models`);
     }
     const paths = [...init.models.map((m) => m.path), ...(init.detector ? [init.detector.path] : [])];
-    const worker = startWorker('session-worker', import.meta.url);
+    const rpc = new WorkerRpc(startWorker('session-worker', import.meta.url), 'inference session worker');
     let reports: SessionReport[];
     try {
-      reports = await new Promise<SessionReport[]>((resolve, reject) => {
-        const onMsg = (m: { type: string; sessions: SessionReport[]; message: string }) => {
-          if (m.type === 'ready') resolve(m.sessions);
-          else if (m.type === 'init-error') reject(new Error(m.message));
-          else return;
-          worker.off('message', onMsg);
-        };
-        worker.on('message', onMsg);
-        worker.once('error', reject);
-        worker.postMessage({ type: 'init', models: paths, providers: init.providers, intraOpThreads: init.intraOpThreads });
-      });
+      reports = await rpc.request<SessionReport[]>({ type: 'init', models: paths, providers: init.providers, intraOpThreads: init.intraOpThreads });
       const problems: string[] = [];
       init.models.forEach((m, i) => {
         const graph = { inputs: reports[i].inputs, outputs: reports[i].outputs, metadata: {} };
@@ -166,17 +129,16 @@ export class Runner {
       }
       if (problems.length) throw new Error(problems.join('\n'));
     } catch (e) {
-      await worker.terminate();
+      await rpc.worker.terminate();
       throw e;
     }
-    worker.removeAllListeners('error');
     const loaded: Loaded[] = init.models.map((m, i) => ({ card: m.card, outName: m.card.output.name ?? reports[i].outputs[0].name }));
     const warnings = reports.flatMap((r, i) => r.warnings.map((w) => `${paths[i]}: ${w}`));
     const providers = reports.slice(0, init.models.length).map((r) => r.provider);
     const threads = reports[0].intraOpThreads;
     const schema = getSchema(first.labels);
     const remap = init.targetSchema ? buildProbRemap(schema, getSchema(init.targetSchema)) : null;
-    return new Runner(loaded, init.tta, new SessionHost(worker), {
+    return new Runner(loaded, init.tta, new SessionHost(rpc), {
       provider: providers[0],
       providers,
       warnings,
@@ -297,6 +259,10 @@ export class Runner {
         const outs = raw[vi][mi].map((r) => {
           if (r.dims.length !== 4) throw new Error(`output "${m.outName}" has dims [${r.dims.join(', ')}]; expected rank 4`);
           const [h, w] = layout === 'NCHW' ? [r.dims[2], r.dims[3]] : [r.dims[1], r.dims[2]];
+          const k = layout === 'NCHW' ? r.dims[1] : r.dims[3];
+          if (k !== K || r.data.length !== K * h * w) {
+            throw new Error(`model "${m.card.name}": output "${m.outName}" is [${r.dims.join(', ')}], ${k} classes, but its card's schema "${m.card.labels}" has ${K}`);
+          }
           return { p: toPlanar(r.data, layout, K, h, w), h, w };
         });
         const { h, w } = outs[0];
@@ -322,6 +288,8 @@ export class Runner {
       });
       const a = acc as Float32Array | null;
       if (!a) throw new Error('no model output');
+      // NaN or ±Inf would argmax to background everywhere: fail the item, naming the model(s).
+      if (countNonFinite(a) > 0) throw new Error(nonFiniteMessage(this.models, raw[vi]));
       if (!single && this.models.length > 1) {
         const inv = 1 / this.models.length;
         for (let i = 0; i < a.length; i++) a[i] *= inv;
@@ -349,23 +317,7 @@ export class Runner {
   }
 
   async release(): Promise<void> {
-    const w = this.host.worker;
-    if (this.host.exited) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 10_000);
-      w.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      w.on('message', (m: { type: string }) => {
-        if (m.type === 'closed') {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      w.postMessage({ type: 'close' });
-    });
-    await w.terminate();
+    await this.host.rpc.close();
   }
 }
 
@@ -395,6 +347,29 @@ export async function resizeToPlacement(img: Sharp, rgb: Uint8Array | null, W: n
     out = new Uint8Array(data.buffer, data.byteOffset, data.length);
   }
   return enlarge ? sampleFrame(out, w1, h1, { x0: 0, y0: 0, w: w1, h: h1 }, p.width, p.height, 0) : out;
+}
+
+/** Number of NaN and ±Inf values (one branch-free pass: x·0 is 0 for finite x, NaN otherwise). */
+export function countNonFinite(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * 0;
+  if (s === 0) return 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) n++;
+  return n;
+}
+
+/** Why an item whose merged output is not finite fails: which model's raw output, how many values. */
+function nonFiniteMessage(models: Loaded[], raw: RawOutputs[number]): string {
+  const parts: string[] = [];
+  models.forEach((m, mi) =>
+    raw[mi].forEach((r, fi) => {
+      const n = countNonFinite(r.data);
+      if (n > 0) parts.push(`model "${m.card.name}"${raw[mi].length > 1 ? (fi === 0 ? ' (plain view)' : ' (flipped view)') : ''}: ${n.toLocaleString('en-US')} of ${r.data.length.toLocaleString('en-US')} output values are NaN or infinite`);
+    }),
+  );
+  const what = parts.length ? parts.join('; ') : 'the models\' outputs are finite but their softmax/average is not (logits too large for float32)';
+  return `${what}; nothing written for this image (check the model's export, e.g. float16 overflow, and the card's input normalisation)`;
 }
 
 function checkRgb(rgb: Uint8Array, W: number, H: number): void {

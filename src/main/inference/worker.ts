@@ -1,21 +1,21 @@
 /**
  * Inference worker (worker_threads): owns the onnxruntime sessions so that `session.run`, which blocks
- * its thread, never blocks the main thread. Protocol (see engine.ts):
- *   main → worker: { type: 'init', init } | { type: 'item', id, item, probs } | { type: 'close' }
- *   worker → main: { type: 'ready', info } | { type: 'init-error', message }
- *                | { type: 'result', id, prediction } | { type: 'error', id, message } | { type: 'closed' }
+ * its thread, never blocks the main thread. Protocol: worker-rpc.ts
+ * requests (see engine.ts) { type: 'init', init } → RunnerInfo | { type: 'item', item, probs } → Prediction
+ * | { type: 'close' } (after every item in flight).
  * Items are prepared (decoded/resized, sharp in libuv's pool) as soon as they arrive; session.run happens
  * in a second worker (session-worker.ts), one item after another, so this thread post-processes item i
  * and prepares item i+2 while item i+1 is in session.run. Result buffers are transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads';
 import { Runner, type RunnerInit } from './runner';
-import type { BatchItem } from './types';
+import type { BatchItem, Prediction } from './types';
+import { ownBuffers, serve, withTransfer } from './worker-rpc';
 
 type InMsg =
-  | { type: 'init'; init: RunnerInit }
-  | { type: 'item'; id: number; item: BatchItem; probs: boolean }
-  | { type: 'close' };
+  | { id: number; type: 'init'; init: RunnerInit }
+  | { id: number; type: 'item'; item: BatchItem; probs: boolean }
+  | { id: number; type: 'close' };
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -24,23 +24,18 @@ let runner: Runner | null = null;
 /** session.run of successive items, one after the other (in the session worker). */
 let runChain: Promise<unknown> = Promise.resolve();
 /** Post-processing and replies, in arrival order; overlaps the next item's session.run. */
-let chain: Promise<void> = Promise.resolve();
+let chain: Promise<unknown> = Promise.resolve();
 
-port.on('message', (msg: InMsg) => {
+serve<InMsg>(port, (msg) => {
   if (msg.type === 'init') {
-    Runner.create(msg.init).then(
-      (r) => {
-        runner = r;
-        port.postMessage({ type: 'ready', info: r.info });
-      },
-      (e: unknown) => port.postMessage({ type: 'init-error', message: e instanceof Error ? e.message : String(e) }),
-    );
-  } else if (msg.type === 'item') {
+    return Runner.create(msg.init).then((r) => {
+      runner = r;
+      return r.info;
+    });
+  }
+  if (msg.type === 'item') {
     const r = runner;
-    if (!r) {
-      port.postMessage({ type: 'error', id: msg.id, message: 'engine not initialised' });
-      return;
-    }
+    if (!r) throw new Error('engine not initialised');
     const prep = r.prepare(msg.item);
     // A failed prepare (missing file, bad image) is awaited and reported for ITS item below, maybe only
     // after earlier items' runs; mark it handled now, or Node's unhandled-rejection rule kills this
@@ -53,22 +48,18 @@ port.on('message', (msg: InMsg) => {
       return { p, raw: r.runModels(p) };
     });
     runChain = ran.catch(() => undefined);
-    chain = chain.then(async () => {
-      try {
-        const { p: pr, raw } = await ran;
-        const p = r.finish(pr, await raw, msg.probs);
-        const transfer: ArrayBuffer[] = [p.labels.buffer as ArrayBuffer];
-        if (p.probs) transfer.push(p.probs.buffer as ArrayBuffer);
-        port.postMessage({ type: 'result', id: msg.id, prediction: p }, transfer);
-      } catch (e) {
-        port.postMessage({ type: 'error', id: msg.id, message: e instanceof Error ? e.message : String(e) });
-      }
+    const result = chain.then(async () => {
+      const { p: pr, raw } = await ran;
+      const p: Prediction = r.finish(pr, await raw, msg.probs);
+      return withTransfer(p, ownBuffers(p.labels, p.probs));
     });
-  } else if (msg.type === 'close') {
-    chain = chain.then(async () => {
-      await runner?.release();
-      runner = null;
-      port.postMessage({ type: 'closed' });
-    });
+    chain = result.catch(() => undefined);
+    return result;
   }
+  const closed = chain.then(async () => {
+    await runner?.release();
+    runner = null;
+  });
+  chain = closed;
+  return closed;
 });

@@ -30,7 +30,8 @@ import { ManifestError, parseManifest } from '../../shared/dataset/manifest';
 import { encodeMask } from '../../shared/mask/codec';
 import type { DatasetFormat, PlanItem, ScanResult } from '../formats/dataset';
 import { findJunk, parseLandmarks } from '../formats/dataset';
-import { ItemProblem, buildMask, maskFile, upscaleNearest, type BuildContext } from '../formats/masks';
+import { ItemProblem, maskFile, upscaleNearest, type BuildContext } from '../formats/masks';
+import { buildMaskOffThread } from './mask-pool';
 import { detectFormat, getFormat } from '../formats/registry';
 import type { ProjectStore } from '../store/project-store';
 import type { EventBus } from './backend';
@@ -38,6 +39,7 @@ import sharp from '../sharp';
 import { isBmp } from '../formats/bmp';
 import { MAX_IMAGE_PIXELS, decodeFailureReason, probeAndThumb } from './image-io';
 import type { ProjectPaths } from './paths';
+import { mapLimit } from '../../shared/limiter';
 
 const BATCH = 64;
 /** Items in flight at once (file reads, hashing and decodes overlap); the memory their decodes hold is
@@ -148,20 +150,6 @@ const NO_SPLIT = 'none';
 
 function relPath(dir: string, file: string): string {
   return relative(dir, file).split(sep).join('/');
-}
-
-async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
 }
 
 function countKinds(problems: ImportProblem[]): Partial<Record<ImportProblemKind, number>> {
@@ -371,7 +359,7 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
       return null;
     }),
     // CelebAMask-HQ without part files (an all-background image its Parsel manifest lists): sized below.
-    (item.mask.kind === 'parts' && item.mask.parts.length === 0 ? Promise.resolve(null) : buildMask(item.mask, s.build)).catch((err: unknown) => {
+    (item.mask.kind === 'parts' && item.mask.parts.length === 0 ? Promise.resolve(null) : buildMaskOffThread(item.mask, s.build)).catch((err: unknown) => {
       if (err instanceof ItemProblem) problems.push({ ...err.problem, file: err.problem.file || maskFile(item.mask), item: item.key });
       else problems.push({ kind: 'undecodable', file: maskFile(item.mask), item: item.key, message: `${maskFile(item.mask)}: ${(err as Error).message}` });
       return null;
@@ -566,7 +554,7 @@ export async function runImport(
       return finish();
     }
     const chunk = items.slice(start, start + BATCH);
-    const outcomes = await pool(chunk, CONCURRENCY, (it) => prepare(s, store, paths, it));
+    const outcomes = await mapLimit(chunk, CONCURRENCY, (it) => prepare(s, store, paths, it));
     resolveDuplicates(store, outcomes, seen);
     outcomes.forEach(record);
     const good = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok').map((o) => o.p);
@@ -605,7 +593,7 @@ export async function runImport(
       return finish();
     }
     const idx = Array.from({ length: Math.min(BATCH, total - start) }, (_, k) => start + k);
-    const outcomes = await pool(idx, CONCURRENCY, async (i): Promise<Outcome> => {
+    const outcomes = await mapLimit(idx, CONCURRENCY, async (i): Promise<Outcome> => {
       const c = cache.get(i);
       return c ? { kind: 'ok', p: c } : prepare(s, store, paths, items[i]);
     });

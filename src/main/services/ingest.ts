@@ -19,6 +19,7 @@ import type { EventBus } from './backend';
 import { IMAGE_EXTENSIONS, probeAndThumb } from './image-io';
 import type { ProjectPaths } from './paths';
 import { walkTree } from '../formats/walk';
+import { mapLimit } from '../../shared/limiter';
 
 const BATCH = 256;
 /** Items in flight at once (file reads, hashing and decodes overlap); the memory their decodes hold is
@@ -53,19 +54,6 @@ export async function walkImages(root: string, recursive: boolean): Promise<Walk
   };
 }
 
-async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
 type Probe =
   | { ok: true; file: string; sha256: string; width: number; height: number }
   | { ok: false; file: string; reason: string };
@@ -89,7 +77,7 @@ export async function addFolder(
 
   for (let start = 0; start < total; start += BATCH) {
     const chunk = walk.files.slice(start, start + BATCH);
-    const probes = await mapPool(chunk, CONCURRENCY, async (file): Promise<Probe> => {
+    const probes = await mapLimit(chunk, CONCURRENCY, async (file): Promise<Probe> => {
       try {
         const buf = await fs.readFile(file);
         const sha256 = createHash('sha256').update(buf).digest('hex');

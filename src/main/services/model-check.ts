@@ -3,6 +3,7 @@
  * from `<model>.card.json` beside the file, or from the ONNX metadata (`parsel.card`), parsed with
  * field-named messages, and checked against the graph (input name, rank, layout, size, class count).
  * A card with `"task": "face-detection"` is a face-detector card, checked with `checkDetectorCard`.
+ * When the graph leaves a parser's class dimension symbolic, one small probe run learns it (`probeClassCount`).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
@@ -12,7 +13,7 @@ import type { ModelCheck, ModelRecord } from '../../shared/api/methods-models';
 import { CARD_METADATA_KEY, isDetectorCard, isParserCard, isPromptableCard, parseAnyCard, parseAnyCardJson, type AnyModelCard, type ModelCard, type PromptableCard } from '../../shared/models/card';
 import { readAveragingRecord, type AveragingRecord } from '../../shared/models/averaging';
 import { getSchema } from '../../shared/schema';
-import { cardPathFor, checkCard, checkDetectorCard, checkPromptableCard, inspectModel, readOnnxMetadata, type GraphInfo } from '../inference';
+import { cardPathFor, checkCard, checkDetectorCard, checkPromptableCard, inspectModel, probeClassCount, readOnnxMetadata, type GraphInfo } from '../inference';
 import type { ProjectStore } from '../store/project-store';
 
 /** sha256 of a file, streamed (model files are tens to hundreds of MB). */
@@ -88,7 +89,12 @@ export async function checkModelFile(path: string, override?: Record<string, unk
     encoder = enc.encoder;
     problems.push(...enc.problems);
     if (graph) problems.push(...checkPromptableCard(parsed, enc.graph, graph));
-  } else if (parsed && graph) problems.push(...(isDetectorCard(parsed) ? checkDetectorCard(parsed, graph) : checkCard(parsed as ModelCard, graph)));
+  } else if (parsed && graph) {
+    const found = isDetectorCard(parsed) ? checkDetectorCard(parsed, graph) : checkCard(parsed as ModelCard, graph);
+    problems.push(...found);
+    // A class dimension the graph leaves symbolic is learnt from one small run.
+    if (found.length === 0 && !isDetectorCard(parsed)) problems.push(...(await probeClassCount(abs, parsed as ModelCard, graph)));
+  }
   const averaging = graph ? readAveragingRecord(graph.metadata) : { record: null, problem: null };
   if (averaging.problem) problems.push(`${abs}: ${averaging.problem}`);
   return {

@@ -3,13 +3,13 @@
  * prediction, model revision and job item (prelabel-commit.ts). A commit writes a blob of megabytes and
  * fsyncs it (`synchronous = FULL`), and WAL checkpoints run on the committing connection: tens to
  * hundreds of milliseconds that would otherwise stall the main (IPC/UI) thread once per image.
- * Messages are handled one at a time, in order. Protocol (see WriterHandle in prelabel.ts):
- *   main → writer: { id, type: 'open', path, nativeBinding? } | { id, type: 'item', write }
- *                | { id, type: 'fail', jobId, imageId, error } | { id, type: 'skip', jobId, imageId, reason }
- *                | { id, type: 'close' }
- *   writer → main: { id, ok: true, value } | { id, ok: false, error }
+ * Requests are handled one at a time, in order (synchronously). Protocol: inference/worker-rpc.ts, requests
+ *   { type: 'open', path, nativeBinding? } | { type: 'item', write } → ItemOutcome
+ *   | { type: 'fail', jobId, imageId, error } | { type: 'skip', jobId, imageId, reason } → boolean | { type: 'close' }
+ * (see WriterHandle in prelabel.ts).
  */
 import { parentPort } from 'node:worker_threads';
+import { serve } from '../inference/worker-rpc';
 import { ProjectStore } from '../store/project-store';
 import { commitFailure, commitItem, commitSkip, type ItemWrite } from './prelabel-commit';
 
@@ -30,19 +30,14 @@ function open(): ProjectStore {
   return store;
 }
 
-port.on('message', (m: InMsg) => {
-  try {
-    let value: unknown = null;
-    if (m.type === 'open') store = ProjectStore.open(m.path, m.nativeBinding ? { nativeBinding: m.nativeBinding } : {});
-    else if (m.type === 'item') value = commitItem(open(), m.write);
-    else if (m.type === 'fail') value = commitFailure(open(), m.jobId, m.imageId, m.error);
-    else if (m.type === 'skip') value = commitSkip(open(), m.jobId, m.imageId, m.reason);
-    else {
-      store?.close();
-      store = null;
-    }
-    port.postMessage({ id: m.id, ok: true, value });
-  } catch (e) {
-    port.postMessage({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+serve<InMsg>(port, (m) => {
+  if (m.type === 'open') store = ProjectStore.open(m.path, m.nativeBinding ? { nativeBinding: m.nativeBinding } : {});
+  else if (m.type === 'item') return commitItem(open(), m.write);
+  else if (m.type === 'fail') return commitFailure(open(), m.jobId, m.imageId, m.error);
+  else if (m.type === 'skip') return commitSkip(open(), m.jobId, m.imageId, m.reason);
+  else {
+    store?.close();
+    store = null;
   }
+  return null;
 });

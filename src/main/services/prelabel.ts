@@ -11,7 +11,6 @@
  * the label mask.
  */
 import { readFile } from 'node:fs/promises';
-import type { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
@@ -24,6 +23,7 @@ import { getSchema } from '../../shared/schema';
 import { decodeBmp, isBmp } from '../formats/bmp';
 import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box, type DetectorSpec } from '../inference';
 import { startWorker } from '../inference/spawn';
+import { ownBuffers, WorkerRpc } from '../inference/worker-rpc';
 import type { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
 import { faceBoxesOf } from './domains/faces';
@@ -174,68 +174,37 @@ async function faceDetectorSpec(store: ProjectStore, set: SetRow, id: number | u
 /** An image the job leaves alone, with the reason (job item 'skipped'; nothing predicted or written). */
 class SkipItem extends Error {}
 
-/** Main-thread handle of the writer thread (prelabel-writer.ts): one request at a time per message, answered in order. */
+/** Main-thread handle of the writer thread (prelabel-writer.ts): requests are handled one at a time, in order. */
 class WriterHandle {
-  private next = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private dead: Error | null = null;
-
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.ok) p.resolve(m.value);
-      else p.reject(new Error(m.error));
-    });
-    const die = (e: Error) => {
-      this.dead = e;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
-    };
-    worker.on('error', die);
-    worker.on('exit', (code) => die(new Error(`the pre-labelling writer thread exited (code ${code})`)));
-  }
+  private constructor(private readonly rpc: WorkerRpc) {}
 
   static async open(path: string, nativeBinding: string | undefined): Promise<WriterHandle> {
-    const w = new WriterHandle(startWorker('prelabel-writer', import.meta.url));
+    const rpc = new WorkerRpc(startWorker('prelabel-writer', import.meta.url), 'the pre-labelling writer thread');
     try {
-      await w.send({ type: 'open', path, ...(nativeBinding ? { nativeBinding } : {}) });
+      await rpc.request({ type: 'open', path, ...(nativeBinding ? { nativeBinding } : {}) });
     } catch (e) {
-      await w.worker.terminate();
+      await rpc.worker.terminate();
       throw e;
     }
-    return w;
+    return new WriterHandle(rpc);
   }
 
-  private send(msg: object, transfer: ArrayBuffer[] = []): Promise<unknown> {
-    if (this.dead) return Promise.reject(this.dead);
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...msg, id }, transfer);
-    });
-  }
-
-  async item(write: ItemWrite): Promise<ItemOutcome> {
+  item(write: ItemWrite): Promise<ItemOutcome> {
     // The blobs are the writer's from here on (transferred, not copied) when they own their buffer.
-    const own = (a: Uint8Array) => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? [a.buffer] : []);
-    return (await this.send({ type: 'item', write }, [...own(write.deflated), ...own(write.mask.data)])) as ItemOutcome;
+    return this.rpc.request<ItemOutcome>({ type: 'item', write }, ownBuffers(write.deflated, write.mask.data));
   }
 
-  async fail(jobId: number, imageId: number, error: string): Promise<boolean> {
-    return (await this.send({ type: 'fail', jobId, imageId, error })) as boolean;
+  fail(jobId: number, imageId: number, error: string): Promise<boolean> {
+    return this.rpc.request<boolean>({ type: 'fail', jobId, imageId, error });
   }
 
-  async skip(jobId: number, imageId: number, reason: string): Promise<boolean> {
-    return (await this.send({ type: 'skip', jobId, imageId, reason })) as boolean;
+  skip(jobId: number, imageId: number, reason: string): Promise<boolean> {
+    return this.rpc.request<boolean>({ type: 'skip', jobId, imageId, reason });
   }
 
   /** Closes the writer's connection (after every pending write) and ends the thread. */
   async close(): Promise<void> {
-    await this.send({ type: 'close' }).catch(() => undefined);
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+    await this.rpc.close();
   }
 }
 

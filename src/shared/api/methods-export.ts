@@ -139,6 +139,8 @@ export interface ExportResult {
   bySplit: Record<string, number>;
   /** What ignore pixels became (null when cancelled). */
   ignore: ExportIgnore | null;
+  /** Temporary folders of killed exports (`.<name>.parsel-export-*`) removed from the destination's parent, with why. */
+  staleRemoved: { path: string; reason: string }[];
 }
 
 export interface ExportRecord {

@@ -156,15 +156,21 @@ export function identityRemap(schema: LabelSchema): Remap {
 /** Apply a remap; returns a new mask. Throws RemapError naming the first undefined value and its pixel. */
 export function applyRemap(remap: Remap, mask: Uint8Array, width: number): Uint8Array {
   const lut8 = new Uint8Array(256);
-  for (let v = 0; v < 256; v++) lut8[v] = remap.lut[v] < 0 ? 0 : remap.lut[v];
+  const badv = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    lut8[v] = remap.lut[v] < 0 ? 0 : remap.lut[v];
+    badv[v] = remap.lut[v] < 0 ? 1 : 0;
+  }
   const out = new Uint8Array(mask.length);
-  let bad = -1;
+  let anyBad = 0;
   for (let i = 0; i < mask.length; i++) {
     const v = mask[i];
-    if (remap.lut[v] < 0 && bad < 0) bad = i;
+    anyBad |= badv[v];
     out[i] = lut8[v];
   }
-  if (bad >= 0) {
+  if (anyBad) {
+    let bad = 0;
+    while (!badv[mask[bad]]) bad++;
     throw new RemapError(
       `mask value ${mask[bad]} (first at x=${bad % width}, y=${Math.floor(bad / width)}) is not a class of schema ${remap.source}`,
     );

@@ -6,6 +6,7 @@ import {
   MaskCodecError,
   crc32,
   decodeMask,
+  decodeMaskMapped,
   encodeMask,
   encodeMaskAs,
   rleDecode,
@@ -374,5 +375,39 @@ describe('bad arguments', () => {
       const ok = encodeMask(new Uint8Array(1), 1, 1);
       expect(codecError(() => decodeMask({ ...ok, width: w, height: h })).code).toBe('bad-size');
     }
+  });
+});
+
+describe('decodeMaskMapped', () => {
+  it('equals decodeMask followed by a value table, and counts the source values, for every encoding', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 256, maxLength: 256 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (w, h, table, seed) => {
+          const mask = new Uint8Array(w * h);
+          let x = seed;
+          for (let i = 0; i < mask.length; i++) {
+            x = (x * 1103515245 + 12345) >>> 0;
+            // runs of a few values, as in a label mask
+            mask[i] = i > 0 && x % 4 !== 0 ? mask[i - 1] : (x >>> 16) % 7;
+          }
+          const lut = Uint8Array.from(table);
+          for (const enc of MASK_ENCODINGS) {
+            const m = encodeMaskAs(mask, w, h, enc);
+            const counts = new Uint32Array(256);
+            const got = decodeMaskMapped(m, lut, counts);
+            const want = decodeMask(m).map((v) => lut[v]);
+            expect(got).toEqual(want);
+            const hist = new Uint32Array(256);
+            for (const v of mask) hist[v]++;
+            expect([...counts]).toEqual([...hist]);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -214,9 +214,15 @@ export function rleEncode(mask: Uint8Array, maxBytes = Infinity): Uint8Array | n
   return o > maxBytes ? null : out.slice(0, o);
 }
 
-/** Expands an rle1 stream into exactly `size` pixels, or throws. */
-export function rleDecode(rle: Uint8Array, size: number, encoding = 'rle1'): Uint8Array {
+/**
+ * Expands an rle1 stream into exactly `size` pixels, or throws. With `map`, each run's value v is
+ * written as `map.lut[v]` and its length added to `map.counts[v]` (decode + value remap + histogram in
+ * one pass over the runs).
+ */
+export function rleDecode(rle: Uint8Array, size: number, encoding = 'rle1', map?: { lut: Uint8Array; counts: Uint32Array }): Uint8Array {
   const out = new Uint8Array(size);
+  const lut = map?.lut;
+  const counts = map?.counts;
   const m = rle.length;
   let p = 0;
   let o = 0;
@@ -236,9 +242,11 @@ export function rleDecode(rle: Uint8Array, size: number, encoding = 'rle1'): Uin
     if (end > size) {
       throw new MaskCodecError('size-mismatch', `${encoding}: runs cover more than ${size} pixels (at byte ${p})`);
     }
-    if (v !== 0) {
-      if (end - o < 16) for (let k = o; k < end; k++) out[k] = v;
-      else out.fill(v, o, end);
+    if (counts) counts[v] += end - o;
+    const w = lut ? lut[v] : v;
+    if (w !== 0) {
+      if (end - o < 16) for (let k = o; k < end; k++) out[k] = w;
+      else out.fill(w, o, end);
     }
     o = end;
   }
@@ -270,6 +278,18 @@ function frameRle(width: number, height: number, rle: Uint8Array, level: Level):
   return frame(width, height, len, deflateSync(rle, { level }));
 }
 
+/** The run stream of an rle1+deflate body. */
+function rleStream(body: Uint8Array, w: number, h: number, enc: string): Uint8Array {
+  if (body.length < 4) throw new MaskCodecError('corrupt', `${enc}: body truncated (${body.length} bytes)`);
+  const rleLen = readU32(body, 0);
+  // A run takes 2 bytes for 1 pixel, and at most 6 bytes for at least 128 pixels: the stream of
+  // a valid mask is 2..2*w*h bytes long.
+  if (rleLen < 2 || rleLen > 2 * w * h) {
+    throw new MaskCodecError('corrupt', `${enc}: implausible run stream length ${rleLen} for ${w}x${h}`);
+  }
+  return inflateExact(body.subarray(4), rleLen, enc, 'run stream').subarray(0, rleLen);
+}
+
 interface Codec {
   defaultLevel: Level;
   encode(mask: Uint8Array, width: number, height: number, level: Level): Uint8Array;
@@ -289,17 +309,7 @@ const CODECS: Record<MaskEncoding, Codec> = {
   'rle1+deflate': {
     defaultLevel: 6,
     encode: (mask, w, h, level) => frameRle(w, h, rleEncode(mask), level),
-    decode(body, w, h, enc) {
-      if (body.length < 4) throw new MaskCodecError('corrupt', `${enc}: body truncated (${body.length} bytes)`);
-      const rleLen = readU32(body, 0);
-      // A run takes 2 bytes for 1 pixel, and at most 6 bytes for at least 128 pixels: the stream of
-      // a valid mask is 2..2*w*h bytes long.
-      if (rleLen < 2 || rleLen > 2 * w * h) {
-        throw new MaskCodecError('corrupt', `${enc}: implausible run stream length ${rleLen} for ${w}x${h}`);
-      }
-      const rle = inflateExact(body.subarray(4), rleLen, enc, 'run stream');
-      return rleDecode(rle.subarray(0, rleLen), w * h, enc);
-    },
+    decode: (body, w, h, enc) => rleDecode(rleStream(body, w, h, enc), w * h, enc),
   },
   'up1+deflate': {
     defaultLevel: 1,
@@ -374,6 +384,26 @@ export function encodeMask(mask: Uint8Array, width: number, height: number): Enc
     return { width, height, encoding: 'rle1+deflate', data: frameRle(width, height, rle, codec.defaultLevel) };
   }
   return encodeMaskAs(mask, width, height, 'raw1+deflate');
+}
+
+/**
+ * `decodeMask` with every value v written as `lut[v]` (256 entries) and its pixel count added to
+ * `counts[v]` (source values): for run-length masks one step per run instead of per pixel.
+ */
+export function decodeMaskMapped(m: EncodedMask, lut: Uint8Array, counts: Uint32Array): Uint8Array {
+  if (m.encoding !== 'rle1+deflate') {
+    const out = decodeMask(m);
+    for (let i = 0; i < out.length; i++) {
+      const v = out[i];
+      counts[v]++;
+      out[i] = lut[v];
+    }
+    return out;
+  }
+  checkSize(m.width, m.height, null, `decodeMask(${m.encoding})`);
+  if (!(m.data instanceof Uint8Array)) throw new MaskCodecError('corrupt', `${m.encoding}: data must be a Uint8Array`);
+  const body = unframe(m.data, m.width, m.height, m.encoding);
+  return rleDecode(rleStream(body, m.width, m.height, m.encoding), m.width * m.height, m.encoding, { lut, counts });
 }
 
 /** Decodes an encoded mask into a new Uint8Array of exactly width*height bytes, or throws MaskCodecError. */

@@ -24,3 +24,4 @@ export type { PromptableCard, PromptableCardInput, PromptableCardParseResult } f
 export type { ModelCard, ModelCardInput, InputSpec, OutputSpec, CardParseResult, DetectorCard, DetectorCardInput, AnyModelCard, AnyCardParseResult, DetectorCardParseResult } from './card';
 export { AVERAGING_METADATA_KEY, averagingRecordSchema, readAveragingRecord, describeAveraging } from './averaging';
 export type { AveragingRecord } from './averaging';
+export { formatShape, formatDim, isFixedDim } from './shape';

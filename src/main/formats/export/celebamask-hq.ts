@@ -6,7 +6,7 @@
  * way FaRL derives them: `CelebA-HQ-to-CelebA-mapping.txt` (`idx orig_idx orig_file`) and
  * `list_eval_partition.txt` (`orig_file 0|1|2`), when every image is in train, val or test.
  */
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { asJpeg } from './image';
 import type { ExportContext, Exporter } from './types';
 
@@ -33,12 +33,16 @@ export const celebamaskHqExporter: Exporter = {
     const files = [img];
     const hist = new Uint32Array(256);
     for (let i = 0; i < it.mask.length; i++) hist[it.mask[i]]++;
-    const bin = new Uint8Array(it.mask.length);
     const parts = ctx.schema.classes.filter((c) => c.name !== 'background' && hist[c.index] > 0).sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const c of parts) {
+    // Every part's PNG is encoded at once (the PNG threads share them); written in order.
+    const pngs = parts.map((c) => {
+      const bin = new Uint8Array(it.mask.length);
       for (let i = 0; i < bin.length; i++) bin[i] = it.mask[i] === c.index ? 255 : 0;
+      return encodeMaskPngAsync(bin, it.width, it.height, 1);
+    });
+    for (const [k, c] of parts.entries()) {
       const rel = `CelebAMask-HQ-mask-anno/${Math.floor(it.k / 2000)}/${String(it.k).padStart(5, '0')}_${c.name}.png`;
-      await ctx.tree.write(rel, await encodePngAsync(bin, it.width, it.height, 1));
+      await ctx.tree.write(rel, await pngs[k]);
       files.push(rel);
     }
     return files;

@@ -6,7 +6,7 @@
  * Ignore pixels are grey 128,128,128 and get an `ignore` line. Refused when two classes share a colour.
  */
 import { IGNORE_COLOR } from '../../../shared/schema';
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { keepExt } from './image';
 import { remember, writeSplitLists } from './index-png';
 import type { Exporter } from './types';
@@ -43,7 +43,7 @@ export const colorPngExporter: Exporter = {
     const img = `JPEGImages/${it.name}${keepExt(it.image)}`;
     const mask = `SegmentationClass/${it.name}.png`;
     await ctx.tree.write(img, it.image.bytes);
-    await ctx.tree.write(mask, await encodePngAsync(rgb, it.width, it.height, 3));
+    await ctx.tree.write(mask, await encodeMaskPngAsync(rgb, it.width, it.height, 3));
     remember(ctx, 'default', it.k, it.name);
     if (SPLITS.includes(it.split)) remember(ctx, it.split, it.k, it.name);
     return [img, mask];

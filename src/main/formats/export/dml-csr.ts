@@ -3,7 +3,7 @@
  * `{train,valid,test}_list.txt` (lines `images/x.jpg labels/x.png`; val is written as `valid`) and
  * `label_names.txt` (`bg`, then the class names by index).
  */
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { keepExt } from './image';
 import { recalled, remember } from './index-png';
 import { needSplits, type Exporter } from './types';
@@ -23,7 +23,7 @@ export const dmlCsrExporter: Exporter = {
     const img = `images/${it.name}${keepExt(it.image)}`;
     const lbl = `labels/${it.name}.png`;
     await ctx.tree.write(img, it.image.bytes);
-    await ctx.tree.write(lbl, await encodePngAsync(it.mask, it.width, it.height, 1));
+    await ctx.tree.write(lbl, await encodeMaskPngAsync(it.mask, it.width, it.height, 1));
     remember(ctx, it.split === 'val' ? 'valid' : it.split, it.k, `${img} ${lbl}`);
     return [img, lbl];
   },

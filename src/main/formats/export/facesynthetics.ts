@@ -1,5 +1,5 @@
 /** FaceSynthetics: flat `{k:06d}.png` (image, PNG) + `{k:06d}_seg.png` (index PNG; 255 = ignore). No landmarks written. */
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { asPng } from './image';
 import { hasNames, type Exporter } from './types';
 import { FACESYNTHETICS } from '../../../shared/schema';
@@ -19,7 +19,7 @@ export const facesyntheticsExporter: Exporter = {
   async item({ tree }, it) {
     const id = String(it.k).padStart(6, '0');
     await tree.write(`${id}.png`, (await asPng(it.image)).bytes);
-    await tree.write(`${id}_seg.png`, await encodePngAsync(it.mask, it.width, it.height, 1));
+    await tree.write(`${id}_seg.png`, await encodeMaskPngAsync(it.mask, it.width, it.height, 1));
     return [`${id}.png`, `${id}_seg.png`];
   },
   async finish() {},

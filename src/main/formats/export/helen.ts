@@ -4,7 +4,7 @@
  * lines `<n>, <name>`, n from 1). Helen has no ignore value: an export where ignore pixels can occur
  * needs `ignoreAs` (the engine refuses it otherwise), so every pixel is in exactly one map.
  */
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { asJpeg } from './image';
 import { elevenClassProblems } from './lapa';
 import { recalled, remember } from './index-png';
@@ -24,11 +24,15 @@ export const helenExporter: Exporter = {
   async item(ctx, it) {
     const files = [`images/${it.name}.jpg`];
     await ctx.tree.write(files[0], (await asJpeg(it.image)).bytes);
-    const map = new Uint8Array(it.mask.length);
-    for (let cls = 0; cls < 11; cls++) {
+    // The 11 maps are encoded at once (the PNG threads share them); written in order.
+    const pngs = Array.from({ length: 11 }, (_, cls) => {
+      const map = new Uint8Array(it.mask.length);
       for (let i = 0; i < map.length; i++) map[i] = it.mask[i] === cls ? 255 : 0;
+      return encodeMaskPngAsync(map, it.width, it.height, 1);
+    });
+    for (let cls = 0; cls < 11; cls++) {
       const rel = `labels/${it.name}/${it.name}_lbl${String(cls).padStart(2, '0')}.png`;
-      await ctx.tree.write(rel, await encodePngAsync(map, it.width, it.height, 1));
+      await ctx.tree.write(rel, await pngs[cls]);
       files.push(rel);
     }
     remember(ctx, it.split, it.k, it.name);

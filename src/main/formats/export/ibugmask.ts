@@ -1,5 +1,5 @@
 /** iBugMask: `{train,test}/{name}.jpg` + `{name}.png` (index PNG, LaPa indices). No landmarks written. */
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { asJpeg } from './image';
 import { elevenClassProblems } from './lapa';
 import { needSplits, type Exporter } from './types';
@@ -13,7 +13,7 @@ export const ibugmaskExporter: Exporter = {
     const img = `${it.split}/${it.name}.jpg`;
     const lbl = `${it.split}/${it.name}.png`;
     await tree.write(img, (await asJpeg(it.image)).bytes);
-    await tree.write(lbl, await encodePngAsync(it.mask, it.width, it.height, 1));
+    await tree.write(lbl, await encodeMaskPngAsync(it.mask, it.width, it.height, 1));
     return [img, lbl];
   },
   async finish() {},

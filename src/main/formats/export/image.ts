@@ -7,7 +7,7 @@
  */
 import sharp from '../../sharp';
 import { decodeBmp, isBmp } from '../bmp';
-import { encodePngAsync } from '../png';
+import { encodePhotoPngAsync } from '../png-pool';
 import type { SourceImage } from './types';
 
 export function detectType(bytes: Uint8Array): SourceImage['type'] {
@@ -42,10 +42,10 @@ export async function asJpeg(img: SourceImage): Promise<{ bytes: Buffer; convert
 }
 
 /** The image as a `.png` file's bytes: the original when it is a PNG, else a deterministic lossless PNG. */
-export async function asPng(img: SourceImage): Promise<{ bytes: Buffer; converted: boolean }> {
+export async function asPng(img: SourceImage): Promise<{ bytes: Uint8Array; converted: boolean }> {
   if (img.type === 'png') return { bytes: img.bytes, converted: false };
   const r = await rgb(img);
-  return { bytes: await encodePngAsync(r.data, r.width, r.height, 3), converted: true };
+  return { bytes: await encodePhotoPngAsync(r.data, r.width, r.height, 3), converted: true };
 }
 
 /** Extension to keep for byte copies: the original one, `.jpeg` spelled `.jpg` left as is. */

@@ -4,7 +4,7 @@
  * those (the layout the index-PNG importer reads splits from), and `labelmap.json` (`{"index": name}`).
  */
 import type { LabelSchema } from '../../../shared/api/types';
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { keepExt } from './image';
 import type { ExportContext, Exporter } from './types';
 
@@ -55,7 +55,7 @@ export const indexPngExporter: Exporter = {
     const img = `images/${sub}${it.name}${keepExt(it.image)}`;
     const mask = `masks/${sub}${it.name}.png`;
     await ctx.tree.write(img, it.image.bytes);
-    await ctx.tree.write(mask, await encodePngAsync(it.mask, it.width, it.height, 1));
+    await ctx.tree.write(mask, await encodeMaskPngAsync(it.mask, it.width, it.height, 1));
     return [img, mask];
   },
   async finish(ctx) {

@@ -1,6 +1,6 @@
 /** LaPa: `{split}/images/{name}.jpg`, `{split}/labels/{name}.png` (index PNG). No landmarks (Parsel has none to write). */
 import { LAPA_11 } from '../../../shared/schema';
-import { encodePngAsync } from '../png';
+import { encodeMaskPngAsync } from '../png-pool';
 import { asJpeg } from './image';
 import { hasNames, needSplits, type Exporter } from './types';
 
@@ -20,7 +20,7 @@ export const lapaExporter: Exporter = {
     const img = `${it.split}/images/${it.name}.jpg`;
     const lbl = `${it.split}/labels/${it.name}.png`;
     await tree.write(img, (await asJpeg(it.image)).bytes);
-    await tree.write(lbl, await encodePngAsync(it.mask, it.width, it.height, 1));
+    await tree.write(lbl, await encodeMaskPngAsync(it.mask, it.width, it.height, 1));
     return [img, lbl];
   },
   async finish() {},

@@ -25,7 +25,7 @@ export interface ExportItem {
   width: number;
   height: number;
   image: SourceImage;
-  /** Row-major index mask in the output schema. */
+  /** Row-major index mask in the output schema. Handing it to the PNG pool (png-pool.ts) detaches it: encode it last. */
   mask: Uint8Array;
 }
 

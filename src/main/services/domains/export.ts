@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { ParselError } from '../../../shared/api/errors';
 import type { ExportFormatId, ExportRecord, ExportSpec } from '../../../shared/api/methods-export';
 import { ManifestError, parseManifest } from '../../../shared/dataset/manifest';
-import { planFromManifest, planFromSpec, previewOf, runExport, type PresenceCache } from '../../formats/export/engine';
+import { planFromManifest, planFromSpec, previewOf, runExport, type PresenceCache } from '../exporter';
 import { insertExport, listExports } from '../../store/export-repo';
 import type { DomainServices, ServiceContext } from '../context';
 import { jobRegistry } from '../job-registry';
@@ -71,7 +71,7 @@ export function exportServices(ctx: ServiceContext): DomainServices<'export:prev
           isCancelled: cancelled,
         });
         if (out.status === 'cancelled' || !out.manifest) {
-          return { jobId: id, status: 'cancelled', dir: dest, manifestPath: null, exportId: null, images: 0, files: 0, bySplit: {}, ignore: null };
+          return { jobId: id, status: 'cancelled', dir: dest, manifestPath: null, exportId: null, images: 0, files: 0, bySplit: {}, ignore: null, staleRemoved: out.staleRemoved };
         }
         const exportId = insertExport(p.store, { ...plan.spec, dir: dest, fromManifest: fromManifest ? resolve(fromManifest) : null }, out.manifest, out.manifest.createdAt);
         return {
@@ -84,6 +84,7 @@ export function exportServices(ctx: ServiceContext): DomainServices<'export:prev
           files: out.manifest.counts.files,
           bySplit: out.manifest.counts.bySplit,
           ignore: out.manifest.ignore,
+          staleRemoved: out.staleRemoved,
         };
       });
     },

@@ -34,6 +34,9 @@ function setup() {
     selection: () => null,
     setSelection: () => undefined,
     pick: () => undefined,
+    imageId: 1,
+    client: null as never, // these tools get their model data through their props, not the context
+    notify: () => undefined,
   };
   return { core, prefs, ctx };
 }

@@ -458,6 +458,12 @@ export function ExportDialog({ project, schema, onClose }: Props) {
             ) : (
               <>Export cancelled: nothing was written.</>
             )}
+            {result.staleRemoved.length > 0 && (
+              <div className="dim" data-testid="stale-removed">
+                Removed {result.staleRemoved.length === 1 ? 'a temporary folder' : `${result.staleRemoved.length} temporary folders`} of exports that did not finish:{' '}
+                {result.staleRemoved.map((s) => s.path).join(', ')}
+              </div>
+            )}
           </div>
         )}
         <div className="export-actions">

@@ -18,6 +18,7 @@ import {
 } from '../../../../shared/api/methods-models';
 import type { ProjectInfo } from '../../../../shared/api/types';
 import { describeAveraging } from '../../../../shared/models/averaging';
+import { formatShape } from '../../../../shared/models/shape';
 import { ErrorBox, fmtInt, toShownError, useClient, type ShownError } from '../common';
 import { detailProblems, expectsLabel, facesLabel, inputLabel, parseCardText } from './format';
 import { BrowseButton, PathBaseHint, usePathBase } from '../picker/BrowseButton';
@@ -72,12 +73,12 @@ export function CheckReport({ check, testId }: { check: ModelCheck; testId: stri
         <div className="dim mono graph">
           {check.graph.inputs.map((t) => (
             <div key={`i-${t.name}`}>
-              input "{t.name}" {t.type} [{t.shape.join(', ')}]
+              input "{t.name}" {t.type} {formatShape(t.shape)}
             </div>
           ))}
           {check.graph.outputs.map((t) => (
             <div key={`o-${t.name}`}>
-              output "{t.name}" {t.type} [{t.shape.join(', ')}]
+              output "{t.name}" {t.type} {formatShape(t.shape)}
             </div>
           ))}
         </div>

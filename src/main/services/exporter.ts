@@ -1,29 +1,32 @@
 /**
  * The export engine: resolve a spec (or a manifest) to a list of (image, revision, split, name),
- * write it with one exporter into a temporary folder next to the destination, write the manifest, and
- * rename the folder into place. Any failure or a cancel removes the temporary folder, so the
- * destination either appears complete or not at all.
+ * write it with one exporter (formats/export/) into a temporary folder next to the destination, write
+ * the manifest, and rename the folder into place. Any failure or a cancel removes the temporary folder,
+ * so the destination either appears complete or not at all; temporary folders of killed exports are
+ * removed by the next export into the same parent (export-temp.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { ParselError } from '../../../shared/api/errors';
-import { MANIFEST_FILE, type ExportIgnore, type ExportPreview, type ExportSpec } from '../../../shared/api/methods-export';
-import type { LabelSchema } from '../../../shared/api/types';
-import { MANIFEST_KIND, MANIFEST_VERSION, type ExportManifest, type ManifestItem, type ParsedManifest } from '../../../shared/dataset/manifest';
-import { outputNames } from '../../../shared/dataset/names';
-import { applyRemap, buildRemap, describeRemap, identityRemap, IGNORE_TARGET, RemapError, type Remap } from '../../../shared/dataset/remap';
-import { selectSubset, SubsetError, type Candidate } from '../../../shared/dataset/subset';
-import { decodeMask } from '../../../shared/mask/codec';
-import { findClass, getSchema } from '../../../shared/schema';
-import type { EventBus } from '../../services/backend';
-import type { ProjectPaths } from '../../services/paths';
-import { candidateRows, imageRows, revisionOwner, type CandidateRow } from '../../store/export-repo';
-import type { ProjectStore } from '../../store/project-store';
-import { detectType } from './image';
-import { EXPORTERS } from './index';
-import { OutputTree } from './tree';
-import type { ExportContext, ExportItem } from './types';
+import { dirname, extname, join, resolve } from 'node:path';
+import { ParselError } from '../../shared/api/errors';
+import { MANIFEST_FILE, type ExportIgnore, type ExportPreview, type ExportSpec } from '../../shared/api/methods-export';
+import type { LabelSchema } from '../../shared/api/types';
+import { MANIFEST_KIND, MANIFEST_VERSION, type ExportManifest, type ManifestItem, type ParsedManifest } from '../../shared/dataset/manifest';
+import { outputNames } from '../../shared/dataset/names';
+import { applyRemap, buildRemap, describeRemap, identityRemap, IGNORE_TARGET, RemapError, type Remap } from '../../shared/dataset/remap';
+import { selectSubset, SubsetError, type Candidate } from '../../shared/dataset/subset';
+import { decodeMask, decodeMaskMapped } from '../../shared/mask/codec';
+import { findClass, getSchema } from '../../shared/schema';
+import type { EventBus } from './backend';
+import type { ProjectPaths } from './paths';
+import { candidateRows, imageRows, revisionOwner, type CandidateRow } from '../store/export-repo';
+import type { ProjectStore } from '../store/project-store';
+import { detectType } from '../formats/export/image';
+import { EXPORTERS } from '../formats/export/index';
+import { OutputTree } from '../formats/export/tree';
+import type { ExportContext, ExportItem } from '../formats/export/types';
+import { mapLimit } from '../../shared/limiter';
+import { makeExportTemp, releaseExportTemp, sweepStaleExportTemps, type StaleRemoved } from './export-temp';
 
 /** Classes present per revision: revisions are immutable, so this never goes stale. */
 export type PresenceCache = Map<string, number[]>;
@@ -259,6 +262,8 @@ export interface RunOutcome {
   status: 'done' | 'cancelled';
   manifest: ExportManifest | null;
   manifestPath: string | null;
+  /** Temporary folders of killed exports removed from the destination's parent before writing. */
+  staleRemoved: StaleRemoved[];
 }
 
 async function checkDestination(dest: string): Promise<void> {
@@ -299,8 +304,8 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
   if (plan.problems.length > 0) throw new ParselError('INVALID_INPUT', `cannot export: ${plan.problems.join('; ')}`, { problems: plan.problems });
   const dest = resolve(o.dest);
   await checkDestination(dest);
-  const tmp = join(dirname(dest), `.${basename(dest)}.parsel-export-${randomBytes(6).toString('hex')}`);
-  await fs.mkdir(tmp);
+  const staleRemoved = await sweepStaleExportTemps(dirname(dest));
+  const tmp = await makeExportTemp(dest);
   const exporter = EXPORTERS[plan.spec.format];
   const tree = new OutputTree(tmp);
   const ignore = plan.ignoreValue;
@@ -318,6 +323,9 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
   exporter.begin?.(ctx);
   const total = plan.items.length;
   const hist = new Float64Array(256);
+  // The remap as a byte table (values it refuses are checked per mask below).
+  const lut8 = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) lut8[v] = Math.max(0, plan.remap.lut[v]);
   const imagesWith = new Uint32Array(256);
   const itemFiles: string[][] = new Array(total);
   let done = 0;
@@ -330,35 +338,33 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
   };
   try {
     emit('writing', true);
-    let next = 0;
-    // The first failure stops every worker; the temporary folder is removed only once all have
-    // stopped, so no late write can recreate it.
-    let failure: { err: unknown } | null = null;
-    const worker = async () => {
-      try {
-        await work();
-      } catch (err) {
-        failure ??= { err };
-      }
-    };
-    const work = async () => {
-      while (next < total) {
-        if (o.isCancelled() || failure) return;
-        const k = next++;
-        const p = plan.items[k];
+    // The first failure stops the others; mapLimit settles only once every item in flight has, so
+    // the temporary folder is removed after all have stopped and no late write can recreate it.
+    await mapLimit(
+      plan.items,
+      Math.max(1, o.concurrency ?? 4),
+      async (p, k) => {
         const bytes = await readImage(o.paths, p.row);
         const stored = o.store.revisionMask(p.revisionId);
-        let mask = decodeMask(stored);
         if (stored.width !== p.row.width || stored.height !== p.row.height) {
           throw new ParselError('INVALID_INPUT', `revision ${p.revisionId} is ${stored.width}×${stored.height} but image ${p.row.id} is ${p.row.width}×${p.row.height}`);
         }
-        try {
-          mask = applyRemap(plan.remap, mask, stored.width);
-        } catch (err) {
-          wrap(err);
-        }
+        // Decode, remap and count in one pass over the mask's runs.
+        const src = new Uint32Array(256);
+        const mask = decodeMaskMapped(stored, lut8, src);
         const own = new Uint32Array(256);
-        for (let i = 0; i < mask.length; i++) own[mask[i]]++;
+        for (let v = 0; v < 256; v++) {
+          if (src[v] === 0) continue;
+          if (plan.remap.lut[v] < 0) {
+            // The message names the first such pixel, as applyRemap does.
+            try {
+              applyRemap(plan.remap, decodeMask(stored), stored.width);
+            } catch (err) {
+              wrap(err);
+            }
+          }
+          own[lut8[v]] += src[v];
+        }
         for (let v = 0; v < 256; v++) {
           if (own[v] === 0) continue;
           hist[v] += own[v];
@@ -377,14 +383,13 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
         itemFiles[k] = await exporter.item(ctx, item);
         done++;
         emit('writing');
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 4, total)) }, worker));
-    if (failure) throw (failure as { err: unknown }).err;
+      },
+      { stop: o.isCancelled },
+    );
     if (o.isCancelled()) {
       await fs.rm(tmp, { recursive: true, force: true });
       emit('cancelled', true);
-      return { status: 'cancelled', manifest: null, manifestPath: null };
+      return { status: 'cancelled', manifest: null, manifestPath: null, staleRemoved };
     }
     emit('finishing', true);
     await exporter.finish(ctx);
@@ -433,13 +438,14 @@ export async function runExport(plan: Plan, o: RunOptions): Promise<RunOutcome> 
     await fs.writeFile(join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 1) + '\n', { flag: 'wx' });
     if (o.isCancelled()) {
       await fs.rm(tmp, { recursive: true, force: true });
-      return { status: 'cancelled', manifest: null, manifestPath: null };
+      return { status: 'cancelled', manifest: null, manifestPath: null, staleRemoved };
     }
+    await releaseExportTemp(tmp);
     await fs.rmdir(dest).catch(() => undefined); // an empty destination folder is replaced
     await fs.rename(tmp, dest);
     done = total;
     emit('done', true);
-    return { status: 'done', manifest, manifestPath: join(dest, MANIFEST_FILE) };
+    return { status: 'done', manifest, manifestPath: join(dest, MANIFEST_FILE), staleRemoved };
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
     emit('failed', true);

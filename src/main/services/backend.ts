@@ -18,6 +18,7 @@ import {
   type ValidatedRequestOf,
 } from '../../shared/api/contract';
 import { ParselError } from '../../shared/api/errors';
+import { busyError, busyTimeoutMs, isBusyError } from '../store/tx';
 
 export type ServiceTable = {
   [M in MethodName]: (request: ValidatedRequestOf<M>) => Promise<ResponseOf<M>> | ResponseOf<M>;
@@ -64,6 +65,8 @@ export async function dispatch(services: ServiceTable, method: unknown, payload:
     return await fn(parsed.data);
   } catch (err) {
     if (err instanceof ParselError) throw err;
+    // A statement outside store/tx.ts's writeTx that waited the busy timeout for another process.
+    if (isBusyError(err)) throw busyError(null, busyTimeoutMs());
     throw new ParselError('INTERNAL', `${method}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

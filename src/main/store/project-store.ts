@@ -14,6 +14,7 @@ import type {
 } from '../../shared/api/types';
 import { IMAGE_STATUSES } from '../../shared/api/types';
 import { createDatabase, openDatabase, type Db, type OpenOptions } from './db';
+import { writeTx } from './tx';
 
 export interface NewImage {
   path: string;
@@ -154,6 +155,14 @@ export class ProjectStore {
     return store;
   }
 
+  /**
+   * Run `fn` as one write transaction (`BEGIN IMMEDIATE`; a savepoint inside another): waits for a
+   * writer in another process up to the busy timeout, then fails with `BUSY` (store/tx.ts).
+   */
+  transaction<T>(fn: () => T): T {
+    return writeTx(this.db, this.path, fn);
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -228,24 +237,66 @@ export class ProjectStore {
       'INSERT INTO image(path, sha256, width, height, split, source, tags, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const ids: number[] = [];
-    this.db
-      .transaction(() => {
-        for (const r of rows) {
-          const info = stmt.run(
-            r.path,
-            r.sha256,
-            r.width,
-            r.height,
-            r.split ?? null,
-            r.source ?? null,
-            JSON.stringify(r.tags ?? []),
-            now,
-          );
-          ids.push(Number(info.lastInsertRowid));
-        }
-      })
-      .immediate();
+    this.transaction(() => {
+      for (const r of rows) {
+        const info = stmt.run(
+          r.path,
+          r.sha256,
+          r.width,
+          r.height,
+          r.split ?? null,
+          r.source ?? null,
+          JSON.stringify(r.tags ?? []),
+          now,
+        );
+        ids.push(Number(info.lastInsertRowid));
+      }
+    });
     return ids;
+  }
+
+  /** The image stored under `path` (as stored: relative to the project folder when inside it), or null. */
+  imageByPath(path: string): { id: number; sha256: string; headRevisionId: number | null } | null {
+    const r = this.db.prepare('SELECT id, sha256, head_revision_id FROM image WHERE path = ?').get(path) as
+      | { id: number; sha256: string; head_revision_id: number | null }
+      | undefined;
+    return r ? { id: r.id, sha256: r.sha256, headRevisionId: r.head_revision_id } : null;
+  }
+
+  /** The stored path of the image with this content, or null. */
+  pathByHash(sha256: string): string | null {
+    return (this.db.prepare('SELECT path FROM image WHERE sha256 = ?').pluck().get(sha256) as string | undefined) ?? null;
+  }
+
+  /**
+   * Add images unless their content or path is in the project already, deciding and inserting in one
+   * write transaction (a second process adding the same files waits, then sees these rows). Per row:
+   * its new id, the stored path of the same content, or `pathTaken` (another file was added under
+   * this path before).
+   */
+  addImagesOnce(rows: NewImage[]): ({ id: number } | { duplicateOf: string } | { pathTaken: true })[] {
+    return this.transaction(() =>
+      rows.map((r) => {
+        const dup = this.pathByHash(r.sha256);
+        if (dup !== null) return { duplicateOf: dup };
+        if (this.hasPath(r.path)) return { pathTaken: true as const };
+        return { id: this.insertImages([r])[0] };
+      }),
+    );
+  }
+
+  /** Give an image a split when it has none (and a source when it has none). */
+  setSplitIfNone(imageId: number, split: string, source: string | null): void {
+    this.db.prepare('UPDATE image SET split = ?, source = coalesce(source, ?) WHERE id = ? AND split IS NULL').run(split, source, imageId);
+  }
+
+  /** An image's landmarks from one source (replaced when that source has some already). */
+  setLandmarks(imageId: number, source: string, points: [number, number][], createdAt: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO landmark(image_id, source, points, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(image_id, source) DO UPDATE SET points = excluded.points',
+      )
+      .run(imageId, source, JSON.stringify(points), createdAt);
   }
 
   listImages(q: { status?: ImageStatus[]; split?: string; offset: number; limit: number }): ImagePage {
@@ -292,15 +343,13 @@ export class ProjectStore {
   setStatus(ids: number[], status: ImageStatus): number {
     const stmt = this.db.prepare('UPDATE image SET status = ? WHERE id = ?');
     let updated = 0;
-    this.db
-      .transaction(() => {
-        for (const id of ids) {
-          const n = stmt.run(status, id).changes;
-          if (n === 0) throw new ParselError('NOT_FOUND', `image ${id} does not exist in this project`);
-          updated += n;
-        }
-      })
-      .immediate();
+    this.transaction(() => {
+      for (const id of ids) {
+        const n = stmt.run(status, id).changes;
+        if (n === 0) throw new ParselError('NOT_FOUND', `image ${id} does not exist in this project`);
+        updated += n;
+      }
+    });
     return updated;
   }
 
@@ -310,7 +359,7 @@ export class ProjectStore {
    */
   saveRevision(r: NewRevision): RevisionSummary {
     const schemaId = this.meta('schema_id');
-    const run = this.db.transaction((): number => {
+    const id = this.transaction((): number => {
       const img = this.db.prepare('SELECT head_revision_id, status FROM image WHERE id = ?').get(r.imageId) as
         | { head_revision_id: number | null; status: ImageStatus }
         | undefined;
@@ -363,7 +412,6 @@ export class ProjectStore {
         .run(id, nextStatus(img.status, r.kind), r.imageId);
       return id;
     });
-    const id = run.immediate();
     return this.getRevision(id);
   }
 

@@ -26,7 +26,6 @@ import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, ty
 import { startWorker } from '../inference/spawn';
 import type { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
-import { faceBoxesOf } from './domains/faces';
 import { modelRow, verifyModelFile } from './model-check';
 import { deflateProbs, predictionCounts } from './predictions';
 import type { ItemOutcome, ItemWrite } from './prelabel-commit';
@@ -538,7 +537,7 @@ export class PrelabelJobs {
           if (sets.length === 0) throw new Error(`image ${r.image_id} (${r.path}) has no landmarks; the model set finds faces from landmarks`);
           boxes = sets.map((p) => boxFromLandmarks(p));
         } else if (faces.mode === 'box') {
-          const drawn = faceBoxesOf(store, r.image_id);
+          const drawn = store.faces.of(r.image_id);
           if (drawn.length === 0) throw new SkipItem(NO_FACE_BOX);
           boxes = drawn.map((b): Box => [b.x0, b.y0, b.x1, b.y1]);
         } else if (faces.mode === 'detector') {

@@ -14,6 +14,7 @@ import type {
 } from '../../shared/api/types';
 import { IMAGE_STATUSES } from '../../shared/api/types';
 import { createDatabase, openDatabase, type Db, type OpenOptions } from './db';
+import { FaceRepo } from './face-repo';
 import { writeTx } from './tx';
 
 export interface NewImage {
@@ -126,10 +127,15 @@ function toRevision(r: RevisionRow): RevisionSummary {
 }
 
 export class ProjectStore {
+  /** Face boxes (migration 7). */
+  readonly faces: FaceRepo;
+
   private constructor(
     readonly db: Db,
     readonly path: string,
-  ) {}
+  ) {
+    this.faces = new FaceRepo(db);
+  }
 
   static create(path: string, schema: LabelSchema, name: string, opts: OpenOptions = {}): ProjectStore {
     const db = createDatabase(path, opts);

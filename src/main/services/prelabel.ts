@@ -256,23 +256,12 @@ export class PrelabelJobs {
     let ids: number[];
     if (req.imageIds) {
       ids = [...new Set(req.imageIds)];
-      const exists = store.db.prepare('SELECT 1 FROM image WHERE id = ?');
-      const missing = ids.filter((i) => !exists.get(i));
+      const missing = store.missingImageIds(ids);
       if (missing.length) {
         throw new ParselError('NOT_FOUND', `images not in this project: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (+${missing.length - 20} more)` : ''}`, { missing });
       }
     } else {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (req.filter?.status) {
-        where.push(`status IN (${req.filter.status.map(() => '?').join(',')})`);
-        args.push(...req.filter.status);
-      }
-      if (req.filter?.split !== undefined) {
-        where.push('split = ?');
-        args.push(req.filter.split);
-      }
-      ids = (store.db.prepare(`SELECT id FROM image ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`).all(...args) as { id: number }[]).map((r) => r.id);
+      ids = store.selectImages({ status: req.filter?.status, split: req.filter?.split }).map((r) => r.id);
     }
     if (ids.length === 0) throw new ParselError('INVALID_INPUT', req.filter ? 'no image matches the filter' : 'the project has no images to pre-label');
     const spec: JobSpec = { modelSetId: req.modelSetId, force: req.force, ...(req.providers ? { providers: req.providers } : {}) };

@@ -15,6 +15,7 @@ import type {
 import { IMAGE_STATUSES } from '../../shared/api/types';
 import { createDatabase, openDatabase, type Db, type OpenOptions } from './db';
 import { FaceRepo } from './face-repo';
+import { IMAGE_SELECT_COLUMNS, imageWhere, type ImageFilter, type ImageSelectRow } from './image-select';
 import { writeTx } from './tx';
 
 export interface NewImage {
@@ -305,38 +306,43 @@ export class ProjectStore {
       .run(imageId, source, JSON.stringify(points), createdAt);
   }
 
+  /** Images of a filter (store/image-select.ts), by id. */
+  selectImages(f: ImageFilter): ImageSelectRow[] {
+    const { where, args } = imageWhere(f);
+    return this.db.prepare(`SELECT ${IMAGE_SELECT_COLUMNS} FROM image ${where} ORDER BY id`).all(...args) as ImageSelectRow[];
+  }
+
+  countImages(f: ImageFilter): number {
+    const { where, args } = imageWhere(f);
+    return this.db.prepare(`SELECT count(*) FROM image ${where}`).pluck().get(...args) as number;
+  }
+
+  /** The ids among `ids` that are no image of the project, in the order given. */
+  missingImageIds(ids: readonly number[]): number[] {
+    const found = new Set(this.db.prepare('SELECT id FROM image WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as number[]);
+    return ids.filter((i) => !found.has(i));
+  }
+
+  /** A page of the images of a filter, by id. `split: 'none'` lists the images without a split. */
   listImages(q: { status?: ImageStatus[]; split?: string; offset: number; limit: number }): ImagePage {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.status && q.status.length > 0) {
-      where.push(`status IN (${q.status.map(() => '?').join(',')})`);
-      args.push(...q.status);
-    }
-    if (q.split !== undefined) {
-      where.push('split = ?');
-      args.push(q.split);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) FROM image ${clause}`).pluck().get(...args) as number) ?? 0;
+    const f: ImageFilter = { status: q.status && q.status.length > 0 ? q.status : undefined, split: q.split };
+    const { where, args } = imageWhere(f);
     const rows = this.db
-      .prepare(`SELECT * FROM image ${clause} ORDER BY id LIMIT ? OFFSET ?`)
-      .all(...args, q.limit, q.offset) as ImageRow[];
+      .prepare(`SELECT ${IMAGE_SELECT_COLUMNS} FROM image ${where} ORDER BY id LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as ImageSelectRow[];
     return {
-      total,
+      total: this.countImages(f),
       offset: q.offset,
-      items: rows.map((r) => {
-        const d = toSummary(r);
-        return {
-          id: d.id,
-          path: d.path,
-          width: d.width,
-          height: d.height,
-          split: d.split,
-          source: d.source,
-          status: d.status,
-          headRevisionId: d.headRevisionId,
-        };
-      }),
+      items: rows.map((r) => ({
+        id: r.id,
+        path: r.path,
+        width: r.width,
+        height: r.height,
+        split: r.split,
+        source: r.source,
+        status: r.status,
+        headRevisionId: r.head_revision_id,
+      })),
     };
   }
 

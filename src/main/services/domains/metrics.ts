@@ -32,22 +32,9 @@ const SKIPPED_LISTED = 1000;
 
 /** Images of a selection, by id. Listed ids that do not exist are NOT_FOUND. */
 export function selectMetricsImages(store: ProjectStore, sel: MetricsSelection): SelectedImage[] {
-  const where: string[] = [];
-  const args: string[] = [];
-  const inList = (col: string, xs: readonly (string | number)[] | undefined) => {
-    if (!xs) return;
-    where.push(`${col} IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(xs));
-  };
-  inList('id', sel.imageIds);
-  inList('status', sel.status);
-  inList(`coalesce(split, 'none')`, sel.split);
-  inList(`coalesce(source, 'none')`, sel.source);
-  const sql = `SELECT id, width, height, head_revision_id FROM image ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-  const rows = store.db.prepare(sql).all(...args) as SelectedImage[];
+  const rows: SelectedImage[] = store.selectImages({ ids: sel.imageIds, status: sel.status, split: sel.split, source: sel.source });
   if (sel.imageIds) {
-    const all = new Set(store.db.prepare('SELECT id FROM image WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(sel.imageIds)) as number[]);
-    const missing = sel.imageIds.filter((i) => !all.has(i));
+    const missing = store.missingImageIds(sel.imageIds);
     if (missing.length > 0) {
       throw new ParselError('NOT_FOUND', `image ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (+${missing.length - 10} more)` : ''} does not exist in this project`, { missing });
     }

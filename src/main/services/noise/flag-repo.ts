@@ -95,25 +95,7 @@ export interface SelectedImage {
 
 /** Images of a selection, by id (all images when the selection is empty). */
 export function selectImages(store: ProjectStore, sel: NoiseSelection): SelectedImage[] {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  const inList = (col: string, xs: readonly (string | number)[] | undefined) => {
-    if (!xs) return;
-    where.push(`${col} IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(xs));
-  };
-  inList('id', sel.imageIds);
-  inList('status', sel.status);
-  if (sel.split) {
-    where.push(`coalesce(split, 'none') IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(sel.split));
-  }
-  if (sel.source) {
-    where.push(`coalesce(source, 'none') IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(sel.source));
-  }
-  const sql = `SELECT id, path, sha256, width, height, head_revision_id FROM image ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-  const rows = store.db.prepare(sql).all(...args) as SelectedImage[];
+  const rows: SelectedImage[] = store.selectImages({ ids: sel.imageIds, status: sel.status, split: sel.split, source: sel.source });
   if (sel.imageIds) {
     const found = new Set(rows.map((r) => r.id));
     const missing = sel.imageIds.filter((i) => !found.has(i));

@@ -16,6 +16,7 @@ import { IMAGE_STATUSES } from '../../shared/api/types';
 import { createDatabase, openDatabase, type Db, type OpenOptions } from './db';
 import { FaceRepo } from './face-repo';
 import { IMAGE_SELECT_COLUMNS, imageWhere, type ImageFilter, type ImageSelectRow } from './image-select';
+import { PredictionRepo } from './prediction-repo';
 import { writeTx } from './tx';
 
 export interface NewImage {
@@ -130,12 +131,15 @@ function toRevision(r: RevisionRow): RevisionSummary {
 export class ProjectStore {
   /** Face boxes (migration 7). */
   readonly faces: FaceRepo;
+  /** The prediction cache (migration 5). */
+  readonly predictions: PredictionRepo;
 
   private constructor(
     readonly db: Db,
     readonly path: string,
   ) {
     this.faces = new FaceRepo(db);
+    this.predictions = new PredictionRepo(db);
   }
 
   static create(path: string, schema: LabelSchema, name: string, opts: OpenOptions = {}): ProjectStore {

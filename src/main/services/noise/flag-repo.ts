@@ -108,7 +108,7 @@ export function selectImages(store: ProjectStore, sel: NoiseSelection): Selected
 
 /** Image ids with a cached prediction by the model set. */
 export function predictedImageIds(store: ProjectStore, modelSetId: number): Set<number> {
-  return new Set(store.db.prepare('SELECT image_id FROM prediction WHERE model_set_id = ?').pluck().all(modelSetId) as number[]);
+  return store.predictions.imageIdsOf(modelSetId);
 }
 
 interface QueueRow {

@@ -15,15 +15,16 @@ import type { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
-import type { FaceSpec, ImportedProbsInfo, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo, SetRemap } from '../../shared/api/methods-models';
+import type { FaceSpec, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo, SetRemap } from '../../shared/api/methods-models';
 import type { ImageStatus, LabelSchema } from '../../shared/api/types';
 import { encodeMask } from '../../shared/mask/codec';
-import { isDetectorCard, type AnyModelCard, type ModelCard } from '../../shared/models/card';
+import { isDetectorCard, type ModelCard } from '../../shared/models/card';
 import { buildProbRemap, describeProbRemap, movedClasses } from '../../shared/models/prob-remap';
 import { getSchema } from '../../shared/schema';
 import { decodeBmp, isBmp } from '../formats/bmp';
 import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box, type DetectorSpec } from '../inference';
 import { startWorker } from '../inference/spawn';
+import type { ModelSetEntry } from '../store/model-repo';
 import type { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
 import { modelRow, verifyModelFile } from './model-check';
@@ -35,16 +36,7 @@ export const PRELABEL_KIND = 'prelabel';
 const CONCURRENCY = 3;
 const PROGRESS_MS = 200;
 
-interface SetRow {
-  id: number;
-  name: string;
-  members: string;
-  tta: 'none' | 'flip';
-  faces: string;
-  created_at: string;
-  /** ImportedProbsInfo JSON for a set of imported predictions (no members); null for a set of models. */
-  imported: string | null;
-}
+type SetRow = ModelSetEntry;
 
 interface JobSpec {
   modelSetId: number;
@@ -76,29 +68,27 @@ interface TodoRow {
 }
 
 export function setRow(store: ProjectStore, id: number): SetRow {
-  const r = store.db.prepare('SELECT id, name, members, tta, faces, created_at, imported FROM model_set WHERE id = ?').get(id) as SetRow | undefined;
-  if (!r) throw new ParselError('NOT_FOUND', `model set ${id} does not exist in this project`, { modelSetId: id });
-  return r;
+  return store.models.set(id);
 }
 
 function memberCards(store: ProjectStore, set: SetRow): { id: number; name: string; path: string; sha256: string; card: ModelCard }[] {
-  return (JSON.parse(set.members) as number[]).map((id) => {
+  return set.members.map((id) => {
     const m = modelRow(store, id);
-    return { id: m.id, name: m.name, path: m.path, sha256: m.sha256, card: JSON.parse(m.card) as ModelCard };
+    return { id: m.id, name: m.name, path: m.path, sha256: m.sha256, card: m.card as ModelCard };
   });
 }
 
 export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionCounts(store)): ModelSetRecord {
   if (r.imported !== null) {
     // Predictions read from a file: in the project's schema (K was checked against it), whole images.
-    const imported = JSON.parse(r.imported) as ImportedProbsInfo;
+    const imported = r.imported;
     const schema = store.schema();
     return {
       id: r.id,
       name: r.name,
       modelIds: [],
       tta: r.tta,
-      faces: { margin: 0.25, ...(JSON.parse(r.faces) as Partial<FaceSpec>) } as FaceSpec,
+      faces: { margin: 0.25, ...r.faces } as FaceSpec,
       labels: schema.id,
       classes: schema.classes.length,
       expects: 'image',
@@ -112,9 +102,9 @@ export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionC
   return {
     id: r.id,
     name: r.name,
-    modelIds: JSON.parse(r.members) as number[],
+    modelIds: r.members,
     tta: r.tta,
-    faces: { margin: 0.25, ...(JSON.parse(r.faces) as Partial<FaceSpec>) } as FaceSpec,
+    faces: { margin: 0.25, ...r.faces } as FaceSpec,
     labels: cards[0].labels,
     classes: getSchema(cards[0].labels).classes.length,
     expects: cards[0].expects,
@@ -136,7 +126,7 @@ function refuseImported(set: SetRow): void {
   if (set.imported === null) return;
   throw new ParselError(
     'INVALID_INPUT',
-    `model set ${set.id} "${set.name}" holds predictions imported from ${(JSON.parse(set.imported) as ImportedProbsInfo).dir} (parsel import-probs) and has no models: it cannot pre-label. Scan or compare with it; to change its predictions, import them again under a new name`,
+    `model set ${set.id} "${set.name}" holds predictions imported from ${set.imported.dir} (parsel import-probs) and has no models: it cannot pre-label. Scan or compare with it; to change its predictions, import them again under a new name`,
     { modelSetId: set.id },
   );
 }
@@ -162,7 +152,7 @@ export const NO_FACE_FOUND = 'no face found';
 async function faceDetectorSpec(store: ProjectStore, set: SetRow, id: number | undefined): Promise<DetectorSpec> {
   if (id === undefined) throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}" finds faces with a detector but names none (faces.detectorModelId)`, { modelSetId: set.id });
   const m = modelRow(store, id);
-  const card = JSON.parse(m.card) as AnyModelCard;
+  const card = m.card;
   if (!isDetectorCard(card)) {
     throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}": its face detector, model ${id} "${m.name}", has no face-detector card`, { modelSetId: set.id, modelId: id });
   }
@@ -433,7 +423,7 @@ export class PrelabelJobs {
     refuseImported(set);
     const members = memberCards(store, set);
     for (const m of members) await verifyModelFile(m);
-    const faces = JSON.parse(set.faces) as Partial<FaceSpec>;
+    const faces = set.faces;
     const models = members.map((m) => ({
       path: m.path,
       // The set's margin overrides the card's for face-crop models (the crop is the set's choice).
@@ -451,7 +441,7 @@ export class PrelabelJobs {
   private async loop(store: ProjectStore, jobId: number, set: SetRow, spec: JobSpec, engine: InferenceEngine, signal: AbortSignal, todoAtStart: number): Promise<void> {
     const db = store.db;
     const ctx = this.ctx;
-    const faces = { mode: 'whole', margin: 0.25, ...(JSON.parse(set.faces) as Partial<FaceSpec>) } as FaceSpec;
+    const faces = { mode: 'whole', margin: 0.25, ...set.faces } as FaceSpec;
     const faceModel = memberCards(store, set)[0].card.expects === 'face';
     const author = `model set "${set.name}"`;
     const note = `pre-labelled by job ${jobId} (${engine.provider}${set.tta === 'flip' ? ', flip TTA' : ''})`;

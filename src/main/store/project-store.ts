@@ -16,6 +16,7 @@ import { IMAGE_STATUSES } from '../../shared/api/types';
 import { createDatabase, openDatabase, type Db, type OpenOptions } from './db';
 import { FaceRepo } from './face-repo';
 import { IMAGE_SELECT_COLUMNS, imageWhere, type ImageFilter, type ImageSelectRow } from './image-select';
+import { ModelRepo } from './model-repo';
 import { PredictionRepo } from './prediction-repo';
 import { writeTx } from './tx';
 
@@ -131,6 +132,8 @@ function toRevision(r: RevisionRow): RevisionSummary {
 export class ProjectStore {
   /** Face boxes (migration 7). */
   readonly faces: FaceRepo;
+  /** Models and model sets (migrations 5, 8, 9). */
+  readonly models: ModelRepo;
   /** The prediction cache (migration 5). */
   readonly predictions: PredictionRepo;
 
@@ -140,6 +143,7 @@ export class ProjectStore {
   ) {
     this.faces = new FaceRepo(db);
     this.predictions = new PredictionRepo(db);
+    this.models = new ModelRepo(db);
   }
 
   static create(path: string, schema: LabelSchema, name: string, opts: OpenOptions = {}): ProjectStore {
@@ -319,6 +323,11 @@ export class ProjectStore {
   countImages(f: ImageFilter): number {
     const { where, args } = imageWhere(f);
     return this.db.prepare(`SELECT count(*) FROM image ${where}`).pluck().get(...args) as number;
+  }
+
+  /** One image's row (no tags), or null. */
+  imageRow(id: number): ImageSelectRow | null {
+    return (this.db.prepare(`SELECT ${IMAGE_SELECT_COLUMNS} FROM image WHERE id = ?`).get(id) as ImageSelectRow | undefined) ?? null;
   }
 
   /** The ids among `ids` that are no image of the project, in the order given. */

@@ -94,7 +94,7 @@ export function labelResolver(store: ProjectStore, source: LabelSource, K: numbe
     };
   }
   const ms = source.modelSet;
-  if (!store.db.prepare('SELECT 1 FROM model_set WHERE id = ?').get(ms)) throw new ParselError('NOT_FOUND', `model set ${ms} does not exist in this project`);
+  if (!store.models.setExists(ms)) throw new ParselError('NOT_FOUND', `model set ${ms} does not exist in this project`);
   return (img) => {
     const p = readPrediction(store, img.id, ms);
     if (!p) return { missing: `no cached prediction by model set ${ms}` };

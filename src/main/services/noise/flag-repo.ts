@@ -79,9 +79,9 @@ export function getFlag(store: ProjectStore, flagId: number): FlagRow {
 }
 
 export function requireModelSet(store: ProjectStore, modelSetId: number): { id: number; name: string } {
-  const r = store.db.prepare('SELECT id, name FROM model_set WHERE id = ?').get(modelSetId) as { id: number; name: string } | undefined;
-  if (!r) throw new ParselError('NOT_FOUND', `model set ${modelSetId} does not exist in this project`);
-  return r;
+  if (!store.models.setExists(modelSetId)) throw new ParselError('NOT_FOUND', `model set ${modelSetId} does not exist in this project`);
+  const r = store.models.set(modelSetId);
+  return { id: r.id, name: r.name };
 }
 
 export interface SelectedImage {

@@ -2,6 +2,7 @@
  * Repository over one project database. Synchronous (better-sqlite3): every method is one statement
  * or one transaction, so callers never see a half-applied change.
  */
+import { z } from 'zod';
 import { ParselError, type ConflictDetails } from '../../shared/api/errors';
 import type {
   ImageDetail,
@@ -16,6 +17,7 @@ import { IMAGE_STATUSES } from '../../shared/api/types';
 import { createDatabase, openDatabase, type Db, type OpenOptions } from './db';
 import { FaceRepo } from './face-repo';
 import { IMAGE_SELECT_COLUMNS, imageWhere, type ImageFilter, type ImageSelectRow } from './image-select';
+import { JobRepo } from './job-repo';
 import { ModelRepo } from './model-repo';
 import { PredictionRepo } from './prediction-repo';
 import { writeTx } from './tx';
@@ -76,6 +78,8 @@ interface RevisionRow {
   note: string | null;
 }
 
+const LANDMARKS = z.array(z.tuple([z.number(), z.number()]));
+
 const REVISION_COLUMNS =
   'id, image_id, parent_id, schema_id, author, kind, width, height, encoding, length(mask) AS byte_size, created_at, note';
 
@@ -132,6 +136,8 @@ function toRevision(r: RevisionRow): RevisionSummary {
 export class ProjectStore {
   /** Face boxes (migration 7). */
   readonly faces: FaceRepo;
+  /** Pre-labelling jobs and their items (migration 5). */
+  readonly jobs: JobRepo;
   /** Models and model sets (migrations 5, 8, 9). */
   readonly models: ModelRepo;
   /** The prediction cache (migration 5). */
@@ -144,6 +150,7 @@ export class ProjectStore {
     this.faces = new FaceRepo(db);
     this.predictions = new PredictionRepo(db);
     this.models = new ModelRepo(db);
+    this.jobs = new JobRepo(db);
   }
 
   static create(path: string, schema: LabelSchema, name: string, opts: OpenOptions = {}): ProjectStore {
@@ -337,6 +344,20 @@ export class ProjectStore {
   }
 
   /** A page of the images of a filter, by id. `split: 'none'` lists the images without a split. */
+  /** An image's landmark sets (one per source, by source), each a list of [x, y]. */
+  landmarks(imageId: number): [number, number][][] {
+    return (this.db.prepare('SELECT source, points FROM landmark WHERE image_id = ? ORDER BY source').all(imageId) as { source: string; points: string }[]).map((l) => {
+      const r = LANDMARKS.safeParse(JSON.parse(l.points));
+      if (!r.success) throw new ParselError('INVALID_INPUT', `landmarks "${l.source}" of image ${imageId} do not decode: ${r.error.issues[0]?.message ?? 'bad value'}`, { imageId });
+      return r.data;
+    });
+  }
+
+  /** Whether the image has a revision of one of these kinds. */
+  hasRevisionOfKinds(imageId: number, kinds: readonly RevisionKind[]): boolean {
+    return this.db.prepare('SELECT 1 FROM revision WHERE image_id = ? AND kind IN (SELECT value FROM json_each(?)) LIMIT 1').get(imageId, JSON.stringify(kinds)) !== undefined;
+  }
+
   listImages(q: { status?: ImageStatus[]; split?: string; offset: number; limit: number }): ImagePage {
     const f: ImageFilter = { status: q.status && q.status.length > 0 ? q.status : undefined, split: q.split };
     const { where, args } = imageWhere(f);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getSchema } from '../../src/shared/schema';
 import { ProjectStore } from '../../src/main/store/project-store';
-import { selectImages } from '../../src/main/services/noise/flag-repo';
+import { selectImages } from '../../src/main/store/flag-repo';
 import { selectMetricsImages } from '../../src/main/services/domains/metrics';
 
 function store(): ProjectStore {

@@ -8,7 +8,8 @@
 //   3 table      src/main/services/create.ts, index.ts    the service table that composes the domains
 //   4 hosts      src/main/server/**, ipc.ts, electron.ts  transports and the Electron shell
 //
-// Files of src/main outside these paths are not checked (give a new folder its layer here).
+// Files of src/main outside these paths are not checked (give a new folder its layer here). Above the
+// store, importing `storeDb` (the raw connection of a ProjectStore) is refused too.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 
@@ -37,7 +38,7 @@ function mainRel(mainDir, abs) {
 }
 
 export const mainLayers = {
-  meta: { type: 'problem', schema: [], messages: { up: '{{from}} must not import {{to}} ({{spec}}): src/main layers are store ← services ← domains ← the service table ← server / electron (docs/ARCHITECTURE.md)' } },
+  meta: { type: 'problem', schema: [], messages: { rawDb: 'storeDb (the raw connection) is for src/main/store only: use ProjectStore and its repositories', up: '{{from}} must not import {{to}} ({{spec}}): src/main layers are store ← services ← domains ← the service table ← server / electron (docs/ARCHITECTURE.md)' } },
   create(context) {
     const file = context.filename;
     const mainDir = resolve(context.cwd, 'src', 'main');
@@ -51,6 +52,9 @@ export const mainLayers = {
       if (target === null) return;
       const to = layerOf(target);
       if (to !== null && to > from) context.report({ node, messageId: 'up', data: { from: NAMES[from], to: NAMES[to], spec } });
+      // The raw connection is the store's own: above it, code goes through ProjectStore and its repositories.
+      const named = (node.specifiers ?? []).some((sp) => (sp.imported?.name ?? sp.local?.name) === 'storeDb');
+      if (from > 0 && target === 'store/project-store' && named) context.report({ node, messageId: 'rawDb' });
     };
     return {
       ImportDeclaration: (n) => check(n, n.source),

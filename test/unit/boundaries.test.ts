@@ -43,6 +43,8 @@ describe('layer boundaries (lint)', () => {
     ['src/main/services/domains/x.ts', "import { mediaHandler } from '../../server/media';\nexport const m = mediaHandler;", up('domains', 'server / electron')],
     ['src/main/services/create.ts', "import { bindIpc } from '../ipc';\nexport const b = bindIpc;", up('the service table', 'server / electron')],
     ['src/main/formats/x.ts', "import { startServer } from '../server';\nexport const s = startServer;", up('services', 'server / electron')],
+    ['src/main/services/x.ts', "import { storeDb } from '../store/project-store';\nexport const d = storeDb;", /parsel\/main-layers: storeDb \(the raw connection\) is for src\/main\/store only/],
+    ['src/main/services/domains/x.ts', "import { ProjectStore, storeDb as raw } from '../../store/project-store';\nexport const d = [raw, ProjectStore];", /storeDb \(the raw connection\)/],
   );
   for (const [file, code, expected] of cases) {
     it(`${file}: ${code.split('\n')[0]}`, async () => {
@@ -65,6 +67,7 @@ describe('layer boundaries (lint)', () => {
       ['src/main/services/domains/x.ts', "import { projectInfo } from './project';\nexport const p = projectInfo;"],
       ['src/main/services/x.ts', "import { writeTx } from '../store/tx';\nimport sharp from '../sharp';\nexport const a = [writeTx, sharp];"],
       ['src/main/formats/x.ts', "import { ProjectStore } from '../store/project-store';\nexport const p = ProjectStore;"],
+      ['src/main/store/x.ts', "import { storeDb } from './project-store';\nexport const d = storeDb;"],
       ['src/main/store/x.ts', "import { writeTx } from './tx';\nimport { ParselError } from '../../shared/api/errors';\nexport const a = [writeTx, ParselError];"],
     ]) {
       expect(await ruleIds(file, code), `${file}: ${code}`).toEqual([]);

@@ -14,7 +14,7 @@ import type { TeacherCheck } from '../../shared/noise/teacher-check';
 import type { BBox, RegionMask } from '../../shared/noise';
 import { DEFAULT_REVIEW_SETTINGS, type ReviewSettings } from '../../shared/noise/big-flag';
 import { z } from 'zod';
-import type { ProjectStore } from './project-store';
+import { storeDb, type ProjectStore } from './project-store';
 
 const BBOX = z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]);
 const FLAG_STATUS = z.enum(['open', 'fixed', 'dismissed']);
@@ -95,7 +95,7 @@ export function regionFromRow(r: Pick<FlagRow, 'id' | 'bbox' | 'region'>): Regio
 }
 
 export function getFlag(store: ProjectStore, flagId: number): FlagRow {
-  const r = store.db.prepare('SELECT * FROM flag WHERE id = ?').get(flagId) as FlagRow | undefined;
+  const r = storeDb(store).prepare('SELECT * FROM flag WHERE id = ?').get(flagId) as FlagRow | undefined;
   if (!r) throw new ParselError('NOT_FOUND', `flag ${flagId} does not exist in this project`);
   return r;
 }
@@ -203,12 +203,12 @@ export function queueRows(
   if (q.onlyOpen) having.push('open > 0');
   if (q.minScore !== undefined) having.push('score >= :minScore');
   const sql = `${QUEUE_SQL} ${having.length ? `HAVING ${having.join(' AND ')}` : ''} ORDER BY s.score DESC, s.image_id`;
-  return store.db.prepare(sql).all({ modelSetId: q.modelSetId ?? null, imageId: q.imageId ?? null, minScore: q.minScore ?? 0 }) as QueueRow[];
+  return storeDb(store).prepare(sql).all({ modelSetId: q.modelSetId ?? null, imageId: q.imageId ?? null, minScore: q.minScore ?? 0 }) as QueueRow[];
 }
 
 /** The latest scan of one image (any flags or none). */
 export function imageScoreRow(store: ProjectStore, imageId: number): QueueRow | null {
-  const r = store.db
+  const r = storeDb(store)
     .prepare(
       `SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
               (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'open') AS open,
@@ -223,7 +223,7 @@ export function imageScoreRow(store: ProjectStore, imageId: number): QueueRow | 
 }
 
 export function flagsOf(store: ProjectStore, imageId: number, revisionId: number, modelSetId: number | null, status?: readonly FlagStatus[]): FlagRow[] {
-  const rows = store.db
+  const rows = storeDb(store)
     .prepare(
       `SELECT * FROM flag WHERE image_id = ? AND revision_id = ? AND (? IS NULL OR model_set_id = ?)
        ORDER BY score DESC, id`,
@@ -237,13 +237,13 @@ export function flagsOf(store: ProjectStore, imageId: number, revisionId: number
  * check of the most recent scan: what the review queue shows above its list.
  */
 export function queueSummary(store: ProjectStore, modelSetId: number | null): QueueSummary {
-  const r = store.db
+  const r = storeDb(store)
     .prepare(
       `SELECT count(*) AS scanned, coalesce(sum(likely_errors > 0), 0) AS likelyImages, coalesce(sum(likely_errors), 0) AS likelyRegions
        FROM image_score WHERE (:m IS NULL OR model_set_id = :m)`,
     )
     .get({ m: modelSetId }) as { scanned: number; likelyImages: number; likelyRegions: number };
-  const t = store.db.prepare(`SELECT teacher FROM scan WHERE (:m IS NULL OR model_set_id = :m) ORDER BY id DESC LIMIT 1`).pluck().get({ m: modelSetId }) as
+  const t = storeDb(store).prepare(`SELECT teacher FROM scan WHERE (:m IS NULL OR model_set_id = :m) ORDER BY id DESC LIMIT 1`).pluck().get({ m: modelSetId }) as
     | string
     | undefined;
   return { ...r, teacher: t ? decodeJson(TEACHER, t, 'latest scan: teacher check') : null };
@@ -262,8 +262,8 @@ export function scoreRows(store: ProjectStore, q: { modelSetId?: number; sort: S
         ? 'open DESC, (open + fixed + dismissed) DESC, s.score DESC, s.image_id'
         : 's.score DESC, s.image_id';
   const where = '(:modelSetId IS NULL OR s.model_set_id = :modelSetId)';
-  const total = store.db.prepare(`SELECT count(*) FROM image_score s WHERE ${where}`).pluck().get({ modelSetId: q.modelSetId ?? null }) as number;
-  const rows = store.db
+  const total = storeDb(store).prepare(`SELECT count(*) FROM image_score s WHERE ${where}`).pluck().get({ modelSetId: q.modelSetId ?? null }) as number;
+  const rows = storeDb(store)
     .prepare(
       `SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
               coalesce(sum(f.status = 'open'), 0) AS open, coalesce(sum(f.status = 'fixed'), 0) AS fixed, coalesce(sum(f.status = 'dismissed'), 0) AS dismissed,
@@ -288,7 +288,7 @@ const SETTINGS_KEYS: Record<keyof ReviewSettings, string> = {
 /** The project's review settings (meta table), defaults for what was never set. */
 export function reviewSettings(store: ProjectStore): ReviewSettings {
   const out: ReviewSettings = { ...DEFAULT_REVIEW_SETTINGS };
-  const get = store.db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const get = storeDb(store).prepare('SELECT value FROM meta WHERE key = ?').pluck();
   for (const k of Object.keys(SETTINGS_KEYS) as (keyof ReviewSettings)[]) {
     const v = get.get(SETTINGS_KEYS[k]) as string | undefined;
     if (v === undefined) continue;
@@ -300,7 +300,7 @@ export function reviewSettings(store: ProjectStore): ReviewSettings {
 }
 
 export function setReviewSettings(store: ProjectStore, patch: Partial<ReviewSettings>): ReviewSettings {
-  const put = store.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  const put = storeDb(store).prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
   store.transaction(() => {
     for (const k of Object.keys(SETTINGS_KEYS) as (keyof ReviewSettings)[]) {
       const v = patch[k];
@@ -312,23 +312,23 @@ export function setReviewSettings(store: ProjectStore, patch: Partial<ReviewSett
 
 /** An image's flags of one model set, every revision. */
 export function flagsOfImageAndSet(store: ProjectStore, imageId: number, modelSetId: number): FlagRow[] {
-  return store.db.prepare('SELECT * FROM flag WHERE image_id = ? AND model_set_id = ?').all(imageId, modelSetId) as FlagRow[];
+  return storeDb(store).prepare('SELECT * FROM flag WHERE image_id = ? AND model_set_id = ?').all(imageId, modelSetId) as FlagRow[];
 }
 
 /** A scan's writes of one image (run inside its transaction): its flags, their closing, its score. */
 export function scanWriter(store: ProjectStore, scan: { id: number; modelSetId: number; lowConfidence: boolean }) {
-  const insert = store.db.prepare(
+  const insert = storeDb(store).prepare(
     `INSERT INTO flag(image_id, revision_id, model_set_id, bbox, area, region, label_class, suggested_class, score, status, resolved_by, resolved_at, created_at, low_confidence)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${scan.lowConfidence ? 1 : 0})`,
   );
-  const upsertScore = store.db.prepare(
+  const upsertScore = storeDb(store).prepare(
     `INSERT INTO image_score(image_id, model_set_id, revision_id, score, pairs, scanned_at, likely_errors, scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ${scan.id})
      ON CONFLICT(image_id) DO UPDATE SET model_set_id = excluded.model_set_id, revision_id = excluded.revision_id,
        score = excluded.score, pairs = excluded.pairs, scanned_at = excluded.scanned_at,
        likely_errors = excluded.likely_errors, scan_id = excluded.scan_id`,
   );
-  const close = store.db.prepare(`UPDATE flag SET status = 'fixed', resolved_by = 'scan', resolved_at = ? WHERE id = ? AND status = 'open'`);
-  const deleteOpen = store.db.prepare(`DELETE FROM flag WHERE image_id = ? AND model_set_id = ? AND revision_id = ? AND status = 'open'`);
+  const close = storeDb(store).prepare(`UPDATE flag SET status = 'fixed', resolved_by = 'scan', resolved_at = ? WHERE id = ? AND status = 'open'`);
+  const deleteOpen = storeDb(store).prepare(`DELETE FROM flag WHERE image_id = ? AND model_set_id = ? AND revision_id = ? AND status = 'open'`);
   return {
     /** Drop the image's open flags of this revision (a rescan writes them again). */
     deleteOpen: (imageId: number, revisionId: number) => void deleteOpen.run(imageId, scan.modelSetId, revisionId),
@@ -356,24 +356,24 @@ export function scanWriter(store: ProjectStore, scan: { id: number; modelSetId: 
 /** The scan row, written before its images' scores (status 'cancelled' until finishScan). */
 export function insertScan(store: ProjectStore, s: { jobId: string | null; modelSetId: number; teacher: TeacherCheck; thresholds: number[]; options: unknown; at: string }): number {
   return Number(
-    store.db
+    storeDb(store)
       .prepare(`INSERT INTO scan(job_id, model_set_id, status, scanned, teacher, thresholds, options, finished_at) VALUES (?, ?, 'cancelled', 0, ?, ?, ?, ?)`)
       .run(s.jobId, s.modelSetId, JSON.stringify(s.teacher), JSON.stringify(s.thresholds), JSON.stringify(s.options), s.at).lastInsertRowid,
   );
 }
 
 export function finishScan(store: ProjectStore, scanId: number, status: 'done' | 'cancelled', scanned: number, at: string): void {
-  store.db.prepare('UPDATE scan SET status = ?, scanned = ?, finished_at = ? WHERE id = ?').run(status, scanned, at, scanId);
+  storeDb(store).prepare('UPDATE scan SET status = ?, scanned = ?, finished_at = ? WHERE id = ?').run(status, scanned, at, scanId);
 }
 
 /** A flag accepted (fixed) or dismissed by a person; dismissing only takes an open flag. */
 export function resolveFlag(store: ProjectStore, flagId: number, status: 'fixed' | 'dismissed', by: string, at: string): void {
-  store.db.prepare(`UPDATE flag SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ?${status === 'dismissed' ? " AND status = 'open'" : ''}`).run(status, by, at, flagId);
+  storeDb(store).prepare(`UPDATE flag SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ?${status === 'dismissed' ? " AND status = 'open'" : ''}`).run(status, by, at, flagId);
 }
 
 /** Reopen a dismissal and every row a rescan carried it to (same image, model set, who and when). */
 export function reopenDismissal(store: ProjectStore, f: Pick<FlagRow, 'image_id' | 'model_set_id' | 'resolved_by' | 'resolved_at'>): void {
-  store.db
+  storeDb(store)
     .prepare(
       `UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL
        WHERE image_id = ? AND model_set_id = ? AND status = 'dismissed' AND resolved_by IS ? AND resolved_at IS ?`,
@@ -382,12 +382,12 @@ export function reopenDismissal(store: ProjectStore, f: Pick<FlagRow, 'image_id'
 }
 
 export function reopenFixed(store: ProjectStore, flagId: number): void {
-  store.db.prepare(`UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL WHERE id = ? AND status = 'fixed'`).run(flagId);
+  storeDb(store).prepare(`UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL WHERE id = ? AND status = 'fixed'`).run(flagId);
 }
 
 /** Every image's latest scan pairs (decoded). */
 export function scorePairs(store: ProjectStore): { imageId: number; modelSetId: number; pairs: ScorePairs }[] {
-  return (store.db.prepare('SELECT image_id, model_set_id, pairs FROM image_score').all() as { image_id: number; model_set_id: number; pairs: string }[]).map((r) => ({
+  return (storeDb(store).prepare('SELECT image_id, model_set_id, pairs FROM image_score').all() as { image_id: number; model_set_id: number; pairs: string }[]).map((r) => ({
     imageId: r.image_id,
     modelSetId: r.model_set_id,
     pairs: decodeJson(SCORE_PAIRS, r.pairs, `image ${r.image_id}: scan pairs`),

@@ -133,6 +133,19 @@ function toRevision(r: RevisionRow): RevisionSummary {
   };
 }
 
+const DATABASES = new WeakMap<ProjectStore, Db>();
+
+/**
+ * The connection behind a store, for the repositories of src/main/store (and tests) only: services go
+ * through the store's methods and repositories (lint: parsel/main-layers refuses this import elsewhere
+ * in src/main).
+ */
+export function storeDb(store: ProjectStore): Db {
+  const db = DATABASES.get(store);
+  if (!db) throw new Error('storeDb: not a ProjectStore');
+  return db;
+}
+
 export class ProjectStore {
   /** Face boxes (migration 7). */
   readonly faces: FaceRepo;
@@ -144,9 +157,10 @@ export class ProjectStore {
   readonly predictions: PredictionRepo;
 
   private constructor(
-    readonly db: Db,
+    private readonly db: Db,
     readonly path: string,
   ) {
+    DATABASES.set(this, db);
     this.faces = new FaceRepo(db);
     this.predictions = new PredictionRepo(db);
     this.models = new ModelRepo(db);
@@ -475,6 +489,18 @@ export class ProjectStore {
       .prepare(`SELECT ${REVISION_COLUMNS} FROM revision WHERE image_id = ? ORDER BY id DESC`)
       .all(imageId) as RevisionRow[];
     return rows.map(toRevision);
+  }
+
+  /** Image id → id of its latest revision of this kind or by this author. */
+  latestRevisionIds(by: { kind: RevisionKind } | { author: string }): Map<number, number> {
+    const [col, val] = 'kind' in by ? ['kind', by.kind] : ['author', by.author];
+    const rows = this.db.prepare(`SELECT image_id, MAX(id) AS id FROM revision WHERE ${col} = ? GROUP BY image_id`).all(val) as { image_id: number; id: number }[];
+    return new Map(rows.map((r) => [r.image_id, r.id]));
+  }
+
+  /** The existing ones among these revisions, with their images. */
+  revisionOwners(ids: readonly number[]): { id: number; image_id: number }[] {
+    return this.db.prepare('SELECT id, image_id FROM revision WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as { id: number; image_id: number }[];
   }
 
   revisionMask(id: number): { width: number; height: number; encoding: string; data: Uint8Array } {

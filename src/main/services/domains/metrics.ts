@@ -63,10 +63,7 @@ export function labelResolver(store: ProjectStore, source: LabelSource, K: numbe
     return (img) => (img.head_revision_id === null ? { missing: 'no head revision' } : revisionMap(img.head_revision_id));
   }
   if ('kind' in source || 'author' in source) {
-    const [col, val] = 'kind' in source ? ['kind', source.kind] : ['author', source.author];
-    const latest = new Map(
-      (store.db.prepare(`SELECT image_id, MAX(id) AS id FROM revision WHERE ${col} = ? GROUP BY image_id`).all(val) as { image_id: number; id: number }[]).map((r) => [r.image_id, r.id]),
-    );
+    const latest = store.latestRevisionIds('kind' in source ? { kind: source.kind } : { author: source.author });
     const what = describeSource(source);
     return (img) => {
       const r = latest.get(img.id);
@@ -74,9 +71,7 @@ export function labelResolver(store: ProjectStore, source: LabelSource, K: numbe
     };
   }
   if ('revisionIds' in source) {
-    const rows = store.db
-      .prepare('SELECT id, image_id FROM revision WHERE id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(source.revisionIds)) as { id: number; image_id: number }[];
+    const rows = store.revisionOwners(source.revisionIds);
     const found = new Set(rows.map((r) => r.id));
     const missing = source.revisionIds.filter((r) => !found.has(r));
     if (missing.length > 0) throw new ParselError('NOT_FOUND', `revision ${missing.slice(0, 10).join(', ')} does not exist in this project`, { missing });

@@ -1,11 +1,13 @@
 // Lint: code quality plus the import boundaries of docs/ARCHITECTURE.md, enforced here rather than by
 // goodwill. `src/shared` is pure (no Node, DOM-only globals, Electron or native packages);
-// `src/renderer` never imports main, preload, CLI or Node; `src/main` never imports the renderer.
+// `src/renderer` never imports main, preload, CLI or Node; `src/main` never imports the renderer, and
+// inside it a lower layer never imports a higher one (scripts/eslint-main-layers.mjs).
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import mainLayers from './scripts/eslint-main-layers.mjs';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const nativePackages = ['electron', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'ws'];
@@ -92,6 +94,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Inside src/main: store ← services ← domains ← the service table ← server / electron.
+    files: ['src/main/**/*.ts'],
+    plugins: { parsel: mainLayers },
+    rules: { 'parsel/main-layers': 'error' },
   },
   {
     files: ['src/preload/**/*.ts'],

@@ -7,13 +7,15 @@
  *   0  success
  *   1  internal error (a bug: please report it with the message)
  *   2  usage error (unknown command or option, missing argument)
- *   3  the request was refused: input not found, invalid, already exists, conflict
+ *   3  the request was refused: input not found, invalid, already exists, conflict, or the project is
+ *      being written by another process (BUSY, after waiting the busy timeout)
  *   4  finished, but some items failed (e.g. `add` could not read some files); details are printed
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParselApi } from '../shared/api/contract';
+import type { ErrorCode } from '../shared/api/errors';
 import { directClient } from '../main/services/backend';
 import type { Backend, BackendOptions } from '../main/services';
 import { UsageError, type OptionTable, type ParsedArgs } from './options';
@@ -21,6 +23,25 @@ import { UsageError, type OptionTable, type ParsedArgs } from './options';
 export const EXIT = { ok: 0, internal: 1, usage: 2, refused: 3, partial: 4 } as const;
 
 export { UsageError, field, isFlag, parseCommandLine, type OptionSpec, type OptionTable, type ParsedArgs } from './options';
+
+/** Exit code of each ParselError code (BUSY: another process is writing the project; try again). */
+const EXIT_OF_CODE: Record<ErrorCode, number> = {
+  BAD_REQUEST: EXIT.usage,
+  UNKNOWN_METHOD: EXIT.usage,
+  NO_PROJECT: EXIT.refused,
+  NOT_FOUND: EXIT.refused,
+  CONFLICT: EXIT.refused,
+  INVALID_INPUT: EXIT.refused,
+  ALREADY_EXISTS: EXIT.refused,
+  UNSUPPORTED: EXIT.refused,
+  FORBIDDEN: EXIT.refused,
+  BUSY: EXIT.refused,
+  INTERNAL: EXIT.internal,
+};
+
+export function exitCodeOf(code: ErrorCode): number {
+  return EXIT_OF_CODE[code];
+}
 
 export interface Command {
   summary: string;

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ParselError } from '../shared/api/errors';
 import { createBackend } from '../main/services';
-import { EXIT, UsageError, defaultDemoModelsDir, defaultUserDataDir, isFlag, parseCommandLine, type Command, type Ctx } from './command';
+import { EXIT, UsageError, exitCodeOf, defaultDemoModelsDir, defaultUserDataDir, isFlag, parseCommandLine, type Command, type Ctx } from './command';
 import { commands } from './commands';
 
 export { EXIT, defaultUserDataDir };
@@ -108,8 +108,7 @@ export async function main(argv: string[], io: Partial<Ctx> = {}): Promise<numbe
     }
     if (err instanceof ParselError) {
       ctx.err(`parsel ${name}: ${err.message} [${err.code}]`);
-      if (err.code === 'BAD_REQUEST') return EXIT.usage;
-      return err.code === 'INTERNAL' ? EXIT.internal : EXIT.refused;
+      return exitCodeOf(err.code);
     }
     ctx.err(`parsel ${name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return EXIT.internal;

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { loadavg } from 'node:os';
 import { encodeMaskPngAsync } from '../../src/main/formats/png-pool';
 import { applyRemap, buildRemap } from '../../src/shared/dataset/remap';
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   );
   const ids = store.insertImages(rows);
   const encoded = faces.map((f) => encodeMask(f.mask, S, S));
-  store.db.transaction(() => {
+  storeDb(store).transaction(() => {
     ids.forEach((id, i) => {
       const m = encoded[maskOf[i]];
       store.saveRevision({ imageId: id, parentId: null, kind: 'import', author: 'bench', note: null, width: S, height: S, encoding: m.encoding, mask: m.data });

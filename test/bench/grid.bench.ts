@@ -29,7 +29,7 @@ import sharp from 'sharp';
 import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import { startServer } from '../../src/main/server';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { getSchema } from '../../src/shared/schema';
 import { IMAGE_SORTS, IMAGE_STATUSES } from '../../src/shared/api/types';
 import { ensureRendererBuild, launchChromium, RENDERER_DIR, ROOT } from '../e2e/helpers';
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     const store = ProjectStore.create(projectFile, getSchema(SCHEMA_ID), 'grid-bench');
     for (let s = 0; s < rows.length; s += 5000) store.insertImages(rows.slice(s, s + 5000));
     // A mix of statuses so badges vary.
-    const ids = (store.db.prepare('SELECT id FROM image ORDER BY id').all() as { id: number }[]).map((r) => r.id);
+    const ids = (storeDb(store).prepare('SELECT id FROM image ORDER BY id').all() as { id: number }[]).map((r) => r.id);
     IMAGE_STATUSES.forEach((st, k) => {
       if (k === 0) return;
       const pick = ids.filter((id) => id % 7 === k);

@@ -20,7 +20,7 @@ import sharp from 'sharp';
 import { InferenceEngine, defaultIntraOpThreads, parseModelCard, type BatchItem } from '../../src/main/inference';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { bisenetLikeCard, ensureBisenetLike } from '../tooling/onnx-gen';
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const job = j1.rate >= j2.rate ? j1 : j2;
 
   const store = ProjectStore.open(project);
-  const bytes = store.db.prepare('SELECT avg(length(data)) AS a, avg(classes * width * height) AS raw FROM prediction').get() as { a: number; raw: number };
+  const bytes = storeDb(store).prepare('SELECT avg(length(data)) AS a, avg(classes * width * height) AS raw FROM prediction').get() as { a: number; raw: number };
   store.close();
   backend.close();
   rmSync(work, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import { getSchema } from '../../src/shared/schema';
 import { generateFace } from '../../src/shared/synth';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 
 const argImages = process.argv.indexOf('--images');
 const N = argImages > 0 ? Number(process.argv[argImages + 1]) : 30_000;
@@ -44,7 +44,7 @@ function build(file: string, n: number): void {
         };
       }),
     );
-    store.db.transaction(() => {
+    storeDb(store).transaction(() => {
       ids.forEach((id, k) => {
         const m = masks[(start + k) % masks.length];
         store.saveRevision({ imageId: id, parentId: null, kind: 'import', author: 'bench', note: null, width: 512, height: 512, encoding: m.encoding, mask: m.data });

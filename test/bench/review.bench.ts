@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import { readPrediction } from '../../src/main/services/predictions';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { decodeMask } from '../../src/shared/mask/codec';
 import { argmaxProbs } from '../../src/shared/noise';
 import { getSchema } from '../../src/shared/schema';
@@ -39,12 +39,12 @@ function buildQueue(file: string, n: number): { flags: number } {
   const store = ProjectStore.create(file, getSchema('celebamask-hq-a'), 'bench');
   const now = new Date().toISOString();
   let flags = 0;
-  store.db.transaction(() => {
-    const model = Number(store.db.prepare(`INSERT INTO model(name, path, sha256, card, added_at) VALUES ('m', '/m.onnx', ?, '{}', ?)`).run('0'.repeat(64), now).lastInsertRowid);
-    const set = Number(store.db.prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('teacher', ?, 'none', ?)`).run(JSON.stringify([model]), now).lastInsertRowid);
+  storeDb(store).transaction(() => {
+    const model = Number(storeDb(store).prepare(`INSERT INTO model(name, path, sha256, card, added_at) VALUES ('m', '/m.onnx', ?, '{}', ?)`).run('0'.repeat(64), now).lastInsertRowid);
+    const set = Number(storeDb(store).prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('teacher', ?, 'none', ?)`).run(JSON.stringify([model]), now).lastInsertRowid);
     const ids = store.insertImages(Array.from({ length: n }, (_, i) => ({ path: `img/${i}.jpg`, sha256: i.toString(16).padStart(64, '0'), width: 512, height: 512, split: null, source: null })));
-    const score = store.db.prepare(`INSERT INTO image_score(image_id, model_set_id, revision_id, score, pairs, scanned_at) VALUES (?, ?, ?, ?, '[]', ?)`);
-    const flag = store.db.prepare(
+    const score = storeDb(store).prepare(`INSERT INTO image_score(image_id, model_set_id, revision_id, score, pairs, scanned_at) VALUES (?, ?, ?, ?, '[]', ?)`);
+    const flag = storeDb(store).prepare(
       `INSERT INTO flag(image_id, revision_id, model_set_id, bbox, area, region, label_class, suggested_class, score, status, created_at) VALUES (?, ?, ?, '[0,0,1,1]', 4, x'00', ?, ?, ?, ?, ?)`,
     );
     ids.forEach((id, i) => {
@@ -69,7 +69,7 @@ async function benchQueue(): Promise<string[]> {
   const api = directClient(backend.services, backend.bus);
   const info = await api.call('project:open', { path: file });
   const store = ProjectStore.open(info.path);
-  const plain = store.db.prepare('SELECT s.image_id, i.path, s.score FROM image_score s JOIN image i ON i.id = s.image_id ORDER BY s.score DESC, s.image_id');
+  const plain = storeDb(store).prepare('SELECT s.image_id, i.path, s.score FROM image_score s JOIN image i ON i.id = s.image_id ORDER BY s.score DESC, s.image_id');
   const pair = (await api.call('noise:queue', { limit: 1 })).pairs[0];
   const runs: Record<string, number[]> = { baseline: [], all: [], pair: [], open: [] };
   for (let r = 0; r < REPEAT; r++) {

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { getSchema } from '../../src/shared/schema';
 import { decodeMask } from '../../src/shared/mask/codec';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 
 const ROOT = resolve(__dirname, '../..');
 const WRITER = join(ROOT, 'test/tooling/revision-writer.ts');
@@ -86,9 +86,9 @@ describe('crash safety', () => {
       acked.forEach((id, k) => final.set(id, steps[k]));
       next = steps[steps.length - 1] + 200; // the next run's masks never equal this one's
       const s = ProjectStore.open(file);
-      expect(s.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(storeDb(s).pragma('integrity_check', { simple: true })).toBe('ok');
       // One working revision at most: the killed session's, which the next run ends.
-      expect((s.db.prepare(`SELECT count(*) FROM revision WHERE state = 'working'`).pluck().get() as number)).toBeLessThanOrEqual(1);
+      expect((storeDb(s).prepare(`SELECT count(*) FROM revision WHERE state = 'working'`).pluck().get() as number)).toBeLessThanOrEqual(1);
       for (const [id, step] of final) {
         const m = decodeMask(s.revisionMask(id));
         // The revision holds its last acknowledged save, or a later save of the same run that committed

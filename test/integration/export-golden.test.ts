@@ -16,7 +16,7 @@ import { MANIFEST_FILE } from '../../src/shared/api/methods-export';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { decodePngSync } from '../../src/main/formats/png';
 import { deflateMask, encodeMaskPng, encodePhotoPng } from '../../src/main/formats/png-encode';
 import { encodeMaskPngAsync } from '../../src/main/formats/png-pool';
@@ -93,7 +93,7 @@ beforeAll(async () => {
     await api.call('revision:save', { imageId: it.id, parentId: null, kind: 'import', author: 'golden', mask: encodeMask(maskOf(i), W, H) });
   }
   const store = ProjectStore.open(info.path);
-  const set = store.db.prepare('UPDATE image SET split = ? WHERE id = ?');
+  const set = storeDb(store).prepare('UPDATE image SET split = ? WHERE id = ?');
   items.forEach((it, k) => set.run(k < 3 ? 'train' : k === 3 ? 'val' : 'test', it.id));
   store.close();
 });

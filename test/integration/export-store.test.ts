@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { APPLICATION_ID } from '../../src/main/store/db';
 import { candidateRows, insertExport, listExports, revisionOwner } from '../../src/main/store/export-repo';
 import { migrate } from '../../src/main/store/migrations';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { getSchema } from '../../src/shared/schema';
 
 const dir = mkdtempSync(join(tmpdir(), 'parsel-export-store-'));
@@ -31,7 +31,7 @@ describe('migration 4: export table', () => {
     db.close();
 
     const store = ProjectStore.open(file); // migrates to the latest version
-    expect(store.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(4);
+    expect(storeDb(store).pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(4);
     const rows = candidateRows(store);
     expect(rows.map((r) => [r.id, r.head_revision_id, r.kind, r.author, r.split, r.source])).toEqual([
       [1, 7, 'human', 'ann', 'train', 'real'],
@@ -43,7 +43,7 @@ describe('migration 4: export table', () => {
     expect(listExports(store)).toEqual([
       { id, created_at: '2026-02-02T00:00:00Z', spec: JSON.stringify({ format: 'lapa', dir: '/x' }), images: 1, output_schema: 'lapa-11', reproduced_from: null },
     ]);
-    expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(storeDb(store).pragma('integrity_check', { simple: true })).toBe('ok');
     store.close();
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import { queryImages } from '../../src/main/store/image-query';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import type { ParselApi } from '../../src/shared/api/contract';
 import { getSchema } from '../../src/shared/schema';
 
@@ -40,8 +40,8 @@ beforeAll(async () => {
   const save = (p: string, t: string) => {
     const r = store.saveRevision({ imageId: id(p), parentId: null, kind: 'human', author: 't', note: null, width: 2, height: 1, encoding: 'raw', mask: new Uint8Array(2) });
     // created_at is set by the store; make the times distinct and known.
-    store.db.exec('DROP TRIGGER IF EXISTS revision_no_update');
-    store.db.prepare('UPDATE revision SET created_at = ? WHERE id = ?').run(t, r.id);
+    storeDb(store).exec('DROP TRIGGER IF EXISTS revision_no_update');
+    storeDb(store).prepare('UPDATE revision SET created_at = ? WHERE id = ?').run(t, r.id);
   };
   save('a/sub/alpha.jpg', '2026-01-01T00:00:00.000Z');
   save('a/synth_00000.jpg', '2026-01-02T00:00:00.000Z');
@@ -51,9 +51,9 @@ beforeAll(async () => {
   store.setStatus([id('a/Zeta.png')], 'prelabeled');
   store.setStatus([id('b/synth_00000.jpg')], 'reviewed');
   // Noise scores for three images (needs a model set and the scored revision).
-  store.db.prepare("INSERT INTO model_set(id, name, members, created_at) VALUES (1, 's', '[]', '2026-01-01')").run();
+  storeDb(store).prepare("INSERT INTO model_set(id, name, members, created_at) VALUES (1, 's', '[]', '2026-01-01')").run();
   const rev = (p: string) => store.getImage(id(p)).headRevisionId!;
-  const score = store.db.prepare("INSERT INTO image_score(image_id, model_set_id, revision_id, score, scanned_at) VALUES (?, 1, ?, ?, '2026-01-04')");
+  const score = storeDb(store).prepare("INSERT INTO image_score(image_id, model_set_id, revision_id, score, scanned_at) VALUES (?, 1, ?, ?, '2026-01-04')");
   score.run(id('a/synth_00000.jpg'), rev('a/synth_00000.jpg'), 0.2);
   score.run(id('a/Zeta.png'), rev('a/Zeta.png'), 0.9);
   score.run(id('a/sub/alpha.jpg'), rev('a/sub/alpha.jpg'), 0.5);
@@ -159,7 +159,7 @@ describe('name / folder keys follow the image table', () => {
     const d = mkdtempSync(join(tmpdir(), 'parsel-image-keys-'));
     const store = ProjectStore.create(join(d, 'k.parsel'), getSchema('celebamask-hq-a'), 'k');
     try {
-      const names = () => queryImages(store.db, { sort: 'name', offset: 0, limit: 100 }).items.map((i) => i.path);
+      const names = () => queryImages(storeDb(store), { sort: 'name', offset: 0, limit: 100 }).items.map((i) => i.path);
       store.insertImages([
         { path: 'x/b.jpg', sha256: '1'.repeat(64), width: 1, height: 1 },
         { path: 'y/c.jpg', sha256: '2'.repeat(64), width: 1, height: 1 },
@@ -168,9 +168,9 @@ describe('name / folder keys follow the image table', () => {
       store.insertImages([{ path: 'z/a.jpg', sha256: '3'.repeat(64), width: 1, height: 1 }]);
       expect(names()).toEqual(['z/a.jpg', 'x/b.jpg', 'y/c.jpg']);
       // A path changed in place (same count, same max id): the keys are rebuilt.
-      store.db.prepare("UPDATE image SET path = 'w/d.jpg' WHERE path = 'z/a.jpg'").run();
+      storeDb(store).prepare("UPDATE image SET path = 'w/d.jpg' WHERE path = 'z/a.jpg'").run();
       expect(names()).toEqual(['x/b.jpg', 'y/c.jpg', 'w/d.jpg']);
-      expect(queryImages(store.db, { sort: 'folder', offset: 0, limit: 100 }).items.map((i) => i.path)).toEqual(['w/d.jpg', 'x/b.jpg', 'y/c.jpg']);
+      expect(queryImages(storeDb(store), { sort: 'folder', offset: 0, limit: 100 }).items.map((i) => i.path)).toEqual(['w/d.jpg', 'x/b.jpg', 'y/c.jpg']);
     } finally {
       store.close();
       rmSync(d, { recursive: true, force: true });

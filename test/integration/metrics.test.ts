@@ -12,7 +12,7 @@ import { buildCliBundle } from '../tooling/cli-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sliced } from '../../src/main/services/domains/metrics';
 import { writePrediction } from '../../src/main/services/predictions';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { HELEN_11 } from '../../src/shared/schema';
 import { makeExportProject, type ExportProject } from '../tooling/export-project';
@@ -54,9 +54,9 @@ beforeAll(async () => {
   }
   // A model set whose cached prediction of image 1 is alice's map (soft one-hot); none for the others.
   const store = ProjectStore.open(P.file);
-  modelSetId = Number(store.db.prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('teacher', '[]', 'none', ?)`).run(new Date().toISOString()).lastInsertRowid);
+  modelSetId = Number(storeDb(store).prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('teacher', '[]', 'none', ?)`).run(new Date().toISOString()).lastInsertRowid);
   const first = P.ids[0];
-  const sha = store.db.prepare('SELECT sha256 FROM image WHERE id = ?').pluck().get(first) as string;
+  const sha = storeDb(store).prepare('SELECT sha256 FROM image WHERE id = ?').pluck().get(first) as string;
   writePrediction(store, { imageId: first, modelSetId, imageSha256: sha, width: SIZE, height: SIZE, classes: 11, provider: 'test' }, { probs: softTeacher(alice.get(first)!, 11) });
   store.close();
 }, 120_000);

@@ -11,7 +11,7 @@ import { buildCliBundle } from '../tooling/cli-bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import type { ImageFlags, ScanResult } from '../../src/shared/api/methods-noise';
 import { getSchema } from '../../src/shared/schema';
 import { makeNoiseProject, type NoiseProject } from '../tooling/noise-project';
@@ -59,7 +59,7 @@ describe('parsel scan / flags / export-probs', () => {
 
   it('refuses (3) when the model set has no cached prediction for the selection', () => {
     const store = ProjectStore.open(P.file);
-    const other = Number(store.db.prepare(`INSERT INTO model_set(name, members, tta, created_at) SELECT 'empty', members, 'none', created_at FROM model_set WHERE id = ?`).run(P.modelSetId).lastInsertRowid);
+    const other = Number(storeDb(store).prepare(`INSERT INTO model_set(name, members, tta, created_at) SELECT 'empty', members, 'none', created_at FROM model_set WHERE id = ?`).run(P.modelSetId).lastInsertRowid);
     store.close();
     const r = parsel('scan', P.file, '--model-set', String(other));
     expect(r.code).toBe(3);

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import { writePrediction } from '../../src/main/services/predictions';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { DEFAULT_MIN_TEACHER_F1, LIKELY_ERROR_SHARE } from '../../src/shared/noise';
 import { makeNoiseProject, softTeacher, type NoiseProject } from '../tooling/noise-project';
 
@@ -33,11 +33,11 @@ beforeAll(async () => {
   const store = ProjectStore.open(P.file);
   try {
     const now = new Date().toISOString();
-    const modelId = store.db.prepare('SELECT id FROM model LIMIT 1').pluck().get() as number;
+    const modelId = storeDb(store).prepare('SELECT id FROM model LIMIT 1').pluck().get() as number;
     badSetId = Number(
-      store.db.prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('permuted', ?, 'none', ?)`).run(JSON.stringify([modelId]), now).lastInsertRowid,
+      storeDb(store).prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('permuted', ?, 'none', ?)`).run(JSON.stringify([modelId]), now).lastInsertRowid,
     );
-    const sha = store.db.prepare('SELECT sha256 FROM image WHERE id = ?').pluck();
+    const sha = storeDb(store).prepare('SELECT sha256 FROM image WHERE id = ?').pluck();
     for (const im of P.images) {
       writePrediction(
         store,
@@ -74,7 +74,7 @@ describe('teacher check and label-error estimate', () => {
 
     const store = ProjectStore.open(P.file);
     try {
-      const row = store.db.prepare('SELECT status, scanned, model_set_id FROM scan WHERE id = ?').get(r.scanId) as Record<string, unknown>;
+      const row = storeDb(store).prepare('SELECT status, scanned, model_set_id FROM scan WHERE id = ?').get(r.scanId) as Record<string, unknown>;
       expect(row).toEqual({ status: 'done', scanned: 6, model_set_id: P.modelSetId });
     } finally {
       store.close();

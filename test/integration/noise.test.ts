@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createBackend } from '../../src/main/services';
 import { directClient } from '../../src/main/services/backend';
 import { writePrediction } from '../../src/main/services/predictions';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import type { FlagInfo } from '../../src/shared/api/methods-noise';
 import { float16Bits } from '../../src/shared/dataset/npy';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
@@ -32,7 +32,7 @@ let P: NoiseProject;
 function regionOf(flagId: number): RegionMask {
   const store = ProjectStore.open(P.file);
   try {
-    const r = store.db.prepare('SELECT bbox, region FROM flag WHERE id = ?').get(flagId) as { bbox: string; region: Buffer };
+    const r = storeDb(store).prepare('SELECT bbox, region FROM flag WHERE id = ?').get(flagId) as { bbox: string; region: Buffer };
     const [x0, y0, x1, y1] = JSON.parse(r.bbox) as number[];
     const bytes = new Uint8Array(inflateSync(r.region));
     const bw = x1 - x0 + 1;
@@ -323,7 +323,7 @@ describe('accept, dismiss, rescan', () => {
     const im = P.images[3];
     const write = (classes: number, probs: Uint8Array) => {
       const store = ProjectStore.open(P.file);
-      const sha = store.db.prepare('SELECT sha256 FROM image WHERE id = ?').pluck().get(im.id) as string;
+      const sha = storeDb(store).prepare('SELECT sha256 FROM image WHERE id = ?').pluck().get(im.id) as string;
       writePrediction(store, { imageId: im.id, modelSetId: P.modelSetId, imageSha256: sha, width: P.size, height: P.size, classes, provider: 'test' }, { probs });
       store.close();
     };
@@ -416,7 +416,7 @@ describe('noise:exportProbs', () => {
     const label = new Uint8Array(64 * 48).fill(1);
     await api.call('revision:save', { imageId: odd.id, parentId: null, kind: 'import', author: 't', mask: encodeMask(label, 64, 48) });
     const store = ProjectStore.open(P.file);
-    const sha = store.db.prepare('SELECT sha256 FROM image WHERE id = ?').pluck().get(odd.id) as string;
+    const sha = storeDb(store).prepare('SELECT sha256 FROM image WHERE id = ?').pluck().get(odd.id) as string;
     writePrediction(store, { imageId: odd.id, modelSetId: P.modelSetId, imageSha256: sha, width: 64, height: 48, classes: 19, provider: 'test' }, { probs: softTeacher(label, 19) });
     store.close();
     const out = join(dir, 'probs-mixed');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getSchema } from '../../src/shared/schema';
 import { deflateProbs, readPrediction, writePrediction, PROBS_ENCODING } from '../../src/main/services/predictions';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 
 const dir = mkdtempSync(join(tmpdir(), 'parsel-predictions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,8 +16,8 @@ describe('prediction cache', () => {
     try {
       const [img] = store.insertImages([{ path: 'a.png', sha256: 'a'.repeat(64), width: 5, height: 3 }]);
       const now = new Date().toISOString();
-      store.db.prepare("INSERT INTO model(id, name, path, sha256, card, added_at) VALUES (1, 'm', '/m.onnx', 'x', '{}', ?)").run(now);
-      store.db.prepare("INSERT INTO model_set(id, name, members, created_at) VALUES (7, 's', '[1]', ?)").run(now);
+      storeDb(store).prepare("INSERT INTO model(id, name, path, sha256, card, added_at) VALUES (1, 'm', '/m.onnx', 'x', '{}', ?)").run(now);
+      storeDb(store).prepare("INSERT INTO model_set(id, name, members, created_at) VALUES (7, 's', '[1]', ?)").run(now);
       expect(readPrediction(store, img, 7)).toBeNull();
 
       const K = 11;
@@ -34,11 +34,11 @@ describe('prediction cache', () => {
       const second = readPrediction(store, img, 7)!;
       expect(second.provider).toBe('cuda');
       expect(Buffer.from(second.probs).equals(Buffer.from(again))).toBe(true);
-      expect(store.db.prepare('SELECT count(*) AS n, encoding FROM prediction').get()).toEqual({ n: 1, encoding: PROBS_ENCODING });
+      expect(storeDb(store).prepare('SELECT count(*) AS n, encoding FROM prediction').get()).toEqual({ n: 1, encoding: PROBS_ENCODING });
 
       expect(() => writePrediction(store, row, { probs: probs.subarray(1) })).toThrow(`prediction for image ${img}: probs has 164 values, expected K*H*W = 11*3*5 = 165`);
       expect(() => writePrediction(store, { ...row, classes: 1 }, { probs })).toThrow(/bad class count 1/);
-      store.db.prepare("UPDATE prediction SET encoding = 'f16planes'").run();
+      storeDb(store).prepare("UPDATE prediction SET encoding = 'f16planes'").run();
       expect(() => readPrediction(store, img, 7)).toThrow(`prediction of image ${img} by model set 7 has encoding "f16planes"; this version reads "${PROBS_ENCODING}"`);
     } finally {
       store.close();

@@ -25,7 +25,7 @@ import { describeAveraging } from '../../src/shared/models/averaging';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
 import { readPrediction } from '../../src/main/services/predictions';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { asymmetricModel, colourRuleClass, colourRuleLogits, colourRuleModel, softmax } from '../tooling/onnx-gen';
 import { expectCode, runJob } from '../tooling/api-expect';
 
@@ -400,7 +400,7 @@ describe('pre-labelling', () => {
     expect(job).toMatchObject({ id: started.jobId, status: 'cancelled', resumable: true });
     expect(job.done).toBeLessThan(N);
     const store = openStore();
-    const doneIds = (store.db.prepare("SELECT image_id FROM job_item WHERE job_id = ? AND state IN ('done','skipped')").all(started.jobId) as { image_id: number }[]).map((r) => r.image_id);
+    const doneIds = (storeDb(store).prepare("SELECT image_id FROM job_item WHERE job_id = ? AND state IN ('done','skipped')").all(started.jobId) as { image_id: number }[]).map((r) => r.image_id);
     store.close();
     expect(doneIds).toHaveLength(job.done);
     const probe = imageIds[N - 2]; // late in the job's order, no human revision
@@ -427,7 +427,7 @@ describe('pre-labelling', () => {
         const off = api.on('job:progress', (e) => e.jobId === String(s2.jobId) && e.status !== 'running' && (off(), res()));
         void api.call('job:list', {}).then((j) => j.find((x) => x.id === s2.jobId && !x.active) && (off(), res()));
       });
-      const db = openStore().db;
+      const db = storeDb(openStore());
       const row = db.prepare('SELECT spec FROM job WHERE id = ?').get(s2.jobId) as { spec: string };
       const spec = JSON.parse(row.spec) as { run: { pid: number } };
       spec.run.pid = other.pid!;
@@ -480,7 +480,7 @@ describe('pre-labelling', () => {
     const set = await api.call('modelSet:create', { name: 'faces', modelIds: [fm.model.id], faces: { mode: 'landmarks', margin: 0 } });
     const store = openStore();
     // Landmarks on image 0 around a 16×16 square at (8, 8); none on image 2.
-    store.db
+    storeDb(store)
       .prepare("INSERT INTO landmark(image_id, source, points, created_at) VALUES (?, 'test', ?, '2026-01-01')")
       .run(imageIds[0], JSON.stringify([[8, 8], [24, 8], [8, 24], [24, 24]]));
     store.close();

@@ -16,7 +16,7 @@ import { directClient } from '../../src/main/services/backend';
 import { createBackend } from '../../src/main/services';
 import { APPLICATION_ID } from '../../src/main/store/db';
 import { migrate } from '../../src/main/store/migrations';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { saveSession } from '../../src/main/store/working-revision';
 import { expectCode } from '../tooling/api-expect';
 
@@ -190,12 +190,12 @@ describe('editing sessions', () => {
     const w = await api.call('revision:sessionSave', { imageId: imgA, parentId: head, session: S1, author: 'ann', mask: mask(9) });
     const store = ProjectStore.open(project);
     const wid = w.revision!.id;
-    expect(() => store.db.prepare('UPDATE revision SET author = ? WHERE id = ?').run('mallory', wid)).toThrow(/working revision may change only/);
-    expect(() => store.db.prepare('UPDATE revision SET parent_id = NULL WHERE id = ?').run(wid)).toThrow(/working revision may change only/);
-    expect(() => store.db.prepare('UPDATE revision SET number = 99 WHERE id = ?').run(wid)).toThrow(/working revision may change only/);
-    expect(() => store.db.prepare('UPDATE revision SET mask = mask WHERE id = ?').run(head)).toThrow(/immutable once final/);
-    expect(() => store.db.prepare("UPDATE revision SET state = 'working' WHERE id = ?").run(head)).toThrow(/immutable once final/);
-    expect(() => store.db.prepare('DELETE FROM revision WHERE id = ?').run(head)).toThrow(/immutable once final/);
+    expect(() => storeDb(store).prepare('UPDATE revision SET author = ? WHERE id = ?').run('mallory', wid)).toThrow(/working revision may change only/);
+    expect(() => storeDb(store).prepare('UPDATE revision SET parent_id = NULL WHERE id = ?').run(wid)).toThrow(/working revision may change only/);
+    expect(() => storeDb(store).prepare('UPDATE revision SET number = 99 WHERE id = ?').run(wid)).toThrow(/working revision may change only/);
+    expect(() => storeDb(store).prepare('UPDATE revision SET mask = mask WHERE id = ?').run(head)).toThrow(/immutable once final/);
+    expect(() => storeDb(store).prepare("UPDATE revision SET state = 'working' WHERE id = ?").run(head)).toThrow(/immutable once final/);
+    expect(() => storeDb(store).prepare('DELETE FROM revision WHERE id = ?').run(head)).toThrow(/immutable once final/);
     store.close();
     await api.call('revision:finish', { imageId: imgA, session: S1 });
   });
@@ -284,10 +284,10 @@ describe('migration 11', () => {
       [2, 1],
     ]);
     expect(store.getRevision(4).updatedAt).toBe('2026-01-01T00:00:00Z');
-    expect(() => store.db.prepare("UPDATE revision SET note = 'x' WHERE id = 1").run()).toThrow(/immutable/);
+    expect(() => storeDb(store).prepare("UPDATE revision SET note = 'x' WHERE id = 1").run()).toThrow(/immutable/);
     // A writer that does not give a number is refused by the database.
     expect(() =>
-      store.db
+      storeDb(store)
         .prepare("INSERT INTO revision(image_id,parent_id,schema_id,author,kind,width,height,encoding,mask,created_at) VALUES (1,4,?,'a','human',2,2,'raw',?,'x')")
         .run(schema.id, Buffer.from([0, 0, 0, 0])),
     ).toThrow(/per-image number/);

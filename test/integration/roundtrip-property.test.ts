@@ -25,7 +25,7 @@ import { EXPORT_FORMATS, MANIFEST_FILE, type ExportFormatId, type ExportSpecInpu
 import type { LabelSchema } from '../../src/shared/api/types';
 import { applyRemap, buildRemap, identityRemap } from '../../src/shared/dataset/remap';
 import { decodeMask, encodeMask } from '../../src/shared/mask/codec';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import { getSchema, SCHEMAS } from '../../src/shared/schema';
 
 const NUM_RUNS = Number(process.env.PARSEL_FC_RUNS ?? 3);
@@ -150,7 +150,7 @@ async function runCase(format: ExportFormatId, c: Case): Promise<void> {
     await api.call('revision:save', { imageId: img.id, parentId: null, kind: 'human', author: 'prop', mask: encodeMask(f.mask, f.w, f.h) });
   }
   const store = ProjectStore.open(join(dir, 'src.parsel'));
-  const setSplit = store.db.prepare('UPDATE image SET split = ? WHERE id = ?');
+  const setSplit = storeDb(store).prepare('UPDATE image SET split = ? WHERE id = ?');
   for (const [id, f] of source) setSplit.run(f.split, id);
   store.close();
 

@@ -7,7 +7,7 @@ import { ParselError } from '../../src/shared/api/errors';
 import { getSchema } from '../../src/shared/schema';
 import { APPLICATION_ID, openDatabase } from '../../src/main/store/db';
 import { LATEST_VERSION, MIGRATIONS, migrate } from '../../src/main/store/migrations';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'parsel-store-'));
 
@@ -74,8 +74,8 @@ describe('revision chain', () => {
   it('keeps revisions immutable at the database level', () => {
     const s = newStore();
     const r1 = s.saveRevision(rev(1, null, 1));
-    expect(() => s.db.prepare('UPDATE revision SET author = ? WHERE id = ?').run('x', r1.id)).toThrow(/immutable/);
-    expect(() => s.db.prepare('DELETE FROM revision WHERE id = ?').run(r1.id)).toThrow(/immutable/);
+    expect(() => storeDb(s).prepare('UPDATE revision SET author = ? WHERE id = ?').run('x', r1.id)).toThrow(/immutable/);
+    expect(() => storeDb(s).prepare('DELETE FROM revision WHERE id = ?').run(r1.id)).toThrow(/immutable/);
     expect(s.getRevision(r1.id).author).toBe('ann');
     s.close();
   });
@@ -92,9 +92,9 @@ describe('revision chain', () => {
   it('filters and pages the image list', () => {
     const s = newStore();
     s.setStatus([2], 'done');
-    expect(s.listImages({ offset: 0, limit: 10 }).total).toBe(2);
-    expect(s.listImages({ status: ['done'], offset: 0, limit: 10 }).items.map((i) => i.id)).toEqual([2]);
-    expect(s.listImages({ offset: 1, limit: 1 }).items.map((i) => i.id)).toEqual([2]);
+    expect(s.queryImages({ offset: 0, limit: 10 }).total).toBe(2);
+    expect(s.queryImages({ status: ['done'], offset: 0, limit: 10 }).items.map((i) => i.id)).toEqual([2]);
+    expect(s.queryImages({ offset: 1, limit: 1 }).items.map((i) => i.id)).toEqual([2]);
     expect(s.counts()).toMatchObject({ total: 2, byStatus: { unlabeled: 1, done: 1 } });
     s.close();
   });
@@ -133,16 +133,16 @@ describe('migrations', () => {
       db.close();
 
       const store = ProjectStore.open(file);
-      expect(store.db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
-      expect(store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(storeDb(store).pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+      expect(storeDb(store).pragma('integrity_check', { simple: true })).toBe('ok');
       expect(store.getImage(1)).toMatchObject({ path: 'x.png', headRevisionId: 1 });
       expect(Array.from(store.revisionMask(1).data)).toEqual([0, 1, 2, 3]);
       expect(store.schema().id).toBe('lapa-11');
       // Migration 7: face boxes of the old images can be stored; degenerate ones are refused.
-      const box = store.db.prepare("INSERT INTO face_box(image_id, x0, y0, x1, y1, created_at) VALUES (1, ?, ?, ?, ?, '2026-01-01T00:00:00Z')");
+      const box = storeDb(store).prepare("INSERT INTO face_box(image_id, x0, y0, x1, y1, created_at) VALUES (1, ?, ?, ?, ?, '2026-01-01T00:00:00Z')");
       box.run(0, 0.5, 2, 2);
       expect(() => box.run(1, 0, 1, 2)).toThrow(/CHECK constraint/);
-      expect(store.db.prepare('SELECT image_id, x0, y0, x1, y1, source FROM face_box').all()).toEqual([{ image_id: 1, x0: 0, y0: 0.5, x1: 2, y1: 2, source: 'user' }]);
+      expect(storeDb(store).prepare('SELECT image_id, x0, y0, x1, y1, source FROM face_box').all()).toEqual([{ image_id: 1, x0: 0, y0: 0.5, x1: 2, y1: 2, source: 'user' }]);
       store.close();
     });
   }

@@ -5,7 +5,7 @@
 import { basename, join } from 'node:path';
 import { directClient } from '../../src/main/services/backend';
 import { createBackend, type Backend } from '../../src/main/services';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import type { ParselApi } from '../../src/shared/api/contract';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { readIndexPng, writeSyntheticFolder } from './dataset';
@@ -54,8 +54,8 @@ export async function makeExportProject(
   const ids = page.items.map((i) => i.id);
   if (opts.meta) {
     const store = ProjectStore.open(info.path);
-    const stmt = store.db.prepare('UPDATE image SET split = ?, source = ?, tags = ? WHERE id = ?');
-    store.db.transaction(() => {
+    const stmt = storeDb(store).prepare('UPDATE image SET split = ?, source = ?, tags = ? WHERE id = ?');
+    storeDb(store).transaction(() => {
       ids.forEach((id, i) => {
         const m = opts.meta!(i);
         stmt.run(m.split ?? null, m.source ?? null, JSON.stringify(m.tags ?? []), id);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { writePrediction } from '../../src/main/services/predictions';
-import { ProjectStore } from '../../src/main/store/project-store';
+import { ProjectStore, storeDb } from '../../src/main/store/project-store';
 import type { ParselApi } from '../../src/shared/api/contract';
 import { encodeMask } from '../../src/shared/mask/codec';
 import { corrupt, quantizeProbs, type CorruptedRegion, type CorruptionType } from '../../src/shared/noise';
@@ -89,14 +89,14 @@ export async function makeNoiseProject(
     const card = { ...(JSON.parse(readFileSync(join(__dirname, '..', '..', 'models', 'bisenet-celebamask-hq.card.json'), 'utf8')) as object), labels: schemaId };
     const now = new Date().toISOString();
     const modelId = Number(
-      store.db
+      storeDb(store)
         .prepare('INSERT INTO model(name, path, sha256, card, added_at) VALUES (?, ?, ?, ?, ?)')
         .run('teacher-model', join(dir, 'teacher.onnx'), '0'.repeat(64), JSON.stringify(card), now).lastInsertRowid,
     );
     modelSetId = Number(
-      store.db.prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('teacher', ?, 'none', ?)`).run(JSON.stringify([modelId]), now).lastInsertRowid,
+      storeDb(store).prepare(`INSERT INTO model_set(name, members, tta, created_at) VALUES ('teacher', ?, 'none', ?)`).run(JSON.stringify([modelId]), now).lastInsertRowid,
     );
-    const sha = store.db.prepare('SELECT sha256 FROM image WHERE id = ?').pluck();
+    const sha = storeDb(store).prepare('SELECT sha256 FROM image WHERE id = ?').pluck();
     for (const im of images) {
       writePrediction(
         store,
@@ -114,7 +114,7 @@ export async function makeNoiseProject(
 export function flagRegionMap(file: string, flagId: number, width: number, height: number): Uint8Array {
   const store = ProjectStore.open(file);
   try {
-    const r = store.db.prepare('SELECT bbox, region FROM flag WHERE id = ?').get(flagId) as { bbox: string; region: Buffer } | undefined;
+    const r = storeDb(store).prepare('SELECT bbox, region FROM flag WHERE id = ?').get(flagId) as { bbox: string; region: Buffer } | undefined;
     if (!r) throw new Error(`flag ${flagId} not found`);
     const [x0, y0, x1, y1] = JSON.parse(r.bbox) as number[];
     const bytes = inflateSync(r.region);

@@ -20,6 +20,7 @@ import {
 } from '../../shared/api/contract';
 import { ParselError } from '../../shared/api/errors';
 import { findReservedKey } from '../../shared/api/reserved-keys';
+import { busyError, busyTimeoutMs, isBusyError } from '../store/tx';
 
 export type ServiceTable = {
   [M in MethodName]: (request: ValidatedRequestOf<M>) => Promise<ResponseOf<M>> | ResponseOf<M>;
@@ -74,6 +75,8 @@ export async function dispatch(services: ServiceTable, method: unknown, payload:
     return await fn(parsed.data);
   } catch (err) {
     if (err instanceof ParselError) throw err;
+    // A statement outside store/tx.ts's writeTx that waited the busy timeout for another process.
+    if (isBusyError(err)) throw busyError(null, busyTimeoutMs());
     throw new ParselError('INTERNAL', `${method}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -5,7 +5,7 @@
 import { ParselError } from '../../shared/api/errors';
 import type { ProjectStore } from '../store/project-store';
 import type { EventBus, ServiceTable } from './backend';
-import type { BackendOptions } from './index';
+import type { BackendOptions } from './options';
 import type { ProjectPaths } from './paths';
 
 export interface OpenProject {

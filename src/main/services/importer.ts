@@ -324,19 +324,13 @@ function imageProblem(err: unknown, file: string, key: string): ImportProblem {
   return { kind, file, item: key, message: msg.startsWith(file) ? msg : `${file}: ${msg}` };
 }
 
-interface ExistingRow {
-  id: number;
-  sha256: string;
-  head_revision_id: number | null;
-}
-
 /** Validate one item completely. Duplicate checks across items happen afterwards, in order. */
 async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, item: PlanItem): Promise<Outcome> {
   const scanProblems = s.scanItemProblems.get(item.key);
   if (scanProblems) return { kind: 'bad', problems: scanProblems };
   const problems: ImportProblem[] = [];
   const stored = paths.toStored(item.image);
-  const existing = store.db.prepare('SELECT id, sha256, head_revision_id FROM image WHERE path = ?').get(stored) as ExistingRow | undefined;
+  const existing = store.imageByPath(stored);
   let buf: Buffer;
   try {
     buf = await fs.readFile(item.image);
@@ -351,7 +345,7 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
         problems: [{ kind: 'changed', file: item.image, item: item.key, message: `${item.image}: a different file was imported under this path before (content changed)` }],
       };
     }
-    if (existing.head_revision_id !== null) return { kind: 'already' };
+    if (existing.headRevisionId !== null) return { kind: 'already' };
   }
   const [probe, mask, landmarks] = await Promise.all([
     verifyImage(buf, item.image).catch((err: unknown) => {
@@ -423,7 +417,21 @@ async function prepare(s: Session, store: ProjectStore, paths: ProjectPaths, ite
   };
 }
 
-/** Duplicate content: within the run (first wins) or already in the project at another path. */
+function duplicate(p: Prepared, dupOf: string): Outcome {
+  return { kind: 'bad', problems: [{ kind: 'duplicate', file: p.item.image, item: p.item.key, message: `${p.item.image}: same content as ${dupOf}` }] };
+}
+
+function changed(p: Prepared): Outcome {
+  return {
+    kind: 'bad',
+    problems: [{ kind: 'changed', file: p.item.image, item: p.item.key, message: `${p.item.image}: a different file was imported under this path before (content changed)` }],
+  };
+}
+
+/**
+ * Duplicate content: within the run (first wins) or already in the project at another path. A first
+ * look for the report (and dry runs); writeBatch decides again inside its transaction.
+ */
 function resolveDuplicates(store: ProjectStore, outcomes: Outcome[], seen: Map<string, string>): void {
   const ok = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok' && o.p.imageId === null);
   const inProject = store.findByHashes(ok.map((o) => o.p.sha256));
@@ -431,47 +439,62 @@ function resolveDuplicates(store: ProjectStore, outcomes: Outcome[], seen: Map<s
     const o = outcomes[i];
     if (o.kind !== 'ok' || o.p.imageId !== null) continue;
     const dupOf = inProject.get(o.p.sha256) ?? seen.get(o.p.sha256);
-    if (dupOf !== undefined) {
-      outcomes[i] = {
-        kind: 'bad',
-        problems: [{ kind: 'duplicate', file: o.p.item.image, item: o.p.item.key, message: `${o.p.item.image}: same content as ${dupOf}` }],
-      };
-    } else seen.set(o.p.sha256, o.p.stored);
+    if (dupOf === o.p.stored && inProject.has(o.p.sha256)) {
+      // This very file, written by another process since prepare() looked: not a duplicate of itself.
+      const now = store.imageByPath(o.p.stored);
+      if (now && now.headRevisionId !== null) outcomes[i] = { kind: 'already' };
+      else if (now) outcomes[i] = { kind: 'ok', p: { ...o.p, imageId: now.id } };
+    } else if (dupOf !== undefined) outcomes[i] = duplicate(o.p, dupOf);
+    else seen.set(o.p.sha256, o.p.stored);
   }
 }
 
-function writeBatch(store: ProjectStore, source: string, batch: Prepared[], s: Session): void {
-  if (batch.length === 0) return;
+/**
+ * Write a batch in one transaction. What each item does is decided again inside it (another process may
+ * have imported or added the same files since validation): its path imported already → `already`; added
+ * without labels → the revision goes onto that image; same content at another path → duplicate. Returns
+ * each item's final outcome.
+ */
+function writeBatch(store: ProjectStore, source: string, batch: Prepared[], s: Session): Outcome[] {
+  if (batch.length === 0) return [];
   const adopt = s.adoptIgnore !== null && batch.some((p) => p.hasIgnore) ? s.adoptIgnore : null;
-  const lm = store.db.prepare(
-    'INSERT INTO landmark(image_id, source, points, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(image_id, source) DO UPDATE SET points = excluded.points',
-  );
-  // An image added earlier without labels takes the dataset's split (when it has none).
-  const setSplit = store.db.prepare('UPDATE image SET split = ?, source = coalesce(source, ?) WHERE id = ? AND split IS NULL');
   const now = new Date().toISOString();
-  store.db
-    .transaction(() => {
-      if (adopt !== null) store.setIgnoreIndex(adopt);
-      for (const p of batch) {
-        if (p.imageId !== null && p.split !== null) setSplit.run(p.split, source, p.imageId);
-        const imageId =
-          p.imageId ?? store.insertImages([{ path: p.stored, sha256: p.sha256, width: p.width, height: p.height, split: p.split, source }])[0];
-        store.saveRevision({
-          imageId,
-          parentId: null,
-          kind: 'import',
-          author: IMPORT_AUTHOR,
-          note: `imported from ${source}: ${p.item.key}`,
-          width: p.mask.width,
-          height: p.mask.height,
-          encoding: p.mask.encoding,
-          mask: p.mask.data,
-        });
-        if (p.landmarks) lm.run(imageId, p.landmarks.source, JSON.stringify(p.landmarks.points), now);
+  const outcomes = store.transaction(() => {
+    let adopted = false;
+    return batch.map((p0): Outcome => {
+      const existing = store.imageByPath(p0.stored);
+      if (existing && existing.sha256 !== p0.sha256) return changed(p0);
+      if (existing && existing.headRevisionId !== null) return { kind: 'already' };
+      if (!existing) {
+        const dupOf = store.pathByHash(p0.sha256);
+        if (dupOf !== null) return duplicate(p0, dupOf);
       }
-    })
-    .immediate();
-  if (adopt !== null) s.adoptIgnore = null;
+      const p: Prepared = { ...p0, imageId: existing ? existing.id : null };
+      if (adopt !== null && p.hasIgnore && !adopted) {
+        store.setIgnoreIndex(adopt);
+        adopted = true;
+      }
+      // An image added earlier without labels takes the dataset's split (when it has none).
+      if (p.imageId !== null && p.split !== null) store.setSplitIfNone(p.imageId, p.split, source);
+      const imageId =
+        p.imageId ?? store.insertImages([{ path: p.stored, sha256: p.sha256, width: p.width, height: p.height, split: p.split, source }])[0];
+      store.saveRevision({
+        imageId,
+        parentId: null,
+        kind: 'import',
+        author: IMPORT_AUTHOR,
+        note: `imported from ${source}: ${p.item.key}`,
+        width: p.mask.width,
+        height: p.mask.height,
+        encoding: p.mask.encoding,
+        mask: p.mask.data,
+      });
+      if (p.landmarks) store.setLandmarks(imageId, p.landmarks.source, p.landmarks.points, now);
+      return { kind: 'ok', p };
+    });
+  });
+  if (adopt !== null && outcomes.some((o) => o.kind === 'ok' && o.p.hasIgnore)) s.adoptIgnore = null;
+  return outcomes;
 }
 
 function baseReport(s: Session): ImportPlanReport {
@@ -556,14 +579,17 @@ export async function runImport(
     const chunk = items.slice(start, start + BATCH);
     const outcomes = await mapLimit(chunk, CONCURRENCY, (it) => prepare(s, store, paths, it));
     resolveDuplicates(store, outcomes, seen);
-    outcomes.forEach(record);
-    const good = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok').map((o) => o.p);
     if (streaming) {
-      writeBatch(store, s.format.id, good, s);
-      report.imported += good.length;
+      const at = outcomes.flatMap((o, k) => (o.kind === 'ok' ? [k] : []));
+      const written = writeBatch(store, s.format.id, at.map((k) => (outcomes[k] as Extract<Outcome, { kind: 'ok' }>).p), s);
+      at.forEach((k, j) => (outcomes[k] = written[j]));
+      const n = written.filter((o) => o.kind === 'ok').length;
+      report.imported += n;
       report.skipped += outcomes.filter((o) => o.kind === 'bad').length;
-      if (good.length > 0) bus.emit('project:changed', { reason: 'images-added' });
-    } else if (write) {
+      if (n > 0) bus.emit('project:changed', { reason: 'images-added' });
+    }
+    outcomes.forEach(record);
+    if (!streaming && write) {
       outcomes.forEach((o, k) => {
         if (o.kind !== 'ok') return;
         const bytes = o.p.mask.data.byteLength + 512;
@@ -607,10 +633,24 @@ export async function runImport(
       return finish();
     }
     const good = outcomes.filter((o): o is Extract<Outcome, { kind: 'ok' }> => o.kind === 'ok').map((o) => o.p);
-    writeBatch(store, s.format.id, good, s);
+    const written = writeBatch(store, s.format.id, good, s);
     for (const i of idx) cache.delete(i);
-    report.imported += good.length;
-    if (good.length > 0) bus.emit('project:changed', { reason: 'images-added' });
+    const n = written.filter((o) => o.kind === 'ok').length;
+    report.imported += n;
+    if (n > 0) bus.emit('project:changed', { reason: 'images-added' });
+    // Imported by another process since validation: counted as already imported, not twice.
+    const already = written.filter((o) => o.kind === 'already').length;
+    report.importable -= already;
+    report.alreadyImported += already;
+    const late = written.filter((o) => o.kind === 'bad');
+    if (late.length > 0) {
+      for (const o of late) if (o.kind === 'bad') report.problems.push(...o.problems);
+      report.badItems += late.length;
+      report.importable -= late.length;
+      report.status = 'aborted';
+      emit('aborted', start, total, 'files changed during the import');
+      return finish();
+    }
     tick('importing', Math.min(start + BATCH, total));
   }
   emit('done', total, total);

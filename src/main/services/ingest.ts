@@ -72,7 +72,6 @@ export async function addFolder(
   report.failed.push(...walk.problems);
   report.scanned = walk.files.length;
   const total = walk.files.length;
-  const seenInRun = new Map<string, string>(); // sha → stored path of the first copy in this run
   let lastEmit = 0;
 
   for (let start = 0; start < total; start += BATCH) {
@@ -92,31 +91,20 @@ export async function addFolder(
         return { ok: false, file, reason };
       }
     });
-    const ok = probes.filter((p): p is Extract<Probe, { ok: true }> => p.ok);
-    const existing = store.findByHashes(ok.map((p) => p.sha256));
-    const rows: NewImage[] = [];
+    const ok: { file: string; row: NewImage }[] = [];
     for (const p of probes) {
-      if (!p.ok) {
-        report.failed.push({ path: p.file, reason: p.reason });
-        continue;
-      }
-      const stored = paths.toStored(p.file);
-      const dupOf = existing.get(p.sha256) ?? seenInRun.get(p.sha256);
-      if (dupOf !== undefined) {
-        report.duplicates.push({ path: p.file, existingPath: dupOf });
-        continue;
-      }
-      if (store.hasPath(stored)) {
-        report.failed.push({ path: p.file, reason: 'a different file was added under this path before (content changed)' });
-        continue;
-      }
-      seenInRun.set(p.sha256, stored);
-      rows.push({ path: stored, sha256: p.sha256, width: p.width, height: p.height, source: null, split: null });
+      if (!p.ok) report.failed.push({ path: p.file, reason: p.reason });
+      else ok.push({ file: p.file, row: { path: paths.toStored(p.file), sha256: p.sha256, width: p.width, height: p.height, source: null, split: null } });
     }
-    if (rows.length > 0) {
-      store.insertImages(rows);
-      report.added += rows.length;
-    }
+    // Duplicate and path checks run inside the inserting transaction: another process adding the same
+    // folder at the same time waits for it and then finds these rows (each file is added once).
+    const outcomes = ok.length > 0 ? store.addImagesOnce(ok.map((o) => o.row)) : [];
+    outcomes.forEach((o, k) => {
+      const file = ok[k].file;
+      if ('id' in o) report.added++;
+      else if ('duplicateOf' in o) report.duplicates.push({ path: file, existingPath: o.duplicateOf });
+      else report.failed.push({ path: file, reason: 'a different file was added under this path before (content changed)' });
+    });
     const done = Math.min(start + BATCH, total);
     const now = Date.now();
     if (now - lastEmit > 100 || done === total) {

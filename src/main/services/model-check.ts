@@ -11,9 +11,10 @@ import { dirname, resolve } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
 import type { ModelCheck, ModelRecord } from '../../shared/api/methods-models';
 import { CARD_METADATA_KEY, isDetectorCard, isParserCard, isPromptableCard, parseAnyCard, parseAnyCardJson, type AnyModelCard, type ModelCard, type PromptableCard } from '../../shared/models/card';
-import { readAveragingRecord, type AveragingRecord } from '../../shared/models/averaging';
+import { readAveragingRecord } from '../../shared/models/averaging';
 import { getSchema } from '../../shared/schema';
 import { cardPathFor, checkCard, checkDetectorCard, checkPromptableCard, inspectModel, probeClassCount, readOnnxMetadata, type GraphInfo } from '../inference';
+import type { ModelEntry } from '../store/model-repo';
 import type { ProjectStore } from '../store/project-store';
 
 /** sha256 of a file, streamed (model files are tens to hundreds of MB). */
@@ -138,40 +139,28 @@ async function checkEncoderFile(card: PromptableCard, decoderPath: string): Prom
   return { problems, graph, encoder: { path, sha256, graph: graph ? { inputs: graph.inputs, outputs: graph.outputs } : null } };
 }
 
-interface ModelRow {
-  id: number;
-  name: string;
-  path: string;
-  sha256: string;
-  card: string;
-  added_at: string;
-  averaging: string | null;
+export type ModelRow = ModelEntry;
+
+export function modelRows(store: ProjectStore): ModelEntry[] {
+  return store.models.all();
 }
 
-export function modelRows(store: ProjectStore): ModelRow[] {
-  return store.db.prepare('SELECT id, name, path, sha256, card, added_at, averaging FROM model ORDER BY id').all() as ModelRow[];
-}
-
-export function modelRow(store: ProjectStore, id: number): ModelRow {
-  const r = store.db.prepare('SELECT id, name, path, sha256, card, added_at, averaging FROM model WHERE id = ?').get(id) as ModelRow | undefined;
-  if (!r) throw new ParselError('NOT_FOUND', `model ${id} does not exist in this project`, { modelId: id });
-  return r;
+export function modelRow(store: ProjectStore, id: number): ModelEntry {
+  return store.models.get(id);
 }
 
 /** Model set id → ids of the models it uses (members and face detector). */
 export function modelUsers(store: ProjectStore): Map<number, number[]> {
   const users = new Map<number, number[]>();
-  const rows = store.db.prepare('SELECT id, members, faces FROM model_set ORDER BY id').all() as { id: number; members: string; faces: string }[];
-  for (const r of rows) {
-    const faces = JSON.parse(r.faces) as { detectorModelId?: number };
-    const ids = [...(JSON.parse(r.members) as number[]), ...(faces.detectorModelId !== undefined ? [faces.detectorModelId] : [])];
+  for (const r of store.models.sets()) {
+    const ids = [...r.members, ...(r.faces.detectorModelId !== undefined ? [r.faces.detectorModelId] : [])];
     for (const m of new Set(ids)) users.set(m, [...(users.get(m) ?? []), r.id]);
   }
   return users;
 }
 
 export function toModelRecord(r: ModelRow, usedBy: number[], decoderExists: boolean): ModelRecord {
-  const card = JSON.parse(r.card) as AnyModelCard;
+  const card = r.card;
   const parser = isParserCard(card);
   // A promptable model needs its encoder too (the stored card has its absolute path).
   const encoderGone = decoderExists && isPromptableCard(card) && !existsSync(card.encoder.file) ? card.encoder.file : null;
@@ -189,7 +178,7 @@ export function toModelRecord(r: ModelRow, usedBy: number[], decoderExists: bool
     available: exists,
     unavailableReason: exists ? null : `file missing: ${encoderGone ?? r.path}`,
     usedBy,
-    averaging: r.averaging === null ? null : (JSON.parse(r.averaging) as AveragingRecord),
+    averaging: r.averaging,
   };
 }
 

@@ -10,6 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
+/** The project file's extension. */
+export const PROJECT_EXTENSION = '.parsel';
+
 export class ProjectPaths {
   readonly root: string;
   readonly cacheDir: string;

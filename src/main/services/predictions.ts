@@ -1,7 +1,7 @@
 /**
  * The prediction cache: soft predictions of a model set for an image, in the format of
  * shared/noise/probs.ts (K class-major uint8 planes at the IMAGE's H×W, round(255·p)), deflated into
- * `prediction.data`. One row per (image, model set); a re-run replaces it. Readers (the "show model"
+ * `prediction.data` (rows: store/prediction-repo.ts). One row per (image, model set); a re-run replaces it. Readers (the "show model"
  * overlay, the label-noise scan, smart editor tools) never re-run inference.
  *
  * Stable API (other domains import it): `readPrediction`, `writePrediction`, `deflateProbs`.
@@ -80,34 +80,12 @@ export function writePrediction(
     checkShape(row, data.rawLength, 'probs');
     blob = data.deflated;
   }
-  store.db
-    .prepare(
-      `INSERT INTO prediction(image_id, model_set_id, image_sha256, width, height, classes, encoding, data, provider, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(image_id, model_set_id) DO UPDATE SET
-         image_sha256 = excluded.image_sha256, width = excluded.width, height = excluded.height,
-         classes = excluded.classes, encoding = excluded.encoding, data = excluded.data,
-         provider = excluded.provider, created_at = excluded.created_at`,
-    )
-    .run(row.imageId, row.modelSetId, row.imageSha256, row.width, row.height, row.classes, PROBS_ENCODING, blob, row.provider, new Date().toISOString());
-}
-
-interface Row {
-  image_sha256: string;
-  width: number;
-  height: number;
-  classes: number;
-  encoding: string;
-  data: Buffer;
-  provider: string;
-  created_at: string;
+  store.predictions.upsert({ ...row, encoding: PROBS_ENCODING, data: blob, createdAt: new Date().toISOString() });
 }
 
 /** The cached prediction of (image, model set), inflated; null when there is none. */
 export function readPrediction(store: ProjectStore, imageId: number, modelSetId: number): CachedPrediction | null {
-  const r = store.db
-    .prepare('SELECT image_sha256, width, height, classes, encoding, data, provider, created_at FROM prediction WHERE image_id = ? AND model_set_id = ?')
-    .get(imageId, modelSetId) as Row | undefined;
+  const r = store.predictions.get(imageId, modelSetId);
   if (!r) return null;
   if (r.encoding !== PROBS_ENCODING) {
     throw new Error(`prediction of image ${imageId} by model set ${modelSetId} has encoding "${r.encoding}"; this version reads "${PROBS_ENCODING}"`);
@@ -118,11 +96,10 @@ export function readPrediction(store: ProjectStore, imageId: number, modelSetId:
   if (probs.length !== want) {
     throw new Error(`prediction of image ${imageId} by model set ${modelSetId} is corrupt: ${probs.length} bytes, expected ${r.classes}*${r.height}*${r.width} = ${want}`);
   }
-  return { width: r.width, height: r.height, classes: r.classes, probs, provider: r.provider, createdAt: r.created_at, imageSha256: r.image_sha256 };
+  return { width: r.width, height: r.height, classes: r.classes, probs, provider: r.provider, createdAt: r.createdAt, imageSha256: r.imageSha256 };
 }
 
 /** Number of cached predictions per model set id. */
 export function predictionCounts(store: ProjectStore): Map<number, number> {
-  const rows = store.db.prepare('SELECT model_set_id AS id, count(*) AS n FROM prediction GROUP BY model_set_id').all() as { id: number; n: number }[];
-  return new Map(rows.map((r) => [r.id, r.n]));
+  return store.predictions.counts();
 }

@@ -14,19 +14,20 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { extname } from 'node:path';
 import { ParselError } from '../../shared/api/errors';
-import type { FaceSpec, ImportedProbsInfo, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo, SetRemap } from '../../shared/api/methods-models';
+import type { FaceSpec, JobRecord, JobStatus, ModelSetRecord, PrelabelStarted, ProvidersInfo, SetRemap } from '../../shared/api/methods-models';
 import type { ImageStatus, LabelSchema } from '../../shared/api/types';
 import { encodeMask } from '../../shared/mask/codec';
-import { isDetectorCard, type AnyModelCard, type ModelCard } from '../../shared/models/card';
+import { isDetectorCard, type ModelCard } from '../../shared/models/card';
 import { buildProbRemap, describeProbRemap, movedClasses } from '../../shared/models/prob-remap';
 import { getSchema } from '../../shared/schema';
 import { decodeBmp, isBmp } from '../formats/bmp';
 import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box, type DetectorSpec } from '../inference';
 import { startWorker } from '../inference/spawn';
 import { ownBuffers, WorkerRpc } from '../inference/worker-rpc';
+import type { JobSpec, TodoRow } from '../store/job-repo';
+import type { ModelSetEntry } from '../store/model-repo';
 import type { ProjectStore } from '../store/project-store';
 import type { ServiceContext } from './context';
-import { faceBoxesOf } from './domains/faces';
 import { modelRow, verifyModelFile } from './model-check';
 import { deflateProbs, predictionCounts } from './predictions';
 import type { ItemOutcome, ItemWrite } from './prelabel-commit';
@@ -36,70 +37,30 @@ export const PRELABEL_KIND = 'prelabel';
 const CONCURRENCY = 3;
 const PROGRESS_MS = 200;
 
-interface SetRow {
-  id: number;
-  name: string;
-  members: string;
-  tta: 'none' | 'flip';
-  faces: string;
-  created_at: string;
-  /** ImportedProbsInfo JSON for a set of imported predictions (no members); null for a set of models. */
-  imported: string | null;
-}
-
-interface JobSpec {
-  modelSetId: number;
-  force: boolean;
-  providers?: string[];
-  /** The latest run: who runs it (a resume refuses while that process is alive) and its provider. */
-  run?: { pid: number; host: string; startedAt: string; provider: string; warnings: string[] };
-}
-
-interface JobRow {
-  id: number;
-  kind: string;
-  spec: string;
-  status: JobStatus;
-  total: number;
-  done: number;
-  failed: number;
-  message: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface TodoRow {
-  image_id: number;
-  path: string;
-  sha256: string;
-  width: number;
-  height: number;
-}
+type SetRow = ModelSetEntry;
 
 export function setRow(store: ProjectStore, id: number): SetRow {
-  const r = store.db.prepare('SELECT id, name, members, tta, faces, created_at, imported FROM model_set WHERE id = ?').get(id) as SetRow | undefined;
-  if (!r) throw new ParselError('NOT_FOUND', `model set ${id} does not exist in this project`, { modelSetId: id });
-  return r;
+  return store.models.set(id);
 }
 
 export function memberCards(store: ProjectStore, set: SetRow): { id: number; name: string; path: string; sha256: string; card: ModelCard }[] {
-  return (JSON.parse(set.members) as number[]).map((id) => {
+  return set.members.map((id) => {
     const m = modelRow(store, id);
-    return { id: m.id, name: m.name, path: m.path, sha256: m.sha256, card: JSON.parse(m.card) as ModelCard };
+    return { id: m.id, name: m.name, path: m.path, sha256: m.sha256, card: m.card as ModelCard };
   });
 }
 
 export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionCounts(store)): ModelSetRecord {
   if (r.imported !== null) {
     // Predictions read from a file: in the project's schema (K was checked against it), whole images.
-    const imported = JSON.parse(r.imported) as ImportedProbsInfo;
+    const imported = r.imported;
     const schema = store.schema();
     return {
       id: r.id,
       name: r.name,
       modelIds: [],
       tta: r.tta,
-      faces: { margin: 0.25, ...(JSON.parse(r.faces) as Partial<FaceSpec>) } as FaceSpec,
+      faces: { margin: 0.25, ...r.faces } as FaceSpec,
       labels: schema.id,
       classes: schema.classes.length,
       expects: 'image',
@@ -113,9 +74,9 @@ export function toSetRecord(store: ProjectStore, r: SetRow, counts = predictionC
   return {
     id: r.id,
     name: r.name,
-    modelIds: JSON.parse(r.members) as number[],
+    modelIds: r.members,
     tta: r.tta,
-    faces: { margin: 0.25, ...(JSON.parse(r.faces) as Partial<FaceSpec>) } as FaceSpec,
+    faces: { margin: 0.25, ...r.faces } as FaceSpec,
     labels: cards[0].labels,
     classes: getSchema(cards[0].labels).classes.length,
     expects: cards[0].expects,
@@ -137,7 +98,7 @@ function refuseImported(set: SetRow): void {
   if (set.imported === null) return;
   throw new ParselError(
     'INVALID_INPUT',
-    `model set ${set.id} "${set.name}" holds predictions imported from ${(JSON.parse(set.imported) as ImportedProbsInfo).dir} (parsel import-probs) and has no models: it cannot pre-label. Scan or compare with it; to change its predictions, import them again under a new name`,
+    `model set ${set.id} "${set.name}" holds predictions imported from ${set.imported.dir} (parsel import-probs) and has no models: it cannot pre-label. Scan or compare with it; to change its predictions, import them again under a new name`,
     { modelSetId: set.id },
   );
 }
@@ -163,7 +124,7 @@ export const NO_FACE_FOUND = 'no face found';
 async function faceDetectorSpec(store: ProjectStore, set: SetRow, id: number | undefined): Promise<DetectorSpec> {
   if (id === undefined) throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}" finds faces with a detector but names none (faces.detectorModelId)`, { modelSetId: set.id });
   const m = modelRow(store, id);
-  const card = JSON.parse(m.card) as AnyModelCard;
+  const card = m.card;
   if (!isDetectorCard(card)) {
     throw new ParselError('INVALID_INPUT', `model set ${set.id} "${set.name}": its face detector, model ${id} "${m.name}", has no face-detector card`, { modelSetId: set.id, modelId: id });
   }
@@ -226,39 +187,17 @@ export class PrelabelJobs {
     let ids: number[];
     if (req.imageIds) {
       ids = [...new Set(req.imageIds)];
-      const exists = store.db.prepare('SELECT 1 FROM image WHERE id = ?');
-      const missing = ids.filter((i) => !exists.get(i));
+      const missing = store.missingImageIds(ids);
       if (missing.length) {
         throw new ParselError('NOT_FOUND', `images not in this project: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (+${missing.length - 20} more)` : ''}`, { missing });
       }
     } else {
-      const where: string[] = [];
-      const args: unknown[] = [];
-      if (req.filter?.status) {
-        where.push(`status IN (${req.filter.status.map(() => '?').join(',')})`);
-        args.push(...req.filter.status);
-      }
-      if (req.filter?.split !== undefined) {
-        where.push('split = ?');
-        args.push(req.filter.split);
-      }
-      ids = (store.db.prepare(`SELECT id FROM image ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`).all(...args) as { id: number }[]).map((r) => r.id);
+      ids = store.selectImages({ status: req.filter?.status, split: req.filter?.split }).map((r) => r.id);
     }
     if (ids.length === 0) throw new ParselError('INVALID_INPUT', req.filter ? 'no image matches the filter' : 'the project has no images to pre-label');
     const spec: JobSpec = { modelSetId: req.modelSetId, force: req.force, ...(req.providers ? { providers: req.providers } : {}) };
     const t = now();
-    const jobId = store.db
-      .transaction(() => {
-        const id = Number(
-          store.db
-            .prepare("INSERT INTO job(kind, spec, status, total, done, failed, created_at, updated_at) VALUES (?, ?, 'pending', ?, 0, 0, ?, ?)")
-            .run(PRELABEL_KIND, JSON.stringify(spec), ids.length, t, t).lastInsertRowid,
-        );
-        const ins = store.db.prepare("INSERT INTO job_item(job_id, image_id, state) VALUES (?, ?, 'todo')");
-        for (const i of ids) ins.run(id, i);
-        return id;
-      })
-      .immediate();
+    const jobId = store.transaction(() => store.jobs.create(PRELABEL_KIND, spec, ids, t));
     return this.launch(store, jobId, req.providers);
   }
 
@@ -268,10 +207,10 @@ export class PrelabelJobs {
    */
   async resume(jobId: number, providers?: string[], retryFailed = false): Promise<PrelabelStarted> {
     const { store } = this.ctx.project();
-    const job = this.jobRow(store, jobId);
+    const job = store.jobs.get(jobId);
     if (job.kind !== PRELABEL_KIND) throw new ParselError('INVALID_INPUT', `job ${jobId} is a ${job.kind} job, not a pre-labelling job`);
     if (this.active.has(jobId) || this.starting.has(jobId)) throw new ParselError('CONFLICT', `job ${jobId} is already running`);
-    const spec = JSON.parse(job.spec) as JobSpec;
+    const spec = job.spec;
     this.refuseBusy(spec.modelSetId);
     if (job.status === 'running' && spec.run && spec.run.host === hostname() && spec.run.pid !== process.pid && alive(spec.run.pid)) {
       throw new ParselError(
@@ -281,10 +220,7 @@ export class PrelabelJobs {
       );
     }
     if (retryFailed) {
-      store.db.transaction(() => {
-        const n = store.db.prepare("UPDATE job_item SET state = 'todo', error = NULL WHERE job_id = ? AND state = 'failed'").run(jobId).changes;
-        if (n > 0) store.db.prepare('UPDATE job SET failed = failed - ?, updated_at = ? WHERE id = ?').run(n, now(), jobId);
-      })();
+      store.transaction(() => store.jobs.retryFailed(jobId, now()));
     }
     return this.launch(store, jobId, providers ?? spec.providers);
   }
@@ -298,10 +234,7 @@ export class PrelabelJobs {
     const p = this.ctx.current();
     if (!p) return false;
     // A job left 'running' by a killed process: mark it cancelled (still resumable).
-    const n = p.store.db
-      .prepare("UPDATE job SET status = 'cancelled', updated_at = ? WHERE id = ? AND kind = ? AND status IN ('pending','running','paused')")
-      .run(now(), jobId, PRELABEL_KIND).changes;
-    return n > 0;
+    return p.store.jobs.cancelIdle(jobId, PRELABEL_KIND, now());
   }
 
   /** Resolves when the job's current run has ended (tests, CLI). */
@@ -317,16 +250,9 @@ export class PrelabelJobs {
 
   list(kind?: string): JobRecord[] {
     const { store } = this.ctx.project();
-    const rows = (kind
-      ? store.db.prepare('SELECT * FROM job WHERE kind = ? ORDER BY id DESC').all(kind)
-      : store.db.prepare('SELECT * FROM job ORDER BY id DESC').all()) as JobRow[];
-    const states = store.db.prepare('SELECT state, count(*) AS n FROM job_item WHERE job_id = ? GROUP BY state');
-    const failures = store.db.prepare("SELECT image_id, error FROM job_item WHERE job_id = ? AND state = 'failed' ORDER BY image_id LIMIT 50");
-    const skips = store.db.prepare("SELECT image_id, error FROM job_item WHERE job_id = ? AND state = 'skipped' AND error IS NOT NULL ORDER BY image_id LIMIT 50");
-    const reasons = store.db.prepare("SELECT error AS reason, count(*) AS images FROM job_item WHERE job_id = ? AND state = 'skipped' AND error IS NOT NULL GROUP BY error ORDER BY error");
-    return rows.map((r): JobRecord => {
-      const spec = JSON.parse(r.spec) as Partial<JobSpec>;
-      const by = new Map((states.all(r.id) as { state: string; n: number }[]).map((s) => [s.state, s.n]));
+    return store.jobs.list(kind).map((r): JobRecord => {
+      const spec = r.spec;
+      const by = store.jobs.itemStates(r.id);
       const active = this.active.has(r.id) || this.starting.has(r.id);
       return {
         id: r.id,
@@ -346,9 +272,9 @@ export class PrelabelJobs {
         active,
         resumable: r.kind === PRELABEL_KIND && !active && r.status !== 'done' && (by.get('todo') ?? 0) > 0,
         retryable: r.kind === PRELABEL_KIND && !active && (by.get('failed') ?? 0) > 0,
-        failures: (failures.all(r.id) as { image_id: number; error: string | null }[]).map((f) => ({ imageId: f.image_id, error: f.error ?? '' })),
-        skips: (skips.all(r.id) as { image_id: number; error: string }[]).map((f) => ({ imageId: f.image_id, reason: f.error })),
-        skipReasons: reasons.all(r.id) as { reason: string; images: number }[],
+        failures: store.jobs.failures(r.id, 50),
+        skips: store.jobs.skips(r.id, 50),
+        skipReasons: store.jobs.skipReasons(r.id),
       };
     });
   }
@@ -362,19 +288,13 @@ export class PrelabelJobs {
     }
   }
 
-  private jobRow(store: ProjectStore, jobId: number): JobRow {
-    const r = store.db.prepare('SELECT * FROM job WHERE id = ?').get(jobId) as JobRow | undefined;
-    if (!r) throw new ParselError('NOT_FOUND', `job ${jobId} does not exist in this project`, { jobId });
-    return r;
-  }
-
   /** Starts an engine for the job's model set, marks the job running and runs its 'todo' items in the background. */
   private async launch(store: ProjectStore, jobId: number, providers: string[] | undefined): Promise<PrelabelStarted> {
-    const job = this.jobRow(store, jobId);
-    const spec = JSON.parse(job.spec) as JobSpec;
-    const todo = (store.db.prepare("SELECT count(*) AS n FROM job_item WHERE job_id = ? AND state = 'todo'").get(jobId) as { n: number }).n;
+    const job = store.jobs.get(jobId);
+    const spec = job.spec;
+    const todo = store.jobs.todoCount(jobId);
     if (todo === 0) {
-      store.db.prepare("UPDATE job SET status = 'done', updated_at = ? WHERE id = ?").run(now(), jobId);
+      store.jobs.setStatus(jobId, 'done', job.message, now());
       throw new ParselError('INVALID_INPUT', `job ${jobId} has nothing left to do (${job.done} done, ${job.failed} failed)`);
     }
     let set: SetRow;
@@ -389,7 +309,7 @@ export class PrelabelJobs {
       engine = await this.engineFor(store, set, providers);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (this.ctx.current()?.store === store) store.db.prepare("UPDATE job SET status = 'failed', message = ?, updated_at = ? WHERE id = ?").run(message, now(), jobId);
+      if (this.ctx.current()?.store === store) store.jobs.setStatus(jobId, 'failed', message, now());
       if (err instanceof ParselError) throw err;
       throw new ParselError('INVALID_INPUT', message, { jobId });
     } finally {
@@ -402,7 +322,7 @@ export class PrelabelJobs {
     }
     this.last = { provider: engine.provider, warnings: [...engine.warnings], at: now(), jobId };
     spec.run = { pid: process.pid, host: hostname(), startedAt: now(), provider: engine.provider, warnings: [...engine.warnings] };
-    store.db.prepare("UPDATE job SET status = 'running', spec = ?, message = NULL, updated_at = ? WHERE id = ?").run(JSON.stringify(spec), now(), jobId);
+    store.jobs.markRunning(jobId, spec, now());
     const finished = this.loop(store, jobId, set, spec, engine, abort.signal, todo).finally(() => this.active.delete(jobId));
     this.active.set(jobId, { abort, finished, modelSetId: set.id });
     return { jobId, total: job.total, todo, provider: engine.provider, warnings: [...engine.warnings] };
@@ -415,7 +335,7 @@ export class PrelabelJobs {
     refuseImported(set);
     const members = memberCards(store, set);
     for (const m of members) await verifyModelFile(m);
-    const faces = JSON.parse(set.faces) as Partial<FaceSpec>;
+    const faces = set.faces;
     const models = members.map((m) => ({
       path: m.path,
       // The set's margin overrides the card's for face-crop models (the crop is the set's choice).
@@ -431,18 +351,11 @@ export class PrelabelJobs {
   }
 
   private async loop(store: ProjectStore, jobId: number, set: SetRow, spec: JobSpec, engine: InferenceEngine, signal: AbortSignal, todoAtStart: number): Promise<void> {
-    const db = store.db;
     const ctx = this.ctx;
-    const faces = { mode: 'whole', margin: 0.25, ...(JSON.parse(set.faces) as Partial<FaceSpec>) } as FaceSpec;
+    const faces = { mode: 'whole', margin: 0.25, ...set.faces } as FaceSpec;
     const faceModel = memberCards(store, set)[0].card.expects === 'face';
     const author = `model set "${set.name}"`;
     const note = `pre-labelled by job ${jobId} (${engine.provider}${set.tta === 'flip' ? ', flip TTA' : ''})`;
-    const page = db.prepare(
-      `SELECT ji.image_id, i.path, i.sha256, i.width, i.height FROM job_item ji JOIN image i ON i.id = ji.image_id
-       WHERE ji.job_id = ? AND ji.state = 'todo' AND ji.image_id > ? ORDER BY ji.image_id LIMIT 64`,
-    );
-    const landmarks = db.prepare('SELECT points FROM landmark WHERE image_id = ? ORDER BY source');
-    const counters = db.prepare('SELECT total, done, failed FROM job WHERE id = ?');
     const rows = new Map<number, TodoRow>();
 
     const t0 = performance.now();
@@ -465,7 +378,7 @@ export class PrelabelJobs {
       const t = performance.now();
       if (!force && t - lastEmit < PROGRESS_MS) return;
       lastEmit = t;
-      const c = counters.get(jobId) as { total: number; done: number; failed: number };
+      const c = store.jobs.counters(jobId);
       const left = c.total - c.done - c.failed;
       const rate = finishedThisRun / ((t - t0) / 1000);
       ctx.bus.emit('job:progress', {
@@ -504,11 +417,11 @@ export class PrelabelJobs {
       let boxes: Box[] | undefined;
       if (faceModel) {
         if (faces.mode === 'landmarks') {
-          const sets = (landmarks.all(r.image_id) as { points: string }[]).map((l) => JSON.parse(l.points) as [number, number][]).filter((p) => p.length > 0);
+          const sets = store.landmarks(r.image_id).filter((p) => p.length > 0);
           if (sets.length === 0) throw new Error(`image ${r.image_id} (${r.path}) has no landmarks; the model set finds faces from landmarks`);
           boxes = sets.map((p) => boxFromLandmarks(p));
         } else if (faces.mode === 'box') {
-          const drawn = faceBoxesOf(store, r.image_id);
+          const drawn = store.faces.of(r.image_id);
           if (drawn.length === 0) throw new SkipItem(NO_FACE_BOX);
           boxes = drawn.map((b): Box => [b.x0, b.y0, b.x1, b.y1]);
         } else if (faces.mode === 'detector') {
@@ -538,7 +451,7 @@ export class PrelabelJobs {
       let after = 0;
       for (;;) {
         if (stopper.signal.aborted || !stillOpen()) return;
-        const batch = page.all(jobId, after) as TodoRow[];
+        const batch = store.jobs.todoPage(jobId, after, 64);
         if (batch.length === 0) return;
         for (const r of batch) {
           after = r.image_id;
@@ -610,7 +523,7 @@ export class PrelabelJobs {
       await engine.close().catch(() => undefined);
       if (!stillOpen()) return; // closed meanwhile: nothing can be recorded (the job resumes later)
       fatal = `cannot start the writer: ${err instanceof Error ? err.message : String(err)}`;
-      db.prepare("UPDATE job SET status = 'failed', message = ?, updated_at = ? WHERE id = ?").run(fatal, now(), jobId);
+      store.jobs.setStatus(jobId, 'failed', fatal, now());
       this.active.delete(jobId);
       emit('failed', true);
       return;
@@ -628,14 +541,14 @@ export class PrelabelJobs {
     // job stays 'running' in the file and resumes later. Touching the closed store here would reject
     // `finished`, which nobody awaits: an unhandled rejection.
     if (projectGone || !stillOpen()) return;
-    const left = (db.prepare("SELECT count(*) AS n FROM job_item WHERE job_id = ? AND state = 'todo'").get(jobId) as { n: number }).n;
+    const left = store.jobs.todoCount(jobId);
     const status: JobStatus = fatal ? 'failed' : left === 0 ? 'done' : signal.aborted ? 'cancelled' : 'paused';
-    const c = counters.get(jobId) as { total: number; done: number; failed: number };
-    const skipped = db.prepare("SELECT error, count(*) AS n FROM job_item WHERE job_id = ? AND state = 'skipped' AND error IS NOT NULL GROUP BY error ORDER BY error").all(jobId) as { error: string; n: number }[];
+    const c = store.jobs.counters(jobId);
+    const skipped = store.jobs.skipReasons(jobId).map((r) => ({ error: r.reason, n: r.images }));
     const message =
       fatal ??
       `${c.done} of ${c.total} done (${c.failed} failed${left ? `, ${left} left` : ''}${skipped.map((k) => `, ${k.n} skipped: ${k.error}`).join('')}) on ${engine.provider}; this run: ${finishedThisRun} of ${todoAtStart} in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
-    db.prepare('UPDATE job SET status = ?, message = ?, updated_at = ? WHERE id = ?').run(status, message, now(), jobId);
+    store.jobs.setStatus(jobId, status, message, now());
     // Not active any more before the final event: a listener may resume or list it at once.
     this.active.delete(jobId);
     emit(status, true);

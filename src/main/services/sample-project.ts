@@ -26,7 +26,7 @@ import {
   type SampleCorruption,
   type SampleOptions,
 } from '../../shared/sample';
-import { PROJECT_EXTENSION } from './domains/project';
+import { PROJECT_EXTENSION } from './paths';
 import { writeSampleFaces } from './sample-faces';
 
 /** The demo models' manifest (models/demo/demo.json, written by training/). */

@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import { ParselError } from '../../shared/api/errors';
 import { LATEST_VERSION, migrate } from './migrations';
+import { busyError, busyTimeoutMs, isBusyError } from './tx';
 
 /** `PRAGMA application_id` marking a Parsel project file ('PRSL'). */
 export const APPLICATION_ID = 0x5052534c;
@@ -21,7 +22,7 @@ export interface OpenOptions {
 }
 
 function dbOptions(opts: OpenOptions, fileMustExist: boolean): Database.Options {
-  const o: Database.Options = { fileMustExist, readonly: opts.readonly ?? false };
+  const o: Database.Options = { fileMustExist, readonly: opts.readonly ?? false, timeout: busyTimeoutMs() };
   if (opts.nativeBinding) o.nativeBinding = opts.nativeBinding;
   return o;
 }
@@ -30,7 +31,7 @@ function configure(db: Db): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${busyTimeoutMs()}`);
 }
 
 /** Create a new, empty project database at `path` (fails if the file exists). */
@@ -45,6 +46,7 @@ export function createDatabase(path: string, opts: OpenOptions = {}): Db {
     return db;
   } catch (err) {
     db.close();
+    if (isBusyError(err)) throw busyError(path, busyTimeoutMs());
     throw err;
   }
 }
@@ -66,6 +68,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     try {
       appId = db.pragma('application_id', { simple: true }) as number;
     } catch (err) {
+      if (isBusyError(err)) throw busyError(path, busyTimeoutMs());
       throw new ParselError('INVALID_INPUT', `${path} is not a Parsel project (not an SQLite database: ${(err as Error).message})`);
     }
     if (appId !== APPLICATION_ID) {
@@ -85,6 +88,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     return db;
   } catch (err) {
     db.close();
+    if (isBusyError(err)) throw busyError(path, busyTimeoutMs());
     throw err;
   }
 }

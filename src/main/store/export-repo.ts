@@ -3,7 +3,7 @@
  * revision), revision lookups for `--from-manifest`, and the `export` table (migration 4).
  */
 import type { ImageStatus, RevisionKind } from '../../shared/api/types';
-import type { ProjectStore } from './project-store';
+import { storeDb, type ProjectStore } from './project-store';
 
 export interface CandidateRow {
   id: number;
@@ -24,7 +24,7 @@ export interface CandidateRow {
 }
 
 export function candidateRows(store: ProjectStore): CandidateRow[] {
-  return store.db
+  return storeDb(store)
     .prepare(
       `SELECT i.id, i.path, i.sha256, i.width, i.height, i.status, i.split, i.source, i.tags, i.head_revision_id, r.kind, r.author,
               s.score AS noise_score, s.model_set_id AS noise_model_set_id
@@ -34,7 +34,7 @@ export function candidateRows(store: ProjectStore): CandidateRow[] {
 }
 
 export function imageRows(store: ProjectStore, ids: number[]): Map<number, CandidateRow> {
-  const stmt = store.db.prepare(
+  const stmt = storeDb(store).prepare(
     `SELECT i.id, i.path, i.sha256, i.width, i.height, i.status, i.split, i.source, i.tags, i.head_revision_id, r.kind, r.author,
             s.score AS noise_score, s.model_set_id AS noise_model_set_id
      FROM image i LEFT JOIN revision r ON r.id = i.head_revision_id LEFT JOIN image_score s ON s.image_id = i.id WHERE i.id = ?`,
@@ -48,12 +48,12 @@ export function imageRows(store: ProjectStore, ids: number[]): Map<number, Candi
 }
 
 export function revisionOwner(store: ProjectStore, revisionId: number): number | null {
-  const r = store.db.prepare('SELECT image_id FROM revision WHERE id = ?').pluck().get(revisionId) as number | undefined;
+  const r = storeDb(store).prepare('SELECT image_id FROM revision WHERE id = ?').pluck().get(revisionId) as number | undefined;
   return r ?? null;
 }
 
 export function insertExport(store: ProjectStore, spec: unknown, manifest: unknown, createdAt: string): number {
-  const info = store.db
+  const info = storeDb(store)
     .prepare('INSERT INTO export(created_at, spec, manifest) VALUES (?, ?, ?)')
     .run(createdAt, JSON.stringify(spec), JSON.stringify(manifest));
   return Number(info.lastInsertRowid);
@@ -70,7 +70,7 @@ export interface ExportRow {
 
 /** Past exports, newest first (summary fields only; the manifest stays in the database). */
 export function listExports(store: ProjectStore): ExportRow[] {
-  return store.db
+  return storeDb(store)
     .prepare(
       `SELECT id, created_at, spec, json_extract(manifest, '$.counts.images') AS images,
               json_extract(manifest, '$.outputSchema.id') AS output_schema,

@@ -17,6 +17,7 @@
 import type { ImagePage, ImageSort, ImageStatus, ImageSummary } from '../../shared/api/types';
 import { IMAGE_STATUSES } from '../../shared/api/types';
 import type { Db } from './db';
+import { imageWhere } from './image-select';
 
 export interface ImageQuery {
   status?: ImageStatus[];
@@ -116,16 +117,10 @@ interface Row {
 
 export function queryImages(db: Db, q: ImageQuery): ImagePage {
   const sort = q.sort ?? 'added';
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (q.status && q.status.length > 0) {
-    where.push(`i.status IN (${q.status.map(() => '?').join(',')})`);
-    args.push(...q.status);
-  }
-  if (q.split !== undefined) {
-    where.push('i.split = ?');
-    args.push(q.split);
-  }
+  // Status and split through the one image-selection filter (image-select.ts: split `none` = without one).
+  const base = imageWhere({ status: q.status && q.status.length > 0 ? q.status : undefined, split: q.split }, 'i');
+  const where: string[] = base.where ? [base.where.slice('WHERE '.length)] : [];
+  const args: (string | number)[] = [...base.args];
   const search = q.search?.trim();
   if (search) {
     where.push('instr(lower(i.path), lower(?)) > 0');

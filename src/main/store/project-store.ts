@@ -2,6 +2,7 @@
  * Repository over one project database. Synchronous (better-sqlite3): every method is one statement
  * or one transaction, so callers never see a half-applied change.
  */
+import { z } from 'zod';
 import { ParselError, type ConflictDetails } from '../../shared/api/errors';
 import type {
   ImageDetail,
@@ -15,6 +16,13 @@ import type {
 } from '../../shared/api/types';
 import { IMAGE_STATUSES } from '../../shared/api/types';
 import { createDatabase, openDatabase, type Db, type OpenOptions } from './db';
+import { FaceRepo } from './face-repo';
+import { IMAGE_SELECT_COLUMNS, imageWhere, type ImageFilter, type ImageSelectRow } from './image-select';
+import { queryImages, type ImageQuery } from './image-query';
+import { JobRepo } from './job-repo';
+import { ModelRepo } from './model-repo';
+import { PredictionRepo } from './prediction-repo';
+import { writeTx } from './tx';
 
 export interface NewImage {
   path: string;
@@ -82,6 +90,8 @@ interface RevisionRow {
   updated_at: string;
 }
 
+const LANDMARKS = z.array(z.tuple([z.number(), z.number()]));
+
 const REVISION_COLUMNS =
   'id, image_id, parent_id, schema_id, author, kind, width, height, encoding, length(mask) AS byte_size, created_at, note, number, state, updated_at';
 
@@ -138,11 +148,39 @@ function toRevision(r: RevisionRow): RevisionSummary {
   };
 }
 
+const DATABASES = new WeakMap<ProjectStore, Db>();
+
+/**
+ * The connection behind a store, for the repositories of src/main/store (and tests) only: services go
+ * through the store's methods and repositories (lint: parsel/main-layers refuses this import elsewhere
+ * in src/main).
+ */
+export function storeDb(store: ProjectStore): Db {
+  const db = DATABASES.get(store);
+  if (!db) throw new Error('storeDb: not a ProjectStore');
+  return db;
+}
+
 export class ProjectStore {
+  /** Face boxes (migration 7). */
+  readonly faces: FaceRepo;
+  /** Pre-labelling jobs and their items (migration 5). */
+  readonly jobs: JobRepo;
+  /** Models and model sets (migrations 5, 8, 9). */
+  readonly models: ModelRepo;
+  /** The prediction cache (migration 5). */
+  readonly predictions: PredictionRepo;
+
   private constructor(
-    readonly db: Db,
+    private readonly db: Db,
     readonly path: string,
-  ) {}
+  ) {
+    DATABASES.set(this, db);
+    this.faces = new FaceRepo(db);
+    this.predictions = new PredictionRepo(db);
+    this.models = new ModelRepo(db);
+    this.jobs = new JobRepo(db);
+  }
 
   static create(path: string, schema: LabelSchema, name: string, opts: OpenOptions = {}): ProjectStore {
     const db = createDatabase(path, opts);
@@ -168,8 +206,25 @@ export class ProjectStore {
     return store;
   }
 
+  /**
+   * Run `fn` as one write transaction (`BEGIN IMMEDIATE`; a savepoint inside another): waits for a
+   * writer in another process up to the busy timeout, then fails with `BUSY` (store/tx.ts).
+   */
+  transaction<T>(fn: () => T): T {
+    return writeTx(this.db, this.path, fn);
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  /** A project setting stored in `meta` (undefined: never set). */
+  setting(key: string): string | undefined {
+    return this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   meta(key: string): string {
@@ -242,59 +297,108 @@ export class ProjectStore {
       'INSERT INTO image(path, sha256, width, height, split, source, tags, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const ids: number[] = [];
-    this.db
-      .transaction(() => {
-        for (const r of rows) {
-          const info = stmt.run(
-            r.path,
-            r.sha256,
-            r.width,
-            r.height,
-            r.split ?? null,
-            r.source ?? null,
-            JSON.stringify(r.tags ?? []),
-            now,
-          );
-          ids.push(Number(info.lastInsertRowid));
-        }
-      })
-      .immediate();
+    this.transaction(() => {
+      for (const r of rows) {
+        const info = stmt.run(
+          r.path,
+          r.sha256,
+          r.width,
+          r.height,
+          r.split ?? null,
+          r.source ?? null,
+          JSON.stringify(r.tags ?? []),
+          now,
+        );
+        ids.push(Number(info.lastInsertRowid));
+      }
+    });
     return ids;
   }
 
-  listImages(q: { status?: ImageStatus[]; split?: string; offset: number; limit: number }): ImagePage {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.status && q.status.length > 0) {
-      where.push(`status IN (${q.status.map(() => '?').join(',')})`);
-      args.push(...q.status);
-    }
-    if (q.split !== undefined) {
-      where.push('split = ?');
-      args.push(q.split);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) FROM image ${clause}`).pluck().get(...args) as number) ?? 0;
-    const rows = this.db
-      .prepare(`SELECT * FROM image ${clause} ORDER BY id LIMIT ? OFFSET ?`)
-      .all(...args, q.limit, q.offset) as ImageRow[];
-    return {
-      total,
-      offset: q.offset,
-      items: rows.map((r) => {
-        const d = toSummary(r);
-        return {
-          id: d.id,
-          path: d.path,
-          width: d.width,
-          height: d.height,
-          split: d.split,
-          source: d.source,
-          status: d.status,
-          headRevisionId: d.headRevisionId,
-        };
+  /** The image stored under `path` (as stored: relative to the project folder when inside it), or null. */
+  imageByPath(path: string): { id: number; sha256: string; headRevisionId: number | null } | null {
+    const r = this.db.prepare('SELECT id, sha256, head_revision_id FROM image WHERE path = ?').get(path) as
+      | { id: number; sha256: string; head_revision_id: number | null }
+      | undefined;
+    return r ? { id: r.id, sha256: r.sha256, headRevisionId: r.head_revision_id } : null;
+  }
+
+  /** The stored path of the image with this content, or null. */
+  pathByHash(sha256: string): string | null {
+    return (this.db.prepare('SELECT path FROM image WHERE sha256 = ?').pluck().get(sha256) as string | undefined) ?? null;
+  }
+
+  /**
+   * Add images unless their content or path is in the project already, deciding and inserting in one
+   * write transaction (a second process adding the same files waits, then sees these rows). Per row:
+   * its new id, the stored path of the same content, or `pathTaken` (another file was added under
+   * this path before).
+   */
+  addImagesOnce(rows: NewImage[]): ({ id: number } | { duplicateOf: string } | { pathTaken: true })[] {
+    return this.transaction(() =>
+      rows.map((r) => {
+        const dup = this.pathByHash(r.sha256);
+        if (dup !== null) return { duplicateOf: dup };
+        if (this.hasPath(r.path)) return { pathTaken: true as const };
+        return { id: this.insertImages([r])[0] };
       }),
-    };
+    );
+  }
+
+  /** Give an image a split when it has none (and a source when it has none). */
+  setSplitIfNone(imageId: number, split: string, source: string | null): void {
+    this.db.prepare('UPDATE image SET split = ?, source = coalesce(source, ?) WHERE id = ? AND split IS NULL').run(split, source, imageId);
+  }
+
+  /** An image's landmarks from one source (replaced when that source has some already). */
+  setLandmarks(imageId: number, source: string, points: [number, number][], createdAt: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO landmark(image_id, source, points, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(image_id, source) DO UPDATE SET points = excluded.points',
+      )
+      .run(imageId, source, JSON.stringify(points), createdAt);
+  }
+
+  /** Images of a filter (store/image-select.ts), by id. */
+  selectImages(f: ImageFilter): ImageSelectRow[] {
+    const { where, args } = imageWhere(f);
+    return this.db.prepare(`SELECT ${IMAGE_SELECT_COLUMNS} FROM image ${where} ORDER BY id`).all(...args) as ImageSelectRow[];
+  }
+
+  countImages(f: ImageFilter): number {
+    const { where, args } = imageWhere(f);
+    return this.db.prepare(`SELECT count(*) FROM image ${where}`).pluck().get(...args) as number;
+  }
+
+  /** One image's row (no tags), or null. */
+  imageRow(id: number): ImageSelectRow | null {
+    return (this.db.prepare(`SELECT ${IMAGE_SELECT_COLUMNS} FROM image WHERE id = ?`).get(id) as ImageSelectRow | undefined) ?? null;
+  }
+
+  /** The ids among `ids` that are no image of the project, in the order given. */
+  missingImageIds(ids: readonly number[]): number[] {
+    const found = new Set(this.db.prepare('SELECT id FROM image WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(ids)) as number[]);
+    return ids.filter((i) => !found.has(i));
+  }
+
+  /** A page of the images of a filter, by id. `split: 'none'` lists the images without a split. */
+  /** An image's landmark sets (one per source, by source), each a list of [x, y]. */
+  landmarks(imageId: number): [number, number][][] {
+    return (this.db.prepare('SELECT source, points FROM landmark WHERE image_id = ? ORDER BY source').all(imageId) as { source: string; points: string }[]).map((l) => {
+      const r = LANDMARKS.safeParse(JSON.parse(l.points));
+      if (!r.success) throw new ParselError('INVALID_INPUT', `landmarks "${l.source}" of image ${imageId} do not decode: ${r.error.issues[0]?.message ?? 'bad value'}`, { imageId });
+      return r.data;
+    });
+  }
+
+  /** Whether the image has a revision of one of these kinds. */
+  hasRevisionOfKinds(imageId: number, kinds: readonly RevisionKind[]): boolean {
+    return this.db.prepare('SELECT 1 FROM revision WHERE image_id = ? AND kind IN (SELECT value FROM json_each(?)) LIMIT 1').get(imageId, JSON.stringify(kinds)) !== undefined;
+  }
+
+  /** A page of the image grid: filter (status, split), search by path, sort (store/image-query.ts). */
+  queryImages(q: ImageQuery): ImagePage {
+    return queryImages(this.db, q);
   }
 
   getImage(id: number): ImageDetail {
@@ -306,15 +410,13 @@ export class ProjectStore {
   setStatus(ids: number[], status: ImageStatus): number {
     const stmt = this.db.prepare('UPDATE image SET status = ? WHERE id = ?');
     let updated = 0;
-    this.db
-      .transaction(() => {
-        for (const id of ids) {
-          const n = stmt.run(status, id).changes;
-          if (n === 0) throw new ParselError('NOT_FOUND', `image ${id} does not exist in this project`);
-          updated += n;
-        }
-      })
-      .immediate();
+    this.transaction(() => {
+      for (const id of ids) {
+        const n = stmt.run(status, id).changes;
+        if (n === 0) throw new ParselError('NOT_FOUND', `image ${id} does not exist in this project`);
+        updated += n;
+      }
+    });
     return updated;
   }
 
@@ -324,7 +426,7 @@ export class ProjectStore {
    */
   saveRevision(r: NewRevision): RevisionSummary {
     const schemaId = this.meta('schema_id');
-    const run = this.db.transaction((): number => {
+    const id = this.transaction((): number => {
       const img = this.db.prepare('SELECT head_revision_id, status FROM image WHERE id = ?').get(r.imageId) as
         | { head_revision_id: number | null; status: ImageStatus }
         | undefined;
@@ -385,7 +487,6 @@ export class ProjectStore {
         .run(id, nextStatus(img.status, r.kind), r.imageId);
       return id;
     });
-    const id = run.immediate();
     return this.getRevision(id);
   }
 
@@ -403,6 +504,18 @@ export class ProjectStore {
       .prepare(`SELECT ${REVISION_COLUMNS} FROM revision WHERE image_id = ? ORDER BY id DESC`)
       .all(imageId) as RevisionRow[];
     return rows.map(toRevision);
+  }
+
+  /** Image id → id of its latest revision of this kind or by this author. */
+  latestRevisionIds(by: { kind: RevisionKind } | { author: string }): Map<number, number> {
+    const [col, val] = 'kind' in by ? ['kind', by.kind] : ['author', by.author];
+    const rows = this.db.prepare(`SELECT image_id, MAX(id) AS id FROM revision WHERE ${col} = ? GROUP BY image_id`).all(val) as { image_id: number; id: number }[];
+    return new Map(rows.map((r) => [r.image_id, r.id]));
+  }
+
+  /** The existing ones among these revisions, with their images. */
+  revisionOwners(ids: readonly number[]): { id: number; image_id: number }[] {
+    return this.db.prepare('SELECT id, image_id FROM revision WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as { id: number; image_id: number }[];
   }
 
   revisionMask(id: number): { width: number; height: number; encoding: string; data: Uint8Array } {

@@ -12,6 +12,7 @@ import { ParselError, type ConflictDetails } from '../../shared/api/errors';
 import type { SessionSaveResult } from '../../shared/api/types';
 import { decodeMask } from '../../shared/mask/codec';
 import type { ProjectStore } from './project-store';
+import { storeDb } from './project-store';
 
 export interface SessionSave {
   imageId: number;
@@ -47,10 +48,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function headOf(store: ProjectStore, imageId: number): { headId: number | null; row: HeadRow | null } {
-  const img = store.db.prepare('SELECT head_revision_id AS h FROM image WHERE id = ?').get(imageId) as { h: number | null } | undefined;
+  const img = storeDb(store).prepare('SELECT head_revision_id AS h FROM image WHERE id = ?').get(imageId) as { h: number | null } | undefined;
   if (!img) throw new ParselError('NOT_FOUND', `image ${imageId} does not exist in this project`);
   if (img.h === null) return { headId: null, row: null };
-  const row = store.db.prepare('SELECT id, parent_id, state, session, updated_at, note FROM revision WHERE id = ?').get(img.h) as HeadRow;
+  const row = storeDb(store).prepare('SELECT id, parent_id, state, session, updated_at, note FROM revision WHERE id = ?').get(img.h) as HeadRow;
   return { headId: img.h, row };
 }
 
@@ -80,7 +81,7 @@ function appendNote(old: string | null, add: string | null): string | null {
 export function saveSession(store: ProjectStore, r: SessionSave): SessionSaveResult {
   const now = (r.now ?? new Date()).toISOString();
   const nowMs = Date.parse(now);
-  const db = store.db;
+  const db = storeDb(store);
   const run = db.transaction((): { outcome: SessionSaveResult['outcome']; revisionId: number | null } => {
     const { headId, row } = headOf(store, r.imageId);
     if (headId !== r.parentId) throw conflict(r.imageId, r.parentId, headId, store);
@@ -137,10 +138,10 @@ export function saveSession(store: ProjectStore, r: SessionSave): SessionSaveRes
  * (null) when the head is not this session's working revision.
  */
 export function finishSession(store: ProjectStore, imageId: number, session: string): SessionSaveResult {
-  const run = store.db.transaction((): number | null => {
+  const run = storeDb(store).transaction((): number | null => {
     const { row } = headOf(store, imageId);
     if (!row || row.state !== 'working' || row.session !== session) return null;
-    store.db.prepare(`UPDATE revision SET state = 'final' WHERE id = ?`).run(row.id);
+    storeDb(store).prepare(`UPDATE revision SET state = 'final' WHERE id = ?`).run(row.id);
     return row.id;
   });
   const id = run.immediate();
@@ -155,9 +156,9 @@ export function finishSession(store: ProjectStore, imageId: number, session: str
 /** Every working revision becomes final (on opening a project: no session of an earlier run continues). */
 export function finishAllWorking(store: ProjectStore): number {
   // Read first (partial index): opening a project with nothing working writes nothing.
-  const ids = store.db.prepare(`SELECT id FROM revision WHERE state = 'working'`).pluck().all() as number[];
+  const ids = storeDb(store).prepare(`SELECT id FROM revision WHERE state = 'working'`).pluck().all() as number[];
   if (ids.length === 0) return 0;
-  const fin = store.db.prepare(`UPDATE revision SET state = 'final' WHERE id = ?`);
-  store.db.transaction(() => ids.forEach((id) => fin.run(id))).immediate();
+  const fin = storeDb(store).prepare(`UPDATE revision SET state = 'final' WHERE id = ?`);
+  storeDb(store).transaction(() => ids.forEach((id) => fin.run(id))).immediate();
   return ids.length;
 }

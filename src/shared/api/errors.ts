@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS', // creating something that exists
   'UNSUPPORTED', // the transport / platform cannot do this (e.g. native dialogs in browser mode)
   'FORBIDDEN', // sender or channel check failed
+  'BUSY', // another process is writing to the project file; waited the busy timeout (try again later)
   'INTERNAL', // a bug: anything not classified above
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

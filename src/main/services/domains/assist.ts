@@ -22,7 +22,6 @@ import sharp from '../../sharp';
 import type { ProjectStore } from '../../store/project-store';
 import type { DomainServices, ServiceContext } from '../context';
 import { memberCards, setRow, type PrelabelJobs } from '../prelabel';
-import { faceBoxesOf } from './faces';
 
 /** Smallest box side parsed (pixels): a smaller one is refused with its size. */
 export const MIN_PARSE_BOX = 4;
@@ -110,17 +109,16 @@ export class AssistEngines {
 }
 
 /** The faces a face-crop set parses on the whole image, by its mode (undefined: the detector finds them). */
-function facesOf(store: ProjectStore, imageId: number, facesJson: string, width: number, height: number): Box[] | undefined {
-  const faces = { mode: 'whole', ...(JSON.parse(facesJson) as Partial<FaceSpec>) } as FaceSpec;
+function facesOf(store: ProjectStore, imageId: number, spec: Partial<FaceSpec>, width: number, height: number): Box[] | undefined {
+  const faces = { mode: 'whole', ...spec } as FaceSpec;
   if (faces.mode === 'detector') return undefined;
   if (faces.mode === 'box') {
-    const drawn = faceBoxesOf(store, imageId);
+    const drawn = store.faces.of(imageId);
     if (drawn.length === 0) throw new ParselError('INVALID_INPUT', `image ${imageId} has no face box drawn; the model set parses drawn face boxes (draw one, or re-parse a box)`, { imageId });
     return drawn.map((b): Box => [b.x0, b.y0, b.x1, b.y1]);
   }
   if (faces.mode === 'landmarks') {
-    const rows = store.db.prepare('SELECT points FROM landmark WHERE image_id = ? ORDER BY source').all(imageId) as { points: string }[];
-    const sets = rows.map((l) => JSON.parse(l.points) as [number, number][]).filter((p) => p.length > 0);
+    const sets = store.landmarks(imageId).filter((p) => p.length > 0);
     if (sets.length === 0) throw new ParselError('INVALID_INPUT', `image ${imageId} has no landmarks; the model set finds faces from landmarks`, { imageId });
     return sets.map((p) => boxFromLandmarks(p));
   }

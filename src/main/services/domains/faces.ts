@@ -3,27 +3,8 @@
  * (prelabel.ts reads them per image). Coordinates and rules: src/shared/api/methods-faces.ts.
  */
 import { ParselError } from '../../../shared/api/errors';
-import { MIN_FACE_BOX_SIZE, type FaceBoxInput, type FaceBoxRecord, type FaceBoxSource } from '../../../shared/api/methods-faces';
-import type { ProjectStore } from '../../store/project-store';
+import { MIN_FACE_BOX_SIZE, type FaceBoxInput } from '../../../shared/api/methods-faces';
 import type { DomainServices, ServiceContext } from '../context';
-
-interface FaceBoxRow {
-  id: number;
-  image_id: number;
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-  source: FaceBoxSource;
-  created_at: string;
-}
-
-const toRecord = (r: FaceBoxRow): FaceBoxRecord => ({ id: r.id, imageId: r.image_id, x0: r.x0, y0: r.y0, x1: r.x1, y1: r.y1, source: r.source, createdAt: r.created_at });
-
-/** The image's face boxes, oldest first (the image must exist). */
-export function faceBoxesOf(store: ProjectStore, imageId: number): FaceBoxRecord[] {
-  return (store.db.prepare('SELECT * FROM face_box WHERE image_id = ? ORDER BY id').all(imageId) as FaceBoxRow[]).map(toRecord);
-}
 
 const fmt = (b: FaceBoxInput) => `[${b.x0}, ${b.y0}, ${b.x1}, ${b.y1}]`;
 
@@ -53,7 +34,7 @@ export function faceServices(ctx: ServiceContext): DomainServices<'faceBox:list'
     'faceBox:list': ({ imageId }) => {
       const { store } = ctx.project();
       store.getImage(imageId);
-      return faceBoxesOf(store, imageId);
+      return store.faces.of(imageId);
     },
 
     'faceBox:set': ({ imageId, boxes }) => {
@@ -61,16 +42,12 @@ export function faceServices(ctx: ServiceContext): DomainServices<'faceBox:list'
       const img = store.getImage(imageId);
       const clipped = clipFaceBoxes(boxes, img.width, img.height, imageId);
       const t = new Date().toISOString();
-      store.db
-        .transaction(() => {
-          // Boxes kept unchanged keep their creation time; the rest are new.
-          const before = new Map(faceBoxesOf(store, imageId).map((b) => [fmt(b), b.createdAt]));
-          store.db.prepare('DELETE FROM face_box WHERE image_id = ?').run(imageId);
-          const ins = store.db.prepare("INSERT INTO face_box(image_id, x0, y0, x1, y1, source, created_at) VALUES (?, ?, ?, ?, ?, 'user', ?)");
-          for (const b of clipped) ins.run(imageId, b.x0, b.y0, b.x1, b.y1, before.get(fmt(b)) ?? t);
-        })
-        .immediate();
-      return faceBoxesOf(store, imageId);
+      store.transaction(() => {
+        // Boxes kept unchanged keep their creation time; the rest are new.
+        const before = new Map(store.faces.of(imageId).map((b) => [fmt(b), b.createdAt]));
+        store.faces.replace(imageId, clipped, (b) => before.get(fmt(b)) ?? t);
+      });
+      return store.faces.of(imageId);
     },
   };
 }

@@ -8,7 +8,6 @@ import { addFolder } from '../ingest';
 import type { MediaSource } from '../media';
 import { jobLogOf } from '../job-log';
 import { overlayThumb } from '../overlay-thumb';
-import { queryImages } from '../../store/image-query';
 
 export function imageServices(ctx: ServiceContext): DomainServices<'image:addFolder' | 'image:list' | 'image:get' | 'image:setStatus'> {
   return {
@@ -22,7 +21,7 @@ export function imageServices(ctx: ServiceContext): DomainServices<'image:addFol
         throw err;
       }
     },
-    'image:list': (q) => queryImages(ctx.project().store.db, q),
+    'image:list': (q) => ctx.project().store.queryImages(q),
     'image:get': ({ id }) => ctx.project().store.getImage(id),
     'image:setStatus': ({ ids, status }) => {
       const updated = ctx.project().store.setStatus(ids, status);

@@ -32,22 +32,9 @@ const SKIPPED_LISTED = 1000;
 
 /** Images of a selection, by id. Listed ids that do not exist are NOT_FOUND. */
 export function selectMetricsImages(store: ProjectStore, sel: MetricsSelection): SelectedImage[] {
-  const where: string[] = [];
-  const args: string[] = [];
-  const inList = (col: string, xs: readonly (string | number)[] | undefined) => {
-    if (!xs) return;
-    where.push(`${col} IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(xs));
-  };
-  inList('id', sel.imageIds);
-  inList('status', sel.status);
-  inList(`coalesce(split, 'none')`, sel.split);
-  inList(`coalesce(source, 'none')`, sel.source);
-  const sql = `SELECT id, width, height, head_revision_id FROM image ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-  const rows = store.db.prepare(sql).all(...args) as SelectedImage[];
+  const rows: SelectedImage[] = store.selectImages({ ids: sel.imageIds, status: sel.status, split: sel.split, source: sel.source });
   if (sel.imageIds) {
-    const all = new Set(store.db.prepare('SELECT id FROM image WHERE id IN (SELECT value FROM json_each(?))').pluck().all(JSON.stringify(sel.imageIds)) as number[]);
-    const missing = sel.imageIds.filter((i) => !all.has(i));
+    const missing = store.missingImageIds(sel.imageIds);
     if (missing.length > 0) {
       throw new ParselError('NOT_FOUND', `image ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (+${missing.length - 10} more)` : ''} does not exist in this project`, { missing });
     }
@@ -76,10 +63,7 @@ export function labelResolver(store: ProjectStore, source: LabelSource, K: numbe
     return (img) => (img.head_revision_id === null ? { missing: 'no head revision' } : revisionMap(img.head_revision_id));
   }
   if ('kind' in source || 'author' in source) {
-    const [col, val] = 'kind' in source ? ['kind', source.kind] : ['author', source.author];
-    const latest = new Map(
-      (store.db.prepare(`SELECT image_id, MAX(id) AS id FROM revision WHERE ${col} = ? GROUP BY image_id`).all(val) as { image_id: number; id: number }[]).map((r) => [r.image_id, r.id]),
-    );
+    const latest = store.latestRevisionIds('kind' in source ? { kind: source.kind } : { author: source.author });
     const what = describeSource(source);
     return (img) => {
       const r = latest.get(img.id);
@@ -87,9 +71,7 @@ export function labelResolver(store: ProjectStore, source: LabelSource, K: numbe
     };
   }
   if ('revisionIds' in source) {
-    const rows = store.db
-      .prepare('SELECT id, image_id FROM revision WHERE id IN (SELECT value FROM json_each(?))')
-      .all(JSON.stringify(source.revisionIds)) as { id: number; image_id: number }[];
+    const rows = store.revisionOwners(source.revisionIds);
     const found = new Set(rows.map((r) => r.id));
     const missing = source.revisionIds.filter((r) => !found.has(r));
     if (missing.length > 0) throw new ParselError('NOT_FOUND', `revision ${missing.slice(0, 10).join(', ')} does not exist in this project`, { missing });
@@ -107,7 +89,7 @@ export function labelResolver(store: ProjectStore, source: LabelSource, K: numbe
     };
   }
   const ms = source.modelSet;
-  if (!store.db.prepare('SELECT 1 FROM model_set WHERE id = ?').get(ms)) throw new ParselError('NOT_FOUND', `model set ${ms} does not exist in this project`);
+  if (!store.models.setExists(ms)) throw new ParselError('NOT_FOUND', `model set ${ms} does not exist in this project`);
   return (img) => {
     const p = readPrediction(store, img.id, ms);
     if (!p) return { missing: `no cached prediction by model set ${ms}` };

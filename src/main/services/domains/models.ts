@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { ParselError } from '../../../shared/api/errors';
 import type { FaceSpec, ModelCheck, ModelSetRecord } from '../../../shared/api/methods-models';
 import { encodeMask } from '../../../shared/mask/codec';
-import { DETECTOR_TASK, isDetectorCard, isParserCard, type AnyModelCard, type ModelCard } from '../../../shared/models/card';
+import { DETECTOR_TASK, isDetectorCard, isParserCard, type ModelCard } from '../../../shared/models/card';
 import { argmaxProbs } from '../../../shared/noise/probs';
 import { getSchema } from '../../../shared/schema';
 import { defaultProviderOrder, listSupportedBackends } from '../../inference';
@@ -16,7 +16,7 @@ import type { ProjectStore } from '../../store/project-store';
 import type { DomainServices, ServiceContext } from '../context';
 import { checkModelFile, modelRow, modelRows, modelUsers, toModelRecord } from '../model-check';
 import { PrelabelJobs, setRow, toSetRecord } from '../prelabel';
-import { readPrediction } from '../predictions';
+import { predictionCounts, readPrediction } from '../predictions';
 
 type ModelMethods =
   | 'models:add'
@@ -32,7 +32,6 @@ type ModelMethods =
   | 'job:list'
   | 'prediction:get';
 
-const cardOf = (json: string) => JSON.parse(json) as ModelCard;
 
 /** What members of a model set must share (the engine averages their probabilities pixel by pixel). */
 function describe(c: ModelCard): string {
@@ -49,7 +48,7 @@ function faceDetectorOf(store: ProjectStore, id: number | undefined): number {
     throw new ParselError('INVALID_INPUT', 'faces: "detector" needs faces.detectorModelId: the id of a model added with a face-detector card ("task": "face-detection")');
   }
   const r = modelRow(store, id);
-  const card = JSON.parse(r.card) as AnyModelCard;
+  const card = r.card;
   if (!isDetectorCard(card)) {
     throw new ParselError(
       'INVALID_INPUT',
@@ -68,7 +67,7 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       if ((path === undefined) === (modelId === undefined)) throw new ParselError('BAD_REQUEST', 'models:check: give a path or a modelId (exactly one)');
       if (path !== undefined) return checkModelFile(path, card);
       const m = modelRow(ctx.project().store, modelId as number);
-      const r = await checkModelFile(m.path, card ?? (cardOf(m.card) as unknown as Record<string, unknown>));
+      const r = await checkModelFile(m.path, card ?? (m.card as unknown as Record<string, unknown>));
       if (r.sha256 !== m.sha256) r.problems.push(`${m.path} changed since model ${m.id} "${m.name}" was added (sha256 differs); add it again as a new model`);
       return { ...r, ok: r.problems.length === 0, cardSource: card ? 'request' : 'stored' };
     },
@@ -83,15 +82,11 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       // A parser of another schema is fine: its probabilities are remapped onto the project's when it
       // pre-labels (shared/models/prob-remap.ts; the set record shows the remap).
       const finalName = (name ?? check.card.name).trim();
-      const byName = store.db.prepare('SELECT id FROM model WHERE name = ?').get(finalName) as { id: number } | undefined;
-      if (byName) throw new ParselError('ALREADY_EXISTS', `a model named "${finalName}" exists (model ${byName.id}); give another name`, { modelId: byName.id });
-      const same = store.db.prepare('SELECT id, name FROM model WHERE path = ? AND sha256 = ?').get(abs, check.sha256) as { id: number; name: string } | undefined;
+      const byName = store.models.idByName(finalName);
+      if (byName !== null) throw new ParselError('ALREADY_EXISTS', `a model named "${finalName}" exists (model ${byName}); give another name`, { modelId: byName });
+      const same = store.models.byFile(abs, check.sha256);
       if (same) throw new ParselError('ALREADY_EXISTS', `${abs} is already model ${same.id} "${same.name}"`, { modelId: same.id });
-      const id = Number(
-        store.db
-          .prepare('INSERT INTO model(name, path, sha256, card, added_at, averaging) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(finalName, abs, check.sha256, JSON.stringify(check.card), new Date().toISOString(), check.averaging ? JSON.stringify(check.averaging) : null).lastInsertRowid,
-      );
+      const id = store.models.add({ name: finalName, path: abs, sha256: check.sha256, card: check.card, addedAt: new Date().toISOString(), averaging: check.averaging ?? null });
       return { model: toModelRecord(modelRow(store, id), [], true), check };
     },
 
@@ -108,7 +103,7 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       if (users.length) {
         throw new ParselError('CONFLICT', `model ${id} "${m.name}" is used by model set${users.length > 1 ? 's' : ''} ${users.join(', ')}; it cannot be removed`, { modelSetIds: users });
       }
-      store.db.prepare('DELETE FROM model WHERE id = ?').run(id);
+      store.models.remove(id);
       return { removed: true };
     },
 
@@ -125,7 +120,7 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       if (dup !== undefined) throw new ParselError('INVALID_INPUT', `model ${dup} is listed twice; a set averages distinct models`);
       const members = modelIds.map((id) => {
         const r = modelRow(store, id);
-        const card = JSON.parse(r.card) as AnyModelCard;
+        const card = r.card;
         if (isDetectorCard(card)) {
           throw new ParselError(
             'INVALID_INPUT',
@@ -165,21 +160,17 @@ export function modelServices(ctx: ServiceContext, jobs = new PrelabelJobs(ctx))
       if ((faces.mode === 'landmarks' || faces.mode === 'box' || faces.mode === 'detector') && first.card.expects !== 'face') {
         throw new ParselError('INVALID_INPUT', `faces: "${faces.mode}" crops faces, but model ${first.id} "${first.name}" parses the whole image (its card says expects "image")`);
       }
-      const taken = store.db.prepare('SELECT id FROM model_set WHERE name = ?').get(name) as { id: number } | undefined;
-      if (taken) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${taken.id})`, { modelSetId: taken.id });
+      const taken = store.models.setIdByName(name);
+      if (taken !== null) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${taken})`, { modelSetId: taken });
       const spec: FaceSpec = { mode: faces.mode, margin: faces.margin, ...(detectorModelId !== undefined ? { detectorModelId } : {}) };
-      const id = Number(
-        store.db
-          .prepare('INSERT INTO model_set(name, members, tta, faces, created_at) VALUES (?, ?, ?, ?, ?)')
-          .run(name, JSON.stringify(modelIds), tta, JSON.stringify(spec), new Date().toISOString()).lastInsertRowid,
-      );
+      const id = store.models.addSet({ name, members: modelIds, tta, faces: spec, createdAt: new Date().toISOString() });
       return toSetRecord(store, setRow(store, id));
     },
 
     'modelSet:list': () => {
       const { store } = ctx.project();
-      const ids = (store.db.prepare('SELECT id FROM model_set ORDER BY id').all() as { id: number }[]).map((r) => r.id);
-      return ids.map((id) => toSetRecord(store, setRow(store, id)));
+      const counts = predictionCounts(store);
+      return store.models.sets().map((r) => toSetRecord(store, r, counts));
     },
 
     'prelabel:start': (req) => jobs.start(req),

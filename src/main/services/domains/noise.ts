@@ -23,12 +23,16 @@ import {
   queueSummary,
   regionFromRow,
   requireModelSet,
+  reopenDismissal,
+  reopenFixed,
+  resolveFlag,
   reviewSettings,
+  scorePairs,
   scoreRows,
   selectImages,
   setReviewSettings,
   type FlagRow,
-} from '../noise/flag-repo';
+} from '../../store/flag-repo';
 import { runScan } from '../noise/scan';
 import { cacheTeacher, type TeacherSource } from '../noise/teacher';
 
@@ -188,7 +192,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       }
       const enc = encodeMask(mask, parentRev.width, parentRev.height);
       const now = new Date().toISOString();
-      const tx = store.db.transaction(() => {
+      const saved = store.transaction(() => {
         const saved = store.saveRevision({
           imageId: f.image_id,
           parentId: parent,
@@ -200,17 +204,16 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
           encoding: enc.encoding,
           mask: enc.data,
         });
-        store.db.prepare(`UPDATE flag SET status = 'fixed', resolved_by = ?, resolved_at = ? WHERE id = ?`).run(author.trim(), now, flagId);
+        resolveFlag(store, flagId, 'fixed', author.trim(), now);
         return saved;
       });
-      const saved = tx.immediate();
       ctx.bus.emit('project:changed', { reason: 'revision-saved', imageIds: [f.image_id] });
       return { flag: { ...flagInfo(getFlag(store, flagId)), size }, revisionId: saved.id, changedPixels: changed };
     },
 
     'noise:dismiss': ({ flagId, author }): FlagInfo => {
       const { p } = openFlag(flagId);
-      p.store.db.prepare(`UPDATE flag SET status = 'dismissed', resolved_by = ?, resolved_at = ? WHERE id = ? AND status = 'open'`).run(author.trim(), new Date().toISOString(), flagId);
+      resolveFlag(p.store, flagId, 'dismissed', author.trim(), new Date().toISOString());
       return sized(p.store)(getFlag(p.store, flagId));
     },
 
@@ -221,12 +224,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       if (f.status === 'dismissed') {
         // The dismissal and every row a rescan carried it to (same image, model set, who and when):
         // left dismissed, any of them would dismiss the region again on the next scan.
-        store.db
-          .prepare(
-            `UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL
-             WHERE image_id = ? AND model_set_id = ? AND status = 'dismissed' AND resolved_by IS ? AND resolved_at IS ?`,
-          )
-          .run(f.image_id, f.model_set_id, f.resolved_by, f.resolved_at);
+        reopenDismissal(store, f);
         return sized(store)(getFlag(store, flagId));
       }
       // Fixed: only when the fix was undone, i.e. the region carries its label class in the head again.
@@ -249,7 +247,7 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
           { flagId, status: f.status, headRevisionId: head },
         );
       }
-      store.db.prepare(`UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL WHERE id = ? AND status = 'fixed'`).run(flagId);
+      reopenFixed(store, flagId);
       return sized(store)(getFlag(store, flagId));
     },
 
@@ -300,14 +298,14 @@ export function noiseServices(ctx: ServiceContext, teacherOf: (p: ReturnType<Ser
       const { store } = ctx.project();
       if (modelSetId !== undefined) requireModelSet(store, modelSetId);
       const ids = new Set(selectImages(store, selection).map((i) => i.id));
-      const rows = store.db.prepare('SELECT image_id, model_set_id, pairs FROM image_score').all() as { image_id: number; model_set_id: number; pairs: string }[];
+      const rows = scorePairs(store);
       const nameOf = className(store);
       const acc = new Map<string, PairSummary>();
       let images = 0;
       for (const r of rows) {
-        if (!ids.has(r.image_id) || (modelSetId !== undefined && r.model_set_id !== modelSetId)) continue;
+        if (!ids.has(r.imageId) || (modelSetId !== undefined && r.modelSetId !== modelSetId)) continue;
         images++;
-        for (const pr of JSON.parse(r.pairs) as { label: number; suggested: number; pixels: number }[]) {
+        for (const pr of r.pairs) {
           const key = `${pr.label}>${pr.suggested}`;
           let s = acc.get(key);
           if (!s) acc.set(key, (s = { from: pr.label, to: pr.suggested, fromName: nameOf(pr.label), toName: nameOf(pr.suggested), pixels: 0, images: 0 }));

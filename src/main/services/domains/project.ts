@@ -7,10 +7,10 @@ import { getSchema } from '../../../shared/schema';
 import { ProjectStore } from '../../store/project-store';
 import { finishAllWorking } from '../../store/working-revision';
 import type { DomainServices, OpenProject, ServiceContext } from '../context';
-import { ProjectPaths } from '../paths';
+import { PROJECT_EXTENSION, ProjectPaths } from '../paths';
 import type { RecentList } from '../recent';
 
-export const PROJECT_EXTENSION = '.parsel';
+export { PROJECT_EXTENSION };
 
 export function projectInfo(p: OpenProject): ProjectInfo {
   return {

@@ -39,7 +39,7 @@ export class PromptSessions {
   private async model(modelId: number): Promise<{ card: PromptableCard; path: string; sha256: string; name: string }> {
     const { store } = this.ctx.project();
     const r = modelRow(store, modelId);
-    const card = JSON.parse(r.card) as AnyModelCard;
+    const card: AnyModelCard = r.card;
     if (!isPromptableCard(card)) {
       throw new ParselError(
         'INVALID_INPUT',

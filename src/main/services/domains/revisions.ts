@@ -15,7 +15,7 @@ const IDLE_KEY = 'revision.session_idle_minutes';
 
 /** The project's revision settings (meta table), defaults for what was never set. */
 export function revisionSettings(store: ProjectStore): RevisionSettings {
-  const v = store.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(IDLE_KEY) as string | undefined;
+  const v = store.setting(IDLE_KEY);
   if (v === undefined) return { ...DEFAULT_REVISION_SETTINGS };
   const n = Number(v);
   if (!(n > 0)) throw new ParselError('INVALID_INPUT', `${store.path}: project setting ${IDLE_KEY} is "${v}", not a positive number of minutes`);
@@ -108,9 +108,7 @@ export function revisionServices(
     'revision:setSettings': ({ sessionIdleMinutes }) => {
       const { store } = ctx.project();
       if (sessionIdleMinutes !== undefined) {
-        store.db
-          .prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
-          .run(IDLE_KEY, String(sessionIdleMinutes));
+        store.setSetting(IDLE_KEY, String(sessionIdleMinutes));
       }
       return revisionSettings(store);
     },

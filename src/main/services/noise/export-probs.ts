@@ -17,7 +17,7 @@ import type { ExportProbsResult, NoiseSelection } from '../../../shared/api/meth
 import { npyHeader, probabilityLut } from '../../../shared/dataset/npy';
 import { decodeMask } from '../../../shared/mask/codec';
 import type { ProjectStore } from '../../store/project-store';
-import { predictedImageIds, requireModelSet, selectImages } from './flag-repo';
+import { predictedImageIds, requireModelSet, selectImages } from '../../store/flag-repo';
 import type { TeacherSource } from './teacher';
 
 export async function exportProbs(

@@ -250,9 +250,9 @@ export async function importProbs(job: ImportProbsJob): Promise<ImportProbsResul
   const st = await fs.stat(dir).catch(() => null);
   if (!st) throw new ParselError('NOT_FOUND', `folder ${dir} does not exist`, { path: dir });
   if (!st.isDirectory()) throw invalid(`${dir} is not a folder; give the folder holding pred_probs.npy`, { path: dir });
-  const nameTaken = () => store.db.prepare('SELECT id FROM model_set WHERE name = ?').get(name) as { id: number } | undefined;
+  const nameTaken = () => store.models.setIdByName(name);
   const taken = nameTaken();
-  if (taken) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${taken.id}); give another name`, { modelSetId: taken.id });
+  if (taken !== null) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${taken}); give another name`, { modelSetId: taken });
 
   const file = join(dir, PRED_PROBS_FILE);
   const fst = await fs.stat(file).catch(() => null);
@@ -292,7 +292,7 @@ export async function importProbs(job: ImportProbsJob): Promise<ImportProbsResul
     }
 
     // Every row to one image, no image twice.
-    const images = store.db.prepare('SELECT id, path, width, height FROM image ORDER BY id').all() as ImageRow[];
+    const images: ImageRow[] = store.selectImages({});
     const match = matcher(images, paths);
     const planned: { image: ImageRow; where: string }[] = [];
     const unknown: string[] = [];
@@ -396,33 +396,26 @@ export async function importProbs(job: ImportProbsJob): Promise<ImportProbsResul
     const fd = openSync(staging, 'r');
     let setId: number;
     try {
-      const current = store.db.prepare('SELECT sha256, width, height FROM image WHERE id = ?');
-      setId = store.db
-        .transaction(() => {
-          const again = nameTaken();
-          if (again) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${again.id}); give another name`, { modelSetId: again.id });
-          const id = Number(
-            store.db
-              .prepare(`INSERT INTO model_set(name, members, tta, faces, created_at, imported) VALUES (?, '[]', 'none', '{"mode":"whole"}', ?, ?)`)
-              .run(name, info.importedAt, JSON.stringify(info)).lastInsertRowid,
+      setId = store.transaction(() => {
+        const again = nameTaken();
+        if (again !== null) throw new ParselError('ALREADY_EXISTS', `a model set named "${name}" exists (model set ${again}); give another name`, { modelSetId: again });
+        const id = store.models.addImportedSet(name, info);
+        planned.forEach(({ image }, n) => {
+          const now = store.imageRow(image.id);
+          if (!now || now.width !== image.width || now.height !== image.height) {
+            throw new ParselError('CONFLICT', `image ${image.id} (${image.path}) changed during the import; nothing was written, import again`, { imageId: image.id });
+          }
+          const b = blobs[n];
+          const blob = new Uint8Array(b.length);
+          if (readSync(fd, blob, 0, b.length, b.offset) !== b.length) throw new Error(`staging file ${staging}: short read`);
+          writePrediction(
+            store,
+            { imageId: image.id, modelSetId: id, imageSha256: now.sha256, width: image.width, height: image.height, classes: K, provider: IMPORTED_PROVIDER },
+            { deflated: blob, rawLength: b.rawLength },
           );
-          planned.forEach(({ image }, n) => {
-            const now = current.get(image.id) as { sha256: string; width: number; height: number } | undefined;
-            if (!now || now.width !== image.width || now.height !== image.height) {
-              throw new ParselError('CONFLICT', `image ${image.id} (${image.path}) changed during the import; nothing was written, import again`, { imageId: image.id });
-            }
-            const b = blobs[n];
-            const blob = new Uint8Array(b.length);
-            if (readSync(fd, blob, 0, b.length, b.offset) !== b.length) throw new Error(`staging file ${staging}: short read`);
-            writePrediction(
-              store,
-              { imageId: image.id, modelSetId: id, imageSha256: now.sha256, width: image.width, height: image.height, classes: K, provider: IMPORTED_PROVIDER },
-              { deflated: blob, rawLength: b.rawLength },
-            );
-          });
-          return id;
-        })
-        .immediate();
+        });
+        return id;
+      });
     } finally {
       closeSync(fd);
     }

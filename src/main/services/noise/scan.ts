@@ -21,7 +21,19 @@ import { AgreementAccumulator } from '../../../shared/metrics';
 import { argmaxProbs, likelyErrors, maskIoU, scoreImage, teacherCheck, ThresholdAccumulator, type NoiseRegion, type RegionMask } from '../../../shared/noise';
 import type { ProjectStore } from '../../store/project-store';
 import type { EventBus } from '../backend';
-import { predictedImageIds, regionFromRow, regionToBlob, requireModelSet, selectImages, type FlagRow, type SelectedImage } from './flag-repo';
+import {
+  finishScan,
+  flagsOfImageAndSet,
+  insertScan,
+  predictedImageIds,
+  regionFromRow,
+  regionToBlob,
+  requireModelSet,
+  scanWriter,
+  selectImages,
+  type ScorePairs,
+  type SelectedImage,
+} from '../../store/flag-repo';
 import type { TeacherSource } from './teacher';
 
 export interface ScanJob {
@@ -171,61 +183,46 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
   const lowConfidence = check.ok ? 0 : 1;
   const now0 = new Date().toISOString();
   // The scan row exists from pass 2 on, so every image_score row can name its scan; finish() completes it.
-  const scanId = Number(
-    store.db
-      .prepare(`INSERT INTO scan(job_id, model_set_id, status, scanned, teacher, thresholds, options, finished_at) VALUES (?, ?, 'cancelled', 0, ?, ?, ?, ?)`)
-      .run(jobId, modelSetId, JSON.stringify(check), JSON.stringify(result.thresholds), JSON.stringify(job.options), now0).lastInsertRowid,
-  );
+  const scanId = insertScan(store, { jobId, modelSetId, teacher: check, thresholds: result.thresholds, options: job.options, at: now0 });
   result.scanId = scanId;
-  const finish = (status: 'done' | 'cancelled') =>
-    store.db.prepare('UPDATE scan SET status = ?, scanned = ?, finished_at = ? WHERE id = ?').run(status, result.scanned, new Date().toISOString(), scanId);
+  const finish = (status: 'done' | 'cancelled') => finishScan(store, scanId, status, result.scanned, new Date().toISOString());
 
   // Pass 2: score and persist.
-  const insertFlag = store.db.prepare(
-    `INSERT INTO flag(image_id, revision_id, model_set_id, bbox, area, region, label_class, suggested_class, score, status, resolved_by, resolved_at, created_at, low_confidence)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${lowConfidence})`,
-  );
-  const upsertScore = store.db.prepare(
-    `INSERT INTO image_score(image_id, model_set_id, revision_id, score, pairs, scanned_at, likely_errors, scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ${scanId})
-     ON CONFLICT(image_id) DO UPDATE SET model_set_id = excluded.model_set_id, revision_id = excluded.revision_id,
-       score = excluded.score, pairs = excluded.pairs, scanned_at = excluded.scanned_at,
-       likely_errors = excluded.likely_errors, scan_id = excluded.scan_id`,
-  );
-  const persist = store.db.transaction((img: SelectedImage, revisionId: number, regions: NoiseRegion[], imageScore: number, pairs: string, likely: number) => {
-    const head = store.db.prepare('SELECT head_revision_id FROM image WHERE id = ?').pluck().get(img.id) as number | null;
-    if (head !== revisionId) return false;
-    const now = new Date().toISOString();
-    const earlier = store.db.prepare('SELECT * FROM flag WHERE image_id = ? AND model_set_id = ?').all(img.id, modelSetId) as FlagRow[];
-    store.db.prepare(`DELETE FROM flag WHERE image_id = ? AND model_set_id = ? AND revision_id = ? AND status = 'open'`).run(img.id, modelSetId, revisionId);
-    const dismissed = earlier.filter((f) => f.status === 'dismissed').map((f) => ({ f, m: regionFromRow(f) }));
-    for (const r of regions) {
-      const px = r.pixels!;
-      // A dismissal already recorded on this revision first (nothing to write), else an earlier one.
-      const hit =
-        dismissed.find((d) => d.f.revision_id === revisionId && regionsMatch(d.m, px, matchIoU)) ??
-        dismissed.find((d) => regionsMatch(d.m, px, matchIoU));
-      const { bbox, region } = regionToBlob(px);
-      if (hit) {
-        result.keptDismissed++;
-        if (hit.f.revision_id === revisionId) continue;
-        insertFlag.run(img.id, revisionId, modelSetId, bbox, r.area, region, r.labelClass, r.suggestedClass, r.score, 'dismissed', hit.f.resolved_by, hit.f.resolved_at, now);
-      } else {
-        result.openFlags++;
-        insertFlag.run(img.id, revisionId, modelSetId, bbox, r.area, region, r.labelClass, r.suggestedClass, r.score, 'open', null, null, now);
+  const w = scanWriter(store, { id: scanId, modelSetId, lowConfidence: lowConfidence === 1 });
+  const persist = (img: SelectedImage, revisionId: number, regions: NoiseRegion[], imageScore: number, pairs: ScorePairs, likely: number) =>
+    store.transaction(() => {
+      if ((store.imageRow(img.id)?.head_revision_id ?? null) !== revisionId) return false;
+      const now = new Date().toISOString();
+      const earlier = flagsOfImageAndSet(store, img.id, modelSetId);
+      w.deleteOpen(img.id, revisionId);
+      const dismissed = earlier.filter((f) => f.status === 'dismissed').map((f) => ({ f, m: regionFromRow(f) }));
+      for (const r of regions) {
+        const px = r.pixels!;
+        // A dismissal already recorded on this revision first (nothing to write), else an earlier one.
+        const hit =
+          dismissed.find((d) => d.f.revision_id === revisionId && regionsMatch(d.m, px, matchIoU)) ??
+          dismissed.find((d) => regionsMatch(d.m, px, matchIoU));
+        const flag = { imageId: img.id, revisionId, region: regionToBlob(px), area: r.area, labelClass: r.labelClass, suggestedClass: r.suggestedClass, score: r.score, createdAt: now };
+        if (hit) {
+          result.keptDismissed++;
+          if (hit.f.revision_id === revisionId) continue;
+          w.insertFlag({ ...flag, status: 'dismissed', resolvedBy: hit.f.resolved_by, resolvedAt: hit.f.resolved_at });
+        } else {
+          result.openFlags++;
+          w.insertFlag({ ...flag, status: 'open', resolvedBy: null, resolvedAt: null });
+        }
       }
-    }
-    const close = store.db.prepare(`UPDATE flag SET status = 'fixed', resolved_by = 'scan', resolved_at = ? WHERE id = ? AND status = 'open'`);
-    for (const f of earlier) {
-      if (f.status !== 'open' || f.revision_id === revisionId) continue;
-      const m = regionFromRow(f);
-      if (!regions.some((r) => regionsMatch(m, r.pixels!, matchIoU))) {
-        close.run(now, f.id);
-        result.closed++;
+      for (const f of earlier) {
+        if (f.status !== 'open' || f.revision_id === revisionId) continue;
+        const m = regionFromRow(f);
+        if (!regions.some((r) => regionsMatch(m, r.pixels!, matchIoU))) {
+          w.closeByScan(f.id, now);
+          result.closed++;
+        }
       }
-    }
-    upsertScore.run(img.id, modelSetId, revisionId, imageScore, pairs, now, likely);
-    return true;
-  });
+      w.setScore(img.id, revisionId, imageScore, pairs, now, likely);
+      return true;
+    });
 
   for (let n = 0; n < todo.length; n++) {
     const img = todo[n];
@@ -236,9 +233,9 @@ export async function runScan(job: ScanJob): Promise<ScanResult> {
         cache.delete(img.id);
         if (l) {
           const s = scoreImage(l.label, l.probs, K, l.width, l.height, thresholds, scoreOpts);
-          const pairs = JSON.stringify(s.pairs.map((p) => ({ label: p.from, suggested: p.to, pixels: p.pixels })));
+          const pairs = s.pairs.map((p) => ({ label: p.from, suggested: p.to, pixels: p.pixels }));
           const likely = likelyErrors(s.regions, l.width * l.height);
-          if (persist.immediate(img, rev, s.regions, s.imageScore, pairs, likely)) {
+          if (persist(img, rev, s.regions, s.imageScore, pairs, likely)) {
             result.scanned++;
             result.likelyRegions += likely;
             if (likely > 0) result.likelyImages++;

@@ -19,11 +19,11 @@ export interface TeacherPlanes {
 export type TeacherSource = (imageId: number, modelSetId: number) => TeacherPlanes | null;
 
 export function cacheTeacher(store: ProjectStore): TeacherSource {
-  const sha = store.db.prepare('SELECT sha256 FROM image WHERE id = ?').pluck();
+
   return (imageId, modelSetId) => {
     const p = readPrediction(store, imageId, modelSetId);
     if (!p) return null;
-    if (p.imageSha256 !== (sha.get(imageId) as string | undefined)) return null;
+    if (p.imageSha256 !== store.imageRow(imageId)?.sha256) return null;
     return p;
   };
 }

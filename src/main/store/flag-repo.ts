@@ -1,18 +1,40 @@
 /**
- * Queries over the label-noise tables of migration 6 (`flag`, `image_score`) and the selection of
- * images a scan, a pair summary or a probability export covers.
+ * The label-noise tables (migrations 6 and 10: `flag`, `image_score`, `scan`): every query and write of
+ * the scan, the review queue and the flag actions, and the selection of images a scan, a pair summary or
+ * a probability export covers. JSON columns (bbox, pairs, the teacher check) are decoded here with zod.
  *
  * A flag's region is stored as the deflated 1-byte-per-pixel bitmap of its bbox (inclusive bbox in
  * the `bbox` column, JSON); in memory it is the bit-packed crop of shared/noise/regions.ts (exclusive
  * bbox). `regionToBlob` / `regionFromRow` convert.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
-import { ParselError } from '../../../shared/api/errors';
-import { byOpenFlags, type FlagInfo, type FlagStatus, type NoiseSelection, type QueueItem, type QueuePair, type QueueSummary, type ScoreSort } from '../../../shared/api/methods-noise';
-import type { TeacherCheck } from '../../../shared/noise/teacher-check';
-import type { BBox, RegionMask } from '../../../shared/noise';
-import { DEFAULT_REVIEW_SETTINGS, type ReviewSettings } from '../../../shared/noise/big-flag';
-import type { ProjectStore } from '../../store/project-store';
+import { ParselError } from '../../shared/api/errors';
+import { byOpenFlags, type FlagInfo, type FlagStatus, type NoiseSelection, type QueueItem, type QueuePair, type QueueSummary, type ScoreSort } from '../../shared/api/methods-noise';
+import type { TeacherCheck } from '../../shared/noise/teacher-check';
+import type { BBox, RegionMask } from '../../shared/noise';
+import { DEFAULT_REVIEW_SETTINGS, type ReviewSettings } from '../../shared/noise/big-flag';
+import { z } from 'zod';
+import { storeDb, type ProjectStore } from './project-store';
+
+const BBOX = z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]);
+const FLAG_STATUS = z.enum(['open', 'fixed', 'dismissed']);
+const FLAG_PAIRS = z.array(z.tuple([z.number().int(), z.number().int(), FLAG_STATUS]));
+const TEACHER: z.ZodType<TeacherCheck> = z.object({ meanF1: z.number(), pixelAccuracy: z.number(), images: z.number(), minMeanF1: z.number(), ok: z.boolean() });
+/** `image_score.pairs`: the scan's pixels per label → suggested pair. */
+const SCORE_PAIRS = z.array(z.object({ label: z.number().int(), suggested: z.number().int(), pixels: z.number() }));
+export type ScorePairs = z.infer<typeof SCORE_PAIRS>;
+
+function decodeJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new ParselError('INVALID_INPUT', `${what} is not JSON: ${(e as Error).message}`);
+  }
+  const r = schema.safeParse(v);
+  if (!r.success) throw new ParselError('INVALID_INPUT', `${what} does not decode: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
 
 export interface FlagRow {
   id: number;
@@ -38,7 +60,7 @@ export function flagInfo(r: FlagRow): FlagInfo {
     imageId: r.image_id,
     revisionId: r.revision_id,
     modelSetId: r.model_set_id,
-    bbox: JSON.parse(r.bbox) as [number, number, number, number],
+    bbox: decodeJson(BBOX, r.bbox, `flag ${r.id}: bbox`),
     area: r.area,
     labelClass: r.label_class,
     suggestedClass: r.suggested_class,
@@ -62,7 +84,7 @@ export function regionToBlob(m: RegionMask): { bbox: string; region: Buffer } {
 
 /** A stored flag's region as a bit-packed crop; refuses a row whose bitmap does not match its bbox. */
 export function regionFromRow(r: Pick<FlagRow, 'id' | 'bbox' | 'region'>): RegionMask {
-  const [x0, y0, x1i, y1i] = JSON.parse(r.bbox) as number[];
+  const [x0, y0, x1i, y1i] = decodeJson(BBOX, r.bbox, `flag ${r.id}: bbox`);
   const bbox: BBox = [x0, y0, x1i + 1, y1i + 1];
   const n = (bbox[2] - x0) * (bbox[3] - y0);
   const bytes = inflateSync(r.region);
@@ -73,15 +95,15 @@ export function regionFromRow(r: Pick<FlagRow, 'id' | 'bbox' | 'region'>): Regio
 }
 
 export function getFlag(store: ProjectStore, flagId: number): FlagRow {
-  const r = store.db.prepare('SELECT * FROM flag WHERE id = ?').get(flagId) as FlagRow | undefined;
+  const r = storeDb(store).prepare('SELECT * FROM flag WHERE id = ?').get(flagId) as FlagRow | undefined;
   if (!r) throw new ParselError('NOT_FOUND', `flag ${flagId} does not exist in this project`);
   return r;
 }
 
 export function requireModelSet(store: ProjectStore, modelSetId: number): { id: number; name: string } {
-  const r = store.db.prepare('SELECT id, name FROM model_set WHERE id = ?').get(modelSetId) as { id: number; name: string } | undefined;
-  if (!r) throw new ParselError('NOT_FOUND', `model set ${modelSetId} does not exist in this project`);
-  return r;
+  if (!store.models.setExists(modelSetId)) throw new ParselError('NOT_FOUND', `model set ${modelSetId} does not exist in this project`);
+  const r = store.models.set(modelSetId);
+  return { id: r.id, name: r.name };
 }
 
 export interface SelectedImage {
@@ -95,25 +117,7 @@ export interface SelectedImage {
 
 /** Images of a selection, by id (all images when the selection is empty). */
 export function selectImages(store: ProjectStore, sel: NoiseSelection): SelectedImage[] {
-  const where: string[] = [];
-  const args: unknown[] = [];
-  const inList = (col: string, xs: readonly (string | number)[] | undefined) => {
-    if (!xs) return;
-    where.push(`${col} IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(xs));
-  };
-  inList('id', sel.imageIds);
-  inList('status', sel.status);
-  if (sel.split) {
-    where.push(`coalesce(split, 'none') IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(sel.split));
-  }
-  if (sel.source) {
-    where.push(`coalesce(source, 'none') IN (SELECT value FROM json_each(?))`);
-    args.push(JSON.stringify(sel.source));
-  }
-  const sql = `SELECT id, path, sha256, width, height, head_revision_id FROM image ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
-  const rows = store.db.prepare(sql).all(...args) as SelectedImage[];
+  const rows: SelectedImage[] = store.selectImages({ ids: sel.imageIds, status: sel.status, split: sel.split, source: sel.source });
   if (sel.imageIds) {
     const found = new Set(rows.map((r) => r.id));
     const missing = sel.imageIds.filter((i) => !found.has(i));
@@ -126,7 +130,7 @@ export function selectImages(store: ProjectStore, sel: NoiseSelection): Selected
 
 /** Image ids with a cached prediction by the model set. */
 export function predictedImageIds(store: ProjectStore, modelSetId: number): Set<number> {
-  return new Set(store.db.prepare('SELECT image_id FROM prediction WHERE model_set_id = ?').pluck().all(modelSetId) as number[]);
+  return store.predictions.imageIdsOf(modelSetId);
 }
 
 interface QueueRow {
@@ -149,7 +153,7 @@ interface QueueRow {
 /** Flags grouped by label → suggested pair, most open first, then most flags, then class order. */
 function groupPairs(json: string): QueuePair[] {
   const acc = new Map<number, QueuePair>();
-  for (const [from, to, status] of JSON.parse(json) as [number, number, FlagStatus][]) {
+  for (const [from, to, status] of decodeJson(FLAG_PAIRS, json, 'flag pairs')) {
     const key = from * 256 + to;
     let p = acc.get(key);
     if (!p) acc.set(key, (p = { from, to, flags: 0, open: 0 }));
@@ -199,12 +203,12 @@ export function queueRows(
   if (q.onlyOpen) having.push('open > 0');
   if (q.minScore !== undefined) having.push('score >= :minScore');
   const sql = `${QUEUE_SQL} ${having.length ? `HAVING ${having.join(' AND ')}` : ''} ORDER BY s.score DESC, s.image_id`;
-  return store.db.prepare(sql).all({ modelSetId: q.modelSetId ?? null, imageId: q.imageId ?? null, minScore: q.minScore ?? 0 }) as QueueRow[];
+  return storeDb(store).prepare(sql).all({ modelSetId: q.modelSetId ?? null, imageId: q.imageId ?? null, minScore: q.minScore ?? 0 }) as QueueRow[];
 }
 
 /** The latest scan of one image (any flags or none). */
 export function imageScoreRow(store: ProjectStore, imageId: number): QueueRow | null {
-  const r = store.db
+  const r = storeDb(store)
     .prepare(
       `SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
               (SELECT count(*) FROM flag f WHERE f.image_id = s.image_id AND f.revision_id = s.revision_id AND f.model_set_id = s.model_set_id AND f.status = 'open') AS open,
@@ -219,7 +223,7 @@ export function imageScoreRow(store: ProjectStore, imageId: number): QueueRow | 
 }
 
 export function flagsOf(store: ProjectStore, imageId: number, revisionId: number, modelSetId: number | null, status?: readonly FlagStatus[]): FlagRow[] {
-  const rows = store.db
+  const rows = storeDb(store)
     .prepare(
       `SELECT * FROM flag WHERE image_id = ? AND revision_id = ? AND (? IS NULL OR model_set_id = ?)
        ORDER BY score DESC, id`,
@@ -233,16 +237,16 @@ export function flagsOf(store: ProjectStore, imageId: number, revisionId: number
  * check of the most recent scan: what the review queue shows above its list.
  */
 export function queueSummary(store: ProjectStore, modelSetId: number | null): QueueSummary {
-  const r = store.db
+  const r = storeDb(store)
     .prepare(
       `SELECT count(*) AS scanned, coalesce(sum(likely_errors > 0), 0) AS likelyImages, coalesce(sum(likely_errors), 0) AS likelyRegions
        FROM image_score WHERE (:m IS NULL OR model_set_id = :m)`,
     )
     .get({ m: modelSetId }) as { scanned: number; likelyImages: number; likelyRegions: number };
-  const t = store.db.prepare(`SELECT teacher FROM scan WHERE (:m IS NULL OR model_set_id = :m) ORDER BY id DESC LIMIT 1`).pluck().get({ m: modelSetId }) as
+  const t = storeDb(store).prepare(`SELECT teacher FROM scan WHERE (:m IS NULL OR model_set_id = :m) ORDER BY id DESC LIMIT 1`).pluck().get({ m: modelSetId }) as
     | string
     | undefined;
-  return { ...r, teacher: t ? (JSON.parse(t) as TeacherCheck) : null };
+  return { ...r, teacher: t ? decodeJson(TEACHER, t, 'latest scan: teacher check') : null };
 }
 
 /**
@@ -258,8 +262,8 @@ export function scoreRows(store: ProjectStore, q: { modelSetId?: number; sort: S
         ? 'open DESC, (open + fixed + dismissed) DESC, s.score DESC, s.image_id'
         : 's.score DESC, s.image_id';
   const where = '(:modelSetId IS NULL OR s.model_set_id = :modelSetId)';
-  const total = store.db.prepare(`SELECT count(*) FROM image_score s WHERE ${where}`).pluck().get({ modelSetId: q.modelSetId ?? null }) as number;
-  const rows = store.db
+  const total = storeDb(store).prepare(`SELECT count(*) FROM image_score s WHERE ${where}`).pluck().get({ modelSetId: q.modelSetId ?? null }) as number;
+  const rows = storeDb(store)
     .prepare(
       `SELECT s.image_id, i.path, i.width, i.height, s.score, s.model_set_id, s.revision_id, i.head_revision_id, s.scanned_at,
               coalesce(sum(f.status = 'open'), 0) AS open, coalesce(sum(f.status = 'fixed'), 0) AS fixed, coalesce(sum(f.status = 'dismissed'), 0) AS dismissed,
@@ -284,7 +288,7 @@ const SETTINGS_KEYS: Record<keyof ReviewSettings, string> = {
 /** The project's review settings (meta table), defaults for what was never set. */
 export function reviewSettings(store: ProjectStore): ReviewSettings {
   const out: ReviewSettings = { ...DEFAULT_REVIEW_SETTINGS };
-  const get = store.db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const get = storeDb(store).prepare('SELECT value FROM meta WHERE key = ?').pluck();
   for (const k of Object.keys(SETTINGS_KEYS) as (keyof ReviewSettings)[]) {
     const v = get.get(SETTINGS_KEYS[k]) as string | undefined;
     if (v === undefined) continue;
@@ -296,14 +300,96 @@ export function reviewSettings(store: ProjectStore): ReviewSettings {
 }
 
 export function setReviewSettings(store: ProjectStore, patch: Partial<ReviewSettings>): ReviewSettings {
-  const put = store.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-  store.db
-    .transaction(() => {
-      for (const k of Object.keys(SETTINGS_KEYS) as (keyof ReviewSettings)[]) {
-        const v = patch[k];
-        if (v !== undefined) put.run(SETTINGS_KEYS[k], String(v));
-      }
-    })
-    .immediate();
+  const put = storeDb(store).prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  store.transaction(() => {
+    for (const k of Object.keys(SETTINGS_KEYS) as (keyof ReviewSettings)[]) {
+      const v = patch[k];
+      if (v !== undefined) put.run(SETTINGS_KEYS[k], String(v));
+    }
+  });
   return reviewSettings(store);
+}
+
+/** An image's flags of one model set, every revision. */
+export function flagsOfImageAndSet(store: ProjectStore, imageId: number, modelSetId: number): FlagRow[] {
+  return storeDb(store).prepare('SELECT * FROM flag WHERE image_id = ? AND model_set_id = ?').all(imageId, modelSetId) as FlagRow[];
+}
+
+/** A scan's writes of one image (run inside its transaction): its flags, their closing, its score. */
+export function scanWriter(store: ProjectStore, scan: { id: number; modelSetId: number; lowConfidence: boolean }) {
+  const insert = storeDb(store).prepare(
+    `INSERT INTO flag(image_id, revision_id, model_set_id, bbox, area, region, label_class, suggested_class, score, status, resolved_by, resolved_at, created_at, low_confidence)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${scan.lowConfidence ? 1 : 0})`,
+  );
+  const upsertScore = storeDb(store).prepare(
+    `INSERT INTO image_score(image_id, model_set_id, revision_id, score, pairs, scanned_at, likely_errors, scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ${scan.id})
+     ON CONFLICT(image_id) DO UPDATE SET model_set_id = excluded.model_set_id, revision_id = excluded.revision_id,
+       score = excluded.score, pairs = excluded.pairs, scanned_at = excluded.scanned_at,
+       likely_errors = excluded.likely_errors, scan_id = excluded.scan_id`,
+  );
+  const close = storeDb(store).prepare(`UPDATE flag SET status = 'fixed', resolved_by = 'scan', resolved_at = ? WHERE id = ? AND status = 'open'`);
+  const deleteOpen = storeDb(store).prepare(`DELETE FROM flag WHERE image_id = ? AND model_set_id = ? AND revision_id = ? AND status = 'open'`);
+  return {
+    /** Drop the image's open flags of this revision (a rescan writes them again). */
+    deleteOpen: (imageId: number, revisionId: number) => void deleteOpen.run(imageId, scan.modelSetId, revisionId),
+    insertFlag: (f: {
+      imageId: number;
+      revisionId: number;
+      region: { bbox: string; region: Buffer };
+      area: number;
+      labelClass: number;
+      suggestedClass: number;
+      score: number;
+      status: 'open' | 'dismissed';
+      resolvedBy: string | null;
+      resolvedAt: string | null;
+      createdAt: string;
+    }) =>
+      void insert.run(f.imageId, f.revisionId, scan.modelSetId, f.region.bbox, f.area, f.region.region, f.labelClass, f.suggestedClass, f.score, f.status, f.resolvedBy, f.resolvedAt, f.createdAt),
+    /** An open flag the rescan no longer finds: fixed by the scan. */
+    closeByScan: (flagId: number, at: string) => void close.run(at, flagId),
+    setScore: (imageId: number, revisionId: number, score: number, pairs: ScorePairs, at: string, likelyErrors: number) =>
+      void upsertScore.run(imageId, scan.modelSetId, revisionId, score, JSON.stringify(pairs), at, likelyErrors),
+  };
+}
+
+/** The scan row, written before its images' scores (status 'cancelled' until finishScan). */
+export function insertScan(store: ProjectStore, s: { jobId: string | null; modelSetId: number; teacher: TeacherCheck; thresholds: number[]; options: unknown; at: string }): number {
+  return Number(
+    storeDb(store)
+      .prepare(`INSERT INTO scan(job_id, model_set_id, status, scanned, teacher, thresholds, options, finished_at) VALUES (?, ?, 'cancelled', 0, ?, ?, ?, ?)`)
+      .run(s.jobId, s.modelSetId, JSON.stringify(s.teacher), JSON.stringify(s.thresholds), JSON.stringify(s.options), s.at).lastInsertRowid,
+  );
+}
+
+export function finishScan(store: ProjectStore, scanId: number, status: 'done' | 'cancelled', scanned: number, at: string): void {
+  storeDb(store).prepare('UPDATE scan SET status = ?, scanned = ?, finished_at = ? WHERE id = ?').run(status, scanned, at, scanId);
+}
+
+/** A flag accepted (fixed) or dismissed by a person; dismissing only takes an open flag. */
+export function resolveFlag(store: ProjectStore, flagId: number, status: 'fixed' | 'dismissed', by: string, at: string): void {
+  storeDb(store).prepare(`UPDATE flag SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ?${status === 'dismissed' ? " AND status = 'open'" : ''}`).run(status, by, at, flagId);
+}
+
+/** Reopen a dismissal and every row a rescan carried it to (same image, model set, who and when). */
+export function reopenDismissal(store: ProjectStore, f: Pick<FlagRow, 'image_id' | 'model_set_id' | 'resolved_by' | 'resolved_at'>): void {
+  storeDb(store)
+    .prepare(
+      `UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL
+       WHERE image_id = ? AND model_set_id = ? AND status = 'dismissed' AND resolved_by IS ? AND resolved_at IS ?`,
+    )
+    .run(f.image_id, f.model_set_id, f.resolved_by, f.resolved_at);
+}
+
+export function reopenFixed(store: ProjectStore, flagId: number): void {
+  storeDb(store).prepare(`UPDATE flag SET status = 'open', resolved_by = NULL, resolved_at = NULL WHERE id = ? AND status = 'fixed'`).run(flagId);
+}
+
+/** Every image's latest scan pairs (decoded). */
+export function scorePairs(store: ProjectStore): { imageId: number; modelSetId: number; pairs: ScorePairs }[] {
+  return (storeDb(store).prepare('SELECT image_id, model_set_id, pairs FROM image_score').all() as { image_id: number; model_set_id: number; pairs: string }[]).map((r) => ({
+    imageId: r.image_id,
+    modelSetId: r.model_set_id,
+    pairs: decodeJson(SCORE_PAIRS, r.pairs, `image ${r.image_id}: scan pairs`),
+  }));
 }

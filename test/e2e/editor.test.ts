@@ -492,14 +492,14 @@ describe('mask editor (browser mode)', () => {
       await page.keyboard.press('b');
       await expect.poll(() => dlg.getByRole('alert').first().textContent()).toMatch(/B is bound to/);
       await expect.poll(() => dlg.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
-      // Bind it to Shift+B instead: saved, and it works.
+      // Bind it to Shift+J instead (Shift+B is the model brush): saved, and it works.
       await field.focus();
-      await page.keyboard.press('Shift+b');
+      await page.keyboard.press('Shift+j');
       await dlg.getByRole('button', { name: 'Save' }).click();
       await dlg.waitFor({ state: 'detached' });
-      expect((await f.api.call('settings:get', {})).shortcuts['tool.brush']).toEqual(['Shift+B']);
+      expect((await f.api.call('settings:get', {})).shortcuts['tool.brush']).toEqual(['Shift+J']);
       await page.keyboard.press('f');
-      await page.keyboard.press('Shift+b');
+      await page.keyboard.press('Shift+j');
       await expect.poll(async () => (await editorState(page)).tool).toBe('brush');
       await f.api.call('settings:set', { shortcuts: {} });
       // Status set by the user: Shift+D toggles done / in progress; the buttons say which.

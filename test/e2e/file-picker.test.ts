@@ -56,6 +56,8 @@ describe('browser-mode picker', () => {
   });
 
   it('New project through the picker: roots only, folders entered by click, a file name given, outside refused', async () => {
+    // Home shows only with no project open (`#/` with one open is the project): close the one made above.
+    await f.api.call('project:close', {});
     await page.goto(`${f.server.origin}/#/`);
     const form = page.getByTestId('create-form');
     await form.waitFor();
@@ -112,6 +114,8 @@ describe('browser-mode picker', () => {
     await page.getByTestId('report-added').waitFor({ timeout: 30_000 });
     expect((await f.api.call('image:list', {})).total).toBe(3);
 
+    // Home shows only with no project open (`#/` with one open is the project): close the one made above.
+    await f.api.call('project:close', {});
     await page.goto(`${f.server.origin}/#/`);
     const open = page.getByRole('form', { name: 'Open project' });
     await open.getByRole('button', { name: 'Browse…' }).click();

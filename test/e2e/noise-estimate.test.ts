@@ -37,7 +37,7 @@ describe('review queue: estimate and teacher check (browser mode)', () => {
       expect(await warning.textContent()).toContain(`mean F1 without background ${strict.teacher!.meanF1.toFixed(2)}, below 1 over 6 images`);
 
       // A scan from the dialog (default threshold): no banner, the estimate of that scan.
-      await page.getByRole('button', { name: 'Scan' }).click();
+      await page.getByRole('button', { name: 'Scan', exact: true }).click();
       await expect.poll(() => page.getByTestId('scan-result').textContent(), { timeout: 20_000 }).toMatch(/Scanned 6 images/);
       await warning.waitFor({ state: 'detached' });
       const q = await f.api.call('noise:queue', {});

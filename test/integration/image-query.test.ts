@@ -40,7 +40,7 @@ beforeAll(async () => {
   const save = (p: string, t: string) => {
     const r = store.saveRevision({ imageId: id(p), parentId: null, kind: 'human', author: 't', note: null, width: 2, height: 1, encoding: 'raw', mask: new Uint8Array(2) });
     // created_at is set by the store; make the times distinct and known.
-    storeDb(store).exec('DROP TRIGGER IF EXISTS revision_no_update');
+    storeDb(store).exec('DROP TRIGGER IF EXISTS revision_final_no_update; DROP TRIGGER IF EXISTS revision_working_update');
     storeDb(store).prepare('UPDATE revision SET created_at = ? WHERE id = ?').run(t, r.id);
   };
   save('a/sub/alpha.jpg', '2026-01-01T00:00:00.000Z');

@@ -109,7 +109,7 @@ describe('parsel prelabel', () => {
     // A human revision on image 1, then a second run (the same ad-hoc set is reused).
     const db = new Database(file);
     const model = db.prepare("SELECT id, mask, encoding FROM revision WHERE image_id = 1 AND kind = 'model'").get() as { id: number; mask: Buffer; encoding: string };
-    db.prepare("INSERT INTO revision(image_id, parent_id, schema_id, author, kind, width, height, encoding, mask, created_at) VALUES (1, ?, 'lapa-11', 'ann', 'human', 32, 32, ?, ?, 'now')").run(model.id, model.encoding, model.mask);
+    db.prepare("INSERT INTO revision(image_id, parent_id, schema_id, author, kind, width, height, encoding, mask, created_at, number, updated_at) VALUES (1, ?, 'lapa-11', 'ann', 'human', 32, 32, ?, ?, 'now', (SELECT max(number) + 1 FROM revision WHERE image_id = 1), 'now')").run(model.id, model.encoding, model.mask);
     db.prepare("UPDATE image SET head_revision_id = last_insert_rowid(), status = 'in_progress' WHERE id = 1").run();
     db.close();
     const again = parsel('prelabel', 'p.parsel', '--model', 'colour.onnx', '--json', '--quiet');

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParselApi } from '../../src/shared/api/contract';
-import type { MemoryBudget } from '../../src/main/formats/decode-budget';
+import type { Limiter } from '../../src/shared/limiter';
 import { badInputs } from '../tooling/bad-inputs';
 import { writeIndexFolder } from '../tooling/formats';
 
 const BUDGET = 1024 * 1024;
 const root = mkdtempSync(join(tmpdir(), 'parsel-import-hostile-'));
 let api: ParselApi;
-let budget: MemoryBudget;
+let budget: Limiter;
 let close: () => void;
 
 beforeAll(async () => {
@@ -39,7 +39,7 @@ afterAll(() => {
 
 describe('hostile files in an import', () => {
   it('the bomb label, the 16-bit RGBA label and the 0-bpp BMP are refused by name; the rest is imported within the budget', async () => {
-    expect(budget.limit).toBe(BUDGET);
+    expect(budget.capacity).toBe(BUDGET);
     const dir = join(root, 'ds');
     const ds = await writeIndexFolder(dir, { schemaId: 'lapa-11', count: 9, size: 400 });
     const bad = badInputs();

@@ -6,7 +6,7 @@
  * that the folder has its shape (and why); `scan(dir, opts)` lists the items (image + mask source(s) +
  * split + landmarks) and the dataset-level problems (extra files, bad list lines) without decoding any
  * pixel. Decoding and validation of every item happen in the import service (src/main/services/
- * importer.ts) with `buildMask` (masks.ts).
+ * importer.ts) with `planMask` (masks.ts).
  */
 import { promises as fs } from 'node:fs';
 import { isAbsolute } from 'node:path';

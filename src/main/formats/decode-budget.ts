@@ -1,74 +1,17 @@
 /**
- * A memory budget for concurrent decodes: each decode asks for the bytes its header says it will hold
- * (pixels × bytes per pixel: png.ts `pngDecodeCost`, bmp.ts `bmpDecodeCost`) and waits until they fit,
- * so four huge masks decode one after another while four hundred small ones run side by side. A file
- * count cannot do that (issue 15: four 1.5 GB decodes at once exhausted the main process).
+ * The memory budget of concurrent decodes: the app's one limiter (shared/limiter.ts `Limiter`) with a
+ * capacity in bytes. Each decode holds what its header declares it will need (pixels × bytes per
+ * pixel: png.ts `pngDecodeCost`, bmp.ts `bmpDecodeCost`, formats/masks.ts `MaskPlan.cost`) and waits
+ * until that fits, so four huge masks decode one after another while four hundred small ones run side
+ * by side. A file count cannot do that (issue 15: four 1.5 GB decodes at once exhausted the main process).
  *
- * Rules: grants are first come, first served (a large request is not starved by small ones behind
- * it); a request larger than the whole budget runs alone, when nothing else holds any; a release is
- * idempotent. Self-contained on purpose (h-inference is writing the general concurrency limiter; this
- * can be folded into it).
+ * It lives in the main process only. Decodes run in mask threads (services/mask-pool.ts) are held
+ * here by the main thread from before the job is sent until its result arrives; threads have none of
+ * their own. The Limiter's rules apply: first come, first served (a large request is not starved by
+ * small ones behind it); a request larger than the whole budget holds all of it and runs alone.
  */
 import { totalmem } from 'node:os';
-
-export class MemoryBudget {
-  private used = 0;
-  private readonly waiting: { bytes: number; grant: () => void }[] = [];
-
-  constructor(readonly limit: number) {
-    if (!(limit > 0)) throw new Error(`MemoryBudget: limit must be positive, got ${limit}`);
-  }
-
-  /** Bytes granted and not yet released. */
-  get inUse(): number {
-    return this.used;
-  }
-
-  /** Requests waiting for room. */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
-  /** Wait until `bytes` fit, then hold them; the returned function releases them (once). */
-  acquire(bytes: number): Promise<() => void> {
-    const n = Math.max(0, Math.ceil(bytes));
-    return new Promise((resolve) => {
-      this.waiting.push({
-        bytes: n,
-        grant: () => {
-          this.used += n;
-          let held = true;
-          resolve(() => {
-            if (!held) return;
-            held = false;
-            this.used -= n;
-            this.pump();
-          });
-        },
-      });
-      this.pump();
-    });
-  }
-
-  /** Run `fn` holding `bytes` of the budget; released when it settles. */
-  async run<T>(bytes: number, fn: () => T | Promise<T>): Promise<T> {
-    const release = await this.acquire(bytes);
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  }
-
-  private pump(): void {
-    while (this.waiting.length > 0) {
-      const head = this.waiting[0];
-      if (this.used > 0 && this.used + head.bytes > this.limit) return;
-      this.waiting.shift();
-      head.grant();
-    }
-  }
-}
+import { Limiter } from '../../shared/limiter';
 
 /**
  * `PARSEL_DECODE_BUDGET_MB` (a positive number of MiB) when set, else a quarter of the machine's
@@ -80,5 +23,13 @@ export function defaultDecodeBudgetBytes(total = totalmem(), env: string | undef
   return Math.max(256 * 1024 * 1024, Math.min(2 * 1024 * 1024 * 1024, Math.floor(total / 4)));
 }
 
+/**
+ * The Limiter weight of a decode declaring `bytes`: whole bytes, at least 1 (a decode whose header
+ * declares nothing, or could not be read, still takes the smallest turn; the Limiter refuses 0).
+ */
+export function decodeWeight(bytes: number): number {
+  return Number.isFinite(bytes) && bytes > 1 ? Math.ceil(bytes) : 1;
+}
+
 /** The process-wide budget every decode of the project's own decoders (PNG masks, BMP) takes from. */
-export const decodeBudget = new MemoryBudget(defaultDecodeBudgetBytes());
+export const decodeBudget = new Limiter(defaultDecodeBudgetBytes());

@@ -1,9 +1,14 @@
 /**
  * Building one item's index mask from its dataset files (MaskSpec), in the project's schema, with
  * every problem as an `ItemProblem` (kind, file, message, count). Decoding uses formats/png.ts, so
- * palette PNGs give their indices and inflating runs on libuv's threadpool. Every mask file's header
- * is read and checked first; the decode then takes what its header declares from the process-wide
- * memory budget (decode-budget.ts) and waits while other decodes hold it.
+ * palette PNGs give their indices and inflating runs on libuv's threadpool.
+ *
+ * Two steps, so the decode can be bounded wherever it runs: `planMask` reads the file(s) and checks
+ * every header (hostile files are refused here, by name, before any pixel memory is taken) and says
+ * what the decode will hold (`cost`, in decode-budget.ts units); `build()` then decodes and paints.
+ * Whoever calls `build()` holds `cost` from the main process's decode budget while it runs
+ * (services/mask-pool.ts; in a mask thread the main thread holds it for the thread). Nothing here
+ * takes from a budget itself, so a thread never has one of its own.
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import type { ImportProblem, ImportProblemKind } from '../../shared/api/methods-import';
@@ -11,7 +16,6 @@ import type { LabelSchema } from '../../shared/api/types';
 import { countsToString, decodeBinary } from '../../shared/dataset/coco-rle';
 import { checkMaskValues, findClass } from '../../shared/schema';
 import type { MaskSpec } from './dataset';
-import { decodeBudget } from './decode-budget';
 import {
   MAX_PNG_PIXELS,
   PngError,
@@ -67,7 +71,7 @@ function pngProblem(err: unknown, file: string): never {
 
 /**
  * Read a PNG and check its header (no inflating yet), so the decode can be budgeted by what the
- * header declares (decode-budget.ts) before any pixel memory is taken.
+ * header declares before any pixel memory is taken.
  */
 async function readPng(file: string): Promise<PngChunks> {
   const buf = await readBytes(file);
@@ -147,17 +151,26 @@ function unknownValues(mask: IndexImage, file: string, schema: LabelSchema): voi
   );
 }
 
-async function indexMask(file: string, ctx: BuildContext): Promise<IndexImage> {
+/** A mask's decode, checked and not yet run: `build()` may hold about `cost` bytes at its peak. */
+export interface MaskPlan {
+  cost: number;
+  build(): Promise<IndexImage>;
+}
+
+async function indexMask(file: string, ctx: BuildContext): Promise<MaskPlan> {
   const c = await readPng(file);
-  return decodeBudget.run(pngDecodeCost(c.header), async () => {
-    const m = asIndex(await decodeChunks(c, file), file);
-    unknownValues(m, file, ctx.schema);
-    return m;
-  });
+  return {
+    cost: pngDecodeCost(c.header),
+    build: async () => {
+      const m = asIndex(await decodeChunks(c, file), file);
+      unknownValues(m, file, ctx.schema);
+      return m;
+    },
+  };
 }
 
 /** CelebAMask-HQ: paint binary part masks in the paint order's index order (higher index wins). */
-async function partsMask(parts: { part: string; path: string }[], ctx: BuildContext): Promise<IndexImage> {
+function partsMask(parts: { part: string; path: string }[], ctx: BuildContext): MaskPlan {
   const order = ctx.paintOrder;
   if (!order) throw new Error('CelebAMask-HQ import without a paint order');
   const rank = new Map(order.classes.map((c) => [c.name, c.index]));
@@ -173,12 +186,7 @@ async function partsMask(parts: { part: string; path: string }[], ctx: BuildCont
   }
   // Every part is inflated before painting; the general path (palette, sub-byte, 16-bit) decodes one at a time.
   const cost = chunks.reduce((a, c) => a + pngInflatedSize(c.header), width * height) + Math.max(...chunks.map((c) => pngDecodeCost(c.header)));
-  const release = await decodeBudget.acquire(cost);
-  try {
-    return paintParts(sorted, chunks, width, height, ctx);
-  } finally {
-    release();
-  }
+  return { cost, build: async () => paintParts(sorted, chunks, width, height, ctx) };
 }
 
 function paintParts(sorted: { part: string; path: string }[], chunks: PngChunks[], width: number, height: number, ctx: BuildContext): IndexImage {
@@ -197,10 +205,12 @@ function paintParts(sorted: { part: string; path: string }[], chunks: PngChunks[
 }
 
 /** Helen: arg-max over the 11 maps with ties to the lower index; or threshold > 127, later class wins. */
-async function helenMask(maps: string[], ctx: BuildContext): Promise<IndexImage> {
+async function helenMask(maps: string[], ctx: BuildContext): Promise<MaskPlan> {
   const chunks = await Promise.all(maps.map((p) => readPng(p)));
-  const cost = chunks.reduce((a, c) => a + pngDecodeCost(c.header), 0);
-  return decodeBudget.run(cost, async () => helenArgmax(maps, await Promise.all(chunks.map(async (c, k) => asIntensity(await decodeChunks(c, maps[k]), maps[k]))), ctx));
+  return {
+    cost: chunks.reduce((a, c) => a + pngDecodeCost(c.header), 0),
+    build: async () => helenArgmax(maps, await Promise.all(chunks.map(async (c, k) => asIntensity(await decodeChunks(c, maps[k]), maps[k]))), ctx),
+  };
 }
 
 function helenArgmax(maps: string[], imgs: IndexImage[], ctx: BuildContext): IndexImage {
@@ -232,11 +242,13 @@ function helenArgmax(maps: string[], imgs: IndexImage[], ctx: BuildContext): Ind
   return { width, height, data: out };
 }
 
-async function colorMask(file: string, ctx: BuildContext): Promise<IndexImage> {
+async function colorMask(file: string, ctx: BuildContext): Promise<MaskPlan> {
   const c = await readPng(file);
-  // the RGB copy (three bytes per pixel) on top of the decode
-  const cost = pngDecodeCost(c.header) + 3 * c.header.width * c.header.height;
-  return decodeBudget.run(cost, async () => colorToIndex(await decodeChunks(c, file), file, ctx));
+  return {
+    // the RGB copy (three bytes per pixel) on top of the decode
+    cost: pngDecodeCost(c.header) + 3 * c.header.width * c.header.height,
+    build: async () => colorToIndex(await decodeChunks(c, file), file, ctx),
+  };
 }
 
 function colorToIndex(d: DecodedSamples, file: string, ctx: BuildContext): IndexImage {
@@ -276,13 +288,13 @@ function colorToIndex(d: DecodedSamples, file: string, ctx: BuildContext): Index
 }
 
 /** COCO: decode each RLE and paint its class in annotation order (later wins) over background. */
-async function cocoMask(spec: Extract<MaskSpec, { kind: 'coco' }>): Promise<IndexImage> {
+function cocoMask(spec: Extract<MaskSpec, { kind: 'coco' }>): MaskPlan {
   const { width, height } = spec;
   if (width * height > MAX_PNG_PIXELS) {
     fail('too-large', spec.file, `${spec.file}: image is declared ${width}×${height}, larger than ${Math.sqrt(MAX_PNG_PIXELS)}² pixels`);
   }
   // the mask and one decoded segment at a time
-  return decodeBudget.run(2 * width * height, () => paintCoco(spec));
+  return { cost: 2 * width * height, build: async () => paintCoco(spec) };
 }
 
 function paintCoco(spec: Extract<MaskSpec, { kind: 'coco' }>): IndexImage {
@@ -303,7 +315,11 @@ function paintCoco(spec: Extract<MaskSpec, { kind: 'coco' }>): IndexImage {
   return { width, height, data: out };
 }
 
-export async function buildMask(spec: MaskSpec, ctx: BuildContext): Promise<IndexImage> {
+/**
+ * Read and check the file(s) of `spec` (an ItemProblem for a missing, unreadable, corrupt or too
+ * large file, naming it) and return the decode to run, with what it will hold.
+ */
+export async function planMask(spec: MaskSpec, ctx: BuildContext): Promise<MaskPlan> {
   switch (spec.kind) {
     case 'index':
       return indexMask(spec.path, ctx);

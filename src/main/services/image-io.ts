@@ -9,7 +9,7 @@
 import sharp, { type Sharp } from '../sharp';
 import { ParselError } from '../../shared/api/errors';
 import { decodeBmp, isBmp, BmpError, bmpDecodeCost, bmpSize } from '../formats/bmp';
-import { decodeBudget } from '../formats/decode-budget';
+import { decodeBudget, decodeWeight } from '../formats/decode-budget';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff'] as const;
 export const THUMB_SIZE = 256;
@@ -34,11 +34,11 @@ function open(buf: Buffer): Sharp {
  */
 async function withBmp<T>(buf: Buffer, fn: (img: Sharp, d: { width: number; height: number }) => Promise<T>): Promise<T> {
   const size = bmpSize(buf);
-  return decodeBudget.run(size ? bmpDecodeCost(size.width, size.height) : 0, () => {
+  return decodeBudget.run(() => {
     const d = decodeBmp(buf);
     const img = sharp(Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), { raw: { width: d.width, height: d.height, channels: 4 } });
     return fn(img, d);
-  });
+  }, decodeWeight(size ? bmpDecodeCost(size.width, size.height) : 0));
 }
 
 /** A JPEG whose data does not end with the EOI marker (trailing padding allowed) was cut short. */

@@ -155,3 +155,14 @@ function extract(v: number, mask: number, s: { shift: number; bits: number }): n
   const max = 2 ** s.bits - 1;
   return Math.round((raw * 255) / max);
 }
+
+/** A decoded BMP's pixels as packed RGB (alpha dropped): what the inference engine takes. */
+export function rgbOf(d: DecodedRgba): Uint8Array {
+  const rgb = new Uint8Array(d.width * d.height * 3);
+  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+    rgb[i] = d.data[j];
+    rgb[i + 1] = d.data[j + 1];
+    rgb[i + 2] = d.data[j + 2];
+  }
+  return rgb;
+}

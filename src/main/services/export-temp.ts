@@ -17,6 +17,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { MANIFEST_FILE } from '../../shared/api/methods-export';
+import { processAlive } from './process-alive';
 
 export const OWNER_FILE = '.parsel-export-owner.json';
 /** A temporary folder whose owner cannot be asked is stale after this long without change. */
@@ -51,14 +52,6 @@ export async function releaseExportTemp(tmp: string): Promise<void> {
   await fs.rm(join(tmp, OWNER_FILE), { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readOwner(dir: string): Promise<Owner | null> {
   try {
@@ -80,7 +73,7 @@ export async function staleReason(dir: string, now = Date.now()): Promise<string
   const idle = now - st.mtimeMs;
   if (owner && owner.host === hostname()) {
     if (owner.pid === process.pid) return null; // ours: a concurrent export of this process
-    if (!alive(owner.pid)) return `its export (process ${owner.pid}, started ${owner.startedAt}) is gone`;
+    if (!processAlive(owner.pid)) return `its export (process ${owner.pid}, started ${owner.startedAt}) is gone`;
     const age = now - Date.parse(owner.startedAt);
     return age > MAX_EXPORT_AGE_MS ? `started ${hours(age)} ago by process ${owner.pid}, which is now another process` : null;
   }

@@ -20,7 +20,7 @@ import { encodeMask } from '../../shared/mask/codec';
 import { isDetectorCard, type ModelCard } from '../../shared/models/card';
 import { buildProbRemap, describeProbRemap, movedClasses } from '../../shared/models/prob-remap';
 import { getSchema } from '../../shared/schema';
-import { decodeBmp, isBmp } from '../formats/bmp';
+import { decodeBmp, isBmp, rgbOf } from '../formats/bmp';
 import { InferenceEngine, boxFromLandmarks, type BatchItem, type BatchResult, type Box, type DetectorSpec } from '../inference';
 import { startWorker } from '../inference/spawn';
 import { ownBuffers, WorkerRpc } from '../inference/worker-rpc';
@@ -31,6 +31,7 @@ import type { ServiceContext } from './context';
 import { modelRow, verifyModelFile } from './model-check';
 import { deflateProbs, predictionCounts } from './predictions';
 import type { ItemOutcome, ItemWrite } from './prelabel-commit';
+import { processAlive } from './process-alive';
 
 export const PRELABEL_KIND = 'prelabel';
 /** Items in flight in the engine (decode of later items overlaps inference of earlier ones). */
@@ -103,14 +104,6 @@ function refuseImported(set: SetRow): void {
   );
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const now = () => new Date().toISOString();
 
@@ -212,7 +205,7 @@ export class PrelabelJobs {
     if (this.active.has(jobId) || this.starting.has(jobId)) throw new ParselError('CONFLICT', `job ${jobId} is already running`);
     const spec = job.spec;
     this.refuseBusy(spec.modelSetId);
-    if (job.status === 'running' && spec.run && spec.run.host === hostname() && spec.run.pid !== process.pid && alive(spec.run.pid)) {
+    if (job.status === 'running' && spec.run && spec.run.host === hostname() && spec.run.pid !== process.pid && processAlive(spec.run.pid)) {
       throw new ParselError(
         'CONFLICT',
         `job ${jobId} is running in another process (pid ${spec.run.pid}); if that process is not Parsel any more, cancel the job (prelabel:cancel) and resume it`,
@@ -435,13 +428,7 @@ export class PrelabelJobs {
         const buf = await readFile(abs);
         if (isBmp(buf)) {
           const d = decodeBmp(buf);
-          const rgb = new Uint8Array(d.width * d.height * 3);
-          for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-            rgb[i] = d.data[j];
-            rgb[i + 1] = d.data[j + 1];
-            rgb[i + 2] = d.data[j + 2];
-          }
-          return { key: String(r.image_id), rgb, width: d.width, height: d.height, faces: boxes };
+          return { key: String(r.image_id), rgb: rgbOf(d), width: d.width, height: d.height, faces: boxes };
         }
       }
       return { key: String(r.image_id), path: abs, faces: boxes };

@@ -16,7 +16,7 @@ import { ParselError } from '../../../shared/api/errors';
 import type { AssistParsed } from '../../../shared/api/methods-assist';
 import type { FaceSpec } from '../../../shared/api/methods-models';
 import { encodeMask } from '../../../shared/mask/codec';
-import { decodeBmp, isBmp } from '../../formats/bmp';
+import { decodeBmp, isBmp, rgbOf } from '../../formats/bmp';
 import { boxFromLandmarks, type Box, type InferenceEngine, type Prediction } from '../../inference';
 import sharp from '../../sharp';
 import type { ProjectStore } from '../../store/project-store';
@@ -129,13 +129,7 @@ async function readRgb(abs: string): Promise<{ rgb: Uint8Array; width: number; h
   const buf = await readFile(abs);
   if (extname(abs).toLowerCase() === '.bmp' && isBmp(buf)) {
     const d = decodeBmp(buf);
-    const rgb = new Uint8Array(d.width * d.height * 3);
-    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
-      rgb[i] = d.data[j];
-      rgb[i + 1] = d.data[j + 1];
-      rgb[i + 2] = d.data[j + 2];
-    }
-    return { rgb, width: d.width, height: d.height };
+    return { rgb: rgbOf(d), width: d.width, height: d.height };
   }
   const { data, info } = await sharp(buf).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);

@@ -30,7 +30,8 @@ import { LassoTool } from '../tools';
 import { BoxDrag, drawBox } from './boxDrag';
 import { BrushOptions } from './brush';
 import { ProposalPreview, type ClassMap, type Region } from './proposal';
-import type { Tool, ToolContext, ToolDefinition, ToolLayerProps } from './types';
+import { readStoredId, storeId, ToolSession } from './session';
+import type { Tool, ToolDefinition, ToolLayerProps } from './types';
 import './prompt.css';
 
 const SET_KEY = 'parsel.assist.modelSetId';
@@ -42,9 +43,9 @@ export interface Proposal extends ClassMap {
 }
 
 /** The model set chosen, its prediction of the open image, the proposal, shared by the tools and panel. */
-export class AssistSession {
+export class AssistSession extends ToolSession {
   sets: ModelSetRecord[] | null = null;
-  setId: number | null = readSetId();
+  setId: number | null = readStoredId(SET_KEY);
   /** The prediction (image-size labels) for the model brush, per `${setId}:${imageId}`. */
   prediction: { key: string; labels: Uint8Array; width: number; height: number; source: 'cached' | 'computed' } | null = null;
   loading: string | null = null;
@@ -55,30 +56,9 @@ export class AssistSession {
   /** A box released by the re-parse tool, waiting for the panel to send it. */
   requested: { x0: number; y0: number; x1: number; y1: number } | null = null;
   busy = false;
-  private ctx: ToolContext | null = null;
-  private readonly listeners = new Set<() => void>();
-  private snap = 0;
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  getSnapshot = (): number => this.snap;
-  notify(): void {
-    this.snap++;
-    for (const l of this.listeners) l();
-    this.ctx?.redraw();
-  }
-  attach(ctx: ToolContext): void {
-    this.ctx = ctx;
-  }
   chooseSet(id: number): void {
     this.setId = id;
-    try {
-      localStorage.setItem(SET_KEY, String(id));
-    } catch {
-      // not stored: the choice lasts this session
-    }
+    storeId(SET_KEY, id);
     this.prediction = null;
     this.preview.show(null);
     this.notify();
@@ -105,7 +85,8 @@ export class AssistSession {
    * proposal, the rest stays shown. False without a proposal or an attached editor.
    */
   commit(only: number | null = null): boolean {
-    if (!this.ctx || !this.preview.commit(this.ctx.core, only)) return false;
+    const ctx = this.attached();
+    if (!ctx || !this.preview.commit(ctx.core, only)) return false;
     this.notify();
     return true;
   }
@@ -115,15 +96,6 @@ export class AssistSession {
     this.draft = null;
     this.error = null;
     this.notify();
-  }
-}
-
-function readSetId(): number | null {
-  try {
-    const v = Number(localStorage.getItem(SET_KEY));
-    return Number.isInteger(v) && v > 0 ? v : null;
-  } catch {
-    return null;
   }
 }
 
@@ -311,13 +283,8 @@ function createReparse(): Tool {
   const s = assistSession;
   const drag = new BoxDrag(s);
   return {
-    onPointerDown(e, ctx) {
-      s.attach(ctx);
-      drag.down(e, ctx);
-    },
-    onPointerMove(e, ctx) {
-      drag.move(e, ctx);
-    },
+    onPointerDown: drag.down,
+    onPointerMove: drag.move,
     onPointerUp(e, ctx) {
       if (!drag.up(e)) return;
       const b = s.draft;

@@ -27,6 +27,7 @@ import { LEAVE } from '../../../../shared/mask/labels';
 import { ErrorBox, toShownError, useClient, type ShownError } from '../../views/common';
 import { BoxDrag, drawBox } from './boxDrag';
 import { ProposalPreview } from './proposal';
+import { readStoredId, storeId, ToolSession } from './session';
 import type { Tool, ToolContext, ToolDefinition, ToolLayerProps } from './types';
 import './prompt.css';
 
@@ -40,7 +41,7 @@ CANDIDATE_LUT[MARK] = (0x8c << 24) | (0xff << 16) | (0xc8 << 8) | 0x00;
 export type PromptStatus = 'off' | 'no-model' | 'encoding' | 'ready' | 'decoding' | 'error';
 
 /** The prompt, its candidates and the tool's status, shared by the tool and its layer. */
-export class PromptSession {
+export class PromptSession extends ToolSession {
   points: PromptPoint[] = [];
   box: PromptBox | null = null;
   /** Box being dragged (image pixels). */
@@ -58,24 +59,7 @@ export class PromptSession {
   readonly preview = new ProposalPreview(() => CANDIDATE_LUT);
   /** The newest decode's times in main's worker: session.run, and the whole call there (ms). */
   times: { decodeMs: number; workerMs: number } | null = null;
-  private redrawFn: (() => void) | null = null;
-  private readonly listeners = new Set<() => void>();
-  private snap = 0;
 
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  getSnapshot = (): number => this.snap;
-
-  notify(): void {
-    this.snap++;
-    for (const l of this.listeners) l();
-    this.redrawFn?.();
-  }
-  attach(ctx: ToolContext): void {
-    this.redrawFn = () => ctx.redraw();
-  }
   hasPrompt(): boolean {
     return this.points.length > 0 || this.box !== null;
   }
@@ -130,13 +114,8 @@ function createPromptTool(): Tool {
     return true;
   };
   return {
-    onPointerDown(e, ctx) {
-      s.attach(ctx);
-      drag.down(e, ctx);
-    },
-    onPointerMove(e, ctx) {
-      drag.move(e, ctx);
-    },
+    onPointerDown: drag.down,
+    onPointerMove: drag.move,
     onPointerUp(e, ctx) {
       if (!drag.up(e)) return;
       const at = e.timeStamp;
@@ -205,22 +184,13 @@ function createPromptTool(): Tool {
   };
 }
 
-function readModelId(): number | null {
-  try {
-    const v = Number(localStorage.getItem(MODEL_KEY));
-    return Number.isInteger(v) && v > 0 ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Model choice, embedding, decoding and the status panel (see the file comment). */
 export function PromptLayer({ imageId, active }: ToolLayerProps) {
   const client = useClient();
   const s = promptSession;
   useSyncExternalStore(s.subscribe, s.getSnapshot);
   const [models, setModels] = useState<ModelRecord[] | null>(null);
-  const [modelId, setModelId] = useState<number | null>(readModelId);
+  const [modelId, setModelId] = useState<number | null>(() => readStoredId(MODEL_KEY));
   const [ready, setReady] = useState<string | null>(null);
   const run = useRef({ inFlight: false, image: imageId, model: modelId });
   run.current.image = imageId;
@@ -355,11 +325,7 @@ export function PromptLayer({ imageId, active }: ToolLayerProps) {
             onChange={(e) => {
               const id = Number(e.target.value);
               setModelId(id);
-              try {
-                localStorage.setItem(MODEL_KEY, String(id));
-              } catch {
-                // not stored: the choice lasts this session
-              }
+              storeId(MODEL_KEY, id);
               s.clear();
             }}
           >

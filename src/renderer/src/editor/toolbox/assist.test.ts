@@ -111,6 +111,29 @@ describe('model brush', () => {
 });
 
 describe('proposal (re-parse)', () => {
+  it('the box gesture: a press that moves under 4 px is no box; a drag is sent on release; pointercancel drops it', () => {
+    const { ctx } = setup();
+    const tool = getTool('reparse')!.create();
+    tool.onPointerDown!(ptr(2, 2), ctx);
+    tool.onPointerMove!(ptr(4, 4), ctx); // 2.8 px: still a click
+    expect(tool.busy!()).toBe(true);
+    tool.onPointerUp!(ptr(4, 4), ctx);
+    expect([assistSession.draft, assistSession.requested, tool.busy!()]).toEqual([null, null, false]);
+    tool.onPointerDown!(ptr(6, 5), ctx);
+    tool.onPointerMove!(ptr(1, 1), ctx);
+    tool.onPointerUp!(ptr(1, 1, { pointerId: 2 }), ctx); // another pointer: not this press
+    expect(tool.busy!()).toBe(true);
+    tool.onPointerUp!(ptr(1, 1), ctx);
+    expect(assistSession.requested).toEqual({ x0: 1, y0: 1, x1: 6, y1: 5 });
+    expect(assistSession.draft).toEqual({ x0: 1, y0: 1, x1: 6, y1: 5 }); // drawn until the answer
+    assistSession.requested = null;
+    assistSession.draft = null;
+    tool.onPointerDown!(ptr(1, 1), ctx);
+    tool.onPointerMove!(ptr(7, 7), ctx);
+    tool.onPointerUp!(ptr(7, 7, { type: 'pointercancel' }), ctx);
+    expect([assistSession.draft, assistSession.requested]).toEqual([null, null]);
+  });
+
   it('commits one class, then the rest (Enter), one undo step each, "paint only over" held; Esc drops', () => {
     const { core, ctx } = setup();
     core.mask.data.fill(1, 0, 4 * W); // rows 0-3 class 1

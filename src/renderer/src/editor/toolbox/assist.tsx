@@ -12,82 +12,55 @@
  *    is shown as a proposal. "Propose the whole image" parses the open image the same way: a proposal
  *    layer; no `model` revision is written and the head does not move.
  *
- * The proposal (`ProposalPreview`): a class map over a region, drawn in the classes' colours at half
- * opacity; Enter or "Commit all" paints all of it, a class in the proposal legend paints that class
- * only (the rest stays proposed), each as ONE undo step through `EditorCore.paintLabels` (locks hold);
- * Esc drops it. It is the multi-class counterpart of the Segment tool's single-mask preview
- * (toolbox/prompt.tsx), which commits one bitmap as the current class.
+ * The proposal (`ProposalPreview`, proposal.ts, shared with the Segment tool, whose candidate is a
+ * one-class proposal): a class map over a region, drawn in the classes' colours at half opacity; Enter
+ * or "Commit all" paints all of it, a class in the proposal legend paints that class only (the rest
+ * stays proposed), each as ONE undo step through `EditorCore.paintLabels` (locks hold); Esc drops it.
+ * The box is dragged with the shared `BoxDrag` (boxDrag.ts).
  */
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { AssistParsed } from '../../../../shared/api/methods-assist';
 import type { ModelSetRecord } from '../../../../shared/api/methods-models';
 import type { LabelClass } from '../../../../shared/api/types';
 import { decodeMask } from '../../../../shared/mask/codec';
-import { LEAVE, labelsPresent } from '../../../../shared/mask/labels';
+import { LEAVE } from '../../../../shared/mask/labels';
 import { brushFootprint, fillPolygon, footprintOutline, stampLine, type BrushShape } from '../../../../shared/mask/paint';
 import { ErrorBox, toShownError, useClient, type ShownError } from '../../views/common';
 import { LassoTool } from '../tools';
+import { BoxDrag, drawBox } from './boxDrag';
 import { BrushOptions } from './brush';
-import type { Tool, ToolContext, ToolDefinition, ToolLayerProps } from './types';
+import { ProposalPreview, type ClassMap, type Region } from './proposal';
+import { readStoredId, storeId, ToolSession } from './session';
+import type { Tool, ToolDefinition, ToolLayerProps } from './types';
 import './prompt.css';
 
 const SET_KEY = 'parsel.assist.modelSetId';
 
-export interface Region {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
 /** A class map proposed over a region of the image (LEAVE where nothing is proposed). */
-export interface Proposal extends Region {
-  labels: Uint8Array;
+export interface Proposal extends ClassMap {
   /** What made it: 'region' (a re-parsed box) or 'image' (the whole image proposed). */
   source: 'region' | 'image';
 }
 
 /** The model set chosen, its prediction of the open image, the proposal, shared by the tools and panel. */
-export class AssistSession {
+export class AssistSession extends ToolSession {
   sets: ModelSetRecord[] | null = null;
-  setId: number | null = readSetId();
+  setId: number | null = readStoredId(SET_KEY);
   /** The prediction (image-size labels) for the model brush, per `${setId}:${imageId}`. */
   prediction: { key: string; labels: Uint8Array; width: number; height: number; source: 'cached' | 'computed' } | null = null;
   loading: string | null = null;
   error: ShownError | null = null;
-  proposal: Proposal | null = null;
+  readonly preview = new ProposalPreview<Proposal>(classColours);
   /** Box being dragged by the re-parse tool (image pixels). */
   draft: { x0: number; y0: number; x1: number; y1: number } | null = null;
   /** A box released by the re-parse tool, waiting for the panel to send it. */
   requested: { x0: number; y0: number; x1: number; y1: number } | null = null;
   busy = false;
-  private canvas: { canvas: HTMLCanvasElement; p: Proposal } | null = null;
-  private ctx: ToolContext | null = null;
-  private readonly listeners = new Set<() => void>();
-  private snap = 0;
-
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  getSnapshot = (): number => this.snap;
-  notify(): void {
-    this.snap++;
-    for (const l of this.listeners) l();
-    this.ctx?.redraw();
-  }
-  attach(ctx: ToolContext): void {
-    this.ctx = ctx;
-  }
   chooseSet(id: number): void {
     this.setId = id;
-    try {
-      localStorage.setItem(SET_KEY, String(id));
-    } catch {
-      // not stored: the choice lasts this session
-    }
+    storeId(SET_KEY, id);
     this.prediction = null;
-    this.proposal = null;
+    this.preview.show(null);
     this.notify();
   }
   /** The set in use: the one chosen if it exists, else the first. */
@@ -95,74 +68,34 @@ export class AssistSession {
     if (!this.sets) return null;
     return this.sets.find((s) => s.id === this.setId) ?? this.sets[0] ?? null;
   }
+  /** The proposal shown, null when none. */
+  get proposal(): Proposal | null {
+    return this.preview.shown;
+  }
   showProposal(p: Proposal | null): void {
-    this.proposal = p && labelsPresent(p.labels).length > 0 ? p : null;
-    this.canvas = null;
+    this.preview.show(p);
     this.notify();
   }
   /** The classes present in the proposal, ascending. */
   proposedClasses(): number[] {
-    return this.proposal ? labelsPresent(this.proposal.labels) : [];
+    return this.preview.classes();
   }
   /**
    * Paints the proposal (all of it, or class `only`) as one undo step; what is painted leaves the
    * proposal, the rest stays shown. False without a proposal or an attached editor.
    */
   commit(only: number | null = null): boolean {
-    const p = this.proposal;
-    const ctx = this.ctx;
-    if (!p || !ctx) return false;
-    if (only === null) {
-      ctx.core.paintLabels(p.labels, p.x, p.y, p.w, p.h);
-      this.showProposal(null);
-      return true;
-    }
-    const part = new Uint8Array(p.labels.length).fill(LEAVE);
-    const rest = p.labels.slice();
-    for (let i = 0; i < part.length; i++) {
-      if (p.labels[i] === only) {
-        part[i] = only;
-        rest[i] = LEAVE;
-      }
-    }
-    ctx.core.paintLabels(part, p.x, p.y, p.w, p.h);
-    this.showProposal({ ...p, labels: rest });
+    const ctx = this.attached();
+    if (!ctx || !this.preview.commit(ctx.core, only)) return false;
+    this.notify();
     return true;
-  }
-  /** The proposal on a canvas in the classes' colours (built once per proposal). */
-  proposalCanvas(classes: readonly LabelClass[]): { canvas: HTMLCanvasElement; p: Proposal } | null {
-    const p = this.proposal;
-    if (!p) return null;
-    if (this.canvas?.p === p) return this.canvas;
-    const lut = new Uint32Array(256);
-    for (const c of classes) lut[c.index] = (0x99 << 24) | (c.color[2] << 16) | (c.color[1] << 8) | c.color[0];
-    const canvas = document.createElement('canvas');
-    canvas.width = p.w;
-    canvas.height = p.h;
-    const g = canvas.getContext('2d')!;
-    const img = g.createImageData(p.w, p.h);
-    const px = new Uint32Array(img.data.buffer);
-    for (let i = 0; i < p.labels.length; i++) if (p.labels[i] !== LEAVE) px[i] = lut[p.labels[i]] >>> 0;
-    g.putImageData(img, 0, 0);
-    this.canvas = { canvas, p };
-    return this.canvas;
   }
   clearImage(): void {
     this.prediction = null;
-    this.proposal = null;
-    this.canvas = null;
+    this.preview.show(null);
     this.draft = null;
     this.error = null;
     this.notify();
-  }
-}
-
-function readSetId(): number | null {
-  try {
-    const v = Number(localStorage.getItem(SET_KEY));
-    return Number.isInteger(v) && v > 0 ? v : null;
-  } catch {
-    return null;
   }
 }
 
@@ -170,6 +103,12 @@ function readSetId(): number | null {
 export const assistSession = new AssistSession();
 /** The schema's classes (colours of the proposal), set by the panel. */
 let knownClasses: readonly LabelClass[] = [];
+/** The classes' colours at ~60 % alpha (little-endian ABGR), for the proposal preview. */
+function classColours(): Uint32Array {
+  const lut = new Uint32Array(256);
+  for (const c of knownClasses) lut[c.index] = (0x99 << 24) | (c.color[2] << 16) | (c.color[1] << 8) | c.color[0];
+  return lut;
+}
 
 function parsedToProposal(r: AssistParsed, source: Proposal['source']): Proposal {
   return { x: r.x, y: r.y, w: r.w, h: r.h, labels: decodeMask(r.labels), source };
@@ -340,29 +279,14 @@ function createModelBrush(): Tool {
 
 // ---- re-parse a region ------------------------------------------------------------------------------
 
-/** Screen pixels the pointer must travel for a press to be a box. */
-const DRAG_PX = 4;
-
 function createReparse(): Tool {
   const s = assistSession;
-  let press: { id: number; x: number; y: number; sx: number; sy: number } | null = null;
+  const drag = new BoxDrag(s);
   return {
-    onPointerDown(e, ctx) {
-      s.attach(ctx);
-      const p = ctx.toImage(e);
-      ctx.capture(e.pointerId);
-      press = { id: e.pointerId, x: p.x, y: p.y, sx: e.clientX, sy: e.clientY };
-    },
-    onPointerMove(e, ctx) {
-      if (!press || press.id !== e.pointerId) return;
-      if (Math.hypot(e.clientX - press.sx, e.clientY - press.sy) < DRAG_PX && !s.draft) return;
-      const p = ctx.toImage(e);
-      s.draft = { x0: Math.min(press.x, p.x), y0: Math.min(press.y, p.y), x1: Math.max(press.x, p.x), y1: Math.max(press.y, p.y) };
-      ctx.redraw();
-    },
+    onPointerDown: drag.down,
+    onPointerMove: drag.move,
     onPointerUp(e, ctx) {
-      if (!press || press.id !== e.pointerId) return;
-      press = null;
+      if (!drag.up(e)) return;
       const b = s.draft;
       if (!b) return;
       if (e.type === 'pointercancel') {
@@ -380,42 +304,26 @@ function createReparse(): Tool {
       return false;
     },
     cancel(ctx) {
-      if (!s.proposal && !s.draft && !press) return false;
-      press = null;
+      if (!s.proposal && !s.draft && !drag.pressed) return false;
+      drag.reset();
       s.draft = null;
       s.requested = null;
       s.showProposal(null);
       ctx.redraw();
       return true;
     },
-    busy: () => press !== null,
+    busy: () => drag.pressed,
     deactivate(ctx) {
-      press = null;
+      drag.reset();
       s.draft = null;
       s.showProposal(null);
       ctx.redraw();
     },
     drawOverlay(p, ctx) {
       s.attach(ctx);
-      const pv = s.proposalCanvas(knownClasses);
-      if (pv) {
-        const g = p.ctx;
-        g.save();
-        g.imageSmoothingEnabled = false;
-        const x0 = p.sx(pv.p.x);
-        const y0 = p.sy(pv.p.y);
-        g.drawImage(pv.canvas, x0, y0, p.sx(pv.p.x + pv.p.w) - x0, p.sy(pv.p.y + pv.p.h) - y0);
-        g.restore();
-        if (pv.p.source === 'region') {
-          p.path([pv.p.x, pv.p.y, pv.p.x + pv.p.w, pv.p.y, pv.p.x + pv.p.w, pv.p.y + pv.p.h, pv.p.x, pv.p.y + pv.p.h], 0, 0, true);
-          p.twoTone(2);
-        }
-      }
-      const b = s.draft;
-      if (b) {
-        p.path([b.x0, b.y0, b.x1, b.y0, b.x1, b.y1, b.x0, b.y1], 0, 0, true);
-        p.twoTone(4);
-      }
+      const q = s.proposal;
+      if (s.preview.draw(p) && q?.source === 'region') drawBox(p, { x0: q.x, y0: q.y, x1: q.x + q.w, y1: q.y + q.h }, 2);
+      if (s.draft) drawBox(p, s.draft, 4);
     },
   };
 }

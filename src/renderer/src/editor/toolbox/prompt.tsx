@@ -8,14 +8,14 @@
  *
  * Parts (the editor has one instance; they share `promptSession`):
  *  - the tool (stage events, keys, overlay): edits the prompt, draws the preview and the points,
- *    commits the shown candidate through `EditorCore.paintBits`;
+ *    commits the shown candidate through `ProposalPreview.commit` (`EditorCore.paintLabels`);
  *  - `PromptLayer` (mounted whatever the tool): chooses the model, computes the image embedding when
  *    the tool is active (`prompt:prepare`, progress from `job:progress` while the encoder runs in the
  *    main process's worker: the UI stays live), and runs `prompt:decode` for the newest prompt (one
  *    call in flight; a prompt changed meanwhile is decoded next, stale answers are dropped).
  *
- * Reuse: anything else that makes a model mask to commit (a model brush's footprint, a re-parsed box)
- * can set `promptSession.showCandidates(...)` and let this preview / Enter / Esc path commit it.
+ * The box drag is the shared `BoxDrag` (boxDrag.ts); the candidate shown is a one-class proposal on the
+ * shared `ProposalPreview` (proposal.ts), the same preview / commit path as Re-parse's proposals.
  * Latency: every preview drawn after a prompt change records `performance.measure('parsel:prompt-preview')`
  * from the pointer event to the frame after the draw (test/bench/prompt.bench.ts reads it).
  */
@@ -23,18 +23,25 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'reac
 import type { PromptBox, PromptMask, PromptPoint } from '../../../../shared/api/methods-prompt';
 import type { JobProgress } from '../../../../shared/api/types';
 import type { ModelRecord } from '../../../../shared/api/methods-models';
+import { LEAVE } from '../../../../shared/mask/labels';
 import { ErrorBox, toShownError, useClient, type ShownError } from '../../views/common';
+import { BoxDrag, drawBox } from './boxDrag';
+import { ProposalPreview } from './proposal';
+import { readStoredId, storeId, ToolSession } from './session';
 import type { Tool, ToolContext, ToolDefinition, ToolLayerProps } from './types';
 import './prompt.css';
 
 const MODEL_KEY = 'parsel.prompt.modelId';
-/** Screen pixels the pointer must travel for a press to be a box rather than a click. */
-const DRAG_PX = 4;
+/** The one class of a candidate's proposal map (painted as the current class). */
+const MARK = 1;
+/** The candidate's colour: cyan, ~55 % alpha (a preview, not a class colour); little-endian ABGR. */
+const CANDIDATE_LUT = new Uint32Array(256);
+CANDIDATE_LUT[MARK] = (0x8c << 24) | (0xff << 16) | (0xc8 << 8) | 0x00;
 
 export type PromptStatus = 'off' | 'no-model' | 'encoding' | 'ready' | 'decoding' | 'error';
 
 /** The prompt, its candidates and the tool's status, shared by the tool and its layer. */
-export class PromptSession {
+export class PromptSession extends ToolSession {
   points: PromptPoint[] = [];
   box: PromptBox | null = null;
   /** Box being dragged (image pixels). */
@@ -48,28 +55,11 @@ export class PromptSession {
   status: PromptStatus = 'off';
   progress: JobProgress | null = null;
   error: ShownError | null = null;
-  /** The candidate on a canvas (built once per candidate shown). */
-  preview: { canvas: HTMLCanvasElement; m: PromptMask } | null = null;
+  /** The candidate shown, as a one-class proposal (none for an empty candidate). */
+  readonly preview = new ProposalPreview(() => CANDIDATE_LUT);
   /** The newest decode's times in main's worker: session.run, and the whole call there (ms). */
   times: { decodeMs: number; workerMs: number } | null = null;
-  private redrawFn: (() => void) | null = null;
-  private readonly listeners = new Set<() => void>();
-  private snap = 0;
 
-  subscribe = (fn: () => void): (() => void) => {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
-  };
-  getSnapshot = (): number => this.snap;
-
-  notify(): void {
-    this.snap++;
-    for (const l of this.listeners) l();
-    this.redrawFn?.();
-  }
-  attach(ctx: ToolContext): void {
-    this.redrawFn = () => ctx.redraw();
-  }
   hasPrompt(): boolean {
     return this.points.length > 0 || this.box !== null;
   }
@@ -105,24 +95,8 @@ export class PromptSession {
     return this.candidates[this.shown] ?? null;
   }
   private buildPreview(): void {
-    this.preview = null; // made on the next draw (the tool's overlay), for the candidate shown then
-  }
-  /** The shown candidate on a canvas (cyan, ~55 % alpha: a preview, not a class colour); null when empty. */
-  previewCanvas(): { canvas: HTMLCanvasElement; m: PromptMask } | null {
     const m = this.current();
-    if (!m || m.area === 0) return null;
-    if (this.preview?.m === m) return this.preview;
-    const canvas = document.createElement('canvas');
-    canvas.width = m.w;
-    canvas.height = m.h;
-    const g = canvas.getContext('2d')!;
-    const img = g.createImageData(m.w, m.h);
-    const px = new Uint32Array(img.data.buffer);
-    const on = (0x8c << 24) | (0xff << 16) | (0xc8 << 8) | 0x00; // little-endian ABGR
-    for (let i = 0; i < m.bits.length; i++) if (m.bits[i]) px[i] = on;
-    g.putImageData(img, 0, 0);
-    this.preview = { canvas, m };
-    return this.preview;
+    this.preview.show(m && m.area > 0 ? { x: m.x, y: m.y, w: m.w, h: m.h, labels: m.bits.map((b) => (b ? MARK : LEAVE)) } : null);
   }
 }
 
@@ -131,33 +105,20 @@ export const promptSession = new PromptSession();
 
 function createPromptTool(): Tool {
   const s = promptSession;
-  let press: { id: number; x: number; y: number; sx: number; sy: number } | null = null;
+  const drag = new BoxDrag(s);
   const commit = (ctx: ToolContext): boolean => {
-    const m = s.current();
-    if (!m) return false;
-    if (m.area > 0) ctx.core.paintBits(m.bits, m.x, m.y, m.w, m.h, ctx.prefs.get().current);
+    if (!s.current()) return false;
+    s.preview.commit(ctx.core, null, ctx.prefs.get().current);
     s.clear();
     ctx.redraw();
     return true;
   };
   return {
-    onPointerDown(e, ctx) {
-      s.attach(ctx);
-      const p = ctx.toImage(e);
-      ctx.capture(e.pointerId);
-      press = { id: e.pointerId, x: p.x, y: p.y, sx: e.clientX, sy: e.clientY };
-    },
-    onPointerMove(e, ctx) {
-      if (!press || press.id !== e.pointerId) return;
-      if (Math.hypot(e.clientX - press.sx, e.clientY - press.sy) < DRAG_PX && !s.draft) return;
-      const p = ctx.toImage(e);
-      s.draft = { x0: Math.min(press.x, p.x), y0: Math.min(press.y, p.y), x1: Math.max(press.x, p.x), y1: Math.max(press.y, p.y) };
-      ctx.redraw();
-    },
+    onPointerDown: drag.down,
+    onPointerMove: drag.move,
     onPointerUp(e, ctx) {
-      if (!press || press.id !== e.pointerId) return;
+      if (!drag.up(e)) return;
       const at = e.timeStamp;
-      press = null;
       if (s.draft) {
         const b = s.draft;
         s.draft = null;
@@ -186,40 +147,28 @@ function createPromptTool(): Tool {
     },
     cancel(ctx) {
       if (!s.hasPrompt() && !s.draft) return false;
-      press = null;
+      drag.reset();
       s.clear();
       ctx.redraw();
       return true;
     },
-    busy: () => press !== null,
+    busy: () => drag.pressed,
     deactivate(ctx) {
-      press = null;
+      drag.reset();
       s.clear();
       ctx.redraw();
     },
     drawOverlay(p, ctx) {
       s.attach(ctx);
       const g = p.ctx;
-      const pv = s.previewCanvas();
-      if (pv) {
-        g.save();
-        g.imageSmoothingEnabled = false;
-        const x0 = p.sx(pv.m.x);
-        const y0 = p.sy(pv.m.y);
-        g.drawImage(pv.canvas, x0, y0, p.sx(pv.m.x + pv.m.w) - x0, p.sy(pv.m.y + pv.m.h) - y0);
-        g.restore();
-        if (s.changedAt > 0) {
-          // On screen with the next frame: the click → preview latency.
-          const start = s.changedAt;
-          s.changedAt = 0;
-          requestAnimationFrame(() => performance.measure('parsel:prompt-preview', { start, end: performance.now() }));
-        }
+      if (s.preview.draw(p) && s.changedAt > 0) {
+        // On screen with the next frame: the click → preview latency.
+        const start = s.changedAt;
+        s.changedAt = 0;
+        requestAnimationFrame(() => performance.measure('parsel:prompt-preview', { start, end: performance.now() }));
       }
       const b = s.draft ?? s.box;
-      if (b) {
-        p.path([b.x0, b.y0, b.x1, b.y0, b.x1, b.y1, b.x0, b.y1], 0, 0, true);
-        p.twoTone(4);
-      }
+      if (b) drawBox(p, b, 4);
       for (const q of s.points) {
         const x = p.sx(q.x);
         const y = p.sy(q.y);
@@ -235,22 +184,13 @@ function createPromptTool(): Tool {
   };
 }
 
-function readModelId(): number | null {
-  try {
-    const v = Number(localStorage.getItem(MODEL_KEY));
-    return Number.isInteger(v) && v > 0 ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Model choice, embedding, decoding and the status panel (see the file comment). */
 export function PromptLayer({ imageId, active }: ToolLayerProps) {
   const client = useClient();
   const s = promptSession;
   useSyncExternalStore(s.subscribe, s.getSnapshot);
   const [models, setModels] = useState<ModelRecord[] | null>(null);
-  const [modelId, setModelId] = useState<number | null>(readModelId);
+  const [modelId, setModelId] = useState<number | null>(() => readStoredId(MODEL_KEY));
   const [ready, setReady] = useState<string | null>(null);
   const run = useRef({ inFlight: false, image: imageId, model: modelId });
   run.current.image = imageId;
@@ -385,11 +325,7 @@ export function PromptLayer({ imageId, active }: ToolLayerProps) {
             onChange={(e) => {
               const id = Number(e.target.value);
               setModelId(id);
-              try {
-                localStorage.setItem(MODEL_KEY, String(id));
-              } catch {
-                // not stored: the choice lasts this session
-              }
+              storeId(MODEL_KEY, id);
               s.clear();
             }}
           >

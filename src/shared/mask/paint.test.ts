@@ -6,7 +6,6 @@ import {
   floodFill,
   footprintOutline,
   lockLut,
-  paintBits,
   pickClass,
   polygonSpans,
   reassignInPolygon,
@@ -468,19 +467,5 @@ describe('pickClass', () => {
     expect(pickClass(t, 3, 0)).toBeNull();
     expect(pickClass(t, -0.1, 0)).toBeNull();
     expect(UNLOCKED.every((v) => v === 1)).toBe(true);
-  });
-});
-
-describe('paintBits (a model-made bitmap as a class)', () => {
-  it('writes set bits only, clipped to the mask, where the lock allows; records what it changed', () => {
-    const t = { width: 4, height: 3, data: Uint8Array.from([0, 0, 0, 0, 1, 1, 2, 2, 1, 1, 2, 2]) };
-    // 3×2 bitmap at (2, 1): its right column falls outside the mask
-    const bits = Uint8Array.from([1, 0, 1, 1, 1, 1]);
-    const lut = lockLut({ onlyOver: null, protect: Uint8Array.from({ length: 256 }, (_, c) => (c === 1 ? 1 : 0)) });
-    const r = paintBits(t, bits, 2, 1, 3, 2, 7, lut);
-    expect(Array.from(t.data)).toEqual([0, 0, 0, 0, 1, 1, 7, 2, 1, 1, 7, 7]);
-    expect(r).toEqual({ x0: 2, y0: 1, x1: 4, y1: 3 });
-    expect(paintBits(t, Uint8Array.of(1), -1, 0, 1, 1, 5)).toBeNull(); // entirely outside
-    expect(() => paintBits(t, new Uint8Array(3), 0, 0, 2, 2, 1)).toThrow(/3 bytes for a 2×2 bitmap/);
   });
 });

@@ -612,39 +612,3 @@ export function floodFill(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// A bitmap as a class (model-made masks: a prompt's candidate, and later a model brush / re-parsed box).
-
-/**
- * Writes `value` over the pixels where `bits` (w×h bytes, row-major, non-zero = in) is set, the
- * bitmap's top-left at image pixel (x, y), clipped to the mask, where the lock allows (locked classes
- * and "paint only over" are respected as by every tool). Returns the changed rect, or null.
- */
-export function paintBits(
-  target: MaskTarget,
-  bits: Uint8Array,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-  value: number,
-  lut: LockLut = UNLOCKED,
-  rec?: PatchSink | null,
-): Rect | null {
-  if (bits.length !== w * h) throw new RangeError(`paintBits: ${bits.length} bytes for a ${w}×${h} bitmap`);
-  const dirty = new Dirty();
-  const y0 = Math.max(0, y);
-  const y1 = Math.min(target.height, y + h);
-  const xa = Math.max(0, x);
-  const xb = Math.min(target.width, x + w);
-  for (let yy = y0; yy < y1; yy++) {
-    const row = (yy - y) * w - x;
-    let xx = xa;
-    while (xx < xb) {
-      while (xx < xb && bits[row + xx] === 0) xx++;
-      const start = xx;
-      while (xx < xb && bits[row + xx] !== 0) xx++;
-      if (xx > start) writeSpan(target, yy, start, xx, value, -1, lut, dirty, rec);
-    }
-  }
-  return dirty.rect();
-}

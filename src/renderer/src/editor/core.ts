@@ -17,7 +17,6 @@ import {
   fillPolygon,
   floodFill,
   lockLut,
-  paintBits,
   reassignInPolygon,
   reassignInRect,
   stampLine,
@@ -182,17 +181,8 @@ export class EditorCore {
   }
 
   /**
-   * Paints a model-made bitmap (w×h, non-zero = in, top-left at image pixel (x, y)) with `value`,
-   * respecting the lock, as one history entry: how a prompt's candidate mask is committed (and the
-   * path for any other model-made region).
-   */
-  paintBits(bits: Uint8Array, x: number, y: number, w: number, h: number, value: number): boolean {
-    return this.edit((rec) => paintBits(this.mask, bits, x, y, w, h, value, this.lock, rec));
-  }
-
-  /**
    * Paints a model-made class map (w×h class bytes, 255 = leave; top-left at image pixel (x, y)),
-   * respecting the lock, as one history entry: a re-parsed box or a proposal committed, a "take the
+   * respecting the lock, as one history entry: a Segment candidate, a re-parsed box or a proposal committed, a "take the
    * model's class in this lasso" (shared/mask/labels.ts).
    */
   paintLabels(labels: Uint8Array, x: number, y: number, w: number, h: number): boolean {

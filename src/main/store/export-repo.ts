@@ -2,20 +2,13 @@
  * Export queries over a project database: the candidate rows an export selects from (image + head
  * revision), revision lookups for `--from-manifest`, and the `export` table (migration 4).
  */
-import type { ImageStatus, RevisionKind } from '../../shared/api/types';
+import type { RevisionKind } from '../../shared/api/types';
+import type { ImageSelectRow } from './image-select';
 import { storeDb, type ProjectStore } from './project-store';
 
-export interface CandidateRow {
-  id: number;
-  path: string;
-  sha256: string;
-  width: number;
-  height: number;
-  status: ImageStatus;
-  split: string | null;
-  source: string | null;
+/** An image row as the one selection returns it (image-select.ts), with what an export needs besides. */
+export interface CandidateRow extends ImageSelectRow {
   tags: string;
-  head_revision_id: number | null;
   kind: RevisionKind | null;
   author: string | null;
   /** Latest label-noise scan (migration 6 `image_score`), null when never scanned. */

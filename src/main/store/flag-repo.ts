@@ -15,6 +15,7 @@ import type { BBox, RegionMask } from '../../shared/noise';
 import { DEFAULT_REVIEW_SETTINGS, type ReviewSettings } from '../../shared/noise/big-flag';
 import { z } from 'zod';
 import { storeDb, type ProjectStore } from './project-store';
+import { decodeJsonColumn } from './json-column';
 
 const BBOX = z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]);
 const FLAG_STATUS = z.enum(['open', 'fixed', 'dismissed']);
@@ -24,17 +25,6 @@ const TEACHER: z.ZodType<TeacherCheck> = z.object({ meanF1: z.number(), pixelAcc
 const SCORE_PAIRS = z.array(z.object({ label: z.number().int(), suggested: z.number().int(), pixels: z.number() }));
 export type ScorePairs = z.infer<typeof SCORE_PAIRS>;
 
-function decodeJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new ParselError('INVALID_INPUT', `${what} is not JSON: ${(e as Error).message}`);
-  }
-  const r = schema.safeParse(v);
-  if (!r.success) throw new ParselError('INVALID_INPUT', `${what} does not decode: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
-  return r.data;
-}
 
 export interface FlagRow {
   id: number;
@@ -60,7 +50,7 @@ export function flagInfo(r: FlagRow): FlagInfo {
     imageId: r.image_id,
     revisionId: r.revision_id,
     modelSetId: r.model_set_id,
-    bbox: decodeJson(BBOX, r.bbox, `flag ${r.id}: bbox`),
+    bbox: decodeJsonColumn(BBOX, r.bbox, `flag ${r.id}: bbox`),
     area: r.area,
     labelClass: r.label_class,
     suggestedClass: r.suggested_class,
@@ -84,7 +74,7 @@ export function regionToBlob(m: RegionMask): { bbox: string; region: Buffer } {
 
 /** A stored flag's region as a bit-packed crop; refuses a row whose bitmap does not match its bbox. */
 export function regionFromRow(r: Pick<FlagRow, 'id' | 'bbox' | 'region'>): RegionMask {
-  const [x0, y0, x1i, y1i] = decodeJson(BBOX, r.bbox, `flag ${r.id}: bbox`);
+  const [x0, y0, x1i, y1i] = decodeJsonColumn(BBOX, r.bbox, `flag ${r.id}: bbox`);
   const bbox: BBox = [x0, y0, x1i + 1, y1i + 1];
   const n = (bbox[2] - x0) * (bbox[3] - y0);
   const bytes = inflateSync(r.region);
@@ -153,7 +143,7 @@ interface QueueRow {
 /** Flags grouped by label → suggested pair, most open first, then most flags, then class order. */
 function groupPairs(json: string): QueuePair[] {
   const acc = new Map<number, QueuePair>();
-  for (const [from, to, status] of decodeJson(FLAG_PAIRS, json, 'flag pairs')) {
+  for (const [from, to, status] of decodeJsonColumn(FLAG_PAIRS, json, 'flag pairs')) {
     const key = from * 256 + to;
     let p = acc.get(key);
     if (!p) acc.set(key, (p = { from, to, flags: 0, open: 0 }));
@@ -246,7 +236,7 @@ export function queueSummary(store: ProjectStore, modelSetId: number | null): Qu
   const t = storeDb(store).prepare(`SELECT teacher FROM scan WHERE (:m IS NULL OR model_set_id = :m) ORDER BY id DESC LIMIT 1`).pluck().get({ m: modelSetId }) as
     | string
     | undefined;
-  return { ...r, teacher: t ? decodeJson(TEACHER, t, 'latest scan: teacher check') : null };
+  return { ...r, teacher: t ? decodeJsonColumn(TEACHER, t, 'latest scan: teacher check') : null };
 }
 
 /**
@@ -390,6 +380,6 @@ export function scorePairs(store: ProjectStore): { imageId: number; modelSetId: 
   return (storeDb(store).prepare('SELECT image_id, model_set_id, pairs FROM image_score').all() as { image_id: number; model_set_id: number; pairs: string }[]).map((r) => ({
     imageId: r.image_id,
     modelSetId: r.model_set_id,
-    pairs: decodeJson(SCORE_PAIRS, r.pairs, `image ${r.image_id}: scan pairs`),
+    pairs: decodeJsonColumn(SCORE_PAIRS, r.pairs, `image ${r.image_id}: scan pairs`),
   }));
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ParselError } from '../../shared/api/errors';
 import { JOB_STATUSES, type JobStatus } from '../../shared/api/methods-models';
 import type { Db } from './db';
+import { decodeJsonColumn } from './json-column';
 
 /** A job's spec as stored (pre-labelling: services/prelabel.ts). */
 export const jobSpecSchema = z.looseObject({
@@ -46,16 +47,9 @@ export interface TodoRow {
 export type ItemState = 'todo' | 'done' | 'skipped' | 'failed';
 
 function toJob(r: JobRow): JobEntry {
-  let v: unknown;
-  try {
-    v = JSON.parse(r.spec);
-  } catch (e) {
-    throw new ParselError('INVALID_INPUT', `job ${r.id}: stored spec is not JSON: ${(e as Error).message}`, { jobId: r.id });
-  }
-  const s = jobSpecSchema.safeParse(v);
-  if (!s.success) throw new ParselError('INVALID_INPUT', `job ${r.id}: stored spec does not decode: ${s.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`, { jobId: r.id });
+  const spec = decodeJsonColumn(jobSpecSchema, r.spec, `job ${r.id}: stored spec`, { jobId: r.id });
   if (!(JOB_STATUSES as readonly string[]).includes(r.status)) throw new ParselError('INVALID_INPUT', `job ${r.id}: unknown status "${r.status}"`, { jobId: r.id });
-  return { ...r, spec: s.data };
+  return { ...r, spec };
 }
 
 export class JobRepo {

@@ -9,6 +9,7 @@ import { FACE_MODES, TTA_MODES, type FaceSpec, type ImportedProbsInfo, type TtaM
 import { averagingRecordSchema, type AveragingRecord } from '../../shared/models/averaging';
 import { parseAnyCard, type AnyModelCard } from '../../shared/models/card';
 import type { Db } from './db';
+import { decodeJsonColumn } from './json-column';
 
 export interface ModelEntry {
   id: number;
@@ -45,17 +46,6 @@ const importedSchema = z.object({
   importedAt: z.string(),
 });
 
-function decode<T>(schema: z.ZodType<T>, text: string, what: string): T {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new ParselError('INVALID_INPUT', `${what} is not JSON: ${(e as Error).message}`);
-  }
-  const r = schema.safeParse(v);
-  if (!r.success) throw new ParselError('INVALID_INPUT', `${what} does not decode: ${r.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ')}`);
-  return r.data;
-}
 
 interface ModelRow {
   id: number;
@@ -79,7 +69,7 @@ function toModel(r: ModelRow): ModelEntry {
   return {
     ...r,
     card: c.card,
-    averaging: r.averaging === null ? null : decode(averagingRecordSchema, r.averaging, `model ${r.id} "${r.name}": averaging record`),
+    averaging: r.averaging === null ? null : decodeJsonColumn(averagingRecordSchema, r.averaging, `model ${r.id} "${r.name}": averaging record`),
   };
 }
 
@@ -104,11 +94,11 @@ function toSet(r: SetRow): ModelSetEntry {
   return {
     id: r.id,
     name: r.name,
-    members: decode(membersSchema, r.members, `${what}: members`),
+    members: decodeJsonColumn(membersSchema, r.members, `${what}: members`),
     tta: ttaOf(r.tta, what),
-    faces: decode(facesSchema, r.faces, `${what}: faces`),
+    faces: decodeJsonColumn(facesSchema, r.faces, `${what}: faces`),
     created_at: r.created_at,
-    imported: r.imported === null ? null : decode(importedSchema, r.imported, `${what}: imported`),
+    imported: r.imported === null ? null : decodeJsonColumn(importedSchema, r.imported, `${what}: imported`),
   };
 }
 

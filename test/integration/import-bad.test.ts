@@ -17,6 +17,7 @@ import type { ParselApi } from '../../src/shared/api/contract';
 import { ParselError } from '../../src/shared/api/errors';
 import type { ImportProblem, ImportRunReport } from '../../src/shared/api/methods-import';
 import { writeHelen, writeLapa } from '../tooling/formats';
+import { crc32 } from '../../src/shared/mask/codec';
 
 const root = mkdtempSync(join(tmpdir(), 'parsel-import-bad-'));
 let api: ParselApi;
@@ -43,14 +44,7 @@ function hugePng(): Buffer {
   out.writeUInt32BE(30000, 16);
   out.writeUInt32BE(30000, 20);
   // fix the IHDR CRC so only the size is wrong
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  let c = 0xffffffff;
-  for (let i = 12; i < 29; i++) c = crcTable[(c ^ out[i]) & 255] ^ (c >>> 8);
-  out.writeUInt32BE((c ^ 0xffffffff) >>> 0, 29);
+  out.writeUInt32BE(crc32(out, 12, 29), 29);
   return out;
 }
 

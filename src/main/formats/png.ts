@@ -36,6 +36,7 @@
 import { promises as fs } from 'node:fs';
 import { deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
+import { crc32 } from '../../shared/mask/codec';
 
 const inflateAsync = promisify(inflate);
 const deflateAsync = promisify(deflate);
@@ -708,28 +709,14 @@ export async function readColorPng(src: string | Uint8Array, name?: string): Pro
 // ---------------------------------------------------------------------------------------------------
 // Writing
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
 
-function crc(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 255] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function chunk(type: string, body: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + body.length);
   out.writeUInt32BE(body.length, 0);
   out.write(type, 4, 'latin1');
   out.set(body, 8);
-  out.writeUInt32BE(crc(out.subarray(4, 8 + body.length)), 8 + body.length);
+  out.writeUInt32BE(crc32(out, 4, 8 + body.length), 8 + body.length);
   return out;
 }
 

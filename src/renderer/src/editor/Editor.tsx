@@ -57,6 +57,7 @@ import { useEditorSession } from './useEditorSession';
 import { useStageInput, type StageRefs } from './useStageInput';
 import { centredAt, fitView, imageToScreenPt, nextStep, screenToImage, zoomAt, type View } from './viewport';
 import './editor.css';
+import { sizeCanvas, useElementSize } from './elementSize';
 
 export interface ViewerTestHook {
   /** CSS pixels relative to the page of an image point (pixel (i, j)'s centre is (i + 0.5, j + 0.5)). */
@@ -114,7 +115,6 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   const ses = useEditorSession(client, imageId, settings);
   const { detail, img, loaded, core, saver } = ses;
 
-  const [size, setSize] = useState({ w: 0, h: 0 });
   const [selection, setSelectionState] = useState<Selection | null>(null);
   const [help, setHelp] = useState(false);
   const [showSettings, setShowSettings] = useState(false);
@@ -135,6 +135,7 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   const [drawn, setDrawn] = useState(false);
 
   const containerRef = useRef<HTMLDivElement>(null);
+  const size = useElementSize(containerRef);
   const uiCanvasRef = useRef<HTMLCanvasElement>(null);
   const maskHostRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
@@ -427,22 +428,9 @@ export function Editor({ imageId, projectKey = null, schema, session, onBack, on
   }, []);
 
   useLayoutEffect(() => {
-    const el = containerRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setSize({ w: el.clientWidth, h: el.clientHeight }));
-    ro.observe(el);
-    setSize({ w: el.clientWidth, h: el.clientHeight });
-    return () => ro.disconnect();
-  }, []);
-
-  useLayoutEffect(() => {
     const c = uiCanvasRef.current;
     if (!c || size.w === 0) return;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round(size.w * dpr);
-    c.height = Math.round(size.h * dpr);
-    c.style.width = `${size.w}px`;
-    c.style.height = `${size.h}px`;
+    const dpr = sizeCanvas(c, size);
     if (maskView) {
       maskView.resize(size.w, size.h, dpr);
       maskView.setView(view.current);

@@ -3,10 +3,11 @@
  * the stage (same size, same transform, so both show the same image point at the same place). Wheel
  * zooms and any drag pans here too, for both panes; nothing is edited here.
  */
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { IndexMask } from '../overlay';
 import { wheelFactor, zoomAt, type View } from '../viewport';
 import { LayerCanvas } from './LayerCanvas';
+import { sizeCanvas, useElementSize } from '../elementSize';
 
 export function ComparePane({
   img,
@@ -33,26 +34,13 @@ export function ComparePane({
 }) {
   const el = useRef<HTMLDivElement>(null);
   const photo = useRef<HTMLCanvasElement>(null);
-  const [size, setSize] = useState({ w: 0, h: 0 });
-
-  useLayoutEffect(() => {
-    const e = el.current;
-    if (!e) return;
-    const ro = new ResizeObserver(() => setSize({ w: e.clientWidth, h: e.clientHeight }));
-    ro.observe(e);
-    setSize({ w: e.clientWidth, h: e.clientHeight });
-    return () => ro.disconnect();
-  }, []);
+  const size = useElementSize(el);
 
   // The photo, redrawn on every view change.
   useEffect(() => {
     const c = photo.current;
     if (!c || size.w === 0) return;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round(size.w * dpr);
-    c.height = Math.round(size.h * dpr);
-    c.style.width = `${size.w}px`;
-    c.style.height = `${size.h}px`;
+    const dpr = sizeCanvas(c, size);
     const draw = () => {
       const ctx = c.getContext('2d');
       if (!ctx) return;

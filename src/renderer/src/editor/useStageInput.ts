@@ -11,6 +11,7 @@ import type { PrefsStore } from './prefs';
 import type { Tool, ToolContext } from './toolbox';
 import type { Selection } from './tools';
 import { screenToImage, wheelFactor, zoomAt, type View } from './viewport';
+import { listen } from './listen';
 
 /** The editor's live view state, shared by the input hooks (refs: no re-render on change). */
 export interface StageRefs {
@@ -138,28 +139,16 @@ export function useStageInput(
       if (e.button === 1) e.preventDefault();
     };
     const onContext = (e: MouseEvent) => e.preventDefault();
-    el.addEventListener('wheel', onWheel, { passive: false });
-    el.addEventListener('pointerdown', onDown);
-    el.addEventListener('pointermove', onMove);
-    el.addEventListener('pointerup', onUp);
-    el.addEventListener('pointercancel', onUp);
-    el.addEventListener('pointerleave', onLeave);
-    el.addEventListener('dblclick', onDbl);
-    el.addEventListener('mousedown', onMouseDown);
-    el.addEventListener('contextmenu', onContext);
+    const unlisten = listen(
+      el,
+      { wheel: onWheel, pointerdown: onDown, pointermove: onMove, pointerup: onUp, pointercancel: onUp, pointerleave: onLeave, dblclick: onDbl, mousedown: onMouseDown, contextmenu: onContext },
+      { wheel: { passive: false } },
+    );
     return () => {
       ro.disconnect();
       window.removeEventListener('resize', invalidate);
       window.removeEventListener('scroll', invalidate, true);
-      el.removeEventListener('wheel', onWheel);
-      el.removeEventListener('pointerdown', onDown);
-      el.removeEventListener('pointermove', onMove);
-      el.removeEventListener('pointerup', onUp);
-      el.removeEventListener('pointercancel', onUp);
-      el.removeEventListener('pointerleave', onLeave);
-      el.removeEventListener('dblclick', onDbl);
-      el.removeEventListener('mousedown', onMouseDown);
-      el.removeEventListener('contextmenu', onContext);
+      unlisten();
       if (toolCtxRef.current === ctx) toolCtxRef.current = null;
     };
   }, [imageId, client, notify, core, store, brush, setView, updateReadout, scheduleUi, setSelection, toolOf, containerRef, view, pointer, pan, spaceDown, selectionRef, toolCtxRef, readOnly]);

@@ -8,6 +8,7 @@ import type { IndexMask } from '../overlay';
 import { wheelFactor, zoomAt, type View } from '../viewport';
 import { LayerCanvas } from './LayerCanvas';
 import { sizeCanvas, useElementSize } from '../elementSize';
+import { listen } from '../listen';
 
 export function ComparePane({
   img,
@@ -84,20 +85,7 @@ export function ComparePane({
       if (pan?.id === ev.pointerId) pan = null;
     };
     const noMenu = (ev: MouseEvent) => ev.preventDefault();
-    e.addEventListener('wheel', onWheel, { passive: false });
-    e.addEventListener('pointerdown', onDown);
-    e.addEventListener('pointermove', onMove);
-    e.addEventListener('pointerup', onUp);
-    e.addEventListener('pointercancel', onUp);
-    e.addEventListener('contextmenu', noMenu);
-    return () => {
-      e.removeEventListener('wheel', onWheel);
-      e.removeEventListener('pointerdown', onDown);
-      e.removeEventListener('pointermove', onMove);
-      e.removeEventListener('pointerup', onUp);
-      e.removeEventListener('pointercancel', onUp);
-      e.removeEventListener('contextmenu', noMenu);
-    };
+    return listen(e, { wheel: onWheel, pointerdown: onDown, pointermove: onMove, pointerup: onUp, pointercancel: onUp, contextmenu: noMenu }, { wheel: { passive: false } });
   }, [getView, setView]);
 
   return (

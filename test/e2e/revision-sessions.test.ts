@@ -147,7 +147,8 @@ describe('editing sessions in the editor', () => {
       ]);
       await autosaved(page);
       await expect.poll(async () => (await list(id)).map((r) => [r.number, r.state])[0]).toEqual([n + 1, 'working']);
-      expect(await page.getByTestId('save-state').textContent()).toBe(`saved · rev #${n + 1}`);
+      // The number shows once the revision list has caught up with the autosave (until then the id).
+      await expect.poll(() => page.getByTestId('save-state').textContent()).toBe(`saved · rev #${n + 1}`);
       // Saving again without a change writes nothing and says so.
       await page.keyboard.press('Control+s');
       await expect.poll(async () => (await list(id))[0].state).toBe('final');
